@@ -1,0 +1,392 @@
+"""Typed domain objects of a state program (pydantic), as documented in docs/data-format.md.
+
+Money is ``Decimal`` (thousand rubles, as printed); a year's value may also be
+the marker ``"-"`` (no value) or ``"х"`` (not applicable), or ``None`` (empty in
+the source). Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Marker = Literal["-", "х"]
+Amount = Union[Decimal, Marker, None]
+Number = Union[Decimal, int]
+
+
+def normalise_code(code: str | None) -> str | None:
+    """Codes compare without case, spaces and Cyrillic/Latin look-alikes: "Р1" == "P1"."""
+    if code is None:
+        return None
+    table = str.maketrans("РАВСЕКМНОТХрасеохкм", "PABCEKMHOTXpaceoxkm")
+    return code.translate(table).replace(" ", "").rstrip(".").upper()
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
+
+
+class SourceLines(Strict):
+    first_line: int = Field(ge=1)
+    last_line: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.last_line < self.first_line:
+            raise ValueError("last_line is before first_line")
+        return self
+
+
+class Act(Strict):
+    act: str = "Постановление Правительства Вологодской области"
+    date: _dt.date
+    number: str
+
+
+class Edition(Strict):
+    date: _dt.date                   # in force from
+    act_date: _dt.date
+    number: str
+    sample: bool = False             # an edition made up for demonstration
+    note: Optional[str] = None
+
+
+class Amendment(Strict):
+    date: _dt.date
+    number: str
+    changes: Optional[str] = None
+
+
+class FundingSource(Strict):
+    key: str
+    label: str
+    index: Optional[str] = None
+
+
+class FinancingBlock(Strict):
+    """One block of a passport's financing paragraph: a total and per-year figures."""
+
+    key: str
+    label: str
+    total: Amount
+    years: list[Amount]
+
+
+class ProgramPassport(Strict):
+    source: SourceLines
+    responsible_executor: str
+    executors: list[str]
+    subprograms_text: Optional[str] = None
+    goal: str
+    tasks: list[str]
+    indicators_text: Optional[str] = None
+    period_text: str
+    expected_results: list[str]
+    financing_text: Optional[str] = None
+    financing: list[FinancingBlock] = []
+
+
+class PassportField(Strict):
+    label: str
+    value: str
+    line: int
+
+
+class SubprogramPassport(Strict):
+    source: SourceLines
+    fields: list[PassportField]
+    financing_text: Optional[str] = None
+    financing: list[FinancingBlock] = []
+
+
+class Target(Strict):
+    year: int
+    value: Number
+    text: Optional[str] = None
+
+
+class Indicator(Strict):
+    code: str
+    no: Optional[str] = None
+    line: int
+    name: str
+    unit: str
+    definition: Optional[str] = None
+    time_characteristic: Optional[str] = None
+    formula: Optional[str] = None
+    variables: list[str] = []
+    collection_method: Optional[str] = None
+    responsible: Optional[str] = None
+    direction: Literal["increase", "decrease"] = "increase"
+    target: Optional[Target] = None
+
+
+class IndicatorTable(Strict):
+    source: SourceLines
+    footnote: Optional[str] = None
+    numbering: Optional[list[str]] = None
+    items: list[Indicator]
+
+
+class ValueColumn(Strict):
+    year: int
+    kind: Literal["reported", "estimated", "plan"]
+    label: str
+
+
+class IndicatorValueRow(Strict):
+    indicator: str
+    name: str
+    unit: str
+    line: int
+    values: list[Union[Number, Marker, None]]
+
+
+class IndicatorTask(Strict):
+    no: Optional[str] = None
+    text: str
+    line: int
+    rows: list[IndicatorValueRow]
+
+
+class IndicatorValues(Strict):
+    source: SourceLines
+    goal: str
+    goal_line: int
+    columns: list[ValueColumn]
+    tasks: list[IndicatorTask]
+
+
+class ActivityIndicator(Strict):
+    indicator: Optional[str] = None
+    text: str
+    source_codes: Optional[list[Optional[str]]] = None
+
+
+class Activity(Strict):
+    no: Optional[str] = None
+    code: str
+    name: str
+    executors: str
+    expected_result: Optional[str] = None
+    ssr_tasks: Optional[str] = None
+    project: Optional[str] = None
+    line: int
+    source_codes: Optional[list[Optional[str]]] = None
+    indicators: list[ActivityIndicator] = []
+
+
+class ActivityTable(Strict):
+    source: SourceLines
+    year_columns: list[int]
+    footnote: Optional[str] = None
+    items: list[Activity]
+
+
+class SourceLine(Strict):
+    """One funding-source line of a financing row: per-year amounts and the all-years total."""
+
+    source: str
+    label: str
+    values: list[Amount]
+    total: Amount
+
+
+RowKind = Literal["program", "subprogram", "executor", "activity", "item", "activity_executor"]
+
+
+class FinancingRow(Strict):
+    no: Optional[str] = None
+    kind: RowKind
+    status: Optional[str] = None
+    name: Optional[str] = None
+    executor: Optional[str] = None
+    code: Optional[str] = None
+    line: Optional[int] = None
+    sources: list[SourceLine]
+
+    def source(self, key: str) -> Optional[SourceLine]:
+        return next((s for s in self.sources if s.source == key), None)
+
+
+class FinancingTable(Strict):
+    source: SourceLines
+    rows: list[FinancingRow]
+
+
+class ForecastRow(Strict):
+    no: Optional[str] = None
+    label: str
+    line: int
+    values: list[Amount]
+    total: Amount
+
+
+class ForecastTable(Strict):
+    table: str = "Таблица 5"
+    source: SourceLines
+    rows: list[ForecastRow]
+
+
+class HeaderCell(Strict):
+    text: Optional[str] = None
+    colspan: int = Field(1, ge=1, le=100)
+    rowspan: int = Field(1, ge=1, le=10000)
+
+
+class MarkedValue(Strict):
+    value: Decimal
+    mark: str
+
+
+CellValue = Union[Decimal, int, str, None, HeaderCell, MarkedValue]
+
+
+class PrintedColumn(Strict):
+    kind: Literal["text", "number", "percent"] = "text"
+    decimals: Optional[int] = None
+    width: Optional[float] = None
+
+
+class PrintedRow(Strict):
+    line: Optional[int] = None
+    style: Literal["normal", "group", "total", "subtotal"] = "normal"
+    level: Optional[int] = None
+    code: Optional[str] = None
+    label: Optional[str] = None
+    cells: list[CellValue]
+
+
+class ColumnSum(Strict):
+    total_column: int
+    part_columns: list[int]
+
+
+class RowSum(Strict):
+    total_row: int
+    part_rows: list[int]
+    columns: list[int]
+
+
+class PrintedTable(Strict):
+    """A table kept as printed: headers with spans, typed columns, rows of cells."""
+
+    id: str
+    title: str
+    appendix: Optional[str] = None
+    form: Optional[str] = None
+    text_before: list[str] = []
+    text_after: list[str] = []
+    footnote: Optional[str] = None
+    source: SourceLines
+    unit: Optional[str] = None
+    orientation: Literal["portrait", "landscape"] = "portrait"
+    header: list[list[HeaderCell]]
+    numbering: bool = False
+    columns: list[PrintedColumn]
+    rows: list[PrintedRow]
+    sums: list[Union[ColumnSum, RowSum]] = []
+
+
+class AbsentTable(Strict):
+    table: str
+    title: str
+    line: int
+
+
+class TaxItem(Strict):
+    no: Optional[str] = None
+    line: int
+    name: str
+    payers: list[Amount]
+    amounts: list[Amount]
+    payers_total: Amount
+    amount_total: Amount
+
+
+class TaxGroup(Strict):
+    title: str
+    line: int
+    goal: Optional[str] = None
+    items: list[TaxItem]
+
+
+class TaxTotal(Strict):
+    label: str
+    line: int
+    payers: list[Amount]
+    amounts: list[Amount]
+    payers_total: Amount
+    amount_total: Amount
+
+
+class TaxExpenditures(Strict):
+    source: SourceLines
+    groups: list[TaxGroup]
+    total: TaxTotal
+
+
+class ProjectRow(Strict):
+    no: Optional[str] = None
+    name: str
+    line: int
+    subprogram: Optional[str] = None
+    code: Optional[str] = None
+    national_project: Optional[str] = None
+    indicators_link: Optional[str] = None
+
+
+class RegionalProjects(Strict):
+    source: SourceLines
+    rows: list[ProjectRow]
+
+
+class Subprogram(Strict):
+    code: str
+    title: str
+    appendix: Optional[str] = None
+    years: Optional[list[int]] = None
+    passport: Optional[SubprogramPassport] = None
+    indicator_values: Optional[IndicatorValues] = None
+    indicators: Optional[IndicatorTable] = None
+    activities: Optional[ActivityTable] = None
+    financing: Optional[FinancingTable] = None
+    forecast: Optional[ForecastTable] = None
+    tables: list[PrintedTable] = []
+    absent: list[AbsentTable] = []
+
+    def is_absent(self, table: str) -> bool:
+        return any(a.table == table for a in self.absent)
+
+
+class Program(Strict):
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    title: str
+    years: list[int]
+    unit: str = "тыс. руб."
+    approved: Act
+    edition: Edition
+    amendments: list[Amendment] = []
+    sources: list[FundingSource]
+    passport: ProgramPassport
+    indicators: Optional[IndicatorTable] = None
+    tax_expenditures: Optional[TaxExpenditures] = None
+    regional_projects: Optional[RegionalProjects] = None
+    absent: list[AbsentTable] = []
+    subprograms: list[Subprogram] = []
+
+    @model_validator(mode="after")
+    def _years(self):
+        if self.years != sorted(set(self.years)) or not self.years:
+            raise ValueError("years must be a non-empty increasing list")
+        return self
+
+    def subprogram_years(self, sub: Subprogram) -> list[int]:
+        return sub.years or self.years
+
+    def source_label(self, key: str) -> str:
+        return next((s.label for s in self.sources if s.key == key), key)

@@ -1,0 +1,331 @@
+"""The format-neutral document model: the tree every builder makes and every writer reads.
+
+Like docutils' ``nodes``: plain data, no rendering. A :class:`Document` holds
+:class:`Section` objects (page orientation and margins), each a list of blocks:
+:class:`Heading`, :class:`Paragraph`, :class:`Table`, :class:`Footnotes`,
+:class:`Signature`, :class:`Image` and :class:`PageBreak`.
+
+Tables are laid out like HTML: a row lists only the cells that start in it; a
+cell covering several rows or columns says so with ``rowspan``/``colspan``.
+:meth:`Table.placements` resolves that once, for every writer.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Iterator, Literal, Sequence, Union
+
+from . import numbers
+
+Align = Literal["left", "center", "right", "justify"]
+Orientation = Literal["portrait", "landscape"]
+RowStyle = Literal["normal", "group", "total", "subtotal"]
+
+Value = Union[str, Decimal, int, None]
+
+
+# --- inline content -------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """A piece of text with one style."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    superscript: bool = False
+
+
+def runs_of(content: "str | Run | Sequence[Run]") -> list[Run]:
+    if isinstance(content, str):
+        return [Run(content)]
+    if isinstance(content, Run):
+        return [content]
+    return list(content)
+
+
+# --- blocks ---------------------------------------------------------------
+
+
+@dataclass
+class Heading:
+    text: str
+    level: int = 1
+    align: Align = "center"
+
+
+@dataclass
+class Paragraph:
+    runs: list[Run]
+    align: Align = "justify"
+    indent_first_line: bool = False
+    size: float | None = None   # points; None = the document's text size
+    space_after: float = 0.0
+
+    @classmethod
+    def of(cls, content: "str | Run | Sequence[Run]", **kw) -> "Paragraph":
+        return cls(runs_of(content), **kw)
+
+    @property
+    def text(self) -> str:
+        return "".join(r.text for r in self.runs)
+
+
+@dataclass
+class Column:
+    """One table column: its relative width, alignment and the kind of value it holds.
+
+    ``decimals`` is the printed precision for numbers (None keeps the value's own).
+    ``sum_of`` lists column indexes this column is the sum of, row by row
+    (the XLSX writer writes a live formula there).
+    """
+
+    width: float = 1.0
+    align: Align = "left"
+    kind: Literal["text", "number", "percent"] = "text"
+    decimals: int | None = 1
+    sum_of: list[int] | None = None
+
+
+@dataclass
+class Cell:
+    """A table cell. ``value`` is text, a number (``Decimal``/``int``), a marker or None."""
+
+    value: Value = None
+    colspan: int = 1
+    rowspan: int = 1
+    bold: bool = False
+    italic: bool = False
+    align: Align | None = None          # None: the column's alignment (text cells: left)
+    decimals: int | None | Literal["column"] = "column"
+
+    @property
+    def is_number(self) -> bool:
+        return isinstance(self.value, (Decimal, int)) and not isinstance(self.value, bool)
+
+
+@dataclass
+class Row:
+    """A table row: the cells that start in it, a style and an indent level.
+
+    ``sum_of`` lists body-row indexes this row is the sum of, column by column,
+    for its numeric cells (the XLSX writer writes a live formula there).
+    """
+
+    cells: list[Cell]
+    style: RowStyle = "normal"
+    indent: int = 0
+    sum_of: list[int] | None = None
+
+
+@dataclass
+class Placement:
+    """Where a cell sits once spans are resolved (0-based, within header or body)."""
+
+    row: int
+    col: int
+    cell: Cell
+
+
+@dataclass
+class Table:
+    columns: list[Column]
+    header: list[Row]
+    body: list[Row]
+    numbering: bool = True              # a "1 | 2 | 3 …" row under the header
+    numbering_labels: list[str] | None = None   # printed labels when they are not 1..n
+    repeat_header: bool = True
+    font_size: float | None = None      # points; None = the document's table size
+    id: str | None = None
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+    def numbering_row(self) -> Row | None:
+        if not self.numbering:
+            return None
+        labels = self.numbering_labels or [str(i + 1) for i in range(self.width)]
+        return Row([Cell(label, align="center") for label in labels])
+
+    def head_rows(self) -> list[Row]:
+        """Header rows plus the numbering row: the rows repeated on every page."""
+        rows = list(self.header)
+        numbering = self.numbering_row()
+        if numbering is not None:
+            rows.append(numbering)
+        return rows
+
+    def placements(self, rows: Sequence[Row]) -> list[list[Placement]]:
+        """Resolve spans: for each row, the cells that start in it with their grid column.
+
+        Raises ``ValueError`` when spans overlap or overflow the table width.
+        """
+        width = self.width
+        covered: dict[int, int] = {}     # column -> rows still covered from above
+        result: list[list[Placement]] = []
+        for r, row in enumerate(rows):
+            taken = {c for c, left in covered.items() if left > 0}
+            placed: list[Placement] = []
+            col = 0
+            for cell in row.cells:
+                while col in taken:
+                    col += 1
+                if col + cell.colspan > width:
+                    raise ValueError(f"row {r}: cell {cell.value!r} overflows the {width} columns")
+                for c in range(col, col + cell.colspan):
+                    if c in taken:
+                        raise ValueError(f"row {r}: cell {cell.value!r} overlaps a row span")
+                placed.append(Placement(r, col, cell))
+                for c in range(col, col + cell.colspan):
+                    taken.add(c)
+                    if cell.rowspan > 1:
+                        covered[c] = cell.rowspan
+                col += cell.colspan
+            for c in list(covered):
+                covered[c] -= 1
+                if covered[c] <= 0:
+                    del covered[c]
+            result.append(placed)
+        return result
+
+    def covered_by_span(self, rows: Sequence[Row]) -> list[set[int]]:
+        """For each row, the grid columns covered by a row span starting above it."""
+        out: list[set[int]] = [set() for _ in rows]
+        for r, placed in enumerate(self.placements(rows)):
+            for p in placed:
+                for rr in range(r + 1, min(r + p.cell.rowspan, len(rows))):
+                    out[rr].update(range(p.col, p.col + p.cell.colspan))
+        return out
+
+    def slots(self, rows: Sequence[Row]) -> list[list[tuple[str, Placement]]]:
+        """Each row walked left to right: ``("cell", p)`` where a cell starts, and
+        ``("continue", p)`` where the cell ``p`` from a row above spans down into this row."""
+        placements = self.placements(rows)
+        below: list[dict[int, Placement]] = [{} for _ in rows]
+        for r, placed in enumerate(placements):
+            for p in placed:
+                for rr in range(r + 1, min(r + p.cell.rowspan, len(rows))):
+                    below[rr][p.col] = p
+        out = []
+        for r, placed in enumerate(placements):
+            starts = {p.col: p for p in placed}
+            row_slots = []
+            col = 0
+            while col < self.width:
+                if col in starts:
+                    row_slots.append(("cell", starts[col]))
+                    col += starts[col].cell.colspan
+                elif col in below[r]:
+                    row_slots.append(("continue", below[r][col]))
+                    col += below[r][col].cell.colspan
+                else:
+                    row_slots.append(("cell", Placement(r, col, Cell())))   # short row: pad
+                    col += 1
+            out.append(row_slots)
+        return out
+
+    def cell_text(self, cell: Cell, col: int) -> str:
+        """The printed text of a cell, formatted by its column's rules."""
+        return format_cell(cell, self.columns[col] if col < self.width else Column())
+
+    def cell_align(self, cell: Cell, col: int) -> Align:
+        if cell.align:
+            return cell.align
+        column = self.columns[col] if col < self.width else Column()
+        if cell.is_number or (isinstance(cell.value, str) and cell.value in numbers.MARKERS):
+            return column.align if column.kind != "text" else "right"
+        return "left" if column.kind != "text" else column.align
+
+
+def format_cell(cell: Cell, column: Column) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    decimals = column.decimals if cell.decimals == "column" else cell.decimals
+    if column.kind == "percent":
+        return numbers.format_percent(value, decimals if decimals is not None else 1)
+    return numbers.format_number(value, decimals)
+
+
+@dataclass
+class Footnotes:
+    """Footnotes printed under a rule after a table, e.g. ``(1) - 1 - официальная …``."""
+
+    items: list[str]
+
+
+@dataclass
+class Signature:
+    """A signature block: per line a position, a signature line and a name; then a date line."""
+
+    lines: list[tuple[str, str]]        # (position, name)
+    date_label: str | None = "«____» ____________ 20__ г."
+
+
+@dataclass
+class Image:
+    data: bytes                          # PNG bytes
+    width_mm: float = 160.0
+    caption: str | None = None
+
+
+@dataclass
+class PageBreak:
+    pass
+
+
+Block = Union[Heading, Paragraph, Table, Footnotes, Signature, Image, PageBreak]
+
+
+@dataclass
+class Section:
+    blocks: list[Block] = field(default_factory=list)
+    orientation: Orientation = "portrait"
+    margins_mm: tuple[float, float, float, float] = (20.0, 15.0, 20.0, 25.0)  # top right bottom left
+
+    def add(self, *blocks: Block) -> "Section":
+        self.blocks.extend(blocks)
+        return self
+
+
+@dataclass
+class Style:
+    """Typography shared by all writers (templates may override)."""
+
+    fonts: tuple[str, ...] = ("Times New Roman", "Liberation Serif", "DejaVu Serif")
+    text_size: float = 14.0
+    table_size: float = 12.0
+    page_label: str = "стр."
+
+
+@dataclass
+class Document:
+    title: str
+    sections: list[Section] = field(default_factory=list)
+    notice: str | None = None            # printed on every page, e.g. "Образец (условные данные)"
+    date: _dt.datetime = field(default_factory=lambda: _dt.datetime(2000, 1, 1))
+    style: Style = field(default_factory=Style)
+    kind: str = "document"               # what the document is (for manifests)
+
+    def section(self, orientation: Orientation = "portrait") -> Section:
+        section = Section(orientation=orientation)
+        self.sections.append(section)
+        return section
+
+    def tables(self) -> Iterator[Table]:
+        for section in self.sections:
+            for block in section.blocks:
+                if isinstance(block, Table):
+                    yield block
+
+
+def right_caption(*lines: str) -> Paragraph:
+    """The right-aligned appendix block: "Приложение 1 / к государственной программе"."""
+    return Paragraph([Run(line + ("\n" if i < len(lines) - 1 else "")) for i, line in enumerate(lines)],
+                     align="right")

@@ -1,0 +1,98 @@
+"""Russian number, money, percent and date formatting, in one place.
+
+Every writer prints values through this module so that ``15 736 027,0`` looks
+the same in DOCX, XLSX-as-text and PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+NO_VALUE = "-"          # hyphen-minus: no value / no financing
+NOT_APPLICABLE = "х"    # Cyrillic х (U+0445): not applicable
+MARKERS = (NO_VALUE, NOT_APPLICABLE)
+
+THOUSANDS = " "   # ordinary space, as printed in the acts
+DECIMAL = ","
+
+MONTHS_GENITIVE = (
+    "января", "февраля", "марта", "апреля", "мая", "июня",
+    "июля", "августа", "сентября", "октября", "ноября", "декабря",
+)
+
+
+def quantize(value: Decimal, decimals: int) -> Decimal:
+    """Round half up to ``decimals`` places (kopecks: 2, program tables: 1)."""
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def format_number(value, decimals: int | None = 1, group: bool = True) -> str:
+    """Format a number Russian style: ``15736027`` → ``15 736 027,0``.
+
+    ``decimals=None`` keeps the value's own precision (``50,44``, ``100``).
+    Markers (``-``, ``х``) and ``None`` pass through (``None`` → empty).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(value, float):
+        raise TypeError("floats are not accepted: use decimal.Decimal")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    if decimals is not None:
+        number = quantize(number, decimals)
+    sign = "-" if number < 0 else ""
+    text = format(abs(number), "f")
+    whole, _, frac = text.partition(".")
+    if group and len(whole) > 3:
+        parts = []
+        while len(whole) > 3:
+            parts.append(whole[-3:])
+            whole = whole[:-3]
+        parts.append(whole)
+        whole = THOUSANDS.join(reversed(parts))
+    return sign + whole + (DECIMAL + frac if frac else "")
+
+
+def format_money(value, decimals: int = 1) -> str:
+    """Money: one decimal in thousand rubles, two (kopecks) in rubles."""
+    return format_number(value, decimals)
+
+
+def format_percent(value, decimals: int = 1) -> str:
+    """``Decimal('79.2')`` → ``79,2%`` (no space before %, as in the acts)."""
+    if value is None or isinstance(value, str):
+        return format_number(value)
+    return format_number(value, decimals) + "%"
+
+
+def format_date(value: _dt.date) -> str:
+    """``date(2021, 8, 30)`` → ``30 августа 2021 г.``"""
+    return f"{value.day} {MONTHS_GENITIVE[value.month - 1]} {value.year} г."
+
+
+def format_date_numeric(value: _dt.date) -> str:
+    """``date(2019, 4, 22)`` → ``22.04.2019``"""
+    return value.strftime("%d.%m.%Y")
+
+
+def parse_number(text: str) -> Decimal:
+    """Parse a Russian-printed number: ``"15 736 027,0"`` → ``Decimal('15736027.0')``.
+
+    Accepts a decimal point too (the act has ``42.3``). Raises ``ValueError``.
+    """
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if cleaned.endswith("%"):
+        cleaned = cleaned[:-1]
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
+    return number

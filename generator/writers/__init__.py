@@ -1,0 +1,51 @@
+"""Writers: render a :class:`generator.model.Document` to one file format.
+
+Like tablib's formats, each writer is one small module registered here by its
+format name; a new format is one new module and one line below. Every writer
+has the same signature ``write(document, path, **options) -> None`` and writes
+atomically (to a temporary file, then renamed into place).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from ..model import Document
+
+PDF_ENGINES = ("typst", "weasyprint")
+DEFAULT_PDF_ENGINE = "typst"
+
+
+def _docx(document: Document, path: Path, **options) -> None:
+    from . import docx
+    docx.write(document, path, **options)
+
+
+def _xlsx(document: Document, path: Path, **options) -> None:
+    from . import xlsx
+    xlsx.write(document, path, **options)
+
+
+def _pdf(document: Document, path: Path, *, pdf_engine: str = DEFAULT_PDF_ENGINE, **options) -> None:
+    if pdf_engine == "typst":
+        from . import typst_pdf as engine
+    elif pdf_engine == "weasyprint":
+        from . import html_pdf as engine
+    else:
+        raise ValueError(f"unknown PDF engine {pdf_engine!r}; choose one of {', '.join(PDF_ENGINES)}")
+    engine.write(document, path, **options)
+
+
+WRITERS: dict[str, Callable[..., None]] = {"docx": _docx, "xlsx": _xlsx, "pdf": _pdf}
+FORMATS = tuple(WRITERS)
+
+
+def write(document: Document, path: str | Path, fmt: str | None = None, **options) -> Path:
+    """Render ``document`` to ``path`` in ``fmt`` (default: the path's suffix)."""
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in WRITERS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    WRITERS[fmt](document, path, **options)
+    return path

@@ -1,0 +1,78 @@
+"""The document as plain, JSON-ready data, for the template-driven writers (HTML, Typst).
+
+All formatting decisions (number style, alignment, spans) are taken here, once,
+so both PDF engines print exactly the same texts.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from .. import model
+
+
+def _table(table: model.Table) -> dict:
+    total = sum(c.width for c in table.columns) or 1.0
+
+    def rows(rows: list[model.Row], is_head: bool) -> list[dict]:
+        out = []
+        for row, placed in zip(rows, table.placements(rows)):
+            cells = []
+            for p in placed:
+                cell = p.cell
+                align = "center" if is_head and cell.align is None else table.cell_align(cell, p.col)
+                cells.append({
+                    "text": table.cell_text(cell, p.col),
+                    "colspan": cell.colspan, "rowspan": cell.rowspan, "col": p.col,
+                    "align": align,
+                    "bold": bool(cell.bold or (not is_head and row.style in ("total", "group"))),
+                    "italic": cell.italic,
+                    "nowrap": cell.is_number,
+                    "indent": row.indent if (not is_head and cell.value is not None and isinstance(cell.value, str)) else 0,
+                })
+            out.append({"style": row.style, "cells": cells})
+        return out
+
+    return {
+        "type": "table",
+        "widths": [round(100 * c.width / total, 3) for c in table.columns],
+        "head": rows(table.head_rows(), True) if table.repeat_header or table.head_rows() else [],
+        "body": rows(table.body, False),
+        "font_size": table.font_size,
+    }
+
+
+def _runs(runs: list[model.Run]) -> list[dict]:
+    return [{"text": r.text, "bold": r.bold, "italic": r.italic, "sup": r.superscript} for r in runs]
+
+
+def block(b) -> dict:
+    if isinstance(b, model.Heading):
+        return {"type": "heading", "text": b.text, "level": b.level, "align": b.align}
+    if isinstance(b, model.Paragraph):
+        return {"type": "paragraph", "runs": _runs(b.runs), "align": b.align,
+                "indent": b.indent_first_line, "size": b.size, "space_after": b.space_after}
+    if isinstance(b, model.Table):
+        return _table(b)
+    if isinstance(b, model.Footnotes):
+        return {"type": "footnotes", "items": list(b.items)}
+    if isinstance(b, model.Signature):
+        return {"type": "signature", "lines": [list(line) for line in b.lines], "date": b.date_label}
+    if isinstance(b, model.Image):
+        return {"type": "image", "png": base64.b64encode(b.data).decode("ascii"),
+                "width_mm": b.width_mm, "caption": b.caption}
+    if isinstance(b, model.PageBreak):
+        return {"type": "pagebreak"}
+    raise TypeError(f"unknown block {type(b).__name__}")
+
+
+def plain(document: model.Document) -> dict:
+    return {
+        "title": document.title,
+        "notice": document.notice,
+        "date": document.date.isoformat(),
+        "style": {"fonts": list(document.style.fonts), "text_size": document.style.text_size,
+                  "table_size": document.style.table_size, "page_label": document.style.page_label},
+        "sections": [{"orientation": s.orientation, "margins_mm": list(s.margins_mm),
+                      "blocks": [block(b) for b in s.blocks]} for s in document.sections],
+    }

@@ -1,0 +1,216 @@
+"""DOCX writer (python-docx).
+
+Tables are emitted as WordprocessingML directly, one ``w:tbl`` string per
+table: python-docx's ``table.cell(r, c)`` walks the whole grid on every call,
+which makes large tables quadratic. Merged cells are real merges
+(``w:gridSpan`` and ``w:vMerge``); header and numbering rows carry
+``w:tblHeader`` so Word repeats them on every page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Mm, Pt
+
+from .. import model
+from ._files import reproducible_zip, write_atomic, zip_time
+
+PAGE_MM = {"portrait": (210.0, 297.0), "landscape": (297.0, 210.0)}
+TWIPS_PER_MM = 56.692
+ALIGN = {"left": "left", "right": "right", "center": "center", "justify": "both"}
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Escape text for XML, dropping characters XML cannot hold."""
+    return escape(_INVALID_XML.sub("", text))
+
+
+def _run_xml(text: str, size: float, bold=False, italic=False, superscript=False) -> str:
+    props = ["<w:b/>" if bold else "", "<w:i/>" if italic else "",
+             '<w:vertAlign w:val="superscript"/>' if superscript else "",
+             f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>']
+    parts = []
+    for i, line in enumerate(text.split("\n")):
+        if i:
+            parts.append("<w:br/>")
+        parts.append(f'<w:t xml:space="preserve">{xml_text(line)}</w:t>')
+    return f"<w:r><w:rPr>{''.join(props)}</w:rPr>{''.join(parts)}</w:r>"
+
+
+def _cell_paragraph(text: str, align: str, size: float, bold: bool, italic: bool, indent: int) -> str:
+    ind = f'<w:ind w:left="{indent * 200}"/>' if indent else ""
+    return (f'<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>{ind}'
+            f'<w:jc w:val="{ALIGN[align]}"/></w:pPr>'
+            f"{_run_xml(text, size, bold, italic) if text else ''}</w:p>")
+
+
+def table_xml(table: model.Table, usable_mm: float, size: float) -> str:
+    """The whole ``w:tbl`` element for ``table`` as one XML string."""
+    total = sum(c.width for c in table.columns) or 1.0
+    widths = [round(usable_mm * TWIPS_PER_MM * c.width / total) for c in table.columns]
+    border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+                     for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    parts = [f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblW w:w=\"{sum(widths)}\" w:type=\"dxa\"/>"
+             f"<w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"
+             '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+             '<w:tblLook w:val="0000"/></w:tblPr><w:tblGrid>']
+    parts.extend(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    parts.append("</w:tblGrid>")
+    for rows, is_head in ((table.head_rows(), True), (table.body, False)):
+        for row, row_slots in zip(rows, table.slots(rows)):
+            parts.append("<w:tr><w:trPr>")
+            if is_head and table.repeat_header:
+                parts.append("<w:tblHeader/>")
+            parts.append("</w:trPr>")
+            for kind, p in row_slots:
+                cell = p.cell
+                span_w = sum(widths[p.col:p.col + cell.colspan])
+                props = [f'<w:tcW w:w="{span_w}" w:type="dxa"/>']
+                if cell.colspan > 1:
+                    props.append(f'<w:gridSpan w:val="{cell.colspan}"/>')
+                if kind == "continue":
+                    props.append("<w:vMerge/>")
+                    parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr><w:p/></w:tc>")
+                    continue
+                if cell.rowspan > 1:
+                    props.append('<w:vMerge w:val="restart"/>')
+                props.append(f'<w:vAlign w:val="{"center" if is_head else "top"}"/>')
+                text = table.cell_text(cell, p.col)
+                align = "center" if is_head and cell.align is None else table.cell_align(cell, p.col)
+                bold = cell.bold or (not is_head and row.style in ("total", "group"))
+                indent = row.indent if p.col == _first_text_col(table) else 0
+                parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>"
+                             f"{_cell_paragraph(text, align, size, bold, cell.italic, indent)}</w:tc>")
+            parts.append("</w:tr>")
+    parts.append("</w:tbl>")
+    return "".join(parts)
+
+
+def _first_text_col(table: model.Table) -> int:
+    for i, column in enumerate(table.columns):
+        if column.kind == "text" and column.width >= 2:
+            return i
+    return -1
+
+
+class _Renderer:
+    def __init__(self, document: model.Document, options: dict):
+        self.document = document
+        self.style = document.style
+        self.text_size = options.get("text_size", self.style.text_size)
+        self.table_size = options.get("table_size", self.style.table_size)
+        self.doc = docx.Document()
+        normal = self.doc.styles["Normal"]
+        normal.font.name = self.style.fonts[0]
+        normal.font.size = Pt(self.text_size)
+        rfonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            rfonts.set(qn(attr), self.style.fonts[0])
+        normal.paragraph_format.space_after = Pt(0)
+
+    def render(self) -> bytes:
+        body = self.doc.element.body
+        for index, section in enumerate(self.document.sections):
+            if index:
+                self.doc.add_section()
+            self._setup_section(self.doc.sections[-1], section, first=index == 0)
+            for block in section.blocks:
+                self._block(block, section, body)
+        props = self.doc.core_properties
+        props.title = self.document.title
+        props.author = "gosprog"
+        props.last_modified_by = "gosprog"
+        props.created = props.modified = props.last_printed = self.document.date
+        props.revision = 1
+        out = io.BytesIO()
+        self.doc.save(out)
+        return reproducible_zip(out.getvalue(), zip_time(self.document))
+
+    def _setup_section(self, sec, section: model.Section, first: bool) -> None:
+        width, height = PAGE_MM[section.orientation]
+        sec.orientation = WD_ORIENT.LANDSCAPE if section.orientation == "landscape" else WD_ORIENT.PORTRAIT
+        sec.page_width, sec.page_height = Mm(width), Mm(height)
+        top, right, bottom, left = section.margins_mm
+        sec.top_margin, sec.right_margin, sec.bottom_margin, sec.left_margin = Mm(top), Mm(right), Mm(bottom), Mm(left)
+        if not first:
+            return
+        footer = sec.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        footer._p.append(parse_xml(_run_xml(self.style.page_label + " ", 10).replace("<w:r>", f"<w:r {nsdecls('w')}>", 1)))
+        footer._p.append(parse_xml(
+            f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+        if self.document.notice:
+            header = sec.header.paragraphs[0]
+            header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            run = header.add_run(self.document.notice)
+            run.bold = True
+            run.font.size = Pt(11)
+
+    def _usable_mm(self, section: model.Section) -> float:
+        _, right, _, left = section.margins_mm
+        return PAGE_MM[section.orientation][0] - left - right
+
+    def _paragraph(self, block: model.Paragraph | model.Heading) -> None:
+        para = self.doc.add_paragraph()
+        if isinstance(block, model.Heading):
+            runs = [model.Run(block.text, bold=True)]
+            size = self.text_size
+            para.paragraph_format.space_before = Pt(6)
+            para.paragraph_format.space_after = Pt(6)
+            para.paragraph_format.keep_with_next = True
+        else:
+            runs = block.runs
+            size = block.size or self.text_size
+            para.paragraph_format.space_after = Pt(block.space_after)
+            if block.indent_first_line:
+                para.paragraph_format.first_line_indent = Mm(12.5)
+        para.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT,
+                          "center": WD_ALIGN_PARAGRAPH.CENTER, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}[block.align]
+        for run in runs:
+            para._p.append(parse_xml(
+                _run_xml(run.text, size, run.bold, run.italic, run.superscript)
+                .replace("<w:r>", f"<w:r {nsdecls('w')}>", 1)))
+
+    def _block(self, block, section: model.Section, body) -> None:
+        if isinstance(block, (model.Heading, model.Paragraph)):
+            self._paragraph(block)
+        elif isinstance(block, model.Table):
+            size = block.font_size or self.table_size
+            body.sectPr.addprevious(parse_xml(table_xml(block, self._usable_mm(section), size)))
+            self.doc.add_paragraph()  # Word needs a paragraph between adjacent tables
+        elif isinstance(block, model.Footnotes):
+            self._paragraph(model.Paragraph.of("______________________________", align="left", size=10))
+            for item in block.items:
+                self._paragraph(model.Paragraph.of(item, align="justify", size=10))
+        elif isinstance(block, model.Signature):
+            self._paragraph(model.Paragraph.of("", align="left"))
+            for position, name in block.lines:
+                self._paragraph(model.Paragraph.of(f"{position}    ______________    {name}", align="left"))
+            if block.date_label:
+                self._paragraph(model.Paragraph.of(block.date_label, align="left"))
+        elif isinstance(block, model.Image):
+            self.doc.add_picture(io.BytesIO(block.data), width=Mm(block.width_mm))
+            if block.caption:
+                self._paragraph(model.Paragraph.of(block.caption, align="center", size=12))
+        elif isinstance(block, model.PageBreak):
+            self.doc.add_page_break()
+        else:  # pragma: no cover - the model is closed
+            raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def render(document: model.Document, **options) -> bytes:
+    return _Renderer(document, options).render()
+
+
+def write(document: model.Document, path: Path, **options) -> None:
+    write_atomic(path, render(document, **options))

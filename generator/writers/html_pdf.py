@@ -1,0 +1,68 @@
+"""PDF through HTML and CSS (WeasyPrint): the engine for staff who edit HTML/CSS templates.
+
+The model becomes HTML through ``templates/document.html.j2`` (autoescaped,
+sandboxed) and is laid out with ``templates/style.css``. The renderer fetches
+nothing: its URL fetcher serves only files inside the template folders and
+inline ``data:`` images made by gosprog, and refuses everything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from .. import model
+from .. import templates as templates_mod
+from ._files import write_atomic
+from ._plain import plain
+
+
+def url_fetcher_for(templates: templates_mod.Templates):
+    """A WeasyPrint URL fetcher that reads template files and our own PNG data URLs, nothing else."""
+    import base64
+
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class GuardedFetcher(URLFetcher):
+        refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:image/png;base64,"):
+                return URLFetcherResponse(url, base64.b64decode(url.split(",", 1)[1]),
+                                          {"Content-Type": "image/png"})
+            parsed = urlparse(url)
+            if parsed.scheme == "file":
+                path = Path(unquote(parsed.path))
+                if templates.allows(path) and path.is_file():
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _mime(path)})
+            self.refused.append(url)
+            raise ValueError(f"refused to fetch {url[:80]!r}: only files of the template folders are read")
+
+    return GuardedFetcher(allowed_protocols=("file", "data"))
+
+
+def _mime(path: Path) -> str:
+    return {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml"}.get(path.suffix, "application/octet-stream")
+
+
+def to_html(document: model.Document, templates: templates_mod.Templates) -> str:
+    return templates.render("document.html.j2", doc=plain(document))
+
+
+def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, **options) -> bytes:
+    from weasyprint import HTML
+
+    tpl = templates_mod.get(templates)
+    html = to_html(document, tpl)
+    base = tpl.find("document.html.j2").parent
+    variant = {"a-2b": "pdf/a-2b", "a-3b": "pdf/a-3b", "a-2u": "pdf/a-2u", "ua-1": "pdf/ua-1"}.get(pdf_standard or "")
+    if pdf_standard and not variant:
+        raise ValueError(f"unknown PDF standard {pdf_standard!r}")
+    kwargs = {"pdf_variant": variant} if variant else {}
+    # A fixed identifier and no creation date: the same document gives the same bytes.
+    return HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=url_fetcher_for(tpl)).write_pdf(
+        pdf_identifier=b"gosprog", uncompressed_pdf=False, **kwargs)
+
+
+def write(document: model.Document, path: Path, **options) -> None:
+    write_atomic(path, render(document, **options))

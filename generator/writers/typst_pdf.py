@@ -1,0 +1,52 @@
+"""PDF through Typst (the ``typst`` Python package): the fast engine.
+
+The document goes to ``templates/document.typ`` as JSON in ``sys.inputs``;
+the template places every text as a string, so nothing from data is ever
+parsed as Typst markup (``#import``, ``$``, ``@`` … print literally). Images
+are written next to a private copy of the template; nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from .. import model
+from .. import templates as templates_mod
+from ._files import write_atomic
+from ._plain import plain
+
+FONT_DIRS = [d for d in ("/usr/share/fonts", "/usr/local/share/fonts") if Path(d).is_dir()]
+STANDARDS = {"a-2b": "a-2b", "a-3b": "a-3b", "a-2u": "a-2u", "ua-1": "ua-1"}
+
+
+def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, **options) -> bytes:
+    import typst
+
+    tpl = templates_mod.get(templates)
+    data = plain(document)
+    with tempfile.TemporaryDirectory(prefix="gosprog-typst-") as work:
+        root = Path(work)
+        shutil.copyfile(tpl.find("document.typ"), root / "document.typ")
+        n = 0
+        for section in data["sections"]:
+            for block in section["blocks"]:
+                if block["type"] == "image":
+                    n += 1
+                    name = f"image-{n}.png"
+                    (root / name).write_bytes(base64.b64decode(block.pop("png")))
+                    block["file"] = name
+        kwargs = {}
+        if pdf_standard:
+            if pdf_standard not in STANDARDS:
+                raise ValueError(f"unknown PDF standard {pdf_standard!r}")
+            kwargs["pdf_standards"] = STANDARDS[pdf_standard]
+        return typst.compile(str(root / "document.typ"), root=str(root), font_paths=FONT_DIRS,
+                             sys_inputs={"doc": json.dumps(data, ensure_ascii=False)}, **kwargs)
+
+
+def write(document: model.Document, path: Path, **options) -> None:
+    write_atomic(path, render(document, **options))

@@ -1,0 +1,199 @@
+"""XLSX writer (openpyxl).
+
+One worksheet per table; the headings and paragraphs that precede a table are
+written above it as title rows. Numbers are real numbers (written from their
+``Decimal`` text, never through float) with a ``#,##0.0`` format, which Excel
+and LibreOffice show as ``15 736 027,0`` in a Russian locale. Rows or columns
+that the model declares to be sums hold live ``=SUM(…)`` formulas. Text is
+always text: a name starting with ``=`` never becomes a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
+
+from .. import model
+from ._files import reproducible_zip, write_atomic, zip_time
+
+_THIN = Side(style="thin", color="000000")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+TOTAL_WIDTH_CHARS = {"portrait": 110.0, "landscape": 170.0}
+
+
+def number_format(value, decimals: int | None, kind: str = "number") -> str:
+    if decimals is None:
+        exponent = Decimal(value).as_tuple().exponent if isinstance(value, Decimal) else 0
+        decimals = max(0, -int(exponent))
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return fmt + '"%"' if kind == "percent" else fmt
+
+
+def sheet_title(title: str, taken: set[str]) -> str:
+    base = SHEET_FORBIDDEN.sub(" ", title).strip().strip("'")[:28] or "Лист"
+    name, n = base, 2
+    while name.lower() in taken:
+        name = f"{base[:25]} {n}"
+        n += 1
+    taken.add(name.lower())
+    return name
+
+
+def _refs(letter: str, rows: list[int]) -> str:
+    rows = sorted(rows)
+    if rows == list(range(rows[0], rows[-1] + 1)):
+        return f"{letter}{rows[0]}:{letter}{rows[-1]}" if len(rows) > 1 else f"{letter}{rows[0]}"
+    return ",".join(f"{letter}{r}" for r in rows)
+
+
+class _Sheet:
+    def __init__(self, ws, table: model.Table, section: model.Section, lead: list, notice: str | None):
+        self.ws, self.table, self.section, self.lead, self.notice = ws, table, section, lead, notice
+
+    def _put(self, row: int, col: int, value, **style):
+        cell = self.ws.cell(row=row, column=col)
+        if isinstance(value, str):
+            cell.value = _ILLEGAL.sub("", value)
+            cell.data_type = "s"        # never a formula, whatever the text starts with
+        else:
+            cell.value = value
+        for key, val in style.items():
+            setattr(cell, key, val)
+        return cell
+
+    def render(self) -> None:
+        ws, table = self.ws, self.table
+        width = table.width
+        r = 1
+        titles = ([model.Paragraph.of(self.notice, align="right")] if self.notice else []) + self.lead
+        for block in titles:
+            text = block.text if isinstance(block, model.Paragraph) else block.text
+            bold = isinstance(block, model.Heading) or all(run.bold for run in getattr(block, "runs", []))
+            align = block.align if block.align != "justify" else "left"
+            self._put(r, 1, text, font=Font(bold=bold),
+                      alignment=Alignment(horizontal=align, wrap_text=True, vertical="top"))
+            if width > 1:
+                ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
+            ws.row_dimensions[r].height = 15 * max(1, len(text) // 120 + 1 + text.count("\n"))
+            r += 1
+        head = table.head_rows()
+        head_start = r
+        self._rows(head, head_start, is_head=True)
+        body_start = head_start + len(head)
+        self._rows(table.body, body_start, is_head=False)
+        if table.body:
+            ws.freeze_panes = ws.cell(row=body_start, column=1)
+        if head and table.repeat_header:
+            ws.print_title_rows = f"{head_start}:{body_start - 1}"
+        total = sum(c.width for c in table.columns) or 1.0
+        for i, column in enumerate(table.columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(
+                4.0, round(TOTAL_WIDTH_CHARS[self.section.orientation] * column.width / total, 1))
+        ws.page_setup.orientation = self.section.orientation
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.oddFooter.center.text = "стр. &P"
+
+    def _rows(self, rows: list[model.Row], start: int, is_head: bool) -> None:
+        ws, table = self.ws, self.table
+        size = table.font_size or 12
+        for offset, (row, row_slots) in enumerate(zip(rows, table.slots(rows))):
+            excel_row = start + offset
+            for kind, p in row_slots:
+                if kind == "continue":
+                    continue
+                cell = p.cell
+                col = p.col + 1
+                bold = cell.bold or (not is_head and row.style in ("total", "group"))
+                align = "center" if is_head and cell.align is None else table.cell_align(cell, p.col)
+                column = table.columns[p.col]
+                value = cell.value
+                formula = None if is_head else self._formula(row, p, start)
+                if formula is not None:
+                    target = self._put(excel_row, col, formula)
+                    target.data_type = "f"
+                elif cell.is_number:
+                    target = self._put(excel_row, col, value)
+                else:
+                    target = self._put(excel_row, col, table.cell_text(cell, p.col) if value is not None else None)
+                if cell.is_number or formula is not None:
+                    decimals = column.decimals if cell.decimals == "column" else cell.decimals
+                    target.number_format = number_format(value, decimals, column.kind)
+                target.font = Font(bold=bold, size=size)
+                target.alignment = Alignment(horizontal=align if align != "justify" else "left",
+                                             vertical="center" if is_head else "top", wrap_text=True,
+                                             indent=row.indent if p.col == 2 and row.indent else 0)
+                if cell.colspan > 1 or cell.rowspan > 1:
+                    ws.merge_cells(start_row=excel_row, start_column=col,
+                                   end_row=excel_row + cell.rowspan - 1, end_column=col + cell.colspan - 1)
+                for rr in range(excel_row, excel_row + cell.rowspan):
+                    for cc in range(col, col + cell.colspan):
+                        ws.cell(row=rr, column=cc).border = BORDER
+
+    def _formula(self, row: model.Row, p: model.Placement, body_start: int) -> str | None:
+        """A live SUM where the model declares this cell a sum of rows or of columns."""
+        if not p.cell.is_number:
+            return None
+        column = self.table.columns[p.col]
+        letter = get_column_letter(p.col + 1)
+        if row.sum_of:
+            return f"=SUM({_refs(letter, [body_start + i for i in row.sum_of])})"
+        if column.sum_of:
+            excel_row = body_start + p.row
+            cols = sorted(column.sum_of)
+            if cols == list(range(cols[0], cols[-1] + 1)):
+                return f"=SUM({get_column_letter(cols[0] + 1)}{excel_row}:{get_column_letter(cols[-1] + 1)}{excel_row})"
+            return "=SUM(" + ",".join(f"{get_column_letter(c + 1)}{excel_row}" for c in cols) + ")"
+        return None
+
+
+def render(document: model.Document, **options) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    for section in document.sections:
+        lead: list = []
+        for block in section.blocks:
+            if isinstance(block, (model.Heading, model.Paragraph)):
+                lead.append(block)
+            elif isinstance(block, model.Table):
+                caption = next((b.text for b in reversed(lead) if b.text.startswith("Таблица")), None)
+                title = block.id or caption or document.title
+                ws = wb.create_sheet(sheet_title(title, taken))
+                _Sheet(ws, block, section, lead, document.notice).render()
+                lead = []
+    if not wb.worksheets:        # a document without tables: its text on one sheet
+        ws = wb.create_sheet(sheet_title(document.title, taken))
+        ws.column_dimensions["A"].width = 120
+        r = 1
+        for line in ([document.notice] if document.notice else []) + [
+                b.text for s in document.sections for b in s.blocks
+                if isinstance(b, (model.Heading, model.Paragraph))]:
+            cell = ws.cell(row=r, column=1)
+            cell.value = _ILLEGAL.sub("", line)
+            cell.data_type = "s"
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            r += 1
+    wb.properties.title = document.title
+    wb.properties.creator = "gosprog"
+    wb.properties.created = wb.properties.modified = document.date
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    return reproducible_zip(buffer.getvalue(), zip_time(document))
+
+
+def write(document: model.Document, path: Path, **options) -> None:
+    write_atomic(path, render(document, **options))
