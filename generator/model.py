@@ -119,6 +119,7 @@ class Row:
     style: RowStyle = "normal"
     indent: int = 0
     sum_of: list[int] | None = None
+    keep_values: bool = False    # figures that do not add up (as printed): no column-sum formulas
 
 
 @dataclass

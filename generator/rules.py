@@ -14,6 +14,7 @@ numbers and the difference. ``check(program, located)`` runs them all.
 | F06 | subprograms add up to the program passport (remainder of missing tables = gap) |
 | F07 | the passport's own blocks agree (total = budget + tax; budget = own + federal; years = total) |
 | F08 | forecast tables: years = total, "Всего" = its sources |
+| F09 | the passport paragraph generated from its figures equals the printed paragraph |
 | T01 | tax expenditures: years = total; rows add up to "Итого" |
 | C01 | source codes of table 3 agree with money in table 4 |
 | P01 | sums declared on printed tables (appendices) hold |
@@ -156,6 +157,23 @@ class _Checker:
                 self.add("F07", "error", f"passport, {labels[m.position]}: {' + '.join(parts)} = {_fmt(m.expected)}, "
                          f"but \"{block.label}\" says {_fmt(m.printed)}", "program", ("passport", "financing", i),
                          numbers={"sum": m.expected, "printed": m.printed}, difference=m.difference)
+
+    def passport_text(self) -> None:
+        """F09: the paragraph generated from the passport's figures equals the act's printed one."""
+        from .texts import financing_paragraph, first_difference
+        checks = [("program", ("passport",), self.program.passport, self.program.years)]
+        checks += [(f"sp{s.code}", ("passport",), s.passport, self.program.subprogram_years(s))
+                   for s in self.program.subprograms if s.passport]
+        for unit, path, passport, years in checks:
+            if not passport.financing_text or not passport.financing:
+                continue
+            generated = financing_paragraph(passport.financing, years)
+            diff = first_difference(generated, passport.financing_text)
+            if diff:
+                pos, ours, theirs = diff
+                self.add("F09", "warning", f"the financing paragraph generated from the figures differs from the "
+                         f"printed one at character {pos}: generated \"…{ours}…\", printed \"…{theirs}…\"",
+                         unit, path + ("financing_text",))
 
     def subprograms_vs_passport(self) -> None:
         """F06: known subprogram money against the passport; the rest is a gap, not an error."""
@@ -340,6 +358,7 @@ class _Checker:
             self.source_codes(sub)
             self.printed_sums(sub)
         self.subprograms_vs_passport()
+        self.passport_text()
         self.gaps()
         return self.findings
 

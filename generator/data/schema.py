@@ -74,6 +74,7 @@ class FinancingBlock(Strict):
     label: str
     total: Amount
     years: list[Amount]
+    joiner: Optional[str] = None     # the text joining it to the previous block ("; ", ", из них: ")
 
 
 class ProgramPassport(Strict):

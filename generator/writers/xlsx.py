@@ -150,7 +150,7 @@ class _Sheet:
         letter = get_column_letter(p.col + 1)
         if row.sum_of:
             return f"=SUM({_refs(letter, [body_start + i for i in row.sum_of])})"
-        if column.sum_of:
+        if column.sum_of and not row.keep_values:
             excel_row = body_start + p.row
             cols = sorted(column.sum_of)
             if cols == list(range(cols[0], cols[-1] + 1)):

@@ -1,0 +1,96 @@
+"""Pieces shared by the builders: captions, absent-table notes, the financing table layout."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .. import model
+from ..data.schema import FinancingRow, SourceLine
+
+NO_DATA = "нет данных в источнике"
+SAMPLE_NOTICE = "Образец (условные данные)"
+PROGRAM_APPENDIX = "к государственной программе"
+
+
+def caption(table_no: str | None, title: str | None, appendix: list[str] | None = None) -> list[model.Block]:
+    """The blocks above a table: "Приложение N / к …", "Таблица N" (right) and the title (centred)."""
+    blocks: list[model.Block] = []
+    if appendix:
+        blocks.append(model.right_caption(*appendix))
+    if table_no:
+        blocks.append(model.Paragraph.of(table_no, align="right"))
+    if title:
+        blocks.append(model.Heading(title))
+    return blocks
+
+
+def absent_note(table: str, title: str, line: int) -> list[model.Block]:
+    """How a table lost from the act is shown: named, located, and never filled with zeros."""
+    return [model.Paragraph.of(table, align="right"), model.Heading(title),
+            model.Paragraph.of([model.Run("Таблица отсутствует в тексте источника", bold=True),
+                                model.Run(f" (в тексте акта на её месте было изображение; строка {line} "
+                                          "файла источника). Значения не выводятся и не заменяются нулями.")],
+                               align="justify")]
+
+
+def value(v) -> model.Cell:
+    return model.Cell(v)
+
+
+FINANCE_HEAD = ["N п/п", "Статус", "Наименование подпрограммы, основного мероприятия",
+                "Ответственный исполнитель подпрограммы, исполнитель", "Источник финансового обеспечения"]
+
+
+def finance_columns(n_years: int) -> list[model.Column]:
+    cols = [model.Column(0.7, align="center"), model.Column(1.5), model.Column(3.4), model.Column(2.4),
+            model.Column(2.3)]
+    cols += [model.Column(1.75, align="right", kind="number", decimals=1) for _ in range(n_years + 1)]
+    cols[-1].sum_of = list(range(5, 5 + n_years))
+    return cols
+
+
+def finance_header(years: list[int], money_title: str = "Расходы (тыс. руб.)") -> list[model.Row]:
+    top = [model.Cell(text, rowspan=2) for text in FINANCE_HEAD]
+    top.append(model.Cell(money_title, colspan=len(years) + 1))
+    bottom = [model.Cell(f"{y} год") for y in years]
+    bottom.append(model.Cell(f"всего за {years[0]} - {years[-1]} годы"))
+    return [model.Row(top), model.Row(bottom)]
+
+
+def source_lines_rows(first: list[model.Cell], lines: list[SourceLine], style: str = "normal",
+                      declare_sums: bool = True, body_offset: int = 0) -> list[model.Row]:
+    """A financing row: the first cells span its source lines; a "всего" line that equals the
+    sum of the others is declared a sum (a live formula in XLSX)."""
+    rows: list[model.Row] = []
+    n = max(1, len(lines))
+    for cell in first:
+        cell.rowspan = n
+    for i, line in enumerate(lines):
+        cells = (first if i == 0 else []) + [model.Cell(line.label)]
+        cells += [model.Cell(v) for v in line.values] + [model.Cell(line.total)]
+        rows.append(model.Row(cells, style=style, keep_values=not years_add_up(line.values, line.total)))
+    if declare_sums and len(lines) > 1 and lines[0].source == "total" and _adds_up(lines):
+        rows[0].sum_of = [body_offset + i for i in range(1, len(lines))]
+    return rows
+
+
+def _adds_up(lines: list[SourceLine]) -> bool:
+    """True when the "всего" line is exactly the sum of the other lines (then a formula keeps the
+    printed figures). The act's own errors stay printed values, never "corrected" by a formula."""
+    from .. import calc
+    head, parts = lines[0], lines[1:]
+    computed = calc.column_sums([p.values + [p.total] for p in parts])
+    return all(c is not None and calc.is_number(v) and Decimal(v) == c
+               for v, c in zip(head.values + [head.total], computed))
+
+
+def financing_row_cells(row: FinancingRow) -> list[model.Cell]:
+    executor = row.executor or ""
+    return [model.Cell(row.no or ""), model.Cell(row.status or ""), model.Cell(row.name or ""),
+            model.Cell(executor)]
+
+
+def years_add_up(values, total) -> bool:
+    from .. import calc
+    s = calc.total(values)
+    return s is not None and calc.is_number(total) and Decimal(total) == s

@@ -1,0 +1,141 @@
+"""Builders for a subprogram: its passport and its tables, laid out as the act lays them out."""
+
+from __future__ import annotations
+
+from .. import model
+from ..data import schema
+from ..rules import subprogram_money
+from ..texts import financing_paragraph
+from . import common, tables
+from .program import _document, key_value_table
+
+TABLE_TITLES = {
+    "Таблица 1": "Сведения о целевых показателях (индикаторах) подпрограммы {n}",
+    "Таблица 2": "Сведения о порядке сбора информации и методике расчета целевых показателей (индикаторов) "
+                 "подпрограммы {n}",
+    "Таблица 3": "Перечень основных мероприятий подпрограммы {n}",
+    "Таблица 4": "Финансовое обеспечение реализации основных мероприятий подпрограммы {n} за счет средств "
+                 "областного бюджета",
+}
+
+
+def appendix_lines(sub: schema.Subprogram) -> list[str]:
+    return [f"Приложение {sub.appendix or sub.code}", common.PROGRAM_APPENDIX]
+
+
+def passport(program: schema.Program, sub: schema.Subprogram) -> model.Document:
+    doc = _document(program, f"Паспорт подпрограммы {sub.code} \"{sub.title}\"", "subprogram-passport")
+    section = doc.section("portrait")
+    section.add(model.right_caption(*appendix_lines(sub)), model.Heading("Паспорт"),
+                model.Heading(f"подпрограммы {sub.code}"), model.Heading(f"\"{sub.title}\""))
+    if sub.passport:
+        fields = [(f.label, f.value) for f in sub.passport.fields]
+        if sub.passport.financing:
+            generated = financing_paragraph(sub.passport.financing, program.subprogram_years(sub))
+            fields = [(k, generated if k.startswith("Объемы финансового обеспечения") else v) for k, v in fields]
+        section.add(key_value_table(fields))
+        return doc
+    absent = next((a for a in sub.absent if a.table == "Паспорт"), None)
+    note = "Паспорт подпрограммы в тексте источника отсутствует"
+    if absent:
+        note += f" (строка {absent.line})"
+    note += (". Ниже приведены только сведения, которые следуют из таблиц подпрограммы; остальное помечено "
+             f"\"{common.NO_DATA}\".")
+    section.add(model.Paragraph.of(model.Run(note, italic=True), size=12, space_after=6))
+    years = program.subprogram_years(sub)
+    executors = sorted({a.executors for a in sub.activities.items}) if sub.activities else []
+    indicators = "; ".join(i.name for i in sub.indicators.items) if sub.indicators else common.NO_DATA
+    money = {s.key: subprogram_money(program, sub, s.key) for s in program.sources if s.key != "total"}
+    if sub.financing and any(v is not None for v in money.values()):
+        blocks = _financing_blocks(program, sub, money, years)
+        financing = financing_paragraph(blocks, years)
+    else:
+        financing = common.NO_DATA
+    fields = [
+        (f"Ответственный исполнитель подпрограммы {sub.code}", common.NO_DATA),
+        (f"Исполнители подпрограммы {sub.code}", "; ".join(executors) if executors else common.NO_DATA),
+        (f"Цель подпрограммы {sub.code}", common.NO_DATA),
+        (f"Задачи подпрограммы {sub.code}", common.NO_DATA),
+        (f"Целевые показатели (индикаторы) подпрограммы {sub.code}", indicators),
+        (f"Сроки реализации подпрограммы {sub.code}", f"{years[0]} - {years[-1]} годы"),
+        (f"Объемы финансового обеспечения подпрограммы {sub.code} за счет средств областного бюджета", financing),
+        (f"Ожидаемые конечные результаты реализации подпрограммы {sub.code}", common.NO_DATA),
+    ]
+    section.add(key_value_table(fields))
+    return doc
+
+
+def _financing_blocks(program, sub, money, years):
+    from .. import calc
+    vectors = [v for v in money.values() if v is not None]
+    total = calc.column_sums(vectors)
+    by_year = dict(zip(program.years, total[:-1]))
+    blocks = [schema.FinancingBlock(key="total", label=f"общий объем финансового обеспечения подпрограммы {sub.code}",
+                                    total=total[-1], years=[by_year[y] for y in years])]
+    labels = {"own": "за счет средств областного бюджета (собственные доходы)",
+              "federal": "за счет средств федерального бюджета (субвенции и субсидии)"}
+    for key, vector in money.items():
+        if vector is None or not calc.is_number(vector[-1]) or vector[-1] == 0:
+            continue
+        by_year = dict(zip(program.years, vector[:-1]))
+        blocks.append(schema.FinancingBlock(key=key, label=labels.get(key, program.source_label(key)),
+                                            total=vector[-1], years=[by_year[y] for y in years]))
+    return blocks
+
+
+def tables_document(program: schema.Program, sub: schema.Subprogram) -> model.Document:
+    doc = _document(program, f"Таблицы подпрограммы {sub.code} \"{sub.title}\"", "subprogram-tables")
+    years = program.subprogram_years(sub)
+    absent = {a.table: a for a in sub.absent}
+    first = True
+
+    def section(orientation: str) -> model.Section:
+        nonlocal first
+        s = doc.section(orientation)
+        if first:
+            s.add(model.right_caption(*appendix_lines(sub)),
+                  model.Heading(f"Подпрограмма {sub.code} \"{sub.title}\""))
+            first = False
+        return s
+
+    n = sub.code
+    if sub.indicator_values:
+        section("landscape").add(*common.caption("Таблица 1", TABLE_TITLES["Таблица 1"].format(n=n)),
+                                 *tables.indicator_values(sub.indicator_values))
+    if sub.indicators:
+        section("landscape").add(*common.caption("Таблица 2", TABLE_TITLES["Таблица 2"].format(n=n)),
+                                 *tables.indicator_methodology(sub.indicators))
+    if sub.activities:
+        section("landscape").add(*common.caption("Таблица 3", TABLE_TITLES["Таблица 3"].format(n=n)),
+                                 *tables.activities(sub.activities, sub.code))
+    if sub.financing:
+        section("landscape").add(*common.caption("Таблица 4", TABLE_TITLES["Таблица 4"].format(n=n)),
+                                 common_unit(), *tables.financing(sub.financing, years))
+    if sub.forecast:
+        section("landscape").add(*common.caption(
+            sub.forecast.table, "Прогнозная (справочная) оценка объемов привлечения средств федерального бюджета, "
+            "бюджетов муниципальных образований области, бюджетов государственных внебюджетных фондов, средств "
+            f"физических и юридических лиц на реализацию целей подпрограммы {n}"),
+            *tables.forecast(sub.forecast, years))
+    for a in sub.absent:
+        if a.table == "Паспорт":
+            continue
+        section("portrait").add(*common.absent_note(a.table, a.title, a.line))
+    del absent
+    return doc
+
+
+def common_unit() -> model.Paragraph:
+    return model.Paragraph.of("тыс. руб.", align="right", size=12)
+
+
+def appendices_document(program: schema.Program, sub: schema.Subprogram) -> model.Document | None:
+    """The subprogram's other printed tables (appendices, report forms), kept as printed."""
+    if not sub.tables:
+        return None
+    doc = _document(program, f"Приложения к подпрограмме {sub.code} \"{sub.title}\"", "subprogram-appendices")
+    for table in sub.tables:
+        section = doc.section(table.orientation)
+        appendix = [table.appendix] if table.appendix else None
+        section.add(*common.caption(table.form, table.title, appendix), *tables.printed(table))
+    return doc

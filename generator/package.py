@@ -1,0 +1,187 @@
+"""Build a package: render planned documents to every format, with a manifest and a zip, atomically.
+
+The package is written to a temporary folder next to its destination and
+moved into place only when every file is written, so a failed or killed build
+leaves the previous package as it was. Files whose inputs did not change since
+the previous package (same content hash of document, format, options and
+templates) are reused instead of rendered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import __version__
+from .builders import Planned
+from .writers import write as write_document
+from .writers._plain import plain
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class Options:
+    formats: tuple[str, ...] = ("docx", "xlsx", "pdf")
+    pdf_engine: str = "typst"
+    pdf_standard: str | None = None
+    templates: str | None = None
+    jobs: int = 0                 # 0: one per core
+    incremental: bool = True
+
+    def writer_options(self, fmt: str) -> dict:
+        options: dict = {}
+        if fmt == "pdf":
+            options = {"pdf_engine": self.pdf_engine, "pdf_standard": self.pdf_standard,
+                       "templates": self.templates}
+        return options
+
+
+def templates_digest(overlay: str | None) -> str:
+    from .templates import get
+    digest = hashlib.sha256()
+    for folder in get(overlay).dirs:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(folder)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def input_hash(planned: Planned, fmt: str, options: Options, templates: str) -> str:
+    """What a rendered file depends on: the document, the format, the options, templates, version."""
+    payload = json.dumps({"doc": plain(planned.document), "fmt": fmt, "version": __version__,
+                          "options": {k: v for k, v in options.writer_options(fmt).items() if k != "templates"},
+                          "templates": templates}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _render(job: tuple) -> tuple[str, str]:
+    planned, fmt, path, options = job
+    write_document(planned.document, path, fmt, **options.writer_options(fmt))
+    return str(path), fmt
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def build(planned: list[Planned], destination: Path, options: Options, meta: dict,
+          progress: Callable[[Iterable], Iterable] | None = None, base: Path | None = None) -> dict:
+    """Render ``planned`` into ``destination`` (replaced atomically); returns the manifest."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    previous = _read_manifest(destination)
+    tpl_digest = templates_digest(options.templates)
+    work = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}-", dir=destination.parent))
+    try:
+        entries, jobs = [], []
+        for item in planned:
+            for fmt in options.formats:
+                name = f"{item.name}.{fmt}"
+                digest = input_hash(item, fmt, options, tpl_digest)
+                entry = {"file": name, "kind": item.kind, "format": fmt, "title": item.document.title,
+                         "sources": [_relative(s, base) for s in item.sources], "input_hash": digest}
+                old = previous.get(name)
+                if options.incremental and old and old.get("input_hash") == digest \
+                        and (destination / name).is_file() and sha256_file(destination / name) == old.get("sha256"):
+                    shutil.copy2(destination / name, work / name)
+                else:
+                    jobs.append((item, fmt, work / name, options))
+                entries.append(entry)
+        _run(jobs, options.jobs, progress)
+        for entry in entries:
+            path = work / entry["file"]
+            entry["sha256"] = sha256_file(path)
+            entry["size"] = path.stat().st_size
+        manifest = {**meta, "generator": f"gosprog {__version__}", "formats": list(options.formats),
+                    "pdf_engine": options.pdf_engine if "pdf" in options.formats else None,
+                    "files": entries}
+        (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                                     encoding="utf-8")
+        _swap(work, destination)
+        work = None
+        _zip(destination, destination.parent / f"{destination.name}.zip", manifest, meta.get("date"))
+        manifest["rendered"] = len(jobs)
+        return manifest
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _relative(path: str, base: Path | None) -> str:
+    p = Path(path)
+    if base is not None:
+        try:
+            return p.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            pass
+    return p.name
+
+
+def _run(jobs: list, workers: int, progress) -> None:
+    workers = workers or os.cpu_count() or 1
+    workers = min(workers, len(jobs)) if jobs else 1
+    if workers <= 1:
+        iterator = (_render(job) for job in jobs)
+        for _ in (progress(iterator, len(jobs)) if progress else iterator):
+            pass
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(_render, jobs, chunksize=1)
+        for _ in (progress(results, len(jobs)) if progress else results):
+            pass
+
+
+def _read_manifest(destination: Path) -> dict:
+    try:
+        data = json.loads((destination / MANIFEST).read_text(encoding="utf-8"))
+        return {entry["file"]: entry for entry in data.get("files", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _swap(work: Path, destination: Path) -> None:
+    """Put the finished folder in place: the old package is moved aside, then removed."""
+    old = None
+    if destination.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".old-{destination.name}-", dir=destination.parent))
+        old.rmdir()
+        os.replace(destination, old)
+    os.replace(work, destination)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _zip(folder: Path, target: Path, manifest: dict, date: str | None) -> None:
+    """A zip of the package with fixed entry times (reproducible), written atomically."""
+    stamp = (1980, 1, 1, 0, 0, 0)
+    if date:
+        y, m, d = (int(x) for x in date.split("-"))
+        stamp = (max(1980, y), m, d, 0, 0, 0)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".zip", dir=target.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in [e["file"] for e in manifest["files"]] + [MANIFEST]:
+                info = zipfile.ZipInfo(f"{folder.name}/{name}", date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, (folder / name).read_bytes())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

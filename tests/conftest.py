@@ -1,0 +1,225 @@
+"""Shared fixtures: the representative table (a shortened SP1 "Таблица 4") and helpers.
+
+The figures are the real ones of subprogram 1, table 4, rows 1 and 2
+(data/social-support-vologda/subprograms/sp1.yaml, act lines 759 and 786).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from generator import model  # noqa: E402
+
+D = Decimal
+
+YEARS = [2021, 2022, 2023, 2024, 2025]
+HEADER_TEXTS = [
+    "N п/п",
+    "Статус",
+    "Наименование подпрограммы, основного мероприятия",
+    "Ответственный исполнитель подпрограммы, исполнитель",
+    "Источник финансового обеспечения",
+]
+EXPENSES = "Расходы (тыс. руб.)"
+TOTAL_YEARS = "всего за 2021 - 2025 годы"
+SOURCES = (
+    "всего, в том числе",
+    "собственные доходы областного бюджета",
+    "субвенции и субсидии федерального бюджета",
+)
+TITLE = "Финансовое обеспечение реализации основных мероприятий подпрограммы 1"
+NOTICE = "Образец (условные данные)"
+
+# SP1 table 4, row 1 ("Подпрограмма 1", executor "итого") and row 2 (the department).
+# Per row: (total, own, federal), each five years then the 2021-2025 total, as in the YAML.
+SP1_ROWS = [
+    {
+        "no": "1.",
+        "status": "Подпрограмма 1",
+        "name": "Предоставление мер социальной поддержки отдельным категориям граждан",
+        "executor": "итого",
+        "values": (
+            ([D("15736027.0"), D("14741030.9"), D("14789819.8"), D("7291599.6"), D("7291599.6")], D("59850076.9")),
+            ([D("9003926.0"), D("8627364.9"), D("8626979.5"), D("7291599.6"), D("7291599.6")], D("40841469.6")),
+            ([D("6732101.0"), D("6113666.0"), D("6162840.3"), D("0.0"), D("0.0")], D("19008607.3")),
+        ),
+    },
+    {
+        "no": "2.",
+        "status": None,
+        "name": None,
+        "executor": "Департамент социальной защиты населения области",
+        "values": (
+            ([D("15736027.0"), D("11560898.2"), D("11600468.6"), D("7291599.6"), D("7291599.6")], D("59850076.9")),
+            ([D("9003926.0"), D("8627364.9"), D("8626979.5"), D("7291599.6"), D("7291599.6")], D("40841469.6")),
+            ([D("6732101.0"), D("6113666.0"), D("6162840.3"), D("0.0"), D("0.0")], D("19008607.3")),
+        ),
+    },
+]
+
+# Where things land in the table grid (0-based column indexes).
+COL_NO, COL_STATUS, COL_NAME, COL_EXECUTOR, COL_SOURCE = range(5)
+FIRST_YEAR_COL, TOTAL_COL = 5, 10
+WIDTH = 11
+
+
+def columns() -> list[model.Column]:
+    return [
+        model.Column(width=0.6, align="center"),
+        model.Column(width=1.4),
+        model.Column(width=3.0),
+        model.Column(width=2.2),
+        model.Column(width=2.0),
+        *[model.Column(width=1.3, align="right", kind="number", decimals=1) for _ in YEARS],
+        model.Column(width=1.4, align="right", kind="number", decimals=1,
+                     sum_of=[FIRST_YEAR_COL + i for i in range(len(YEARS))]),
+    ]
+
+
+def header_rows() -> list[model.Row]:
+    row1 = [model.Cell(text, rowspan=2) for text in HEADER_TEXTS] + [model.Cell(EXPENSES, colspan=6)]
+    row2 = [model.Cell(f"{y} год") for y in YEARS] + [model.Cell(TOTAL_YEARS)]
+    return [model.Row(row1), model.Row(row2)]
+
+
+def block_rows(first_index: int, no: str, status, name, executor, values) -> list[model.Row]:
+    """Three funding-source rows; the first four cells span them (rowspan=3)."""
+    rows = []
+    for k, (label, (years, total)) in enumerate(zip(SOURCES, values)):
+        cells = []
+        if k == 0:
+            cells = [model.Cell(no, rowspan=3), model.Cell(status, rowspan=3),
+                     model.Cell(name, rowspan=3), model.Cell(executor, rowspan=3)]
+        cells.append(model.Cell(label))
+        cells.extend(model.Cell(v) for v in years)
+        cells.append(model.Cell(total))
+        rows.append(model.Row(cells, style="total" if k == 0 else "normal",
+                              sum_of=[first_index + 1, first_index + 2] if k == 0 else None))
+    return rows
+
+
+def sp1_body() -> list[model.Row]:
+    body: list[model.Row] = []
+    for spec in SP1_ROWS:
+        body.extend(block_rows(len(body), spec["no"], spec["status"], spec["name"],
+                               spec["executor"], spec["values"]))
+    return body
+
+
+def make_table(body: list[model.Row] | None = None) -> model.Table:
+    return model.Table(columns(), header_rows(), sp1_body() if body is None else body,
+                       numbering=True, id=None)
+
+
+def make_document(n_rows: int | None = None, *, notice: str | None = None,
+                  extra_texts: list[str] | None = None) -> model.Document:
+    """The representative document.
+
+    ``n_rows=None``: the two real SP1 blocks (6 body rows). Otherwise ``n_rows``
+    body rows made of repeated 3-row blocks (the last block cut short), enough to
+    run over several pages. ``extra_texts`` become more single-row blocks whose
+    name cell holds each text (for injection tests).
+    """
+    doc = model.Document(title=TITLE, notice=notice, date=dt.datetime(2021, 8, 30, 12, 0, 0))
+    section = doc.section("landscape")
+    section.add(
+        model.right_caption("Приложение 1", "к государственной программе"),
+        model.Paragraph.of("Таблица 4", align="right"),
+        model.Heading(TITLE),
+    )
+    if n_rows is None:
+        body = sp1_body()
+    else:
+        body = long_body(n_rows)
+    for text in extra_texts or []:
+        body.append(model.Row([model.Cell(str(len(body) + 1)), model.Cell("Статус"), model.Cell(text),
+                               model.Cell(text), model.Cell(SOURCES[1]),
+                               *[model.Cell(D("1.0")) for _ in YEARS], model.Cell(D("5.0"))]))
+    section.add(make_table(body))
+    return doc
+
+
+def long_body(n_rows: int) -> list[model.Row]:
+    """``n_rows`` body rows: blocks of three with distinct names and real-looking figures."""
+    body: list[model.Row] = []
+    block = 0
+    while len(body) < n_rows:
+        block += 1
+        spec = SP1_ROWS[block % 2]
+        rows = block_rows(len(body), f"{block}.", f"Основное мероприятие 1.{block}",
+                          f"Мероприятие номер {block}", spec["executor"], spec["values"])
+        left = n_rows - len(body)
+        if left < 3:       # cut the last block: keep spans inside the table
+            rows = [model.Row([model.Cell(f"{block}."), model.Cell(None), model.Cell(f"Мероприятие номер {block}"),
+                               model.Cell(spec["executor"]), model.Cell(SOURCES[1]),
+                               *[model.Cell(v) for v in spec["values"][1][0]], model.Cell(spec["values"][1][1])])
+                    for _ in range(left)]
+        body.extend(rows)
+    return body
+
+
+# --- helpers --------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """NBSP and narrow NBSP → space; soft hyphens dropped; runs of spaces kept as one."""
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u00ad", "")
+    return " ".join(text.split(" ")) if text else text
+
+
+def pdf_pages_text(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return [normalise(page.extract_text() or "") for page in reader.pages]
+
+
+def pdf_flat(text: str) -> str:
+    """Page text with every whitespace run (line breaks inside wrapped cells too) as one space."""
+    return " ".join(text.split())
+
+
+def pdf_reader(data: bytes):
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data))
+
+
+def render_pdf(document: model.Document, tmp_path: Path, engine: str, name: str = "out.pdf", **options) -> bytes:
+    from generator import writers
+
+    path = writers.write(document, tmp_path / name, pdf_engine=engine, **options)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def sp1_document() -> model.Document:
+    return make_document()
+
+
+@pytest.fixture
+def sp1_table() -> model.Table:
+    return make_table()
+
+
+@pytest.fixture(scope="session")
+def long_pdfs(tmp_path_factory) -> dict[str, bytes]:
+    """A 300-row table rendered once per engine (shared by the page-break tests)."""
+    from generator import writers
+
+    out = {}
+    folder = tmp_path_factory.mktemp("long")
+    doc = make_document(300, notice=NOTICE)
+    for engine in ("typst", "weasyprint"):
+        out[engine] = writers.write(doc, folder / f"long-{engine}.pdf", pdf_engine=engine).read_bytes()
+    return out
