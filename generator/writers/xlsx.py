@@ -86,6 +86,7 @@ class _Sheet:
                 ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
             ws.row_dimensions[r].height = 15 * max(1, len(text) // 120 + 1 + text.count("\n"))
             r += 1
+        self.widths = self._column_widths()
         head = table.head_rows()
         head_start = r
         self._rows(head, head_start, is_head=True)
@@ -95,10 +96,8 @@ class _Sheet:
             ws.freeze_panes = ws.cell(row=body_start, column=1)
         if head and table.repeat_header:
             ws.print_title_rows = f"{head_start}:{body_start - 1}"
-        total = sum(c.width for c in table.columns) or 1.0
-        for i, column in enumerate(table.columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = max(
-                4.0, round(TOTAL_WIDTH_CHARS[self.section.orientation] * column.width / total, 1))
+        for i, width in enumerate(self.widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
         ws.page_setup.orientation = self.section.orientation
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.fitToWidth = 1
@@ -106,9 +105,15 @@ class _Sheet:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.oddFooter.center.text = "стр. &P"
 
+    def _column_widths(self) -> list[float]:
+        total = sum(c.width for c in self.table.columns) or 1.0
+        return [max(4.0, round(TOTAL_WIDTH_CHARS[self.section.orientation] * c.width / total, 1))
+                for c in self.table.columns]
+
     def _rows(self, rows: list[model.Row], start: int, is_head: bool) -> None:
         ws, table = self.ws, self.table
         size = table.font_size or 12
+        lines_needed = [1.0] * len(rows)
         for offset, (row, row_slots) in enumerate(zip(rows, table.slots(rows))):
             excel_row = start + offset
             for kind, p in row_slots:
@@ -135,12 +140,20 @@ class _Sheet:
                 target.alignment = Alignment(horizontal=align if align != "justify" else "left",
                                              vertical="center" if is_head else "top", wrap_text=True,
                                              indent=row.indent if p.col == 2 and row.indent else 0)
+                text = table.cell_text(cell, p.col)
+                if text:
+                    chars = sum(self.widths[p.col:p.col + cell.colspan]) * 0.75 * 11 / size
+                    need = sum(max(1, -(-len(part) // max(1, int(chars)))) for part in text.split("\n"))
+                    for rr in range(offset, min(offset + cell.rowspan, len(rows))):
+                        lines_needed[rr] = max(lines_needed[rr], need / cell.rowspan)
                 if cell.colspan > 1 or cell.rowspan > 1:
                     ws.merge_cells(start_row=excel_row, start_column=col,
                                    end_row=excel_row + cell.rowspan - 1, end_column=col + cell.colspan - 1)
                 for rr in range(excel_row, excel_row + cell.rowspan):
                     for cc in range(col, col + cell.colspan):
                         ws.cell(row=rr, column=cc).border = BORDER
+        for offset, need in enumerate(lines_needed):
+            ws.row_dimensions[start + offset].height = round(max(1.0, need) * size * 1.25 + 2, 1)
 
     def _formula(self, row: model.Row, p: model.Placement, body_start: int) -> str | None:
         """A live SUM where the model declares this cell a sum of rows or of columns."""
@@ -170,7 +183,7 @@ def render(document: model.Document, **options) -> bytes:
                 lead.append(block)
             elif isinstance(block, model.Table):
                 caption = next((b.text for b in reversed(lead) if b.text.startswith("Таблица")), None)
-                title = block.id or caption or document.title
+                title = caption or block.id or document.title
                 ws = wb.create_sheet(sheet_title(title, taken))
                 _Sheet(ws, block, section, lead, document.notice).render()
                 lead = []
