@@ -119,6 +119,14 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
         click.echo(f"{len(manifest['files'])} files ({manifest['rendered']} rendered) in {destination}")
 
 
+def _register_commands() -> None:
+    from .cli_quarterly import quarterly
+    main.add_command(quarterly)
+
+
+_register_commands()
+
+
 def _progress(iterable, length):
     with click.progressbar(iterable, length=length, label="Rendering", file=sys.stderr) as bar:
         yield from bar

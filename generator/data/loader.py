@@ -77,6 +77,11 @@ def _validation_errors(exc: ValidationError, path: Path, marks: dict) -> list[Da
     return errors
 
 
+def read_model(model, path: Path, located: Located | None = None, unit: str | None = None):
+    """Read one YAML file into a pydantic model, with located errors."""
+    return _read_model(model, Path(path), located or Located(), unit or str(path))
+
+
 def _read_model(model, path: Path, located: Located, unit: str, extra: dict | None = None):
     value, marks = yamlread.read(path)
     if not isinstance(value, dict):

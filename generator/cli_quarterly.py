@@ -1,0 +1,197 @@
+"""``gosprog quarterly``: forms for municipalities, import of filled forms, and the quarterly reports."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import DEFAULT_DATA, UserError, load_or_exit, pdf_engine_option, _formats
+from .data import DataError, DataErrors
+
+
+def _subsidies(data_dir: str, program=None):
+    from .quarterly.load import load_subsidies
+    try:
+        return load_subsidies(data_dir, program)
+    except DataErrors as exc:
+        raise UserError("errors in the subsidy data:\n" + "\n".join(map(str, exc.errors))) from None
+    except DataError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _check_subsidy(data, subsidy: str | None) -> list[str]:
+    if subsidy is None:
+        return sorted(data.subsidies)
+    if subsidy not in data.subsidies:
+        raise UserError(f"unknown subsidy {subsidy!r}; known: {', '.join(sorted(data.subsidies))}")
+    return [subsidy]
+
+
+def _registry_dir(out: str, program_code: str, registry: str | None) -> Path:
+    return Path(registry) if registry else Path(out) / program_code / "submissions"
+
+
+@click.group()
+def quarterly() -> None:
+    """Quarterly subsidy reports: forms, import with checks, consolidated reports."""
+
+
+common_period = [
+    click.option("--year", type=click.IntRange(2000, 2100), required=True),
+    click.option("--quarter", type=click.IntRange(1, 4), required=True),
+]
+
+
+def period(f):
+    for option in reversed(common_period):
+        f = option(f)
+    return f
+
+
+@quarterly.command("forms")
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
+@click.option("--subsidy", default=None, help="Only this subsidy (default: all).")
+@period
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
+@click.option("--registry", default=None, type=click.Path(file_okay=False),
+              help="Submissions registry (for last quarter's values); default OUT/<program>/submissions.")
+def forms_command(data_dir, subsidy, year, quarter, out, registry) -> None:
+    """One pre-filled XLSX form per municipality with an agreement."""
+    from .quarterly.forms import form_filename, generate
+    from .quarterly.registry import Registry
+    from .writers._files import write_atomic
+    program, _ = load_or_exit(data_dir)
+    data = _subsidies(data_dir, program)
+    folder = Path(out) / program.code / "quarterly" / str(year) / f"q{quarter}" / "forms"
+    count = 0
+    with Registry(_registry_dir(out, program.code, registry)) as reg:
+        for sid in _check_subsidy(data, subsidy):
+            agreements = data.agreements_for(sid, year)
+            for agreement in agreements:
+                previous = reg.previous_figures(sid, agreement.municipality, year, quarter)
+                content = generate(data.form_of(sid), data.subsidies[sid], data.municipalities[agreement.municipality],
+                                   agreement, year, quarter, previous, sample=data.is_sample(year))
+                write_atomic(folder / sid / form_filename(sid, agreement.municipality, year, quarter), content)
+                count += 1
+    if not count:
+        raise UserError(f"no agreements for {year}: nothing to generate")
+    click.echo(f"{count} forms in {folder}")
+
+
+@quarterly.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Only accept forms of this year.")
+@click.option("--quarter", type=click.IntRange(1, 4), default=None, help="Only accept forms of this quarter.")
+@click.option("--subsidy", default=None, help="Only accept forms of this subsidy.")
+@click.option("--received", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), default=None,
+              help="The date the files arrived (default: today).")
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
+@click.option("--registry", default=None, type=click.Path(file_okay=False))
+def import_command(files, data_dir, year, quarter, subsidy, received, out, registry) -> None:
+    """Check filled forms and record them; rejected files get a list of problems. Exit 1 if any is rejected."""
+    from .quarterly.intake import Expectation, describe, import_bytes
+    from .quarterly.registry import Registry
+    program, _ = load_or_exit(data_dir)
+    data = _subsidies(data_dir, program)
+    when = received.date() if received else _dt.date.today()
+    rejected = 0
+    with Registry(_registry_dir(out, program.code, registry)) as reg:
+        for name in files:
+            try:
+                content = Path(name).read_bytes()
+            except OSError as exc:
+                click.echo(f"{name}: cannot read ({exc.strerror})", err=True)
+                rejected += 1
+                continue
+            result = import_bytes(content, name, data, reg, when, Expectation(year, quarter, subsidy))
+            click.echo(describe(result))
+            rejected += result.status != "accepted"
+    if rejected:
+        sys.exit(1)
+
+
+@quarterly.command("report")
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
+@click.option("--subsidy", default=None, help="Only this subsidy (default: all).")
+@period
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
+@click.option("--registry", default=None, type=click.Path(file_okay=False))
+@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
+@pdf_engine_option
+@click.option("--quiet", "-q", is_flag=True)
+def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf_engine, quiet) -> None:
+    """The consolidated report per subsidy and each municipality's report, for one quarter."""
+    program, _ = load_or_exit(data_dir)
+    data = _subsidies(data_dir, program)
+    from .quarterly.registry import Registry
+    with Registry(_registry_dir(out, program.code, registry)) as reg:
+        destination = build_quarter_reports(program, data, reg, _check_subsidy(data, subsidy), year, quarter,
+                                            Path(out), _formats(formats), pdf_engine)
+    if not quiet:
+        click.echo(f"reports in {destination}")
+
+
+def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Path, formats, pdf_engine) -> Path:
+    from .builders import Planned
+    from .package import Options, build
+    from .quarterly.reports import consolidated_report, municipality_report
+    planned = []
+    for sid in subsidies:
+        planned.append(Planned(f"{sid}-svodnyy-otchet", "quarterly-consolidated-report",
+                               consolidated_report(data, reg, sid, year, quarter)))
+        for code, submission in sorted(reg.latest(sid, year, quarter).items()):
+            planned.append(Planned(f"{sid}-{code}", "quarterly-municipality-report",
+                                   municipality_report(data, submission)))
+    destination = out / program.code / "quarterly" / str(year) / f"q{quarter}" / "reports"
+    meta = {"program": program.code, "kind": "quarterly-reports", "year": year, "quarter": quarter,
+            "date": f"{year}-{quarter * 3:02d}-01", "sample": data.is_sample(year)}
+    build(planned, destination, Options(formats=formats, pdf_engine=pdf_engine), meta)
+    return destination
+
+
+@quarterly.command("demo")
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
+@click.option("--year", type=click.IntRange(2000, 2100), default=2021, show_default=True)
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
+@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
+@pdf_engine_option
+def demo_command(data_dir, year, out, formats, pdf_engine) -> None:
+    """The whole quarterly loop on the sample submissions: forms, filling, import, reports, for 4 quarters."""
+    from .quarterly.forms import form_filename, generate
+    from .quarterly.intake import Expectation, describe, import_bytes
+    from .quarterly.registry import Registry
+    from .quarterly.sample import fill
+    from .writers._files import write_atomic
+    program, _ = load_or_exit(data_dir)
+    data = _subsidies(data_dir, program)
+    book = data.sample_submissions.get(year)
+    if book is None:
+        raise UserError(f"no sample submissions for {year} in {data.folder / 'sample'}")
+    base = Path(out) / program.code / "quarterly" / str(year)
+    registry_dir = base / "demo-registry"
+    if registry_dir.exists():
+        shutil.rmtree(registry_dir)
+    fmts = _formats(formats)
+    with Registry(registry_dir) as reg:
+        for quarter in (1, 2, 3, 4):
+            inbox = base / f"q{quarter}" / "inbox"
+            for entry in sorted((e for e in book.submissions if e.quarter == quarter), key=lambda e: e.submitted):
+                agreement = data.agreement(entry.subsidy, entry.municipality, year)
+                form_quarter = entry.period_as or quarter
+                previous = reg.previous_figures(entry.subsidy, entry.municipality, year, form_quarter)
+                form = generate(data.form_of(entry.subsidy), data.subsidies[entry.subsidy],
+                                data.municipalities[entry.municipality], agreement, year, form_quarter, previous,
+                                sample=True)
+                filled = fill(form, data.form_of(entry.subsidy), entry)
+                name = inbox / f"{entry.submitted:%Y%m%d}-{form_filename(entry.subsidy, entry.municipality, year, form_quarter)}"
+                write_atomic(name, filled)
+                result = import_bytes(filled, str(name), data, reg, entry.submitted, Expectation(year, quarter))
+                click.echo(describe(result))
+            destination = build_quarter_reports(program, data, reg, sorted(data.subsidies), year, quarter,
+                                                Path(out), fmts, pdf_engine)
+            click.echo(f"quarter {quarter}: reports in {destination}")

@@ -1,0 +1,308 @@
+"""Read a filled-in report form and check it: identity, structure, values and control relations.
+
+Every problem is located (sheet, cell, expected vs found) and worded so that it can
+be sent back to the municipality as it is. Nothing in the file is executed: formulas
+in input cells are refused, macros are refused, and the file's size and unpacked
+size are limited before it is opened.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Optional
+
+from . import expr
+from .forms import IDENTITY, SHEET, FormLayout, identity_checksum, prefill_values
+from .load import SubsidyData
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_ENTRIES = 200
+MAX_CELLS = 200_000
+
+
+@dataclass
+class Problem:
+    code: str
+    message: str
+    sheet: str | None = None
+    cell: str | None = None
+    expected: str | None = None
+    found: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}!{self.cell}" if self.sheet and self.cell else (self.sheet or "")
+        tail = ""
+        if self.expected is not None or self.found is not None:
+            tail = f" (ожидалось: {self.expected}; в файле: {self.found})"
+        return f"[{self.code}] {where + ': ' if where else ''}{self.message}{tail}"
+
+
+@dataclass
+class Reading:
+    """What a form says, once read: its identity and values, and the problems found."""
+
+    identity: dict = field(default_factory=dict)
+    values: dict[str, dict[str, Decimal]] = field(default_factory=dict)   # row → column → value
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def period(self) -> tuple[str, str, int, int] | None:
+        try:
+            i = self.identity
+            return i["subsidy"], i["municipality"], int(i["year"]), int(i["quarter"])
+        except (KeyError, ValueError, TypeError):
+            return None
+
+
+class FormRejected(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+def _open(data: bytes):
+    """Open a workbook after checking it is a plain, reasonably sized XLSX."""
+    from openpyxl import load_workbook
+    if len(data) > MAX_FILE_BYTES:
+        raise FormRejected([Problem("FILE", f"файл слишком большой: {len(data)} байт, допускается не более "
+                                    f"{MAX_FILE_BYTES}")])
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise FormRejected([Problem("FILE", "файл не является книгой Excel (.xlsx): это не ZIP-архив")])
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FormRejected([Problem("FILE", f"файл поврежден: {exc}")]) from None
+    if len(infos) > MAX_ENTRIES:
+        raise FormRejected([Problem("FILE", f"в архиве {len(infos)} частей, допускается не более {MAX_ENTRIES}")])
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FormRejected([Problem("FILE", f"после распаковки файл занимает {unpacked} байт (допускается не более "
+                                    f"{MAX_UNPACKED_BYTES}): похоже на архивную бомбу")])
+    names = {i.filename.lower() for i in infos}
+    if any(n.endswith("vbaproject.bin") for n in names):
+        raise FormRejected([Problem("FILE", "файл содержит макросы (.xlsm): примите форму в формате .xlsx без макросов")])
+    if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
+        raise FormRejected([Problem("FILE", "файл не является книгой Excel (.xlsx)")])
+    try:
+        return load_workbook(io.BytesIO(data), data_only=False, keep_vba=False)
+    except Exception as exc:  # openpyxl raises many kinds on broken files
+        raise FormRejected([Problem("FILE", f"файл не удалось прочитать как книгу Excel: {type(exc).__name__}")]) from None
+
+
+def read(data: bytes, subsidies: SubsidyData) -> Reading:
+    """Read a form's identity and values; structural problems make a rejected reading."""
+    wb = _open(data)
+    reading = Reading()
+    if IDENTITY not in wb.sheetnames:
+        raise FormRejected([Problem("IDENTITY", "в файле нет служебного листа формы: файл создан не gosprog "
+                                    "или лист удален; используйте выданную форму")])
+    ident = wb[IDENTITY]
+    raw = {}
+    for row in ident.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
+        if row[0] is not None:
+            raw[str(row[0])] = "" if row[1] is None else str(row[1])
+    reading.identity = raw
+    needed = ("form", "form_version", "subsidy", "municipality", "year", "quarter", "agreement", "checksum")
+    missing = [k for k in needed if k not in raw]
+    if missing:
+        raise FormRejected([Problem("IDENTITY", f"служебный лист формы поврежден (нет {', '.join(missing)})",
+                                    sheet=IDENTITY)])
+    subsidy = subsidies.subsidies.get(raw["subsidy"])
+    municipality = subsidies.municipalities.get(raw["municipality"])
+    if subsidy is None or municipality is None or not raw["year"].isdigit() or not raw["quarter"].isdigit():
+        raise FormRejected([Problem("IDENTITY", "служебный лист формы изменен: неизвестная субсидия, муниципальное "
+                                    "образование или период", sheet=IDENTITY)])
+    year, quarter = int(raw["year"]), int(raw["quarter"])
+    spec = subsidies.forms.get(raw["form"])
+    if spec is None or spec.id != subsidy.form:
+        raise FormRejected([Problem("IDENTITY", f"форма {raw['form']!r} не относится к субсидии {subsidy.id!r}",
+                                    sheet=IDENTITY)])
+    if str(spec.version) != raw["form_version"]:
+        raise FormRejected([Problem("VERSION", "форма устаревшей версии: скачайте актуальную форму",
+                                    expected=str(spec.version), found=raw["form_version"])])
+    agreement = subsidies.agreement(subsidy.id, municipality.code, year)
+    if agreement is None:
+        raise FormRejected([Problem("IDENTITY", f"нет соглашения {year} года с {municipality.name} по этой субсидии")])
+    identity = {k: raw[k] for k in ("form", "form_version", "subsidy", "municipality", "year", "quarter", "agreement")}
+    identity["form_version"], identity["year"], identity["quarter"] = spec.version, year, quarter
+    prefilled = prefill_values(spec, agreement)
+    expected_sum = identity_checksum(identity, {r: {c: str(v) for c, v in cols.items()}
+                                                for r, cols in prefilled.items()})
+    if raw["checksum"] != expected_sum or raw["agreement"] != agreement.number:
+        raise FormRejected([Problem("IDENTITY", "служебные данные формы изменены (контрольная сумма не совпадает): "
+                                    "используйте выданную форму без изменений", sheet=IDENTITY)])
+    if SHEET not in wb.sheetnames:
+        raise FormRejected([Problem("STRUCTURE", f"нет листа «{SHEET}»", sheet=SHEET)])
+    ws = wb[SHEET]
+    if (ws.max_row or 0) * (ws.max_column or 0) > MAX_CELLS:
+        raise FormRejected([Problem("STRUCTURE", f"лист объявляет {ws.max_row} строк и {ws.max_column} столбцов: "
+                                    "форма изменена", sheet=SHEET)])
+    layout = FormLayout(spec)
+    _check_structure(ws, layout, reading)
+    if reading.problems:
+        raise FormRejected(reading.problems)
+    _read_values(ws, layout, reading, prefilled)
+    return reading
+
+
+def _check_structure(ws, layout: FormLayout, reading: Reading) -> None:
+    spec = layout.spec
+    for row, col, rowspan, colspan, text in layout.header_cells():
+        value = ws.cell(row=row, column=col).value
+        if (value or "").strip() != text:
+            reading.problems.append(Problem("STRUCTURE", "заголовок формы изменен", SHEET,
+                                            ws.cell(row=row, column=col).coordinate, text, str(value)))
+    body = range(layout.body_row, layout.last_row + 1)
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row in body or merged.max_row in body:
+            reading.problems.append(Problem("STRUCTURE", "в таблице объединены ячейки: строки формы изменены",
+                                            SHEET, str(merged)))
+    label_col = next((c for c in spec.columns if c.role == "label"), None)
+    if label_col is not None:
+        for row in spec.rows:
+            cell = ws.cell(row=layout.row_of(row.key), column=layout.col_of(label_col.key))
+            if (cell.value or "").strip() != row.label:
+                reading.problems.append(Problem("STRUCTURE", "строка формы удалена, перемещена или переименована",
+                                                SHEET, cell.coordinate, row.label, str(cell.value)))
+    if not spec.rows:
+        number_col = next((c for c in spec.columns if c.role == "number"), None)
+        if number_col is not None:
+            cell = ws.cell(row=layout.last_row, column=layout.col_of(number_col.key))
+            if (cell.value or "").strip() != spec.total_label:
+                reading.problems.append(Problem("STRUCTURE", "строки формы добавлены или удалены", SHEET,
+                                                cell.coordinate, spec.total_label, str(cell.value)))
+
+
+def _decimal(value) -> Decimal:
+    if isinstance(value, bool):
+        raise InvalidOperation
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> None:
+    spec = layout.spec
+    for row_key, col_key in layout.input_cells():
+        cell = ws.cell(row=layout.row_of(row_key), column=layout.col_of(col_key))
+        column = spec.column(col_key)
+        value = cell.value
+        if column.role == "text":
+            if value is not None:
+                text = str(value).strip()
+                if cell.data_type == "f" or text.startswith("="):
+                    reading.problems.append(Problem("FORMULA", "в ячейке формула: укажите текст", SHEET,
+                                                    cell.coordinate, "текст", text[:60]))
+                    continue
+                reading.texts.setdefault(row_key, {})[col_key] = text[:500]
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if cell.data_type == "f" or (isinstance(value, str) and value.strip().startswith("=")):
+            reading.problems.append(Problem("FORMULA", "в ячейке ввода формула: укажите число", SHEET,
+                                            cell.coordinate, "число", str(value)[:60]))
+            continue
+        if isinstance(value, str):
+            reading.problems.append(Problem("TEXT", "в денежной ячейке текст вместо числа", SHEET, cell.coordinate,
+                                            "число", value[:60]))
+            continue
+        try:
+            number = _decimal(value)
+        except (InvalidOperation, ValueError, TypeError):
+            reading.problems.append(Problem("TEXT", "значение не является числом", SHEET, cell.coordinate,
+                                            "число", str(value)[:60]))
+            continue
+        if not number.is_finite() or abs(number) >= Decimal("1e13"):
+            reading.problems.append(Problem("VALUE", "недопустимое число", SHEET, cell.coordinate,
+                                            "сумма в рублях", str(value)[:60]))
+            continue
+        if number < 0:
+            reading.problems.append(Problem("NEGATIVE", "отрицательная сумма", SHEET, cell.coordinate,
+                                            "не меньше 0", str(number)))
+            continue
+        if number != number.quantize(Decimal("0.01")):
+            reading.problems.append(Problem("KOPECKS", "больше двух знаков после запятой", SHEET, cell.coordinate,
+                                            "рубли с копейками", str(number)))
+            continue
+        reading.values.setdefault(row_key, {})[col_key] = number.quantize(Decimal("0.01"))
+    for row_key, cols in prefilled.items():
+        for col_key, value in cols.items():
+            reading.values.setdefault(row_key, {})[col_key] = value
+
+
+def complete(reading: Reading, spec) -> dict[str, dict[str, Decimal]]:
+    """Values with empty inputs as 0, computed columns and sum rows filled in: the figures of the report."""
+    layout = FormLayout(spec)
+    values = {r: dict(c) for r, c in reading.values.items()}
+    keys = [k for k in layout.row_keys() if not (k == "total" and not spec.rows)]
+    money_cols = [c.key for c in spec.columns if c.role in ("input", "prefill", "computed")]
+    for row_key in keys:
+        row_values = values.setdefault(row_key, {})
+        for col in money_cols:
+            if spec.column(col).role in ("input", "prefill"):
+                row_values.setdefault(col, Decimal("0.00"))
+    for row_key in keys:
+        for column in spec.columns:
+            if column.role == "computed" and column.formula:
+                result = expr.evaluate(column.formula, lambda name, rk=row_key: values[rk].get(name))
+                if result is not None:
+                    values[row_key][column.key] = Decimal(result).quantize(Decimal("0.01"))
+    sums = {r.key: r.sum_of for r in spec.rows if r.sum_of}
+    if not spec.rows:
+        sums["total"] = [k for k in layout.row_keys() if k != "total"]
+    for row_key, parts in sums.items():
+        values[row_key] = {col: sum((values.get(p, {}).get(col, Decimal(0)) for p in parts), Decimal("0.00"))
+                           for col in money_cols}
+    return values
+
+
+def check(reading: Reading, spec, agreement, previous: Optional[dict] = None) -> list[Problem]:
+    """The form's control relations and the year-to-date rule against the previous quarter."""
+    values = complete(reading, spec)
+    layout = FormLayout(spec)
+    problems: list[Problem] = []
+    fields = {"subsidy": agreement.subsidy_amount, "local": agreement.local_amount, "level": agreement.level}
+    row_keys = [k for k in values if k != "total"] if not spec.rows else list(values)
+    filled_rows = [k for k in row_keys if k != "total" and (reading.values.get(k) or reading.texts.get(k))]
+    for check_ in spec.checks:
+        per_row = "row." in check_.expr
+        targets = filled_rows if per_row else [None]
+        for target in targets:
+            def lookup(name: str, target=target):
+                head, _, tail = name.partition(".")
+                if head == "agreement":
+                    return fields.get(tail)
+                if head == "row":
+                    return values.get(target, {}).get(tail)
+                return values.get(head, {}).get(tail)
+            result = expr.evaluate(check_.expr, lookup)
+            if result is False:
+                cells = sorted(expr.names(check_.expr))
+                shown = [n for n in cells if not n.startswith("agreement.")]
+                first = shown[0].split(".") if shown else None
+                coordinate = None
+                if first:
+                    row_key = target if first[0] == "row" else first[0]
+                    coordinate = layout.ref(row_key, first[1]) if row_key in layout.row_keys() else None
+                found = "; ".join(f"{n.replace('row.', '')} = {lookup(n)}" for n in cells)
+                problems.append(Problem(check_.id, check_.message, SHEET, coordinate,
+                                        check_.expr.replace("row.", ""), found))
+    if previous:
+        for row_key, cols in previous.items():
+            for col_key in spec.cumulative:
+                old = cols.get(col_key)
+                new = values.get(row_key, {}).get(col_key)
+                if old is not None and new is not None and new < old:
+                    ref = layout.ref(row_key, col_key) if row_key in layout.row_keys() else None
+                    problems.append(Problem("YTD", "значение нарастающим итогом меньше, чем в отчете за предыдущий "
+                                            "квартал", SHEET, ref, f"не меньше {old}", str(new)))
+    return problems

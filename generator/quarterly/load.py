@@ -1,0 +1,141 @@
+"""Load the subsidy data of a program folder (``subsidies/``) and check its references."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from ..data.errors import DataError, DataErrors
+from ..data.loader import Located, read_model
+from ..data.schema import Program
+from .schema import Agreement, Agreements, FormSpec, Municipalities, Municipality, SampleSubmissions, Subsidies, Subsidy
+
+
+@dataclass
+class SubsidyData:
+    folder: Path
+    municipalities: dict[str, Municipality]
+    subsidies: dict[str, Subsidy]
+    forms: dict[str, FormSpec]
+    agreements: dict[int, Agreements] = field(default_factory=dict)     # by year
+    sample_submissions: dict[int, SampleSubmissions] = field(default_factory=dict)
+
+    def agreement(self, subsidy: str, municipality: str, year: int) -> Agreement | None:
+        book = self.agreements.get(year)
+        if book is None:
+            return None
+        return next((a for a in book.agreements if a.subsidy == subsidy and a.municipality == municipality), None)
+
+    def agreements_for(self, subsidy: str, year: int) -> list[Agreement]:
+        book = self.agreements.get(year)
+        return [a for a in book.agreements if a.subsidy == subsidy] if book else []
+
+    def is_sample(self, year: int) -> bool:
+        book = self.agreements.get(year)
+        return bool(book and book.sample)
+
+    def form_of(self, subsidy: str) -> FormSpec:
+        return self.forms[self.subsidies[subsidy].form]
+
+
+def load_subsidies(program_dir: str | Path, program: Program | None = None) -> SubsidyData:
+    folder = Path(program_dir) / "subsidies"
+    if not folder.is_dir():
+        raise DataError("no subsidies folder: this program has no subsidy data", file=folder)
+    located = Located()
+    errors: list[DataError] = []
+
+    def read(model, path):
+        try:
+            return read_model(model, path, located, str(path))
+        except DataErrors as exc:
+            errors.extend(exc.errors)
+        except DataError as exc:
+            errors.append(exc)
+        return None
+
+    munis = read(Municipalities, folder / "municipalities.yaml")
+    subs = read(Subsidies, folder / "subsidies.yaml")
+    forms = {}
+    for path in sorted((folder / "forms").glob("*.yaml")):
+        spec = read(FormSpec, path)
+        if spec is not None:
+            if spec.id in forms:
+                errors.append(DataError(f"duplicate form id {spec.id!r}", file=path, line=1))
+            forms[spec.id] = spec
+    agreements, samples = {}, {}
+    for path in sorted((folder / "sample").glob("agreements-*.yaml")) + sorted(folder.glob("agreements-*.yaml")):
+        book = read(Agreements, path)
+        if book is not None:
+            agreements[book.year] = book
+    for path in sorted((folder / "sample").glob("submissions-*.yaml")):
+        book = read(SampleSubmissions, path)
+        if book is not None:
+            samples[book.year] = book
+    if errors:
+        raise DataErrors(errors)
+    data = SubsidyData(folder, {m.code: m for m in munis.items}, {s.id: s for s in subs.items}, forms,
+                       agreements, samples)
+    problems = check_references(data, program, located)
+    if problems:
+        raise DataErrors(problems)
+    return data
+
+
+def check_references(data: SubsidyData, program: Program | None, located: Located) -> list[DataError]:
+    errors: list[DataError] = []
+    for sub in data.subsidies.values():
+        if sub.form not in data.forms:
+            errors.append(DataError(f"subsidy {sub.id!r}: form {sub.form!r} does not exist "
+                                    f"(known: {', '.join(sorted(data.forms))})", file=data.folder / "subsidies.yaml"))
+    for year, book in data.agreements.items():
+        path = next((f for f in located.files.values() if f and f.name == f"agreements-{year}.yaml"), None)
+        totals: dict[str, Decimal] = {}
+        for i, a in enumerate(book.agreements):
+            where = located.where(str(path), ("agreements", i)) if path else (None, None)
+            def err(message):
+                errors.append(DataError(message, file=where[0] or path, line=where[1], field=f"agreements[{i}]"))
+            if a.subsidy not in data.subsidies:
+                err(f"unknown subsidy {a.subsidy!r}")
+                continue
+            if a.municipality not in data.municipalities:
+                err(f"unknown municipality {a.municipality!r}")
+                continue
+            sub = data.subsidies[a.subsidy]
+            kind = data.municipalities[a.municipality].kind
+            fixed = sub.cofinancing.fixed.get(a.municipality)
+            cap = sub.max_level(kind)
+            if fixed is not None and a.level != fixed:
+                err(f"co-financing level {a.level}% differs from the {fixed}% the rules fix for {a.municipality}")
+            elif cap is not None and a.level > cap:
+                err(f"co-financing level {a.level}% exceeds the rules' maximum of {cap}% for a {kind}")
+            unknown = set(a.results) - {r.id for r in sub.results}
+            if unknown:
+                err(f"unknown result(s) {', '.join(sorted(unknown))} for subsidy {a.subsidy!r}")
+            totals[a.subsidy] = totals.get(a.subsidy, Decimal(0)) + a.subsidy_amount
+        if program is not None:
+            for sid, total in totals.items():
+                limit = activity_limit(program, data.subsidies[sid], year)
+                if limit is not None and total > limit * 1000:
+                    errors.append(DataError(
+                        f"agreements of subsidy {sid!r} add up to {total} руб., more than the subprogram's "
+                        f"{year} financing of activity {data.subsidies[sid].activity} ({limit} тыс. руб.)", file=path))
+    return errors
+
+
+def activity_limit(program: Program, subsidy: Subsidy, year: int) -> Decimal | None:
+    """The regional money of the subsidy's activity and executor in a year (тыс. руб.), when the act gives it."""
+    from ..calc import as_decimal
+    from ..data.schema import normalise_code
+    sub = next((s for s in program.subprograms if s.code == subsidy.subprogram), None)
+    if sub is None or sub.financing is None or year not in program.subprogram_years(sub):
+        return None
+    index = program.subprogram_years(sub).index(year)
+    rows = [r for r in sub.financing.rows if normalise_code(r.code) == normalise_code(subsidy.activity)]
+    match = [r for r in rows if subsidy.executor and r.executor == subsidy.executor] or \
+            [r for r in rows if r.kind == "activity"]
+    if not match:
+        return None
+    line = match[0].source("own") or match[0].source("total")
+    return as_decimal(line.values[index]) if line else None

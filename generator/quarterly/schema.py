@@ -1,0 +1,161 @@
+"""Typed subsidy data: municipalities, subsidy rules, report form specs, agreements, submissions."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from typing import Literal, Optional, Union
+
+from pydantic import Field, model_validator
+
+from ..data.schema import SourceLines, Strict
+
+
+class Municipality(Strict):
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    name: str
+    kind: Literal["district", "city"]
+
+
+class Municipalities(Strict):
+    items: list[Municipality]
+
+
+class Result(Strict):
+    id: str
+    name: str
+    unit: str
+    direction: Literal["increase", "decrease"] = "increase"
+
+
+class Cofinancing(Strict):
+    max_level: Optional[Union[Decimal, dict[str, Decimal]]] = None   # percent, or per municipality kind
+    fixed: dict[str, Decimal] = {}                                    # municipality code → percent
+
+
+class MonthDay(Strict):
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+
+class Subsidy(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")
+    name: str
+    department: str
+    subprogram: str
+    activity: str
+    executor: Optional[str] = None
+    source: Optional[SourceLines] = None
+    cofinancing: Cofinancing = Cofinancing()
+    results: list[Result]
+    form: str
+    quarterly_deadline_day: int = Field(ge=1, le=28)
+    annual_deadline: MonthDay
+    return_coefficient: Decimal = Decimal("0.1")
+
+    def max_level(self, kind: str) -> Decimal | None:
+        level = self.cofinancing.max_level
+        if isinstance(level, dict):
+            return level.get(kind)
+        return level
+
+    def deadline(self, year: int, quarter: int) -> _dt.date:
+        """The report of a quarter is due on the given day of the month after the quarter."""
+        month = quarter * 3 + 1
+        if month > 12:
+            return _dt.date(year + 1, 1, self.quarterly_deadline_day)
+        return _dt.date(year, month, self.quarterly_deadline_day)
+
+
+class Subsidies(Strict):
+    items: list[Subsidy]
+
+
+class FormColumn(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")
+    header: list[str] = Field(min_length=1, max_length=4)
+    role: Literal["label", "prefill", "input", "computed", "text", "number"]
+    formula: Optional[str] = None          # for computed columns: an expression over this row's columns
+    kind: Literal["money", "percent", "text"] = "money"
+    width: float = 1.4
+
+
+class FormRow(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")
+    label: str
+    prefill: dict[str, Union[str, Decimal, int]] = {}
+    sum_of: Optional[list[str]] = None
+
+
+class FormCheck(Strict):
+    id: str
+    expr: str
+    message: str
+
+
+class FormSpec(Strict):
+    """A report form as data: columns (with multi-level headers), rows, checks between cells."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")
+    version: int = 1
+    title: str
+    unit: str = "руб."
+    source: Optional[SourceLines] = None
+    columns: list[FormColumn]
+    rows: list[FormRow] = []               # fixed rows …
+    repeat: Optional[int] = Field(None, ge=1, le=500)   # … or this many blank rows to fill in
+    total_label: str = "Итого"
+    cumulative: list[str] = []             # year-to-date columns: never decrease from the last quarter
+    checks: list[FormCheck] = []
+    summary: dict[str, str] = {}           # consolidated-report figure → cell ("regional.used", "total.used_reg")
+
+    @model_validator(mode="after")
+    def _shape(self):
+        keys = [c.key for c in self.columns]
+        if len(set(keys)) != len(keys):
+            raise ValueError("column keys must be unique")
+        if bool(self.rows) == bool(self.repeat):
+            raise ValueError("a form has either fixed `rows` or `repeat` blank rows")
+        for name in self.cumulative:
+            if name not in keys:
+                raise ValueError(f"cumulative column {name!r} is not a column of the form")
+        return self
+
+    def column(self, key: str) -> FormColumn:
+        return next(c for c in self.columns if c.key == key)
+
+
+class Agreement(Strict):
+    subsidy: str
+    municipality: str
+    number: str
+    date: _dt.date
+    subsidy_amount: Decimal = Field(ge=0)
+    level: Decimal = Field(gt=0, le=100)       # regional share, percent
+    local_amount: Decimal = Field(ge=0)
+    results: dict[str, Decimal] = {}
+
+
+class Agreements(Strict):
+    sample: bool = False
+    year: int
+    agreements: list[Agreement]
+
+
+class SampleSubmission(Strict):
+    """A municipality's filled-in form, as sample data for the demonstration loop."""
+
+    subsidy: str
+    municipality: str
+    quarter: int = Field(ge=1, le=4)
+    submitted: _dt.date
+    values: dict[str, dict[str, Union[Decimal, str]]] = {}   # row key → column key → value (fixed-row forms)
+    rows: list[dict[str, Union[str, Decimal, int]]] = []   # repeated-row forms
+    fault: Optional[str] = None                        # what is wrong on purpose (documented in data)
+    period_as: Optional[int] = None                    # fill the form generated for another quarter
+
+
+class SampleSubmissions(Strict):
+    sample: bool = True
+    year: int
+    submissions: list[SampleSubmission]

@@ -1,0 +1,233 @@
+"""The format-neutral model (generator/model.py): spans, slots, numbering, cell text and alignment."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from conftest import (COL_EXECUTOR, COL_NAME, COL_NO, COL_SOURCE, COL_STATUS, EXPENSES, FIRST_YEAR_COL,
+                      HEADER_TEXTS, SOURCES, TOTAL_COL, TOTAL_YEARS, WIDTH, make_document, make_table)
+from generator import model
+from generator.model import Cell, Column, Row, Table
+
+
+def grid(table: Table, rows) -> list[list[tuple[int, object]]]:
+    return [[(p.col, p.cell.value) for p in placed] for placed in table.placements(rows)]
+
+
+def test_header_placements_resolve_rowspan_and_colspan(sp1_table):
+    placed = table_placed = sp1_table.placements(sp1_table.header)
+    assert [(p.col, p.cell.value) for p in placed[0]] == [
+        (0, HEADER_TEXTS[0]), (1, HEADER_TEXTS[1]), (2, HEADER_TEXTS[2]),
+        (3, HEADER_TEXTS[3]), (4, HEADER_TEXTS[4]), (5, EXPENSES)]
+    # row 2 starts under the colspan, after the five columns spanned from row 1
+    assert [(p.col, p.cell.value) for p in table_placed[1]] == [
+        (5, "2021 год"), (6, "2022 год"), (7, "2023 год"), (8, "2024 год"), (9, "2025 год"),
+        (10, TOTAL_YEARS)]
+    assert all(p.row == 1 for p in placed[1])
+
+
+def test_body_placements_skip_columns_covered_by_rowspan(sp1_table):
+    placed = grid(sp1_table, sp1_table.body)
+    assert len(placed) == 6
+    assert [c for c, _ in placed[0]] == list(range(WIDTH))
+    assert placed[0][:5] == [(0, "1."), (1, "Подпрограмма 1"),
+                             (2, "Предоставление мер социальной поддержки отдельным категориям граждан"),
+                             (3, "итого"), (4, SOURCES[0])]
+    for r in (1, 2, 4, 5):   # rows under the 3-row spans start at the source column
+        assert [c for c, _ in placed[r]] == list(range(COL_SOURCE, WIDTH))
+    assert placed[1][0] == (COL_SOURCE, SOURCES[1])
+    assert placed[2][0] == (COL_SOURCE, SOURCES[2])
+    assert placed[1][1] == (FIRST_YEAR_COL, D("9003926.0"))
+    assert placed[2][-1] == (TOTAL_COL, D("19008607.3"))
+    assert placed[3][:4] == [(0, "2."), (1, None), (2, None), (3, "Департамент социальной защиты населения области")]
+    assert placed[3][FIRST_YEAR_COL + 1] == (6, D("11560898.2"))
+
+
+def test_covered_by_span(sp1_table):
+    covered = sp1_table.covered_by_span(sp1_table.body)
+    spanned = {COL_NO, COL_STATUS, COL_NAME, COL_EXECUTOR}
+    assert covered == [set(), spanned, spanned, set(), spanned, spanned]
+    head = sp1_table.covered_by_span(sp1_table.header)
+    assert head == [set(), {0, 1, 2, 3, 4}]
+
+
+def test_slots_mark_continuations_and_keep_every_column(sp1_table):
+    slots = sp1_table.slots(sp1_table.body)
+    for row_slots in slots:
+        assert sum(p.cell.colspan for _, p in row_slots) == WIDTH
+    first = slots[0]
+    assert [kind for kind, _ in first] == ["cell"] * WIDTH
+    second = slots[1]
+    assert [kind for kind, _ in second] == ["continue"] * 4 + ["cell"] * 7
+    # a continuation points at the cell that started above, with its original row
+    assert [(p.row, p.col, p.cell.value) for _, p in second[:4]] == [
+        (0, 0, "1."), (0, 1, "Подпрограмма 1"),
+        (0, 2, "Предоставление мер социальной поддержки отдельным категориям граждан"), (0, 3, "итого")]
+    assert second[0][1].cell is first[0][1].cell
+    assert [kind for kind, _ in slots[3]] == ["cell"] * WIDTH
+    assert [kind for kind, _ in slots[5]][:4] == ["continue"] * 4
+    assert slots[5][0][1].row == 3
+
+
+def test_header_slots_with_colspan(sp1_table):
+    slots = sp1_table.slots(sp1_table.header)
+    assert [(k, p.col, p.cell.colspan) for k, p in slots[0]] == [
+        ("cell", 0, 1), ("cell", 1, 1), ("cell", 2, 1), ("cell", 3, 1), ("cell", 4, 1), ("cell", 5, 6)]
+    assert [(k, p.col) for k, p in slots[1]] == [("continue", c) for c in range(5)] + [
+        ("cell", c) for c in range(5, 11)]
+
+
+def test_short_row_is_padded_in_slots():
+    table = Table([Column() for _ in range(3)], [], [Row([Cell("a")])], numbering=False)
+    assert table.placements(table.body) == [[model.Placement(0, 0, table.body[0].cells[0])]]
+    slots = table.slots(table.body)
+    assert [(k, p.col, p.cell.value) for k, p in slots[0]] == [("cell", 0, "a"), ("cell", 1, None), ("cell", 2, None)]
+
+
+def test_rowspan_clipped_at_table_end():
+    table = Table([Column(), Column()], [], [Row([Cell("a", rowspan=5), Cell("b")]), Row([Cell("c")])],
+                  numbering=False)
+    assert grid(table, table.body) == [[(0, "a"), (1, "b")], [(1, "c")]]
+    assert table.covered_by_span(table.body) == [set(), {0}]
+
+
+def test_overflow_raises():
+    table = Table([Column() for _ in range(3)], [], [Row([Cell("a"), Cell("b"), Cell("c"), Cell("d")])])
+    with pytest.raises(ValueError, match=r"row 0: cell 'd' overflows the 3 columns"):
+        table.placements(table.body)
+
+
+def test_colspan_overflow_raises():
+    table = Table([Column() for _ in range(3)], [], [Row([Cell("a"), Cell("wide", colspan=3)])])
+    with pytest.raises(ValueError, match="overflows"):
+        table.placements(table.body)
+
+
+def test_overflow_after_rowspan_raises():
+    table = Table([Column() for _ in range(3)], [],
+                  [Row([Cell("span", rowspan=2), Cell("b"), Cell("c")]),
+                   Row([Cell("x"), Cell("y"), Cell("z")])])     # only two columns left in row 1
+    with pytest.raises(ValueError, match=r"row 1: cell 'z' overflows"):
+        table.placements(table.body)
+
+
+def test_overlap_raises():
+    # column 1 is covered from row 0; a colspan starting at column 0 runs into it
+    table = Table([Column() for _ in range(3)], [],
+                  [Row([Cell("a"), Cell("down", rowspan=2), Cell("c")]),
+                   Row([Cell("wide", colspan=2)])])
+    with pytest.raises(ValueError, match=r"row 1: cell 'wide' overlaps a row span"):
+        table.placements(table.body)
+
+
+def test_slots_and_covered_propagate_errors():
+    table = Table([Column()], [], [Row([Cell("a"), Cell("b")])])
+    with pytest.raises(ValueError):
+        table.slots(table.body)
+    with pytest.raises(ValueError):
+        table.covered_by_span(table.body)
+
+
+def test_numbering_row(sp1_table):
+    numbering = sp1_table.numbering_row()
+    assert [c.value for c in numbering.cells] == [str(i) for i in range(1, 12)]
+    assert all(c.align == "center" for c in numbering.cells)
+    head = sp1_table.head_rows()
+    assert len(head) == 3 and head[:2] == sp1_table.header
+    assert [c.value for c in head[2].cells] == [str(i) for i in range(1, 12)]
+
+
+def test_numbering_labels_and_off():
+    table = make_table()
+    table.numbering_labels = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11=6+7+8+9+10"]
+    assert table.numbering_row().cells[-1].value == "11=6+7+8+9+10"
+    table.numbering = False
+    assert table.numbering_row() is None
+    assert table.head_rows() == table.header
+
+
+def test_cell_text_formats_numbers_by_column(sp1_table):
+    row = sp1_table.body[0]
+    placed = sp1_table.placements(sp1_table.body)[0]
+    texts = [sp1_table.cell_text(p.cell, p.col) for p in placed]
+    assert texts == ["1.", "Подпрограмма 1", "Предоставление мер социальной поддержки отдельным категориям граждан",
+                     "итого", "всего, в том числе", "15 736 027,0", "14 741 030,9", "14 789 819,8",
+                     "7 291 599,6", "7 291 599,6", "59 850 076,9"]
+    assert row.sum_of == [1, 2]
+    zero = sp1_table.placements(sp1_table.body)[2][4]
+    assert sp1_table.cell_text(zero.cell, zero.col) == "0,0"
+
+
+@pytest.mark.parametrize("cell, column, expected", [
+    (Cell(D("2441409.8")), Column(kind="number", decimals=1), "2 441 409,8"),
+    (Cell(D("2441409.8")), Column(kind="number", decimals=2), "2 441 409,80"),
+    (Cell(D("50.44"), decimals=None), Column(kind="number", decimals=1), "50,44"),
+    (Cell(D("50.44")), Column(kind="number", decimals=None), "50,44"),
+    (Cell(100), Column(kind="number", decimals=None), "100"),
+    (Cell(D("79.2")), Column(kind="percent", decimals=1), "79,2%"),
+    (Cell(D("79.25")), Column(kind="percent", decimals=None), "79,3%"),
+    (Cell("-"), Column(kind="number"), "-"),
+    (Cell("х"), Column(kind="number"), "х"),
+    (Cell(None), Column(kind="number"), ""),
+    (Cell("=SUM(A1)"), Column(), "=SUM(A1)"),
+])
+def test_cell_text(cell, column, expected):
+    table = Table([column], [], [Row([cell])], numbering=False)
+    assert table.cell_text(cell, 0) == expected
+
+
+def test_cell_text_beyond_width_uses_a_default_column():
+    table = Table([Column()], [], [])
+    assert table.cell_text(Cell(D("1234.56")), 5) == "1 234,6"
+
+
+@pytest.mark.parametrize("cell, column, expected", [
+    (Cell(D("1.0")), Column(kind="number", align="right"), "right"),
+    (Cell(D("1.0")), Column(kind="number", align="center"), "center"),
+    (Cell("-"), Column(kind="number", align="center"), "center"),       # markers follow the column
+    (Cell("х"), Column(kind="percent", align="right"), "right"),
+    (Cell("текст"), Column(kind="number", align="right"), "left"),      # text in a number column
+    (Cell(D("1.0")), Column(kind="text", align="left"), "right"),       # number in a text column
+    (Cell("-"), Column(kind="text", align="left"), "right"),
+    (Cell("текст"), Column(kind="text", align="center"), "center"),
+    (Cell("текст", align="justify"), Column(kind="text", align="center"), "justify"),
+    (Cell(D("1.0"), align="left"), Column(kind="number", align="right"), "left"),
+])
+def test_cell_align(cell, column, expected):
+    table = Table([column], [], [Row([cell])], numbering=False)
+    assert table.cell_align(cell, 0) == expected
+
+
+def test_cell_is_number():
+    assert Cell(D("1.5")).is_number and Cell(3).is_number
+    assert not Cell(True).is_number
+    assert not Cell("15 736 027,0").is_number
+    assert not Cell(None).is_number
+
+
+def test_representative_document_shape():
+    doc = make_document()
+    (section,) = doc.sections
+    assert section.orientation == "landscape"
+    caption, table_no, heading, table = section.blocks
+    assert caption.align == "right" and caption.text == "Приложение 1\nк государственной программе"
+    assert table_no.align == "right" and table_no.text == "Таблица 4"
+    assert isinstance(heading, model.Heading)
+    assert list(doc.tables()) == [table]
+    assert table.width == 11 and table.numbering
+    assert table.columns[TOTAL_COL].sum_of == [5, 6, 7, 8, 9]
+    assert [r.sum_of for r in table.body] == [[1, 2], None, None, [4, 5], None, None]
+
+
+def test_right_caption_lines():
+    p = model.right_caption("Приложение 1", "к государственной программе", "Вологодской области")
+    assert p.align == "right"
+    assert [r.text for r in p.runs] == ["Приложение 1\n", "к государственной программе\n", "Вологодской области"]
+
+
+def test_paragraph_of():
+    assert model.Paragraph.of("a").runs == [model.Run("a")]
+    assert model.Paragraph.of(model.Run("b", bold=True)).runs == [model.Run("b", bold=True)]
+    assert model.Paragraph.of([model.Run("c"), model.Run("d")]).text == "cd"
