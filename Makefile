@@ -17,6 +17,7 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(BIN)/gosprog validate $(DATA) || true
 	$(BIN)/gosprog build $(DATA) --out output
+	$(BIN)/gosprog quarterly demo --data $(DATA) --year 2021 --out output
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

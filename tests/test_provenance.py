@@ -400,6 +400,26 @@ def test_sp7_passport_financing_paragraph():
     assert len(paragraph_figures(text)) == 3 * 4
 
 
+def test_program_passport_texts():
+    """The program passport (act lines 18-35): 9 label/value cell pairs; lists are split on "; "."""
+    p = PROGRAM.passport
+    assert act_line_text(18) == "Ответственный исполнитель государственной программы"
+    assert act_line_text(19) == p.responsible_executor
+    assert act_line_text(21) == "; ".join(p.executors)
+    assert act_line_text(23) == p.subprograms_text
+    assert act_line_text(25) == p.goal
+    assert act_line_text(27) == "; ".join(p.tasks)
+    assert act_line_text(29) == p.indicators_text
+    assert act_line_text(31) == p.period_text
+    assert act_line_text(35) == "; ".join(p.expected_results)
+    # targets of the program indicators are the passport's figures (e.g. "до 79,2%", "до 0,5%")
+    for indicator in PROGRAM.indicators.items:
+        if indicator.target is not None:
+            assert indicator.target.text in p.expected_results
+            printed = re.findall(r"(\d+(?:,\d+)?)%", indicator.target.text)
+            assert printed and Decimal(printed[-1].replace(",", ".")) == Decimal(indicator.target.value)
+
+
 def test_passport_fields_are_label_value_cell_pairs():
     sp7 = next(s for s in PROGRAM.subprograms if s.code == "7")
     for f in sp7.passport.fields:

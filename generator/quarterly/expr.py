@@ -37,15 +37,15 @@ def parse(text: str) -> ast.Expression:
     return tree
 
 
-def names(text: str) -> set[str]:
-    """The dotted names an expression reads (``regional.used``, ``agreement.level``)."""
-    found: set[str] = set()
+def names(text: str) -> list[str]:
+    """The dotted names an expression reads, in order of appearance (``regional.used``, ``agreement.level``)."""
+    found: list[str] = []
 
     def walk(node):
         if isinstance(node, (ast.Attribute, ast.Name)):
             name = _dotted(node)
-            if name:
-                found.add(name)
+            if name and name not in found:
+                found.append(name)
             return
         for child in ast.iter_child_nodes(node):
             walk(child)

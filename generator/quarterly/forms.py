@@ -267,7 +267,7 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
         f"Муниципальное образование: {municipality.name}",
         f"Период: {QUARTER_NAMES[quarter]} квартал {year} года; данные по состоянию на {format_date(as_of)}, "
         "нарастающим итогом с начала года.",
-        f"Срок представления: до {format_date(subsidy.deadline(year, quarter))}.",
+        f"Срок представления: до {format_date(subsidy.deadline(year, quarter))}",
         "Заполняются только ячейки, выделенные цветом. Суммы указываются в рублях с копейками (не более двух "
         "знаков после запятой), без формул и текста.",
         "Значения нарастающим итогом не могут быть меньше значений предыдущего квартала.",

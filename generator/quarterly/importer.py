@@ -286,7 +286,7 @@ def check(reading: Reading, spec, agreement, previous: Optional[dict] = None) ->
                 return values.get(head, {}).get(tail)
             result = expr.evaluate(check_.expr, lookup)
             if result is False:
-                cells = sorted(expr.names(check_.expr))
+                cells = expr.names(check_.expr)
                 shown = [n for n in cells if not n.startswith("agreement.")]
                 first = shown[0].split(".") if shown else None
                 coordinate = None
@@ -297,7 +297,10 @@ def check(reading: Reading, spec, agreement, previous: Optional[dict] = None) ->
                 problems.append(Problem(check_.id, check_.message, SHEET, coordinate,
                                         check_.expr.replace("row.", ""), found))
     if previous:
+        inputs = {row for row, _ in layout.input_cells()}
         for row_key, cols in previous.items():
+            if row_key not in inputs:
+                continue                       # sum rows follow from their parts
             for col_key in spec.cumulative:
                 old = cols.get(col_key)
                 new = values.get(row_key, {}).get(col_key)

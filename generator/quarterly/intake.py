@@ -58,6 +58,7 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
         spec = subsidies.forms[subsidy.form]
         agreement = subsidies.agreement(subsidy_id, municipality, year)
         previous = registry.previous_figures(subsidy_id, municipality, year, quarter)
+        problems.extend(reading.problems)          # cell-level problems: text, formulas, negatives, kopecks
         if not problems:
             problems.extend(importer.check(reading, spec, agreement, previous))
         figures = importer.complete(reading, spec)

@@ -140,7 +140,7 @@ def consolidated_report(data: SubsidyData, registry: Registry, subsidy_id: str, 
                 model.Paragraph.of(f"{period_label(year, quarter)}, по состоянию на "
                                    f"{format_date(as_of_date(year, quarter))} (нарастающим итогом с начала года). "
                                    f"Главный распорядитель: {subsidy.department}. Срок представления отчетов: до "
-                                   f"{format_date(deadline)}.", align="justify", size=12, space_after=4),
+                                   f"{format_date(deadline)}", align="justify", size=12, space_after=4),
                 model.Paragraph.of("руб.", align="right", size=12))
     money = dict(align="right", kind="number", decimals=KOPECKS)
     cols = [model.Column(0.5, align="center"), model.Column(2.6), model.Column(1.5, **money),

@@ -127,7 +127,7 @@ class _Renderer:
             for block in section.blocks:
                 self._block(block, section, body)
         props = self.doc.core_properties
-        props.title = self.document.title
+        props.title = self.document.title[:250]
         props.author = "gosprog"
         props.last_modified_by = "gosprog"
         props.created = props.modified = props.last_printed = self.document.date

@@ -199,7 +199,7 @@ def render(document: model.Document, **options) -> bytes:
             cell.data_type = "s"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             r += 1
-    wb.properties.title = document.title
+    wb.properties.title = document.title[:250]
     wb.properties.creator = "gosprog"
     wb.properties.created = wb.properties.modified = document.date
     buffer = io.BytesIO()
