@@ -92,16 +92,8 @@ def test_pdf_carries_no_wall_clock_date(tmp_path, engine):
     assert f"D:{today}".encode() not in data or today == "20210830"
 
 
-CLOCK_XFAIL = pytest.mark.xfail(
-    reason="BUG: the WeasyPrint PDF depends on the wall clock: without HarfBuzz-Subset WeasyPrint "
-           "subsets fonts with fontTools, whose TTFont.save() stamps head.modified with time.time() "
-           "(unless SOURCE_DATE_EPOCH is set); generator/writers/html_pdf.render sets neither, so "
-           "two renders a second apart differ in the embedded font subsets",
-    strict=True)
-
-
 @pytest.mark.parametrize("fmt, options", [
-    *FORMATS[:3], pytest.param("pdf", {"pdf_engine": "weasyprint"}, marks=CLOCK_XFAIL)], ids=IDS)
+    *FORMATS[:3], ("pdf", {"pdf_engine": "weasyprint"})], ids=IDS)
 def test_same_bytes_at_another_time(tmp_path, monkeypatch, fmt, options):
     """Rendering later (the clock moved on by a year) gives the same bytes."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)

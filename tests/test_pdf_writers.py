@@ -172,10 +172,6 @@ def test_very_long_table_typst(tmp_path):
     assert is_a4_landscape(reader.pages[-1])
 
 
-@pytest.mark.xfail(reason="BUG: Table.repeat_header=False is ignored by both PDF engines: "
-                          "_plain._table passes no repeat flag, document.typ hard-codes "
-                          "table.header(repeat: true) and document.html.j2 always uses <thead>",
-                   strict=True)
 def test_repeat_header_false_is_honoured(engine, tmp_path):
     doc = make_document(45)
     doc.sections[0].blocks[-1].repeat_header = False
@@ -202,14 +198,9 @@ def _y_of(positions, token: str) -> float:
     return next(round(y, 1) for text, _, y in positions if token in text)
 
 
-SHORT_ROW_XFAIL = pytest.mark.xfail(
-    reason="BUG: Typst engine shifts cells after a short row: _plain._table emits only the placed "
-           "cells (Table.placements, no padding) and templates/document.typ lets table() auto-place "
-           "them (the 'col' of each cell is ignored), so the next row's cells fill the gap",
-    strict=True)
 
 
-@pytest.mark.parametrize("pdf_engine", [pytest.param("typst", marks=SHORT_ROW_XFAIL), "weasyprint"])
+@pytest.mark.parametrize("pdf_engine", ["typst", "weasyprint"])
 def test_short_row_keeps_next_row_in_place(pdf_engine, tmp_path):
     """A row with fewer cells than columns is legal (Table.slots pads it); the next row must not move up."""
     table = model.Table([model.Column() for _ in range(3)],
@@ -416,10 +407,6 @@ def test_template_overlay_cannot_fetch(monkeypatch, no_network, tmp_path):
     assert "15 736 027,0" in pdf_pages_text(data)[0]
 
 
-@pytest.mark.xfail(reason="BUG: a template overlay holding only style.css is ignored by the WeasyPrint "
-                          "engine: html_pdf.render uses the folder of document.html.j2 as base_url, so "
-                          "<link href=\"style.css\"> resolves to the default templates/style.css",
-                   strict=True)
 def test_overlay_stylesheet_alone_is_used(tmp_path):
     overlay = _overlay(tmp_path / "tpl", "@page wide { size: A5 landscape; }\n", with_html=False)
     reader = pdf_reader(html_pdf.render(make_document(), templates=str(overlay)))

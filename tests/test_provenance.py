@@ -512,8 +512,8 @@ def test_blocks_do_not_overlap_except_nested():
             assert NESTED_BLOCKS.get(id2) == id1 and l2 <= l1, f"{id1} and {id2} overlap"
 
 
-ABSENT = [(file, a) for file, unit in [("program.yaml", PROGRAM)] + [(f"sp{s.code}.yaml", s) for s in PROGRAM.subprograms]
-          for a in unit.absent]
+UNITS = [("program.yaml", PROGRAM)] + [(f"sp{s.code}.yaml", s) for s in PROGRAM.subprograms]
+ABSENT = [(file, a) for file, unit in UNITS for a in unit.absent]
 
 
 @pytest.mark.parametrize("file, absent", ABSENT, ids=[f"{f}:{a.table}@{a.line}" for f, a in ABSENT])

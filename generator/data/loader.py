@@ -48,6 +48,9 @@ def _explain(err: dict) -> str:
         return "required key is missing"
     if kind in ("decimal_parsing", "decimal_type", "int_parsing", "int_type", "float_parsing"):
         return f"expected a number, got {value!r}"
+    if kind == "value_error":
+        message = err["msg"].removeprefix("Value error, ")
+        return f"{message}, got {value!r}" if not isinstance(value, (dict, list)) else message
     if kind == "literal_error":
         return f"{err['msg'].lower()}, got {value!r}"
     if kind == "string_type":
@@ -120,6 +123,12 @@ def load_program(folder: str | Path, with_locations: bool = False):
             continue
         except DataError as exc:
             errors.append(exc)
+            continue
+        if f"sp{sub.code}" in located.files:
+            first = located.files[f"sp{sub.code}"]
+            line = located.marks[f"sp:{path.stem}"].get(("code",), (None,))[0]
+            errors.append(DataError(f"duplicate subprogram code {sub.code!r}: {first} has it too",
+                                    file=path, line=line, field="code"))
             continue
         located.files[f"sp{sub.code}"] = path
         located.marks[f"sp{sub.code}"] = located.marks.pop(f"sp:{path.stem}")

@@ -11,11 +11,26 @@ import datetime as _dt
 from decimal import Decimal
 from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from typing_extensions import Annotated
 
+LIMIT = Decimal("1e15")
+
+
+def _number(value):
+    """Numbers only: text that looks like a number is refused (the reader gives Decimal or int)."""
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+        raise ValueError("expected a number")
+    number = Decimal(value)
+    if not number.is_finite() or abs(number) >= LIMIT:
+        raise ValueError("number out of range")
+    return number
+
+
+Num = Annotated[Decimal, BeforeValidator(_number)]   # a number field: Decimal, read from numbers only
 Marker = Literal["-", "х"]
-Amount = Union[Decimal, Marker, None]
-Number = Union[Decimal, int]
+Amount = Union[Num, Marker, None]
+Number = Num
 
 
 def normalise_code(code: str | None) -> str | None:
@@ -240,11 +255,11 @@ class HeaderCell(Strict):
 
 
 class MarkedValue(Strict):
-    value: Decimal
+    value: Num
     mark: str
 
 
-CellValue = Union[Decimal, int, str, None, HeaderCell, MarkedValue]
+CellValue = Union[Num, int, str, None, HeaderCell, MarkedValue]
 
 
 class PrintedColumn(Strict):
@@ -380,11 +395,12 @@ class Program(Strict):
     absent: list[AbsentTable] = []
     subprograms: list[Subprogram] = []
 
-    @model_validator(mode="after")
-    def _years(self):
-        if self.years != sorted(set(self.years)) or not self.years:
-            raise ValueError("years must be a non-empty increasing list")
-        return self
+    @field_validator("years")
+    @classmethod
+    def _years(cls, years):
+        if years != sorted(set(years)) or not years:
+            raise ValueError("years must be a non-empty increasing list without repeats")
+        return years
 
     def subprogram_years(self, sub: Subprogram) -> list[int]:
         return sub.years or self.years

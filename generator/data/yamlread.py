@@ -8,6 +8,7 @@ path inside it (a tuple of keys and indexes) its ``(line, column)``, 1-based.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from .errors import DataError
 
 MAX_BYTES = 20 * 1024 * 1024      # a program file larger than this is refused, not read
 MAX_NODES = 2_000_000
+_EXPONENT = re.compile(r"^[-+]?\d+(\.\d*)?[eE][-+]?\d+$")
 
 _constructor = yaml.SafeLoader("")  # used only for its scalar constructors (bool, null, int, date)
 
@@ -35,13 +37,18 @@ class _Loader(yaml.SafeLoader):
 
 def read(path: Path) -> tuple[object, dict[tuple, tuple[int, int]]]:
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise DataError("cannot read: not a file (a folder or a device); expected a YAML file", file=path)
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", file=path) from None
     if size > MAX_BYTES:
         raise DataError(f"file is {size} bytes; the limit is {MAX_BYTES}", file=path)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", file=path) from None
     if not raw.strip():
         raise DataError("file is empty", file=path, line=1)
     try:
@@ -140,5 +147,10 @@ def _scalar(node: ScalarNode, at, path):
             raise _fail(f"not a valid date: {node.value!r} ({exc})", node, path, at) from None
         return value.date() if isinstance(value, _dt.datetime) else value
     if tag == "tag:yaml.org,2002:str":
+        if node.style is None and _EXPONENT.match(node.value):   # 1e5: a number in YAML 1.2, text in 1.1
+            number = Decimal(node.value)
+            if not number.is_finite() or abs(number.adjusted()) > 15:
+                raise _fail(f"number out of range: {node.value!r}", node, path, at)
+            return number
         return node.value
     raise _fail(f"unsupported YAML tag {tag}", node, path, at)

@@ -8,7 +8,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import Field, model_validator
 
-from ..data.schema import SourceLines, Strict
+from ..data.schema import Num, SourceLines, Strict
 
 
 class Municipality(Strict):
@@ -29,8 +29,8 @@ class Result(Strict):
 
 
 class Cofinancing(Strict):
-    max_level: Optional[Union[Decimal, dict[str, Decimal]]] = None   # percent, or per municipality kind
-    fixed: dict[str, Decimal] = {}                                    # municipality code → percent
+    max_level: Optional[Union[Num, dict[str, Num]]] = None   # percent, or per municipality kind
+    fixed: dict[str, Num] = {}                                    # municipality code → percent
 
 
 class MonthDay(Strict):
@@ -51,7 +51,7 @@ class Subsidy(Strict):
     form: str
     quarterly_deadline_day: int = Field(ge=1, le=28)
     annual_deadline: MonthDay
-    return_coefficient: Decimal = Decimal("0.1")
+    return_coefficient: Num = Decimal("0.1")
 
     def max_level(self, kind: str) -> Decimal | None:
         level = self.cofinancing.max_level
@@ -83,7 +83,7 @@ class FormColumn(Strict):
 class FormRow(Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")
     label: str
-    prefill: dict[str, Union[str, Decimal, int]] = {}
+    prefill: dict[str, Union[str, Num, int]] = {}
     sum_of: Optional[list[str]] = None
 
 
@@ -130,10 +130,10 @@ class Agreement(Strict):
     municipality: str
     number: str
     date: _dt.date
-    subsidy_amount: Decimal = Field(ge=0)
-    level: Decimal = Field(gt=0, le=100)       # regional share, percent
-    local_amount: Decimal = Field(ge=0)
-    results: dict[str, Decimal] = {}
+    subsidy_amount: Num = Field(ge=0)
+    level: Num = Field(gt=0, le=100)       # regional share, percent
+    local_amount: Num = Field(ge=0)
+    results: dict[str, Num] = {}
 
 
 class Agreements(Strict):
@@ -149,8 +149,8 @@ class SampleSubmission(Strict):
     municipality: str
     quarter: int = Field(ge=1, le=4)
     submitted: _dt.date
-    values: dict[str, dict[str, Union[Decimal, str]]] = {}   # row key → column key → value (fixed-row forms)
-    rows: list[dict[str, Union[str, Decimal, int]]] = []   # repeated-row forms
+    values: dict[str, dict[str, Union[Num, str]]] = {}   # row key → column key → value (fixed-row forms)
+    rows: list[dict[str, Union[str, Num, int]]] = []   # repeated-row forms
     fault: Optional[str] = None                        # what is wrong on purpose (documented in data)
     period_as: Optional[int] = None                    # fill the form generated for another quarter
 

@@ -16,9 +16,11 @@ def _table(table: model.Table) -> dict:
 
     def rows(rows: list[model.Row], is_head: bool) -> list[dict]:
         out = []
-        for row, placed in zip(rows, table.placements(rows)):
+        for row, row_slots in zip(rows, table.slots(rows)):
             cells = []
-            for p in placed:
+            for kind, p in row_slots:
+                if kind == "continue":
+                    continue          # covered by a cell spanning down from above
                 cell = p.cell
                 align = "center" if is_head and cell.align is None else table.cell_align(cell, p.col)
                 cells.append({
@@ -36,7 +38,8 @@ def _table(table: model.Table) -> dict:
     return {
         "type": "table",
         "widths": [round(100 * c.width / total, 3) for c in table.columns],
-        "head": rows(table.head_rows(), True) if table.repeat_header or table.head_rows() else [],
+        "head": rows(table.head_rows(), True),
+        "repeat": table.repeat_header,
         "body": rows(table.body, False),
         "font_size": table.font_size,
     }

@@ -8,6 +8,8 @@ inline ``data:`` images made by gosprog, and refuses everything else.
 
 from __future__ import annotations
 
+import datetime as _dt
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -32,9 +34,14 @@ def url_fetcher_for(templates: templates_mod.Templates):
                                           {"Content-Type": "image/png"})
             parsed = urlparse(url)
             if parsed.scheme == "file":
-                path = Path(unquote(parsed.path))
-                if templates.allows(path) and path.is_file():
-                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _mime(path)})
+                path = Path(unquote(parsed.path)).resolve()
+                for folder in templates.dirs:
+                    if path.is_relative_to(folder):
+                        try:   # the same name in the user's overlay wins over the default
+                            found = templates.find(path.relative_to(folder).as_posix())
+                        except FileNotFoundError:
+                            break
+                        return URLFetcherResponse(url, found.read_bytes(), {"Content-Type": _mime(found)})
             self.refused.append(url)
             raise ValueError(f"refused to fetch {url[:80]!r}: only files of the template folders are read")
 
@@ -59,9 +66,19 @@ def render(document: model.Document, *, templates=None, pdf_standard: str | None
     if pdf_standard and not variant:
         raise ValueError(f"unknown PDF standard {pdf_standard!r}")
     kwargs = {"pdf_variant": variant} if variant else {}
-    # A fixed identifier and no creation date: the same document gives the same bytes.
-    return HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=url_fetcher_for(tpl)).write_pdf(
-        pdf_identifier=b"gosprog", uncompressed_pdf=False, **kwargs)
+    # A fixed identifier, and font subsets stamped with the document's date rather than the clock
+    # (fontTools reads SOURCE_DATE_EPOCH): the same document gives the same bytes.
+    epoch = str(int(document.date.replace(tzinfo=_dt.timezone.utc).timestamp()))
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
+    try:
+        return HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=url_fetcher_for(tpl)).write_pdf(
+            pdf_identifier=b"gosprog", uncompressed_pdf=False, **kwargs)
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
 def write(document: model.Document, path: Path, **options) -> None:
