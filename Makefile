@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/gosprog validate $(DATA) || true
 	$(BIN)/gosprog build $(DATA) --out output
 	$(BIN)/gosprog quarterly demo --data $(DATA) --year 2021 --out output
+	$(BIN)/gosprog annual $(DATA) --year 2021 --out output
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -120,8 +120,10 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
 
 
 def _register_commands() -> None:
+    from .cli_annual import annual
     from .cli_quarterly import quarterly
     main.add_command(quarterly)
+    main.add_command(annual)
 
 
 _register_commands()
@@ -130,6 +132,9 @@ _register_commands()
 def _progress(iterable, length):
     with click.progressbar(iterable, length=length, label="Rendering", file=sys.stderr) as bar:
         yield from bar
+
+
+from .cli_diff import diff as _diff; main.add_command(_diff)  # noqa: E402,E702
 
 
 if __name__ == "__main__":  # pragma: no cover

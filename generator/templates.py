@@ -36,9 +36,11 @@ class Templates:
         if self._env is None:
             self._env = SandboxedEnvironment(
                 loader=FileSystemLoader([str(d) for d in self.dirs]),
-                autoescape=select_autoescape(["html", "j2", "xml"], default_for_string=True),
+                autoescape=select_autoescape(["html", "html.j2", "xml"], default_for_string=True,
+                                             default=False),
                 undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                 keep_trailing_newline=True)
+            self._env.filters.update(_filters())
         return self._env
 
     def render(self, name: str, **context) -> str:
@@ -48,6 +50,14 @@ class Templates:
         """True when ``path`` lies inside one of the template folders."""
         resolved = path.resolve()
         return any(resolved.is_relative_to(d) for d in self.dirs)
+
+
+def _filters() -> dict:
+    """Russian number formatting for text templates: {{ x|rub }}, {{ x|thousand }}, {{ x|pct }}, {{ d|date }}."""
+    from . import numbers
+    return {"rub": lambda v: numbers.format_number(v, 2), "thousand": lambda v: numbers.format_number(v, 1),
+            "num": lambda v: numbers.format_number(v, None), "pct": lambda v: numbers.format_percent(v, 1),
+            "date": numbers.format_date}
 
 
 _default: Templates | None = None

@@ -48,8 +48,8 @@ def _lead(diff: ProgramDiff) -> list[model.Block]:
         if edition.sample:
             note = edition.note or "редакция составлена для демонстрации, цифры условные"
             blocks.append(model.Paragraph.of(
-                [model.Run(f"{common.SAMPLE_NOTICE}: ", bold=True),
-                 model.Run(f"редакция от {edition.date:%d.%m.%Y} - {note}", italic=True)], size=11, space_after=4))
+                [model.Run(f"Редакция от {edition.date:%d.%m.%Y}: ", bold=True), model.Run(note, italic=True)],
+                size=11, space_after=4))
     return blocks
 
 
@@ -229,7 +229,7 @@ def _change_words(change: YearChange) -> dict:
     return {"year": change.year, "verb": verb, "noun": {"увеличивается": "увеличение", "уменьшается": "уменьшение",
                                                         "не изменяется": "без изменения"}[verb],
             "amount": amount, "old": money(change.old), "new": money(change.new),
-            "percent": format_percent(change.percent, 2) if change.percent is not None else None,
+            "percent": format_percent(change.percent, 2) if change.percent else None,   # not "0,00%"
             "signed": (("+" if d > 0 else "-") + money(abs(d))) if d else "0,0"}
 
 

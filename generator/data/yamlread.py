@@ -134,6 +134,8 @@ def _scalar(node: ScalarNode, at, path):
             raise _fail(f"number out of range: {node.value!r}", node, path, at)
         return number
     if tag == "tag:yaml.org,2002:int":
+        if ":" in node.value:   # YAML 1.1 sexagesimal (1:30 = 90): never what a person meant
+            raise _fail(f"not a number: {node.value!r} (quote it if it is text)", node, path, at)
         value = _constructor.construct_yaml_int(node)
         if abs(value) >= 10 ** 16:
             raise _fail(f"number out of range: {node.value!r}", node, path, at)

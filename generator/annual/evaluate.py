@@ -1,0 +1,225 @@
+"""Assemble the annual evaluation from program data, subsidy data and annual facts (calls the pure
+formulas of :mod:`generator.effectiveness`)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .. import calc
+from ..data.errors import DataError, DataErrors
+from ..data.loader import read_model
+from ..data.schema import Program, normalise_code
+from ..effectiveness import (CalculationError, Effectiveness, ReturnCalculation, achievement, effectiveness,
+                             rate, subsidy_return)
+from ..quarterly.load import SubsidyData
+from .schema import AnnualFacts, SubsidyResult
+
+
+def load_facts(program_dir: str | Path, year: int) -> AnnualFacts:
+    path = Path(program_dir) / "annual" / f"{year}.yaml"
+    if not path.is_file():
+        raise DataError(f"no annual facts for {year} (expected {path})", file=path)
+    return read_model(AnnualFacts, path)
+
+
+@dataclass
+class MunicipalityEvaluation:
+    municipality: str
+    name: str
+    agreement_number: str
+    provided: Decimal
+    facts: SubsidyResult | None
+    calculation: ReturnCalculation | None
+    suspended: str | None = None
+    error: str | None = None
+
+    @property
+    def all_achieved(self) -> bool:
+        return self.calculation is not None and self.calculation.m == 0
+
+
+@dataclass
+class SubsidyEvaluation:
+    subsidy_id: str
+    name: str
+    department: str
+    year: int
+    rows: list[MunicipalityEvaluation]
+    return_deadline: _dt.date
+    analysis_deadline: _dt.date
+    report_deadline: _dt.date
+    coefficient: Decimal
+    result_specs: list = field(default_factory=list)
+
+    @property
+    def provided(self) -> Decimal:
+        return sum((r.provided for r in self.rows), Decimal(0))
+
+    @property
+    def received(self) -> Decimal:
+        return sum((r.facts.received for r in self.rows if r.facts), Decimal(0))
+
+    @property
+    def used_share(self) -> Decimal | None:
+        return calc.share(self.used, self.provided, 1)
+
+    @property
+    def used(self) -> Decimal:
+        return sum((r.facts.used for r in self.rows if r.facts), Decimal(0))
+
+    @property
+    def unused(self) -> Decimal:
+        return sum((r.facts.unused for r in self.rows if r.facts), Decimal(0))
+
+    @property
+    def to_return(self) -> Decimal:
+        return sum((r.calculation.amount for r in self.rows if r.calculation), Decimal("0.00"))
+
+    @property
+    def achieved_all(self) -> list[MunicipalityEvaluation]:
+        return [r for r in self.rows if r.all_achieved]
+
+    @property
+    def missed(self) -> list[MunicipalityEvaluation]:
+        return [r for r in self.rows if r.calculation is not None and r.calculation.m > 0]
+
+
+def evaluate_subsidy(data: SubsidyData, facts: AnnualFacts, subsidy_id: str) -> SubsidyEvaluation:
+    subsidy = data.subsidies[subsidy_id]
+    year = facts.year
+    by_municipality = {f.municipality: f for f in facts.subsidy_results if f.subsidy == subsidy_id}
+    suspension = next((s for s in facts.suspensions if s.subsidy == subsidy_id
+                       and s.until > _dt.date(year, 12, 31)), None)
+    rows = []
+    for agreement in data.agreements_for(subsidy_id, year):
+        fact = by_municipality.get(agreement.municipality)
+        row = MunicipalityEvaluation(agreement.municipality, data.municipalities[agreement.municipality].name,
+                                     agreement.number, agreement.subsidy_amount, fact, None,
+                                     suspension.basis if suspension else None)
+        if fact is not None:
+            results = [(r.name, agreement.results[r.id], fact.values[r.id], r.direction)
+                       for r in subsidy.results if r.id in agreement.results and r.id in fact.values]
+            exempt = fact.exemption or (f"возврат не применяется: {suspension.basis}" if suspension else None)
+            try:
+                row.calculation = subsidy_return(fact.received, fact.unused, results, subsidy.return_coefficient,
+                                                 exempt)
+            except CalculationError as exc:
+                row.error = str(exc)
+        rows.append(row)
+    return SubsidyEvaluation(subsidy_id, subsidy.name, subsidy.department, year, rows,
+                             return_deadline=_dt.date(year + 1, 7, 1), analysis_deadline=_dt.date(year + 1, 2, 20),
+                             report_deadline=_dt.date(year + 1, 3, 1), coefficient=subsidy.return_coefficient,
+                             result_specs=list(subsidy.results))
+
+
+@dataclass
+class IndicatorEvaluation:
+    subprogram: str | None
+    code: str
+    name: str
+    unit: str
+    direction: str
+    plan: Decimal
+    plan_sample: bool
+    fact: Decimal
+    degree: Decimal
+    explanation: str | None
+
+
+@dataclass
+class ActivityEvaluation:
+    subprogram: str
+    code: str
+    name: str
+    plan: Decimal | None
+    cash: Decimal
+    done: bool
+    explanation: str | None
+
+    @property
+    def execution(self) -> Decimal | None:
+        return calc.share(self.cash, self.plan, 1) if self.plan else None
+
+
+@dataclass
+class SubprogramEvaluation:
+    code: str | None
+    title: str
+    indicators: list[IndicatorEvaluation]
+    activities: list[ActivityEvaluation]
+    plan: Decimal | None
+    cash: Decimal | None
+    result: Effectiveness | None
+    gaps: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProgramEvaluation:
+    year: int
+    sample: bool
+    program_indicators: list[IndicatorEvaluation]
+    subprograms: list[SubprogramEvaluation]
+    score: Decimal | None
+    rating: str | None
+    ratings: list[tuple[Decimal, str]]
+
+
+def evaluate_program(program: Program, facts: AnnualFacts) -> ProgramEvaluation:
+    params = facts.parameters
+    ratings = [(r.min, r.label) for r in params.ratings]
+    year = facts.year
+    problems: list[DataError] = []
+
+    def indicator(sub, fact) -> IndicatorEvaluation | None:
+        table = sub.indicators if sub else program.indicators
+        ind = next((i for i in (table.items if table else []) if i.code == fact.code), None)
+        if ind is None:
+            problems.append(DataError(f"indicator {fact.code!r} of {'subprogram ' + sub.code if sub else 'the program'} "
+                                      "does not exist", field="indicators"))
+            return None
+        try:
+            degree = achievement(fact.fact, fact.plan, ind.direction, params.achievement_cap, ind.name[:60])
+        except CalculationError as exc:
+            problems.append(DataError(str(exc), field=f"indicators[{fact.code}]"))
+            return None
+        return IndicatorEvaluation(sub.code if sub else None, fact.code, ind.name, ind.unit, ind.direction,
+                                   fact.plan, fact.plan_sample, fact.fact, degree, fact.explanation)
+
+    program_indicators = [e for f in facts.indicators if f.subprogram is None
+                          for e in [indicator(None, f)] if e is not None]
+    out = []
+    for sub in program.subprograms:
+        inds = [e for f in facts.indicators if f.subprogram == sub.code for e in [indicator(sub, f)] if e is not None]
+        acts = []
+        years = program.subprogram_years(sub)
+        rows = {normalise_code(r.code): r for r in (sub.financing.rows if sub.financing else []) if r.kind == "activity"}
+        for f in (a for a in facts.activities if a.subprogram == sub.code):
+            row = rows.get(normalise_code(f.code))
+            plan = None
+            if row is not None and year in years:
+                line = row.source("total") or (row.sources[0] if len(row.sources) == 1 else None)
+                plan = calc.as_decimal(line.values[years.index(year)]) if line else None
+            name = next((a.name for a in (sub.activities.items if sub.activities else [])
+                         if normalise_code(a.code) == normalise_code(f.code)), f"Основное мероприятие {f.code}")
+            acts.append(ActivityEvaluation(sub.code, f.code, name, plan, f.cash, f.done, f.explanation))
+        gaps = []
+        plan = calc.total(a.plan for a in acts if a.plan is not None)
+        cash = calc.total(a.cash for a in acts if a.plan is not None)
+        if not inds:
+            gaps.append("нет плановых или фактических значений показателей")
+        if not acts:
+            gaps.append("нет данных об исполнении основных мероприятий (таблица 4 подпрограммы отсутствует в "
+                        "источнике)" if not sub.financing else "нет данных об исполнении основных мероприятий")
+        result = None
+        if inds and acts and plan:
+            result = effectiveness([i.degree for i in inds], sum(a.done for a in acts), len(acts), cash, plan,
+                                   ratings, params.use_coefficient_cap)
+        out.append(SubprogramEvaluation(sub.code, sub.title, inds, acts, plan, cash, result, gaps))
+    if problems:
+        raise DataErrors(problems)
+    scores = [s.result.score for s in out if s.result and s.result.score is not None]
+    score = sum(scores, Decimal(0)) / len(scores) if scores else None
+    return ProgramEvaluation(year, facts.sample, program_indicators, out, score, rate(score, ratings), ratings)

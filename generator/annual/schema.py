@@ -1,0 +1,66 @@
+"""Annual facts: actual results and year-end money per subsidy and municipality, indicator facts,
+cash execution of main activities, and the evaluation's parameters (thresholds are data)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Optional
+
+from pydantic import Field
+
+from ..data.schema import Num, Strict
+
+
+class Rating(Strict):
+    min: Num
+    label: str
+
+
+class Parameters(Strict):
+    achievement_cap: Optional[Num] = 1
+    use_coefficient_cap: Optional[Num] = None
+    ratings: list[Rating] = Field(min_length=1)
+
+
+class SubsidyResult(Strict):
+    subsidy: str
+    municipality: str
+    received: Num = Field(ge=0)
+    used: Num = Field(ge=0)
+    unused: Num = Field(ge=0)
+    values: dict[str, Num]
+    explanation: Optional[str] = None
+    exemption: Optional[str] = None          # e.g. force majeure: no return is demanded
+
+
+class Suspension(Strict):
+    subsidy: str
+    until: _dt.date
+    basis: str
+
+
+class IndicatorFact(Strict):
+    subprogram: Optional[str] = None         # None: an indicator of the program itself
+    code: str
+    plan: Num
+    plan_sample: bool = False
+    fact: Num
+    explanation: Optional[str] = None
+
+
+class ActivityFact(Strict):
+    subprogram: str
+    code: str
+    cash: Num = Field(ge=0)
+    done: bool
+    explanation: Optional[str] = None
+
+
+class AnnualFacts(Strict):
+    sample: bool = False
+    year: int
+    parameters: Parameters
+    subsidy_results: list[SubsidyResult] = []
+    suspensions: list[Suspension] = []
+    indicators: list[IndicatorFact] = []
+    activities: list[ActivityFact] = []

@@ -1,0 +1,192 @@
+"""Annual calculations: subsidy results and the return of funds, and the program's effectiveness.
+
+Pure functions over ``Decimal``; no I/O, no documents. Formulas and their sources are in
+docs/methodology.md. The act lost the formula images of its return rules: the return formula is
+reconstructed from the act's own variable definitions and the standard rules (N 1224 / federal N 999),
+and its coefficient (0,1) is a parameter. The effectiveness method of N 439 (appendix 4) was not
+recoverable: the reference model used here keeps every threshold and cap a parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal, Sequence
+
+Direction = Literal["increase", "decrease"]
+KOPECK = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+class CalculationError(ValueError):
+    """Input that a formula cannot take (a zero plan, a negative amount): said plainly."""
+
+
+def _dec(value, name: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+        raise CalculationError(f"{name}: expected a number, got {value!r}")
+    return Decimal(value)
+
+
+def rubles(value: Decimal) -> Decimal:
+    """Round to kopecks, half up."""
+    return value.quantize(KOPECK, rounding=ROUND_HALF_UP)
+
+
+# --- subsidy results ------------------------------------------------------------------------------
+
+
+def shortfall_index(fact, plan, direction: Direction = "increase", name: str = "result") -> Decimal:
+    """D_i, the index of non-achievement of a result: ``1 - T/S`` when more is better,
+    ``1 - S/T`` when less is better (T actual, S plan). Positive means the result was missed."""
+    fact, plan = _dec(fact, f"{name}: actual value"), _dec(plan, f"{name}: planned value")
+    if direction == "increase":
+        if plan == 0:
+            raise CalculationError(f"{name}: the planned value is 0, so the share achieved (T/S) is undefined; "
+                                   "correct the agreement's plan")
+        return 1 - fact / plan
+    if fact == 0:
+        raise CalculationError(f"{name}: the actual value is 0 for a \"less is better\" result, so S/T is undefined")
+    return 1 - plan / fact
+
+
+@dataclass(frozen=True)
+class ResultCheck:
+    name: str
+    plan: Decimal
+    fact: Decimal
+    direction: Direction
+    index: Decimal                    # D_i
+
+    @property
+    def achieved(self) -> bool:
+        return self.index <= 0
+
+
+@dataclass(frozen=True)
+class ReturnCalculation:
+    """V_return = V_subsidy × k × m / n × coefficient, with k = Σ D_i / m over results with D_i > 0."""
+
+    subsidy: Decimal                  # V_subsidy: provided, less the balance unused on 1 January
+    results: tuple[ResultCheck, ...]
+    coefficient: Decimal
+    exempt_reason: str | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.results)
+
+    @property
+    def missed(self) -> tuple[ResultCheck, ...]:
+        return tuple(r for r in self.results if r.index > 0)
+
+    @property
+    def m(self) -> int:
+        return len(self.missed)
+
+    @property
+    def k(self) -> Decimal:
+        return sum((r.index for r in self.missed), ZERO) / self.m if self.m else ZERO
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount to return, in rubles with kopecks (0 when exempt or all results achieved)."""
+        if self.exempt_reason or not self.m:
+            return ZERO.quantize(KOPECK)
+        return rubles(self.subsidy * self.k * self.m / self.n * self.coefficient)
+
+    @property
+    def computed_amount(self) -> Decimal:
+        """What the formula gives before any exemption."""
+        return rubles(self.subsidy * self.k * self.m / self.n * self.coefficient) if self.m else ZERO.quantize(KOPECK)
+
+
+def subsidy_return(provided, unused, results: Sequence[tuple[str, object, object, Direction]],
+                   coefficient=Decimal("0.1"), exempt_reason: str | None = None) -> ReturnCalculation:
+    """The return of a subsidy whose results were missed.
+
+    ``results`` are ``(name, plan, fact, direction)``. ``unused`` (the balance not used on 1 January) is
+    not counted in the subsidy, as the rules say.
+    """
+    provided, unused = _dec(provided, "subsidy provided"), _dec(unused, "unused balance")
+    if provided < 0 or unused < 0:
+        raise CalculationError("the subsidy and the unused balance cannot be negative")
+    if unused > provided:
+        raise CalculationError(f"the unused balance {unused} is larger than the subsidy provided {provided}")
+    if not results:
+        raise CalculationError("a subsidy without results cannot be evaluated (n = 0)")
+    checks = tuple(ResultCheck(name, _dec(plan, name), _dec(fact, name), direction,
+                               shortfall_index(fact, plan, direction, name))
+                   for name, plan, fact, direction in results)
+    return ReturnCalculation(provided - unused, checks, _dec(coefficient, "coefficient"), exempt_reason)
+
+
+def cofinancing_return(subsidy_provided, obligations, level) -> Decimal:
+    """S_н = S_ф − P_ф × Y: the subsidy above the regional share of the obligations actually taken
+    (Y as a fraction or a percent above 1). Never negative; rounded to kopecks."""
+    s, p, y = _dec(subsidy_provided, "subsidy"), _dec(obligations, "obligations"), _dec(level, "level")
+    if y > 1:
+        y = y / 100
+    return rubles(max(ZERO, s - p * y))
+
+
+# --- program effectiveness ------------------------------------------------------------------------
+
+
+def achievement(fact, plan, direction: Direction = "increase", cap=Decimal(1), name: str = "indicator") -> Decimal:
+    """The degree of achievement of an indicator's plan: fact/plan (plan/fact when less is better), capped."""
+    fact, plan = _dec(fact, f"{name}: fact"), _dec(plan, f"{name}: plan")
+    if direction == "increase":
+        if plan == 0:
+            raise CalculationError(f"{name}: the plan is 0, the degree of achievement is undefined")
+        value = fact / plan
+    else:
+        if fact == 0:
+            value = Decimal(cap) if cap is not None else Decimal(1)
+        else:
+            value = plan / fact
+    return min(value, Decimal(cap)) if cap is not None else value
+
+
+def mean(values: Sequence[Decimal]) -> Decimal | None:
+    return sum(values, ZERO) / len(values) if values else None
+
+
+def execution(cash, plan) -> Decimal | None:
+    """Budget execution: cash / plan; None when nothing was planned."""
+    cash, plan = _dec(cash, "cash"), _dec(plan, "plan")
+    return None if plan == 0 else cash / plan
+
+
+@dataclass(frozen=True)
+class Effectiveness:
+    indicators: Decimal | None        # СР: mean degree of achievement of the indicators
+    activities: Decimal | None        # СРм: share of main activities whose result was achieved
+    budget: Decimal | None            # ССуз: cash / plan
+    use_of_funds: Decimal | None      # Эис = СРм / ССуз, capped (N 373: at most 1)
+    score: Decimal | None             # ЭР = СР × Эис
+    rating: str | None
+
+
+def rate(score: Decimal | None, ratings: Sequence[tuple[Decimal, str]]) -> str | None:
+    """The label of the highest threshold the score reaches (thresholds are data)."""
+    if score is None:
+        return None
+    for threshold, label in sorted(ratings, key=lambda t: t[0], reverse=True):
+        if score >= threshold:
+            return label
+    return None
+
+
+def effectiveness(achievements: Sequence[Decimal], activities_done: int, activities_total: int,
+                  cash, plan, ratings: Sequence[tuple[Decimal, str]], use_cap=Decimal(1)) -> Effectiveness:
+    indicators = mean(list(achievements))
+    done = Decimal(activities_done) / activities_total if activities_total else None
+    budget = execution(cash, plan) if plan is not None and cash is not None else None
+    use = None
+    if done is not None and budget:
+        use = done / budget
+        if use_cap is not None:
+            use = min(use, Decimal(use_cap))
+    score = indicators * use if indicators is not None and use is not None else None
+    return Effectiveness(indicators, done, budget, use, score, rate(score, ratings))
