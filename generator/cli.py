@@ -113,8 +113,12 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
                       jobs=jobs, incremental=not full)
     meta = {"program": program.code, "title": program.title, "edition": program.edition.date.isoformat(),
             "date": program.edition.date.isoformat(), "kind": "program-package"}
-    manifest = build_package(planned, destination, options, meta, progress=None if quiet else _progress,
-                             base=Path(data_dir))
+    from .package import BuildLocked
+    try:
+        manifest = build_package(planned, destination, options, meta, progress=None if quiet else _progress,
+                                 base=Path(data_dir))
+    except BuildLocked as exc:
+        raise UserError(str(exc)) from None
     if not quiet:
         click.echo(f"{len(manifest['files'])} files ({manifest['rendered']} rendered) in {destination}")
 

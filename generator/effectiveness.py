@@ -9,8 +9,10 @@ recoverable: the reference model used here keeps every threshold and cap a param
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Literal, Sequence
 
 Direction = Literal["increase", "decrease"]
@@ -28,26 +30,42 @@ def _dec(value, name: str) -> Decimal:
     return Decimal(value)
 
 
-def rubles(value: Decimal) -> Decimal:
-    """Round to kopecks, half up."""
+def rubles(value) -> Decimal:
+    """Round to kopecks, half up; exact for a ``Fraction`` (1/3 of a ruble is rounded once, at the end)."""
+    if isinstance(value, Fraction):
+        kopecks = math.floor(abs(value) * 100 + Fraction(1, 2))
+        return (Decimal(kopecks if value >= 0 else -kopecks) / 100).quantize(KOPECK)
     return value.quantize(KOPECK, rounding=ROUND_HALF_UP)
+
+
+def _exact(value) -> Fraction:
+    return Fraction(Decimal(value))
+
+
+def _decimal(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 # --- subsidy results ------------------------------------------------------------------------------
 
 
-def shortfall_index(fact, plan, direction: Direction = "increase", name: str = "result") -> Decimal:
-    """D_i, the index of non-achievement of a result: ``1 - T/S`` when more is better,
-    ``1 - S/T`` when less is better (T actual, S plan). Positive means the result was missed."""
+def shortfall_fraction(fact, plan, direction: Direction = "increase", name: str = "result") -> Fraction:
+    """D_i as an exact fraction (see :func:`shortfall_index`)."""
     fact, plan = _dec(fact, f"{name}: actual value"), _dec(plan, f"{name}: planned value")
     if direction == "increase":
         if plan == 0:
             raise CalculationError(f"{name}: the planned value is 0, so the share achieved (T/S) is undefined; "
                                    "correct the agreement's plan")
-        return 1 - fact / plan
+        return 1 - _exact(fact) / _exact(plan)
     if fact == 0:
         raise CalculationError(f"{name}: the actual value is 0 for a \"less is better\" result, so S/T is undefined")
-    return 1 - plan / fact
+    return 1 - _exact(plan) / _exact(fact)
+
+
+def shortfall_index(fact, plan, direction: Direction = "increase", name: str = "result") -> Decimal:
+    """D_i, the index of non-achievement of a result: ``1 - T/S`` when more is better,
+    ``1 - S/T`` when less is better (T actual, S plan). Positive means the result was missed."""
+    return _decimal(shortfall_fraction(fact, plan, direction, name))
 
 
 @dataclass(frozen=True)
@@ -84,21 +102,27 @@ class ReturnCalculation:
     def m(self) -> int:
         return len(self.missed)
 
+    def _exact_k(self) -> Fraction:
+        missed = [shortfall_fraction(r.fact, r.plan, r.direction, r.name) for r in self.missed]
+        return sum(missed, Fraction(0)) / len(missed) if missed else Fraction(0)
+
     @property
     def k(self) -> Decimal:
-        return sum((r.index for r in self.missed), ZERO) / self.m if self.m else ZERO
+        return _decimal(self._exact_k())
+
+    @property
+    def computed_amount(self) -> Decimal:
+        """What the formula gives before any exemption, computed exactly and rounded once to kopecks."""
+        if not self.m:
+            return ZERO.quantize(KOPECK)
+        return rubles(_exact(self.subsidy) * self._exact_k() * self.m / self.n * _exact(self.coefficient))
 
     @property
     def amount(self) -> Decimal:
         """The amount to return, in rubles with kopecks (0 when exempt or all results achieved)."""
         if self.exempt_reason or not self.m:
             return ZERO.quantize(KOPECK)
-        return rubles(self.subsidy * self.k * self.m / self.n * self.coefficient)
-
-    @property
-    def computed_amount(self) -> Decimal:
-        """What the formula gives before any exemption."""
-        return rubles(self.subsidy * self.k * self.m / self.n * self.coefficient) if self.m else ZERO.quantize(KOPECK)
+        return self.computed_amount
 
 
 def subsidy_return(provided, unused, results: Sequence[tuple[str, object, object, Direction]],
@@ -124,10 +148,11 @@ def subsidy_return(provided, unused, results: Sequence[tuple[str, object, object
 def cofinancing_return(subsidy_provided, obligations, level) -> Decimal:
     """S_н = S_ф − P_ф × Y: the subsidy above the regional share of the obligations actually taken
     (Y as a fraction or a percent above 1). Never negative; rounded to kopecks."""
-    s, p, y = _dec(subsidy_provided, "subsidy"), _dec(obligations, "obligations"), _dec(level, "level")
+    s, p, y = (_exact(_dec(v, n)) for v, n in ((subsidy_provided, "subsidy"), (obligations, "obligations"),
+                                                (level, "level")))
     if y > 1:
         y = y / 100
-    return rubles(max(ZERO, s - p * y))
+    return rubles(max(Fraction(0), s - p * y))
 
 
 # --- program effectiveness ------------------------------------------------------------------------
@@ -135,17 +160,19 @@ def cofinancing_return(subsidy_provided, obligations, level) -> Decimal:
 
 def achievement(fact, plan, direction: Direction = "increase", cap=Decimal(1), name: str = "indicator") -> Decimal:
     """The degree of achievement of an indicator's plan: fact/plan (plan/fact when less is better), capped."""
-    fact, plan = _dec(fact, f"{name}: fact"), _dec(plan, f"{name}: plan")
+    return _decimal(achievement_fraction(fact, plan, direction, cap, name))
+
+
+def achievement_fraction(fact, plan, direction: Direction = "increase", cap=Decimal(1),
+                         name: str = "indicator") -> Fraction:
+    fact, plan = _exact(_dec(fact, f"{name}: fact")), _exact(_dec(plan, f"{name}: plan"))
     if direction == "increase":
         if plan == 0:
             raise CalculationError(f"{name}: the plan is 0, the degree of achievement is undefined")
         value = fact / plan
     else:
-        if fact == 0:
-            value = Decimal(cap) if cap is not None else Decimal(1)
-        else:
-            value = plan / fact
-    return min(value, Decimal(cap)) if cap is not None else value
+        value = plan / fact if fact else (_exact(cap) if cap is not None else Fraction(1))
+    return min(value, _exact(cap)) if cap is not None else value
 
 
 def mean(values: Sequence[Decimal]) -> Decimal | None:
@@ -168,7 +195,7 @@ class Effectiveness:
     rating: str | None
 
 
-def rate(score: Decimal | None, ratings: Sequence[tuple[Decimal, str]]) -> str | None:
+def rate(score, ratings: Sequence[tuple]) -> str | None:
     """The label of the highest threshold the score reaches (thresholds are data)."""
     if score is None:
         return None
@@ -178,15 +205,24 @@ def rate(score: Decimal | None, ratings: Sequence[tuple[Decimal, str]]) -> str |
     return None
 
 
-def effectiveness(achievements: Sequence[Decimal], activities_done: int, activities_total: int,
+def effectiveness(achievements: Sequence, activities_done: int, activities_total: int,
                   cash, plan, ratings: Sequence[tuple[Decimal, str]], use_cap=Decimal(1)) -> Effectiveness:
-    indicators = mean(list(achievements))
-    done = Decimal(activities_done) / activities_total if activities_total else None
-    budget = execution(cash, plan) if plan is not None and cash is not None else None
+    """СР, СРм, ССуз, Эис and ЭР, computed exactly (fractions) and rated on the exact score, so a
+    score of exactly 0,9 reaches the 0,9 threshold."""
+    exact = [a if isinstance(a, Fraction) else _exact(a) for a in achievements]
+    indicators = sum(exact, Fraction(0)) / len(exact) if exact else None
+    done = Fraction(activities_done, activities_total) if activities_total else None
+    budget = None
+    if plan is not None and cash is not None and _dec(plan, "plan") != 0:
+        budget = _exact(_dec(cash, "cash")) / _exact(_dec(plan, "plan"))
     use = None
     if done is not None and budget:
         use = done / budget
         if use_cap is not None:
-            use = min(use, Decimal(use_cap))
+            use = min(use, _exact(use_cap))
     score = indicators * use if indicators is not None and use is not None else None
-    return Effectiveness(indicators, done, budget, use, score, rate(score, ratings))
+    label = rate(score, [(_exact(t), name) for t, name in ratings])
+
+    def out(value):
+        return None if value is None else _decimal(value)
+    return Effectiveness(out(indicators), out(done), out(budget), out(use), out(score), label)

@@ -88,6 +88,7 @@ class Column:
     kind: Literal["text", "number", "percent"] = "text"
     decimals: int | None = 1
     sum_of: list[int] | None = None
+    summable: bool = True        # False for shares and ratios: a total row does not add them up
 
 
 @dataclass

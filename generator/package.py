@@ -9,6 +9,8 @@ templates) are reused instead of rendered again.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -83,6 +85,42 @@ def build(planned: list[Planned], destination: Path, options: Options, meta: dic
     """Render ``planned`` into ``destination`` (replaced atomically); returns the manifest."""
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(destination):
+        _clean_debris(destination)
+        return _build_locked(planned, destination, options, meta, progress, base)
+
+
+class BuildLocked(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def _lock(destination: Path):
+    """One build at a time per package folder (an advisory lock next to it)."""
+    lock_path = destination.parent / f".{destination.name}.lock"
+    handle = open(lock_path, "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(f"another build is writing {destination}") from None
+        yield
+    finally:
+        handle.close()
+
+
+def _clean_debris(destination: Path) -> None:
+    """Remove what an interrupted build left (its temporary and set-aside folders); under the lock,
+    nothing else can be writing them."""
+    for pattern in (f".tmp-{destination.name}-*", f".old-{destination.name}-*", ".tmp-*.zip"):
+        for path in destination.parent.glob(pattern):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _build_locked(planned, destination: Path, options: Options, meta: dict, progress, base) -> dict:
     previous = _read_manifest(destination)
     tpl_digest = templates_digest(options.templates)
     work = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}-", dir=destination.parent))

@@ -50,7 +50,8 @@ def returns_table(e: SubsidyEvaluation) -> model.Table:
     money = dict(align="right", kind="number", decimals=2)
     cols = [model.Column(0.5, align="center"), model.Column(2.4), model.Column(1.5, **money),
             model.Column(1.3, **money), model.Column(1.5, **money), model.Column(0.5, align="center"),
-            model.Column(0.5, align="center"), model.Column(0.9, align="right", kind="number", decimals=4),
+            model.Column(0.5, align="center"), model.Column(0.9, align="right", kind="number", decimals=4,
+                                                           summable=False),
             model.Column(1.4, **money), model.Column(2.2)]
     head = [model.Row([model.Cell(t) for t in (
         "N п/п", "Муниципальное образование", "Субсидия предоставлена, руб.",
@@ -190,7 +191,7 @@ def indicator_table(ev: ProgramEvaluation) -> model.Table:
 def activity_table(ev: ProgramEvaluation) -> model.Table:
     money = dict(align="right", kind="number", decimals=1)
     cols = [model.Column(0.7, align="center"), model.Column(4.5), model.Column(1.4, **money),
-            model.Column(1.4, **money), model.Column(1.0, align="right", kind="number", decimals=1),
+            model.Column(1.4, **money), model.Column(1.0, align="right", kind="number", decimals=1, summable=False),
             model.Column(1.0, align="center"), model.Column(2.6)]
     head = [model.Row([model.Cell(t) for t in ("Код", "Основное мероприятие", "План, тыс. руб.",
                                                "Кассовое исполнение, тыс. руб.", "Исполнение, %",

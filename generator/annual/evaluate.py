@@ -12,8 +12,8 @@ from .. import calc
 from ..data.errors import DataError, DataErrors
 from ..data.loader import read_model
 from ..data.schema import Program, normalise_code
-from ..effectiveness import (CalculationError, Effectiveness, ReturnCalculation, achievement, effectiveness,
-                             rate, subsidy_return)
+from ..effectiveness import (CalculationError, Effectiveness, ReturnCalculation, achievement,
+                             achievement_fraction, effectiveness, rate, subsidy_return)
 from ..quarterly.load import SubsidyData
 from .schema import AnnualFacts, SubsidyResult
 
@@ -215,7 +215,8 @@ def evaluate_program(program: Program, facts: AnnualFacts) -> ProgramEvaluation:
                         "источнике)" if not sub.financing else "нет данных об исполнении основных мероприятий")
         result = None
         if inds and acts and plan:
-            result = effectiveness([i.degree for i in inds], sum(a.done for a in acts), len(acts), cash, plan,
+            exact = [achievement_fraction(i.fact, i.plan, i.direction, params.achievement_cap) for i in inds]
+            result = effectiveness(exact, sum(a.done for a in acts), len(acts), cash, plan,
                                    ratings, params.use_coefficient_cap)
         out.append(SubprogramEvaluation(sub.code, sub.title, inds, acts, plan, cash, result, gaps))
     if problems:

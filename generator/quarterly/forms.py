@@ -156,7 +156,8 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
         (f"{QUARTER_NAMES[quarter]} квартал {year} года, по состоянию на {format_date(as_of)} "
          "(нарастающим итогом с начала года)", Font()),
         (f"{subsidy.name}. Соглашение N {agreement.number} от {format_date(agreement.date)}", Font(italic=True)),
-        (f"Единица измерения: {spec.unit}. Срок представления: до {format_date(subsidy.deadline(year, quarter))}",
+        (f"Единица измерения: {spec.unit}{'' if spec.unit.endswith('.') else '.'} Срок представления: до "
+         f"{format_date(subsidy.deadline(year, quarter))}",
          Font()),
     ]
     for r, (text, font) in enumerate(lines, start=1):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Optional
@@ -88,6 +89,15 @@ def _open(data: bytes):
         raise FormRejected([Problem("FILE", f"после распаковки файл занимает {unpacked} байт (допускается не более "
                                     f"{MAX_UNPACKED_BYTES}): похоже на архивную бомбу")])
     names = {i.filename.lower() for i in infos}
+    for info in infos:       # count cells before openpyxl builds them all in memory
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            try:
+                cells = archive.read(info).count(b"<c ")
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+                raise FormRejected([Problem("FILE", f"файл поврежден: {type(exc).__name__}")]) from None
+            if cells > MAX_CELLS:
+                raise FormRejected([Problem("STRUCTURE", f"лист содержит {cells} заполненных ячеек (допускается не "
+                                            f"более {MAX_CELLS}): форма изменена")])
     if any(n.endswith("vbaproject.bin") for n in names):
         raise FormRejected([Problem("FILE", "файл содержит макросы (.xlsm): примите форму в формате .xlsx без макросов")])
     if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
@@ -158,28 +168,33 @@ def _check_structure(ws, layout: FormLayout, reading: Reading) -> None:
     spec = layout.spec
     for row, col, rowspan, colspan, text in layout.header_cells():
         value = ws.cell(row=row, column=col).value
-        if (value or "").strip() != text:
+        if _text(value) != text:
             reading.problems.append(Problem("STRUCTURE", "заголовок формы изменен", SHEET,
                                             ws.cell(row=row, column=col).coordinate, text, str(value)))
     body = range(layout.body_row, layout.last_row + 1)
     for merged in ws.merged_cells.ranges:
-        if merged.min_row in body or merged.max_row in body:
+        if merged.min_row <= body.stop - 1 and merged.max_row >= body.start:
             reading.problems.append(Problem("STRUCTURE", "в таблице объединены ячейки: строки формы изменены",
                                             SHEET, str(merged)))
     label_col = next((c for c in spec.columns if c.role == "label"), None)
     if label_col is not None:
         for row in spec.rows:
             cell = ws.cell(row=layout.row_of(row.key), column=layout.col_of(label_col.key))
-            if (cell.value or "").strip() != row.label:
+            if _text(cell.value) != row.label:
                 reading.problems.append(Problem("STRUCTURE", "строка формы удалена, перемещена или переименована",
                                                 SHEET, cell.coordinate, row.label, str(cell.value)))
     if not spec.rows:
         number_col = next((c for c in spec.columns if c.role == "number"), None)
         if number_col is not None:
             cell = ws.cell(row=layout.last_row, column=layout.col_of(number_col.key))
-            if (cell.value or "").strip() != spec.total_label:
+            if _text(cell.value) != spec.total_label:
                 reading.problems.append(Problem("STRUCTURE", "строки формы добавлены или удалены", SHEET,
                                                 cell.coordinate, spec.total_label, str(cell.value)))
+
+
+def _text(value) -> str:
+    """A cell's text whatever the cell holds (a number where a label belongs, None)."""
+    return "" if value is None else str(value).strip()
 
 
 def _decimal(value) -> Decimal:

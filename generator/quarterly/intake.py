@@ -63,6 +63,10 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
             problems.extend(importer.check(reading, spec, agreement, previous))
         figures = importer.complete(reading, spec)
     status = "rejected" if problems else "accepted"
+    if status == "rejected" and expect is not None:
+        # a refused file belongs to the period being collected (its own period is in the findings)
+        year = expect.year if expect.year is not None else year
+        quarter = expect.quarter if expect.quarter is not None else quarter
     submission = registry.record(subsidy=subsidy_id, municipality=municipality, year=year, quarter=quarter,
                                  status=status, received=received, deadline=deadline, sha256=sha,
                                  original_name=Path(name).name[:200], stored_as=stored,

@@ -145,8 +145,8 @@ def consolidated_report(data: SubsidyData, registry: Registry, subsidy_id: str, 
     money = dict(align="right", kind="number", decimals=KOPECKS)
     cols = [model.Column(0.5, align="center"), model.Column(2.6), model.Column(1.5, **money),
             model.Column(1.5, **money), model.Column(1.5, **money), model.Column(1.5, **money),
-            model.Column(1.5, **money), model.Column(0.9, align="right", kind="number", decimals=1),
-            model.Column(1.0, align="right", kind="number", decimals=1), model.Column(1.0, align="center"),
+            model.Column(1.5, **money), model.Column(0.9, align="right", kind="number", decimals=1, summable=False),
+            model.Column(1.0, align="right", kind="number", decimals=1, summable=False), model.Column(1.0, align="center"),
             model.Column(1.4, align="center")]
     top = [model.Cell("N п/п", rowspan=2), model.Cell("Муниципальное образование", rowspan=2),
            model.Cell("Сумма субсидии по соглашению", rowspan=2),

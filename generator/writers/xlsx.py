@@ -57,8 +57,9 @@ def _refs(letter: str, rows: list[int]) -> str:
 
 
 class _Sheet:
-    def __init__(self, ws, table: model.Table, section: model.Section, lead: list, notice: str | None):
-        self.ws, self.table, self.section, self.lead, self.notice = ws, table, section, lead, notice
+    def __init__(self, ws, table: model.Table | None, section: model.Section, lead: list, tail: list,
+                 notice: str | None):
+        self.ws, self.table, self.section, self.lead, self.tail, self.notice = ws, table, section, lead, tail, notice
 
     def _put(self, row: int, col: int, value, **style):
         cell = self.ws.cell(row=row, column=col)
@@ -71,27 +72,35 @@ class _Sheet:
             setattr(cell, key, val)
         return cell
 
-    def render(self) -> None:
-        ws, table = self.ws, self.table
-        width = table.width
-        r = 1
-        titles = ([model.Paragraph.of(self.notice, align="right")] if self.notice else []) + self.lead
-        for block in titles:
-            text = block.text if isinstance(block, model.Paragraph) else block.text
-            bold = isinstance(block, model.Heading) or all(run.bold for run in getattr(block, "runs", []))
-            align = block.align if block.align != "justify" else "left"
+    def _text_rows(self, lines: list, r: int, width: int) -> int:
+        for text, bold, align in lines:
             self._put(r, 1, text, font=Font(bold=bold),
                       alignment=Alignment(horizontal=align, wrap_text=True, vertical="top"))
             if width > 1:
-                ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
-            ws.row_dimensions[r].height = 15 * max(1, len(text) // 120 + 1 + text.count("\n"))
+                self.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
+            chars = max(40, int(sum(self.widths) * 1.1)) if self.widths else 110
+            self.ws.row_dimensions[r].height = 15 * max(1, len(text) // chars + 1 + text.count("\n"))
             r += 1
+        return r
+
+    def render(self) -> None:
+        ws, table = self.ws, self.table
+        titles = ([(self.notice, True, "right")] if self.notice else []) + self.lead
+        if table is None:                     # a text sheet
+            self.widths = [120.0]
+            ws.column_dimensions["A"].width = 120
+            self._text_rows(titles, 1, 1)
+            return
+        width = table.width
         self.widths = self._column_widths()
+        r = self._text_rows(titles, 1, width)
         head = table.head_rows()
         head_start = r
         self._rows(head, head_start, is_head=True)
         body_start = head_start + len(head)
         self._rows(table.body, body_start, is_head=False)
+        if self.tail:
+            self._text_rows(self.tail, body_start + len(table.body) + 1, width)
         if table.body:
             ws.freeze_panes = ws.cell(row=body_start, column=1)
         if head and table.repeat_header:
@@ -161,7 +170,7 @@ class _Sheet:
             return None
         column = self.table.columns[p.col]
         letter = get_column_letter(p.col + 1)
-        if row.sum_of:
+        if row.sum_of and column.summable:
             return f"=SUM({_refs(letter, [body_start + i for i in row.sum_of])})"
         if column.sum_of and not row.keep_values:
             excel_row = body_start + p.row
@@ -172,33 +181,55 @@ class _Sheet:
         return None
 
 
+def _text_lines(block) -> list[tuple[str, bool, str]]:
+    """Text blocks as (text, bold, alignment) lines for a sheet."""
+    if isinstance(block, model.Heading):
+        return [(block.text, True, "center" if block.align == "center" else "left")]
+    if isinstance(block, model.Paragraph):
+        bold = bool(block.runs) and all(run.bold for run in block.runs)
+        return [(block.text, bold, block.align if block.align != "justify" else "left")]
+    if isinstance(block, model.Footnotes):
+        return [(item, False, "left") for item in block.items]
+    if isinstance(block, model.Signature):
+        lines = [(f"{position}    ______________    {name}", False, "left") for position, name in block.lines]
+        return lines + ([(block.date_label, False, "left")] if block.date_label else [])
+    return []     # images and page breaks have no place in a workbook
+
+
+def _sheets(document: model.Document):
+    """Split each section into sheets: the text before a table, the table, and the text after the
+    section's last table; a section without tables is one text sheet."""
+    for section in document.sections:
+        pending: list = []
+        current = None
+        for block in section.blocks:
+            if isinstance(block, model.Table):
+                current = {"section": section, "lead": pending, "table": block, "tail": []}
+                pending = []
+                yield current
+            else:
+                pending.extend(_text_lines(block))
+        if pending:
+            if current is not None:
+                current["tail"].extend(pending)
+            else:
+                yield {"section": section, "lead": pending, "table": None, "tail": []}
+
+
 def render(document: model.Document, **options) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     taken: set[str] = set()
-    for section in document.sections:
-        lead: list = []
-        for block in section.blocks:
-            if isinstance(block, (model.Heading, model.Paragraph)):
-                lead.append(block)
-            elif isinstance(block, model.Table):
-                caption = next((b.text for b in reversed(lead) if b.text.startswith("Таблица")), None)
-                title = caption or block.id or document.title
-                ws = wb.create_sheet(sheet_title(title, taken))
-                _Sheet(ws, block, section, lead, document.notice).render()
-                lead = []
-    if not wb.worksheets:        # a document without tables: its text on one sheet
+    for sheet in list(_sheets(document)):
+        table, lead = sheet["table"], sheet["lead"]
+        caption = next((text for text, _, _ in reversed(lead) if text.startswith("Таблица")), None)
+        heading = next((text for text, bold, _ in lead if bold), None)
+        title = caption or (table.id if table is not None else None) or heading or document.title
+        ws = wb.create_sheet(sheet_title(title, taken))
+        _Sheet(ws, table, sheet["section"], lead, sheet["tail"], document.notice).render()
+    if not wb.worksheets:
         ws = wb.create_sheet(sheet_title(document.title, taken))
-        ws.column_dimensions["A"].width = 120
-        r = 1
-        for line in ([document.notice] if document.notice else []) + [
-                b.text for s in document.sections for b in s.blocks
-                if isinstance(b, (model.Heading, model.Paragraph))]:
-            cell = ws.cell(row=r, column=1)
-            cell.value = _ILLEGAL.sub("", line)
-            cell.data_type = "s"
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            r += 1
+        _Sheet(ws, None, model.Section(), [(document.title, True, "left")], [], document.notice).render()
     wb.properties.title = document.title[:250]
     wb.properties.creator = "gosprog"
     wb.properties.created = wb.properties.modified = document.date

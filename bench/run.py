@@ -1,0 +1,456 @@
+"""gosprog benchmarks: ``make bench`` (or ``python bench/run.py [--quick] [--runs N]``).
+
+Prints a table and writes bench/results.json. Sections:
+
+* package   - ``gosprog build`` of the default data (docx,xlsx,pdf) as a whole process: cold (--full,
+              fresh folder) and a second time with nothing changed, per PDF engine; wall time and peak RSS;
+* formats   - documents/s and pages/s per writer, warm, in one process, on SP1 table 4 and on a
+              synthetic 2,000-row financing table;
+* baseline  - the same tables through a docxtpl template (DOCX) and LibreOffice headless (PDF), each step
+              a whole process, against gosprog's own whole-process render; ratios gosprog/baseline;
+* scale     - a quarter's import + checks + consolidated report (+ its XLSX) for 200, 2,000 and 20,000
+              synthetic municipalities: time, peak memory, growth.
+
+Targets are checked here and only here (never in unit tests). Scratch files go to bench/.work/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WORK = BENCH / ".work"
+PY = sys.executable
+GOSPROG = str(Path(PY).parent / "gosprog")
+DATA = ROOT / "data" / "social-support-vologda"
+LARGE_ROWS = 2000
+
+TARGETS = {
+    "package_cold_s": 15.0,        # full default package, cold, 2 cores
+    "package_warm_s": 1.0,         # nothing changed
+    "pdf_speedup": 5.0,            # PDF route vs docxtpl + LibreOffice, same table
+    "scale_2000_s": 5.0,           # 2,000 municipalities: import + checks + consolidated report
+    "scale_2000_mb": 500.0,
+}
+
+
+# --- measuring processes ---------------------------------------------------------------------------
+
+
+def _tree_rss_kb(root: int) -> int:
+    """The summed VmRSS of ``root`` and its descendants (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+            parents[int(entry)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            pass
+    return total
+
+
+def measure(cmd: list[str], *, cwd: Path | None = None, sample_tree: bool = False, check: bool = True) -> dict:
+    """Run ``cmd`` as a whole process: wall time, peak RSS of its largest process (getrusage of the
+    waited child and its waited descendants) and, when asked, the peak summed RSS of the process tree
+    (sampled every 50 ms from /proc)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        peak_tree = [0]
+        done = threading.Event()
+
+        def sample():
+            while not done.wait(0.05):
+                peak_tree[0] = max(peak_tree[0], _tree_rss_kb(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True) if sample_tree else None
+        if sampler:
+            sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        done.set()
+        if sampler:
+            sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{stderr[-3000:]}")
+    result = {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "stdout": stdout}
+    if sample_tree:
+        result["tree_rss_mb"] = peak_tree[0] / 1024
+    return result
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+# --- setup ---------------------------------------------------------------------------------------------
+
+
+def setup(install: bool) -> dict:
+    """What the baseline needs: docxtpl in this venv, LibreOffice (soffice) on the machine."""
+    notes = {}
+    if subprocess.run([PY, "-c", "import docxtpl"], capture_output=True).returncode != 0:
+        if not install:
+            raise SystemExit("docxtpl is missing: run without --no-install or `pip install docxtpl`")
+        print("setup: pip install docxtpl", flush=True)
+        subprocess.run([PY, "-m", "pip", "install", "--quiet", "docxtpl"], check=True)
+    if subprocess.run(["bash", "-c", "command -v soffice"], capture_output=True).returncode != 0:
+        if not install:
+            raise SystemExit("soffice is missing: apt-get install -y libreoffice-writer-nogui")
+        print("setup: apt-get install -y libreoffice-writer-nogui", flush=True)
+        subprocess.run(["apt-get", "update"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "libreoffice-writer-nogui"], check=True)
+    notes["soffice"] = subprocess.run(["soffice", "--version"], capture_output=True, text=True).stdout.strip()
+    notes["docxtpl"] = subprocess.run([PY, "-c", "import docxtpl; print(docxtpl.__version__)"],
+                                      capture_output=True, text=True).stdout.strip()
+    return notes
+
+
+def machine() -> dict:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = subprocess.run([PY, "-c", "import typst, weasyprint, openpyxl, docx, generator; print(' '.join(["
+                               "generator.__version__, typst.__version__ if hasattr(typst, '__version__') else '?', "
+                               "weasyprint.__version__, openpyxl.__version__]))"],
+                              capture_output=True, text=True, cwd=ROOT).stdout.split()
+    names = ["gosprog", "typst", "weasyprint", "openpyxl"]
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "platform": platform.platform(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+                                                                 / 2**30, 1),
+            "versions": dict(zip(names, versions)), "date": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def prepare_tables(work: Path, large: bool) -> dict[str, Path]:
+    """SP1 table 4 and the synthetic table as JSON rows (the common input of both routes)."""
+    sys.path.insert(0, str(BENCH))
+    sys.path.insert(0, str(ROOT))
+    import workloads
+    table, years = workloads.sp1_financing(DATA)
+    paths = {"SP1 table 4": work / "sp1-table4.json"}
+    workloads.dump_table(table, years, paths["SP1 table 4"])
+    if large:
+        paths[f"{LARGE_ROWS:,} rows"] = work / f"rows-{LARGE_ROWS}.json"
+        workloads.dump_table(workloads.synthetic_financing(table, LARGE_ROWS), years, paths[f"{LARGE_ROWS:,} rows"])
+    workloads.make_docxtpl_template(work / "baseline-template.docx", years)
+    return paths
+
+
+def pdf_pages(path: Path) -> int | None:
+    try:
+        from pypdf import PdfReader
+        return len(PdfReader(str(path)).pages)
+    except Exception:       # pypdf comes with the test extras; pages are then not counted
+        return None
+
+
+# --- sections ------------------------------------------------------------------------------------------
+
+
+def bench_package(work: Path, runs: int, jobs: int) -> dict:
+    out = {}
+    for engine in ("typst", "weasyprint"):
+        cold, warm = [], []
+        for i in range(runs):
+            dest = work / f"package-{engine}-{i}"
+            shutil.rmtree(dest, ignore_errors=True)
+            base = [GOSPROG, "build", str(DATA), "--out", str(dest), "--format", "docx,xlsx,pdf",
+                    "--pdf-engine", engine, "--jobs", str(jobs), "-q"]
+            cold.append(measure(base + ["--full"], sample_tree=True))
+            warm.append(measure(base, sample_tree=True))
+            shutil.rmtree(dest, ignore_errors=True)
+            print(f"  package {engine} run {i + 1}: cold {cold[-1]['wall_s']:.2f} s, "
+                  f"no change {warm[-1]['wall_s']:.2f} s", flush=True)
+        out[engine] = {kind: {"wall_s": median([r["wall_s"] for r in rs]), "runs_s": [r["wall_s"] for r in rs],
+                              "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
+                              "tree_rss_mb": max(r["tree_rss_mb"] for r in rs)}
+                       for kind, rs in (("cold", cold), ("warm", warm))}
+    return out
+
+
+def bench_formats(work: Path, tables: dict[str, Path], runs: int) -> list[dict]:
+    rows = []
+    typst_pages: dict[str, int | None] = {}
+    for fmt, engine in (("pdf", "typst"), ("docx", None), ("xlsx", None), ("pdf", "weasyprint")):
+        label = f"PDF ({engine})" if engine else fmt.upper()
+        folder = work / f"formats-{engine or fmt}"
+        cmd = [PY, str(BENCH / "worker.py"), "throughput", "--fmt", fmt, "--engine", engine or "typst",
+               "--runs", str(runs), "--out", str(folder), *map(str, tables.values())]
+        result = measure(cmd)
+        times = json.loads(result["stdout"])
+        for name, path in tables.items():
+            t = median(times[str(path)])
+            if fmt == "pdf":
+                pages = pdf_pages(folder / f"{path.stem}.pdf")
+                if engine == "typst":
+                    typst_pages[name] = pages
+            else:
+                pages = typst_pages.get(name)     # DOCX/XLSX: the pages of the same document as typeset
+            rows.append({"table": name, "format": label, "render_s": t, "runs_s": times[str(path)],
+                         "docs_per_s": 1 / t, "pages": pages, "pages_per_s": pages / t if pages else None,
+                         "pages_from": "own PDF" if fmt == "pdf" else "Typst PDF of the same document"})
+            print(f"  {label:18} {name:14} {t:7.3f} s  ({pages or '?'} pages)", flush=True)
+    return rows
+
+
+def bench_baseline(work: Path, tables: dict[str, Path], runs: int) -> dict:
+    template = work / "baseline-template.docx"
+    profile = work / "lo-profile"
+    soffice = ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+               "--convert-to", "pdf", "--outdir"]
+    # LibreOffice's first start creates its profile: done once here, untimed, as a team's server would have it
+    warm_docx = work / "baseline-warmup.docx"
+    measure([PY, str(BENCH / "worker.py"), "docxtpl", "--rows", str(tables["SP1 table 4"]), "--template",
+             str(template), "--out", str(warm_docx)])
+    measure(soffice + [str(work / "lo-warmup"), str(warm_docx)])
+    out = {}
+    for name, rows in tables.items():
+        stem = rows.stem
+        r: dict[str, list] = {k: [] for k in ("docxtpl", "soffice", "gosprog_docx", "gosprog_typst",
+                                               "gosprog_weasyprint")}
+        pages = {}
+        for i in range(runs):
+            docx_out = work / f"baseline-{stem}.docx"
+            r["docxtpl"].append(measure([PY, str(BENCH / "worker.py"), "docxtpl", "--rows", str(rows),
+                                         "--template", str(template), "--out", str(docx_out)]))
+            pdf_dir = work / f"baseline-pdf-{stem}"
+            r["soffice"].append(measure(soffice + [str(pdf_dir), str(docx_out)]))
+            pages["baseline"] = pdf_pages(pdf_dir / f"baseline-{stem}.pdf")
+            for key, fmt, engine in (("gosprog_docx", "docx", "typst"), ("gosprog_typst", "pdf", "typst"),
+                                     ("gosprog_weasyprint", "pdf", "weasyprint")):
+                target = work / f"gosprog-{stem}-{key}.{fmt}"
+                r[key].append(measure([PY, str(BENCH / "worker.py"), "render", "--rows", str(rows), "--fmt", fmt,
+                                       "--engine", engine, "--out", str(target)]))
+                if fmt == "pdf":
+                    pages[key] = pdf_pages(target)
+            print(f"  baseline {name} run {i + 1}: docxtpl {r['docxtpl'][-1]['wall_s']:.2f} s, soffice "
+                  f"{r['soffice'][-1]['wall_s']:.2f} s; gosprog docx {r['gosprog_docx'][-1]['wall_s']:.2f} s, "
+                  f"typst {r['gosprog_typst'][-1]['wall_s']:.2f} s, weasyprint "
+                  f"{r['gosprog_weasyprint'][-1]['wall_s']:.2f} s", flush=True)
+        m = {k: median([x["wall_s"] for x in v]) for k, v in r.items()}
+        baseline_pdf = median([a["wall_s"] + b["wall_s"] for a, b in zip(r["docxtpl"], r["soffice"])])
+        out[name] = {
+            "docxtpl_docx_s": m["docxtpl"], "soffice_pdf_s": m["soffice"], "baseline_pdf_s": baseline_pdf,
+            "gosprog_docx_s": m["gosprog_docx"], "gosprog_pdf_typst_s": m["gosprog_typst"],
+            "gosprog_pdf_weasyprint_s": m["gosprog_weasyprint"],
+            "ratio_docx": m["gosprog_docx"] / m["docxtpl"],
+            "ratio_pdf_typst": m["gosprog_typst"] / baseline_pdf,
+            "ratio_pdf_weasyprint": m["gosprog_weasyprint"] / baseline_pdf,
+            "peak_rss_mb": {k: max(x["peak_rss_mb"] for x in v) for k, v in r.items()},
+            "pages": pages, "runs": runs,
+        }
+    return out
+
+
+def bench_scale(work: Path, sizes: list[int], sample: int) -> list[dict]:
+    out = []
+    for n in sizes:
+        folder = work / f"scale-{n}"
+        shutil.rmtree(folder, ignore_errors=True)
+        files = min(n, sample)
+        t0 = time.perf_counter()
+        measure([PY, str(BENCH / "worker.py"), "scale-setup", "--folder", str(folder), "--n", str(n),
+                 "--files", str(files)])
+        setup_s = time.perf_counter() - t0
+        result = measure([PY, str(BENCH / "worker.py"), "scale-measure", "--folder", str(folder), "--n", str(n)])
+        r = json.loads(result["stdout"])
+        per_file = r["import_s"] / r["files"]
+        import_full = per_file * n
+        r.update({
+            "setup_s": setup_s, "process_wall_s": result["wall_s"], "per_file_ms": per_file * 1000,
+            "import_measured": "all files" if files == n else
+            f"last {files:,} of {n:,} files timed (the first {n - files:,} recorded untimed); import time "
+            "for all = per-file time x n",
+            "import_all_s": import_full,
+            "consolidation_s": r["report_s"] + r["xlsx_s"],
+            "total_s": import_full + r["report_s"] + r["xlsx_s"],
+        })
+        out.append(r)
+        print(f"  scale {n:>6,}: import {r['import_s']:.2f} s for {r['files']:,} files ({per_file * 1000:.1f} ms/file), "
+              f"report {r['report_s']:.2f} s, xlsx {r['xlsx_s']:.2f} s, peak {r['peak_rss_mb']:.0f} MB "
+              f"(setup {setup_s:.0f} s)", flush=True)
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
+# --- report ----------------------------------------------------------------------------------------------
+
+
+def targets(results: dict) -> list[dict]:
+    lines = []
+    pkg = results.get("package") or {}
+    for engine, r in pkg.items():
+        lines.append({"target": f"full package cold, {engine}, {results['settings']['jobs']} jobs",
+                      "value": r["cold"]["wall_s"], "limit": f"<= {TARGETS['package_cold_s']:g} s",
+                      "pass": r["cold"]["wall_s"] <= TARGETS["package_cold_s"]})
+        lines.append({"target": f"full package, nothing changed, {engine}", "value": r["warm"]["wall_s"],
+                      "limit": f"<= {TARGETS['package_warm_s']:g} s",
+                      "pass": r["warm"]["wall_s"] <= TARGETS["package_warm_s"]})
+    for name, b in (results.get("baseline") or {}).items():
+        for engine in ("typst", "weasyprint"):
+            speedup = 1 / b[f"ratio_pdf_{engine}"]
+            lines.append({"target": f"PDF {engine} vs docxtpl+LibreOffice, {name}", "value": speedup,
+                          "unit": "x faster", "limit": f">= {TARGETS['pdf_speedup']:g}x",
+                          "pass": speedup >= TARGETS["pdf_speedup"]})
+    for r in results.get("scale") or []:
+        if r["n"] == 2000:
+            lines.append({"target": "2,000 municipalities: import + checks + report + XLSX", "value": r["total_s"],
+                          "limit": f"<= {TARGETS['scale_2000_s']:g} s", "pass": r["total_s"] <= TARGETS["scale_2000_s"]})
+            lines.append({"target": "2,000 municipalities: peak memory", "value": r["peak_rss_mb"], "unit": "MB",
+                          "limit": f"<= {TARGETS['scale_2000_mb']:g} MB",
+                          "pass": r["peak_rss_mb"] <= TARGETS["scale_2000_mb"]})
+    return lines
+
+
+def growth(scale: list[dict]) -> list[dict]:
+    out = []
+    for a, b in zip(scale, scale[1:]):
+        out.append({"from": a["n"], "to": b["n"], "size_ratio": b["n"] / a["n"],
+                    "total_ratio": b["total_s"] / a["total_s"],
+                    "per_file_import_ratio": b["per_file_ms"] / a["per_file_ms"],
+                    "consolidation_ratio": b["consolidation_s"] / a["consolidation_s"],
+                    "peak_rss_ratio": b["peak_rss_mb"] / a["peak_rss_mb"]})
+    return out
+
+
+def print_report(results: dict) -> None:
+    m = results["machine"]
+    print()
+    print(f"gosprog bench - {m['date']} - {m['nproc']} cores, {m['cpu']}, Python {m['python']}, "
+          f"runs={results['settings']['runs']} (median)")
+    if results.get("package"):
+        print("\nFull default package (docx,xlsx,pdf; `gosprog build`, whole process)")
+        print(f"  {'PDF engine':12} {'cold s':>8} {'no change s':>12} {'peak RSS MB (largest / tree)':>30}")
+        for engine, r in results["package"].items():
+            print(f"  {engine:12} {r['cold']['wall_s']:8.2f} {r['warm']['wall_s']:12.2f} "
+                  f"{r['cold']['peak_rss_mb']:>17.0f} / {r['cold']['tree_rss_mb']:.0f}")
+    if results.get("formats"):
+        print("\nPer format (warm, in-process render of the document; DOCX/XLSX pages = Typst pages of the same document)")
+        print(f"  {'table':14} {'format':18} {'s/doc':>8} {'docs/s':>8} {'pages':>6} {'pages/s':>8}")
+        for r in results["formats"]:
+            pps = f"{r['pages_per_s']:8.1f}" if r["pages_per_s"] else "       ?"
+            print(f"  {r['table']:14} {r['format']:18} {r['render_s']:8.3f} {r['docs_per_s']:8.2f} "
+                  f"{r['pages'] or '?':>6} {pps}")
+    if results.get("baseline"):
+        print("\nBaseline: docxtpl template -> DOCX, LibreOffice headless -> PDF (each a whole process); "
+              "ratio = gosprog / baseline")
+        print(f"  {'table':14} {'route':34} {'baseline s':>10} {'gosprog s':>10} {'ratio':>7} {'speed-up':>9}")
+        for name, b in results["baseline"].items():
+            for route, base, ours, ratio in (
+                    ("DOCX (docxtpl)", b["docxtpl_docx_s"], b["gosprog_docx_s"], b["ratio_docx"]),
+                    ("PDF typst (docxtpl+soffice)", b["baseline_pdf_s"], b["gosprog_pdf_typst_s"], b["ratio_pdf_typst"]),
+                    ("PDF weasyprint (docxtpl+soffice)", b["baseline_pdf_s"], b["gosprog_pdf_weasyprint_s"],
+                     b["ratio_pdf_weasyprint"])):
+                print(f"  {name:14} {route:34} {base:10.2f} {ours:10.2f} {ratio:7.2f} {1 / ratio:8.1f}x")
+    if results.get("scale"):
+        print("\nScale: one quarter, one subsidy, synthetic municipalities (import = store + read + check + record, "
+              "registry fresh, SQLite synchronous=FULL)")
+        print(f"  {'municipalities':>14} {'import s':>9} {'ms/file':>8} {'report s':>9} {'xlsx s':>7} {'total s':>8} "
+              f"{'peak MB':>8}  import measured")
+        for r in results["scale"]:
+            print(f"  {r['n']:>14,} {r['import_all_s']:9.2f} {r['per_file_ms']:8.2f} {r['report_s']:9.2f} "
+                  f"{r['xlsx_s']:7.2f} {r['total_s']:8.2f} {r['peak_rss_mb']:8.0f}  {r['import_measured']}")
+        for g in results.get("growth", []):
+            print(f"  growth {g['from']:,} -> {g['to']:,} (x{g['size_ratio']:g}): total x{g['total_ratio']:.1f}, "
+                  f"per-file import x{g['per_file_import_ratio']:.2f}, report+xlsx x{g['consolidation_ratio']:.1f}, "
+                  f"peak memory x{g['peak_rss_ratio']:.1f}")
+    if results.get("targets"):
+        print("\nTargets")
+        for t in results["targets"]:
+            unit = t.get("unit", "s")
+            print(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['target']}: {t['value']:.2f} {unit} ({t['limit']})")
+    print()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 run, SP1 only, 200 municipalities")
+    parser.add_argument("--runs", type=int, default=None, help="runs per measurement, median reported (default 3)")
+    parser.add_argument("--jobs", type=int, default=2, help="--jobs for the package build (default 2)")
+    parser.add_argument("--only", default="package,formats,baseline,scale",
+                        help="comma-separated sections (package, formats, baseline, scale)")
+    parser.add_argument("--sizes", default=None, help="municipality counts (default 200,2000,20000)")
+    parser.add_argument("--sample", type=int, default=2000,
+                        help="above this many municipalities, time the import of this many files only")
+    parser.add_argument("--no-install", action="store_true", help="do not install docxtpl / LibreOffice")
+    parser.add_argument("--out", default=str(BENCH / "results.json"))
+    args = parser.parse_args(argv)
+    runs = args.runs or (1 if args.quick else 3)
+    sizes = [int(s) for s in (args.sizes or ("200" if args.quick else "200,2000,20000")).split(",")]
+    sections = set(args.only.split(","))
+    started = time.perf_counter()
+    WORK.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=WORK))
+    results: dict = {"settings": {"runs": runs, "quick": args.quick, "jobs": args.jobs, "sizes": sizes,
+                                  "sample": args.sample, "large_rows": LARGE_ROWS}}
+    try:
+        if "baseline" in sections:
+            results["setup"] = setup(not args.no_install)
+        results["machine"] = machine()
+        tables = prepare_tables(work, large=not args.quick)
+        if "package" in sections:
+            print("package ...", flush=True)
+            results["package"] = bench_package(work, runs, args.jobs)
+        if "formats" in sections:
+            print("formats ...", flush=True)
+            results["formats"] = bench_formats(work, tables, runs)
+        if "baseline" in sections:
+            print("baseline ...", flush=True)
+            results["baseline"] = bench_baseline(work, tables, runs)
+        if "scale" in sections:
+            print("scale ...", flush=True)
+            results["scale"] = bench_scale(work, sizes, args.sample)
+            results["growth"] = growth(results["scale"])
+        results["targets"] = targets(results)
+        results["elapsed_s"] = time.perf_counter() - started
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print_report(results)
+    print(f"results in {args.out} ({results['elapsed_s']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

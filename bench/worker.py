@@ -1,0 +1,197 @@
+"""Processes the bench starts and times (``run.py`` measures each as a whole process).
+
+    worker.py render     --rows R.json --fmt docx|xlsx|pdf [--engine typst|weasyprint] --out FILE
+    worker.py throughput --fmt F [--engine E] --runs N --out DIR R1.json [R2.json ...]
+    worker.py docxtpl    --rows R.json --template T.docx --out FILE
+    worker.py scale-setup   --folder DIR --n N --files K
+    worker.py scale-measure --folder DIR --n N
+
+``render`` and ``docxtpl`` are the two routes of the baseline comparison: both start from the same
+JSON rows, so both pay for reading their input, building and writing; nothing is shared or cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import workloads  # noqa: E402
+
+sys.path.insert(0, str(workloads.ROOT))
+
+
+def _rss_mb() -> float:
+    """The current resident set (VmRSS), MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cmd_render(args) -> None:
+    from generator import writers
+    table, years = workloads.load_rows(Path(args.rows))
+    doc = workloads.gosprog_document(table, years)
+    options = {"pdf_engine": args.engine} if args.fmt == "pdf" else {}
+    writers.write(doc, args.out, args.fmt, **options)
+
+
+def cmd_throughput(args) -> None:
+    """Warm in-process rendering: one untimed render of the first table (imports, fonts), then ``runs``
+    timed renders of each table. Prints {"<rows file>": [seconds, ...]}."""
+    from generator import writers
+    options = {"pdf_engine": args.engine} if args.fmt == "pdf" else {}
+    docs = {}
+    for rows in args.rows:
+        table, years = workloads.load_rows(Path(rows))
+        docs[rows] = (table, years)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    first = args.rows[0]
+    writers.write(workloads.gosprog_document(*docs[first]), out / f"warmup.{args.fmt}", args.fmt, **options)
+    times: dict[str, list[float]] = {}
+    for rows, (table, years) in docs.items():
+        for i in range(args.runs):
+            t0 = time.perf_counter()
+            doc = workloads.gosprog_document(table, years)
+            writers.write(doc, out / f"{Path(rows).stem}.{args.fmt}", args.fmt, **options)
+            times.setdefault(rows, []).append(time.perf_counter() - t0)
+    print(json.dumps(times))
+
+
+def cmd_docxtpl(args) -> None:
+    from docxtpl import DocxTemplate
+    table, _ = workloads.load_rows(Path(args.rows))
+    template = DocxTemplate(args.template)
+    template.render({"title": workloads.TITLE, "rows": workloads.baseline_rows(table)})
+    template.save(args.out)
+
+
+def cmd_scale_setup(args) -> None:
+    """Synthetic data for ``n`` municipalities and ``files`` filled forms in ``folder/inbox`` (the first
+    ``n - files`` municipalities are recorded straight into the registry, untimed, when files < n)."""
+    from generator.quarterly import importer
+    from generator.quarterly.load import load_subsidies
+    from generator.quarterly.registry import Registry
+    folder = Path(args.folder)
+    workloads.write_subsidy_folder(folder / "program", args.n)
+    data = load_subsidies(folder / "program")
+    templates = workloads.filled_templates(data)
+    inbox = folder / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    first = args.n - args.files
+    for i in range(first, args.n):
+        g = i % workloads.GROUPS
+        (inbox / f"{i:06d}-{workloads.TOKEN_CODE.format(i)}.xlsx").write_bytes(
+            workloads.clone_form(templates[g], g, i, data))
+    if first > 0:
+        # the municipalities before the timed sample: recorded as import_bytes would record them
+        spec = data.form_of(workloads.SUBSIDY)
+        figures = []
+        for g, content in enumerate(templates):
+            try:
+                reading = importer.read(content, data)
+                problems = importer.check(reading, spec, data.agreement(workloads.SUBSIDY, workloads.TOKEN_CODE.format(g),
+                                                                        workloads.YEAR))
+                figures.append((importer.complete(reading, spec), [str(p) for p in problems]))
+            except importer.FormRejected as exc:
+                figures.append((None, [str(p) for p in exc.problems]))
+        subsidy = data.subsidies[workloads.SUBSIDY]
+        deadline = subsidy.deadline(workloads.YEAR, workloads.QUARTER)
+        with Registry(folder / "registry") as registry:
+            registry.db.execute("PRAGMA synchronous=OFF")      # setup only: the timed part runs with FULL
+            for i in range(first):
+                values, findings = figures[i % workloads.GROUPS]
+                registry.record(subsidy=workloads.SUBSIDY, municipality=workloads.TOKEN_CODE.format(i),
+                                year=workloads.YEAR, quarter=workloads.QUARTER,
+                                status="rejected" if findings else "accepted", received=received_date(i),
+                                deadline=deadline, sha256="0" * 64, original_name=f"{i:06d}.xlsx",
+                                stored_as="(bench: recorded without a file)", findings=findings,
+                                figures=None if findings else values)
+    print(json.dumps({"files": args.files, "recorded_untimed": max(0, first)}))
+
+
+def received_date(i: int) -> dt.date:
+    """Most files arrive by the deadline (10 July); every tenth is two or three days late."""
+    return dt.date(workloads.YEAR, 7, 12 + i % 2) if i % 10 == 9 else dt.date(workloads.YEAR, 7, 1 + i % 9)
+
+
+def cmd_scale_measure(args) -> None:
+    """Timed: import every file of the inbox (store, read, check, record) into the registry, then the
+    consolidated report of the quarter and its XLSX. Peak RSS of this process is reported with it."""
+    from generator import writers
+    from generator.quarterly.intake import Expectation, import_bytes
+    from generator.quarterly.load import load_subsidies
+    from generator.quarterly.registry import Registry
+    from generator.quarterly.reports import consolidated_report
+    folder = Path(args.folder)
+    t0 = time.perf_counter()
+    data = load_subsidies(folder / "program")
+    load_s = time.perf_counter() - t0
+    files = sorted((folder / "inbox").glob("*.xlsx"))
+    rss_before = _rss_mb()
+    peak_before = _peak_mb()
+    status: dict[str, int] = {}
+    expect = Expectation(workloads.YEAR, workloads.QUARTER, workloads.SUBSIDY)
+    with Registry(folder / "registry") as registry:
+        t0 = time.perf_counter()
+        for path in files:
+            i = int(path.name.split("-")[0])
+            result = import_bytes(path.read_bytes(), path.name, data, registry, received_date(i), expect)
+            status[result.status] = status.get(result.status, 0) + 1
+        t1 = time.perf_counter()
+        doc = consolidated_report(data, registry, workloads.SUBSIDY, workloads.YEAR, workloads.QUARTER)
+        t2 = time.perf_counter()
+        writers.write(doc, folder / "consolidated.xlsx", "xlsx")
+        t3 = time.perf_counter()
+    table = next(doc.tables())
+    print(json.dumps({"n": args.n, "files": len(files), "load_s": load_s, "import_s": t1 - t0, "report_s": t2 - t1,
+                      "xlsx_s": t3 - t2, "status": status, "report_rows": len(table.body) - 1,
+                      "rss_before_mb": rss_before, "peak_before_mb": peak_before, "peak_rss_mb": _peak_mb()}))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="worker.py")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("render")
+    p.add_argument("--rows", required=True)
+    p.add_argument("--fmt", required=True)
+    p.add_argument("--engine", default="typst")
+    p.add_argument("--out", required=True)
+    p = sub.add_parser("throughput")
+    p.add_argument("rows", nargs="+")
+    p.add_argument("--fmt", required=True)
+    p.add_argument("--engine", default="typst")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--out", required=True)
+    p = sub.add_parser("docxtpl")
+    p.add_argument("--rows", required=True)
+    p.add_argument("--template", required=True)
+    p.add_argument("--out", required=True)
+    p = sub.add_parser("scale-setup")
+    p.add_argument("--folder", required=True)
+    p.add_argument("--n", type=int, required=True)
+    p.add_argument("--files", type=int, required=True)
+    p = sub.add_parser("scale-measure")
+    p.add_argument("--folder", required=True)
+    p.add_argument("--n", type=int, required=True)
+    args = parser.parse_args(argv)
+    {"render": cmd_render, "throughput": cmd_throughput, "docxtpl": cmd_docxtpl,
+     "scale-setup": cmd_scale_setup, "scale-measure": cmd_scale_measure}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,376 @@
+"""Annual reports: subsidy evaluation on the default data, the memo's numbers in every format, the charts,
+parameters taken from data, and the ``gosprog annual`` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import NOTICE, ROOT, normalise, pdf_reader
+from generator import model, writers
+from generator.annual.documents import effectiveness_document, memo_document, memo_paragraphs
+from generator.annual.evaluate import evaluate_program, evaluate_subsidy, load_facts
+from generator.cli import main
+from generator.data import load_program
+from generator.numbers import format_number
+from generator.quarterly.load import load_subsidies
+
+DATA = ROOT / "data" / "social-support-vologda"
+YEAR = 2021
+SUSPENSION_BASIS = ("Постановление Правительства Вологодской области от 26 апреля 2021 г. N 467 "
+                    "(действие пункта 9.2 приостановлено до 1 января 2022 г.)")
+
+# Camps totals over the 8 rows of annual/2021.yaml (received = agreement amounts; used + unused = received).
+CAMPS_PROVIDED = D("7007523.00")
+CAMPS_USED = D("6867372.54")
+CAMPS_UNUSED = D("140150.46")
+CAMPS_RETURN = D("50818.41")          # Sokolsky only, see test_camps_sokolsky_missed_its_result
+FIGURES = {"provided": "7 007 523,00", "used": "6 867 372,54", "unused": "140 150,46", "to_return": "50 818,41"}
+
+
+# --- fixtures ---------------------------------------------------------------------------------------
+
+
+def evaluate(folder: Path):
+    program = load_program(folder)
+    facts = load_facts(folder, YEAR)
+    return program, facts, load_subsidies(folder, program)
+
+
+@pytest.fixture(scope="module")
+def default():
+    return evaluate(DATA)
+
+
+@pytest.fixture(scope="module")
+def camps(default):
+    _, facts, data = default
+    return evaluate_subsidy(data, facts, "camps")
+
+
+@pytest.fixture(scope="module")
+def housing(default):
+    _, facts, data = default
+    return evaluate_subsidy(data, facts, "housing")
+
+
+def row(evaluation, municipality: str):
+    return next(r for r in evaluation.rows if r.municipality == municipality)
+
+
+def copy_data(tmp_path: Path) -> Path:
+    target = tmp_path / "social-support-vologda"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= 1, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+# --- (a) evaluate_subsidy on the default data -------------------------------------------------------
+
+
+def test_camps_sokolsky_missed_its_result(camps):
+    r = row(camps, "sokolsky")
+    # annual/2021.yaml: received 518 555,20, unused 10 371,10, values {camps: 0}; agreement CAM-06/2021 plan 1
+    assert (r.facts.received, r.facts.unused, r.facts.values["camps"]) == (D("518555.20"), D("10371.10"), 0)
+    c = r.calculation
+    # V = 518 555,20 − 10 371,10 = 508 184,10; D = 1 − 0/1 = 1; m = 1, n = 1, k = 1
+    # V_return = 508 184,10 × 1 × 1/1 × 0,1 = 50 818,41
+    assert c.subsidy == D("508184.10")
+    assert (c.m, c.n, c.k) == (1, 1, 1)
+    assert c.amount == D("50818.41") == c.computed_amount
+    assert c.exempt_reason is None
+    assert c.results[0].plan == 1 and c.results[0].fact == 0
+
+
+def test_camps_others_achieved_and_totals(camps):
+    others = [r for r in camps.rows if r.municipality != "sokolsky"]
+    assert len(others) == 7
+    assert all(r.calculation.m == 0 and r.calculation.amount == 0 for r in others)
+    assert [r.municipality for r in camps.missed] == ["sokolsky"]
+    assert camps.to_return == CAMPS_RETURN
+    assert (camps.provided, camps.received, camps.used, camps.unused) == \
+           (CAMPS_PROVIDED, CAMPS_PROVIDED, CAMPS_USED, CAMPS_UNUSED)
+    assert camps.return_deadline.isoformat() == "2022-07-01"
+
+
+def test_housing_suspended_for_2021(housing):
+    assert housing.to_return == D("0.00")
+    for r in housing.rows:
+        assert r.calculation.amount == 0
+        assert SUSPENSION_BASIS in r.calculation.exempt_reason
+        assert r.suspended == SUSPENSION_BASIS
+    # Tarnogsky missed (plan 1, fact 0): V = 622 309,20 − 12 446,18 = 609 863,02; D = 1; m = n = 1
+    # computed 609 863,02 × 0,1 = 60 986,302 → 60 986,30, not demanded
+    c = row(housing, "tarnogsky").calculation
+    assert (c.m, c.n) == (1, 1)
+    assert c.computed_amount == D("60986.30")
+
+
+def test_suspension_ending_within_the_year_does_not_exempt(default):
+    _, facts, data = default
+    suspension = facts.suspensions[0].model_copy(update={"until": dt.date(2021, 12, 31)})
+    ended = facts.model_copy(update={"suspensions": [suspension]})
+    c = row(evaluate_subsidy(data, ended, "housing"), "tarnogsky").calculation
+    assert c.exempt_reason is None and c.amount == D("60986.30")
+
+
+def test_memo_paragraphs_carry_the_calculation(camps):
+    text = "\n".join(memo_paragraphs([camps], YEAR, camps.department))
+    for key, value in FIGURES.items():
+        assert value == format_number(getattr(camps, key), 2)
+        assert value in text, key
+    assert "Сокольский муниципальный район" in text
+    assert "до 1 июля 2022 г." in text
+
+
+def test_memo_has_no_double_period(camps):
+    for paragraph in memo_paragraphs([camps], YEAR, camps.department):
+        assert ".." not in paragraph.replace("...", "…"), paragraph
+
+
+def test_housing_memo_names_the_exemption(housing):
+    text = "\n".join(memo_paragraphs([housing], YEAR, housing.department))
+    assert "60 986,30" in text and "N 467" in text
+    assert "требования о возврате" not in text           # nothing to return
+
+
+# --- (b) the memo's numbers in every format ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def memo_files(camps, default, tmp_path_factory):
+    _, facts, _ = default
+    assert facts.sample
+    doc = memo_document([camps], YEAR, camps.department, facts.sample)
+    folder = tmp_path_factory.mktemp("memo")
+    return {
+        "docx": writers.write(doc, folder / "memo.docx"),
+        "xlsx": writers.write(doc, folder / "memo.xlsx"),
+        "typst": writers.write(doc, folder / "memo-typst.pdf", pdf_engine="typst"),
+        "weasyprint": writers.write(doc, folder / "memo-weasyprint.pdf", pdf_engine="weasyprint"),
+    }
+
+
+def docx_text(path: Path) -> str:
+    import docx
+
+    d = docx.Document(str(path))
+    parts = [p.text for p in d.paragraphs]
+    parts += [c.text for t in d.tables for r in t.rows for c in r.cells]
+    for s in d.sections:
+        parts += [p.text for p in s.header.paragraphs] + [p.text for p in s.footer.paragraphs]
+    return "\n".join(parts)
+
+
+def test_memo_docx_numbers(memo_files):
+    text = docx_text(memo_files["docx"])
+    for key, value in FIGURES.items():
+        assert value in text, key
+    assert NOTICE in text
+
+
+@pytest.mark.parametrize("engine", ["typst", "weasyprint"])
+def test_memo_pdf_numbers(memo_files, engine):
+    text = normalise("\n".join(p.extract_text() or "" for p in pdf_reader(memo_files[engine].read_bytes()).pages))
+    for key, value in FIGURES.items():
+        assert value in text, (engine, key)
+    assert NOTICE in text
+
+
+def _xlsx_value(ws, cell) -> D | None:
+    """A numeric cell as Decimal; a ``=SUM(...)`` formula evaluated over the sheet's numeric cells."""
+    value = cell.value
+    if isinstance(value, str) and value.startswith("=SUM("):
+        total = D(0)
+        for ref in value[5:-1].split(","):
+            rows = ws[ref] if ":" in ref else ((ws[ref],),)       # a range gives rows of cells
+            total += sum((_xlsx_value(ws, c) or D(0) for r in rows for c in r), D(0))
+        return total
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return D(str(value))
+    return None
+
+
+def test_memo_xlsx_table_numbers(memo_files, camps):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(memo_files["xlsx"])
+    assert all(ws["A1"].value == NOTICE for ws in wb.worksheets)
+    ws = wb["returns"]
+    header = next(r for r in ws.iter_rows() if r[0].value == "N п/п")
+    col = {c.value: c.column - 1 for c in header}
+    total = next(r for r in ws.iter_rows() if r[0].value == "Итого")
+    received = _xlsx_value(ws, total[col["Субсидия предоставлена, руб."]])
+    unused = _xlsx_value(ws, total[col["Остаток на 1 января (не учитывается), руб."]])
+    v_subsidy = _xlsx_value(ws, total[col["V субсидии, руб."]])
+    to_return = _xlsx_value(ws, total[col["V возврата, руб."]])
+    assert received == CAMPS_PROVIDED
+    assert unused == CAMPS_UNUSED
+    assert to_return == CAMPS_RETURN
+    # the table has no "used" column; V субсидии = received − unused, which is what was used in this data
+    assert all(r.facts.used == r.facts.received - r.facts.unused for r in camps.rows)
+    assert v_subsidy == CAMPS_USED
+    sokolsky = next(r for r in ws.iter_rows() if r[1].value == "Сокольский муниципальный район")
+    assert _xlsx_value(ws, sokolsky[col["V возврата, руб."]]) == D("50818.41")
+    assert _xlsx_value(ws, sokolsky[col["V субсидии, руб."]]) == D("508184.10")
+
+
+def test_memo_xlsx_keeps_the_memo_text(memo_files):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(memo_files["xlsx"])
+    text = "\n".join(str(c.value) for ws in wb.worksheets for r in ws.iter_rows() for c in r if c.value is not None)
+    assert "АНАЛИТИЧЕСКАЯ ЗАПИСКА" in text
+    for key, value in FIGURES.items():
+        assert value in text, key
+    assert "V возврата = V субсидии" in text
+
+
+# --- (c) charts -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def effectiveness_doc(default):
+    program, facts, _ = default
+    return effectiveness_document(evaluate_program(program, facts), program.title)
+
+
+def test_charts_in_docx(effectiveness_doc, tmp_path):
+    import docx
+
+    path = writers.write(effectiveness_doc, tmp_path / "eff.docx")
+    assert len(docx.Document(str(path)).inline_shapes) >= 2
+    with zipfile.ZipFile(path) as z:
+        pngs = [n for n in z.namelist() if re.fullmatch(r"word/media/[^/]+\.png", n)]
+        assert len(pngs) >= 2
+        assert all(z.read(n).startswith(b"\x89PNG") for n in pngs)
+
+
+@pytest.mark.parametrize("engine", ["typst", "weasyprint"])
+def test_charts_in_pdf(effectiveness_doc, tmp_path, engine):
+    path = writers.write(effectiveness_doc, tmp_path / f"eff-{engine}.pdf", pdf_engine=engine)
+    pages = pdf_reader(path.read_bytes()).pages
+    assert any(len(p.images) > 0 for p in pages)
+
+
+# --- (d) parameters are data ------------------------------------------------------------------------
+
+
+def score_rows(doc: model.Document):
+    table = next(b for s in doc.sections for b in s.blocks if isinstance(b, model.Table) and b.id == "scores")
+    return table.body
+
+
+def program_rating(doc: model.Document) -> str:
+    total = next(r for r in score_rows(doc) if r.style == "total")
+    return total.cells[-1].value
+
+
+def test_rating_threshold_from_data(tmp_path, effectiveness_doc):
+    # default: the program's score is 0,8916 → "средняя" (0,8 ≤ score < 0,9)
+    assert program_rating(effectiveness_doc) == "средняя"
+    folder = copy_data(tmp_path)
+    edit(folder / "annual" / "2021.yaml", '{min: 0.9, label: "высокая"}', '{min: 0.85, label: "высокая"}')
+    program, facts, _ = evaluate(folder)
+    ev = evaluate_program(program, facts)
+    doc = effectiveness_document(ev, program.title)
+    assert program_rating(doc) == "высокая"
+    assert "высокая - не менее 0,85" in score_rows(doc)[-1].cells[0].value
+    # and in the rendered document
+    text = docx_text(writers.write(doc, tmp_path / "eff.docx"))
+    assert "высокая - не менее 0,85" in text
+
+
+def test_return_coefficient_from_data(tmp_path, camps):
+    folder = copy_data(tmp_path)
+    path = folder / "subsidies" / "subsidies.yaml"
+    text = path.read_text(encoding="utf-8")
+    head, sep, rest = text.partition("  - id: education")
+    assert "id: camps" in head and head.count("return_coefficient: 0.1") == 1
+    path.write_text(head.replace("return_coefficient: 0.1", "return_coefficient: 0.2") + sep + rest,
+                    encoding="utf-8")
+    _, facts, data = evaluate(folder)
+    doubled = evaluate_subsidy(data, facts, "camps")
+    # 508 184,10 × 1 × 1/1 × 0,2 = 101 636,82 = 2 × 50 818,41
+    assert row(doubled, "sokolsky").calculation.amount == D("101636.82") == 2 * row(camps, "sokolsky").calculation.amount
+    assert doubled.to_return == 2 * camps.to_return
+    memo = "\n".join(memo_paragraphs([doubled], YEAR, doubled.department))
+    assert "101 636,82" in memo and "50 818,41" not in memo
+    doc = memo_document([doubled], YEAR, doubled.department, True)
+    notes = [b.text for s in doc.sections for b in s.blocks
+             if isinstance(b, model.Paragraph) and b.text.startswith("V возврата")]
+    assert notes and "× 0,2;" in notes[0]
+
+
+# --- (e) the command line ---------------------------------------------------------------------------
+
+
+def run(args: list[str]):
+    result = CliRunner().invoke(main, args)
+    output = result.output
+    try:
+        output += result.stderr
+    except ValueError:
+        pass
+    return result, output
+
+
+def test_cli_annual_xlsx(tmp_path):
+    folder = copy_data(tmp_path)
+    out = tmp_path / "out"
+    result, output = run(["annual", str(folder), "--year", "2021", "--out", str(out), "--format", "xlsx"])
+    assert result.exit_code == 0, output
+    destination = out / "social-support-vologda" / "annual" / "2021"
+    manifest = json.loads((destination / "manifest.json").read_text(encoding="utf-8"))
+    files = {f["file"]: f for f in manifest["files"]}
+    assert set(files) == {"01-rezultaty-subsidiy.xlsx", "02-analiticheskaya-zapiska-camps.xlsx",
+                          "02-analiticheskaya-zapiska-education.xlsx", "02-analiticheskaya-zapiska-housing.xlsx",
+                          "03-ocenka-effektivnosti.xlsx"}
+    for name, entry in files.items():
+        assert entry["format"] == "xlsx"
+        assert hashlib.sha256((destination / name).read_bytes()).hexdigest() == entry["sha256"]
+    assert manifest["year"] == 2021 and manifest["sample"] is True
+    # 50 818,41 (camps) + 9 172,94 + 11 528,10 (education) + 0 (housing, suspended)
+    assert "to return 71519.45" in output
+
+
+def test_cli_missing_year(tmp_path):
+    result, output = run(["annual", str(DATA), "--year", "2030", "--out", str(tmp_path / "out"),
+                          "--format", "xlsx"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)          # handled, not a crash
+    assert "no annual facts for 2030" in output and "2030.yaml" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("old, new", [
+    ("values: {camps: 0}", 'values: {camps: "1 234,5"}'),
+    ('code: "2", plan: 100, fact: 99.6', 'code: "2", plan: 100, fact: "1 234,5"'),
+])
+def test_cli_malformed_facts(tmp_path, old, new):
+    folder = copy_data(tmp_path)
+    path = folder / "annual" / "2021.yaml"
+    edit(path, old, new)
+    line = next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "1 234,5" in text)
+    result, output = run(["annual", str(folder), "--year", "2021", "--out", str(tmp_path / "out"),
+                          "--format", "xlsx"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert f"2021.yaml:{line}:" in output
+    assert "expected a number" in output and "1 234,5" in output
+    assert "Traceback" not in output

@@ -1,0 +1,71 @@
+"""A build killed at any moment leaves the previous package intact and no debris in its folder."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.builders import program_package
+from generator.data import load_program
+from generator.package import Options, build
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "social-support-vologda"
+
+
+def _intact(folder: Path) -> dict:
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        data = (folder / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["file"]
+    return manifest
+
+
+def _build_cmd(out: Path) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", str(DATA), "--out", str(out), "--format",
+            "docx,xlsx,pdf", "--full", "--quiet", "--jobs", "1"]
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
+def test_killed_build_keeps_previous_package(tmp_path, delay):
+    out = tmp_path / "out"
+    subprocess.run(_build_cmd(out), check=True, cwd=ROOT, timeout=300)
+    package = out / "social-support-vologda" / "2021-08-31"
+    before = _intact(package)
+    process = subprocess.Popen(_build_cmd(out), cwd=ROOT, start_new_session=True)
+    time.sleep(delay)
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    after = _intact(package)
+    assert after["files"] == before["files"]
+    # the next build starts by removing what the killed one left, and succeeds
+    subprocess.run(_build_cmd(out), check=True, cwd=ROOT, timeout=300)
+    _intact(package)
+    visible = [p.name for p in package.parent.iterdir() if not p.name.startswith(".")]
+    assert sorted(visible) == ["2021-08-31", "2021-08-31.zip"]
+    assert not [p for p in package.parent.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+
+
+def test_failed_render_leaves_previous_package(tmp_path, monkeypatch):
+    program, located = load_program(DATA, with_locations=True)
+    planned = program_package(program, located)[:2]
+    destination = tmp_path / "pkg"
+    build(planned, destination, Options(formats=("docx",), jobs=1), {"date": "2021-08-31"})
+    before = _intact(destination)
+
+    import generator.package as package_module
+
+    def broken(job):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(package_module, "_render", broken)
+    with pytest.raises(RuntimeError):
+        build(planned, destination, Options(formats=("docx",), jobs=1, incremental=False), {"date": "2021-08-31"})
+    assert _intact(destination)["files"] == before["files"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
