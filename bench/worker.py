@@ -1,7 +1,7 @@
 """Processes the bench starts and times (``run.py`` measures each as a whole process).
 
     worker.py render     --rows R.json --fmt docx|xlsx|pdf [--engine typst|weasyprint] --out FILE
-    worker.py throughput --fmt F [--engine E] --runs N --out DIR R1.json [R2.json ...]
+    worker.py timed-render --rows R.json --warmup W.json --fmt F [--engine E] --out FILE
     worker.py docxtpl    --rows R.json --template T.docx --out FILE
     worker.py scale-setup   --folder DIR --n N --files K
     worker.py scale-measure --folder DIR --n N
@@ -49,27 +49,21 @@ def cmd_render(args) -> None:
     writers.write(doc, args.out, args.fmt, **options)
 
 
-def cmd_throughput(args) -> None:
-    """Warm in-process rendering: one untimed render of the first table (imports, fonts), then ``runs``
-    timed renders of each table. Prints {"<rows file>": [seconds, ...]}."""
+def cmd_timed_render(args) -> None:
+    """One document rendered in a fresh process, timed in-process: a small different document is
+    rendered first (untimed) so that imports and font loading are paid before the clock starts, and
+    nothing the engine caches between renders of the same content can help the timed one."""
     from generator import writers
     options = {"pdf_engine": args.engine} if args.fmt == "pdf" else {}
-    docs = {}
-    for rows in args.rows:
-        table, years = workloads.load_rows(Path(rows))
-        docs[rows] = (table, years)
+    table, years = workloads.load_rows(Path(args.rows))
+    warm_table, warm_years = workloads.load_rows(Path(args.warmup))
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    first = args.rows[0]
-    writers.write(workloads.gosprog_document(*docs[first]), out / f"warmup.{args.fmt}", args.fmt, **options)
-    times: dict[str, list[float]] = {}
-    for rows, (table, years) in docs.items():
-        for i in range(args.runs):
-            t0 = time.perf_counter()
-            doc = workloads.gosprog_document(table, years)
-            writers.write(doc, out / f"{Path(rows).stem}.{args.fmt}", args.fmt, **options)
-            times.setdefault(rows, []).append(time.perf_counter() - t0)
-    print(json.dumps(times))
+    writers.write(workloads.gosprog_document(warm_table, warm_years), out.with_name("warmup-" + out.name),
+                  args.fmt, **options)
+    t0 = time.perf_counter()
+    doc = workloads.gosprog_document(table, years)
+    writers.write(doc, out, args.fmt, **options)
+    print(json.dumps({"render_s": time.perf_counter() - t0}))
 
 
 def cmd_docxtpl(args) -> None:
@@ -81,8 +75,12 @@ def cmd_docxtpl(args) -> None:
 
 
 def cmd_scale_setup(args) -> None:
-    """Synthetic data for ``n`` municipalities and ``files`` filled forms in ``folder/inbox`` (the first
-    ``n - files`` municipalities are recorded straight into the registry, untimed, when files < n)."""
+    """Synthetic data for ``n`` municipalities and ``files`` filled forms of the quarter in ``folder/inbox``.
+    When files < n, the first ``n - files`` municipalities' forms of the quarter are recorded straight into
+    the registry, untimed, as import_bytes would record them. With ``--previous`` every municipality's
+    previous quarter is recorded too (half the figures), as it is when a real second quarter comes in."""
+    from decimal import Decimal
+
     from generator.quarterly import importer
     from generator.quarterly.load import load_subsidies
     from generator.quarterly.registry import Registry
@@ -97,31 +95,42 @@ def cmd_scale_setup(args) -> None:
         g = i % workloads.GROUPS
         (inbox / f"{i:06d}-{workloads.TOKEN_CODE.format(i)}.xlsx").write_bytes(
             workloads.clone_form(templates[g], g, i, data))
-    if first > 0:
-        # the municipalities before the timed sample: recorded as import_bytes would record them
-        spec = data.form_of(workloads.SUBSIDY)
-        figures = []
-        for g, content in enumerate(templates):
-            try:
-                reading = importer.read(content, data)
-                problems = importer.check(reading, spec, data.agreement(workloads.SUBSIDY, workloads.TOKEN_CODE.format(g),
-                                                                        workloads.YEAR))
-                figures.append((importer.complete(reading, spec), [str(p) for p in problems]))
-            except importer.FormRejected as exc:
-                figures.append((None, [str(p) for p in exc.problems]))
-        subsidy = data.subsidies[workloads.SUBSIDY]
-        deadline = subsidy.deadline(workloads.YEAR, workloads.QUARTER)
-        with Registry(folder / "registry") as registry:
-            registry.db.execute("PRAGMA synchronous=OFF")      # setup only: the timed part runs with FULL
-            for i in range(first):
-                values, findings = figures[i % workloads.GROUPS]
+    spec = data.form_of(workloads.SUBSIDY)
+    figures = []
+    for g, content in enumerate(templates):
+        try:
+            reading = importer.read(content, data)
+            problems = reading.problems or importer.check(
+                reading, spec, data.agreement(workloads.SUBSIDY, workloads.TOKEN_CODE.format(g), workloads.YEAR))
+            figures.append((importer.complete(reading, spec), [str(p) for p in problems]))
+        except importer.FormRejected as exc:
+            figures.append((None, [str(p) for p in exc.problems]))
+    subsidy = data.subsidies[workloads.SUBSIDY]
+    recorded = 0
+    with Registry(folder / "registry") as registry:
+        registry.db.execute("PRAGMA synchronous=OFF")      # setup only: the timed part runs with FULL
+        if args.previous:
+            quarter = workloads.QUARTER - 1
+            for i in range(args.n):
+                values = figures[i % (workloads.GROUPS - 1)][0]     # an accepted group's figures
+                half = {r: {c: (v / 2).quantize(Decimal("0.01")) for c, v in cols.items()} for r, cols in values.items()}
                 registry.record(subsidy=workloads.SUBSIDY, municipality=workloads.TOKEN_CODE.format(i),
-                                year=workloads.YEAR, quarter=workloads.QUARTER,
-                                status="rejected" if findings else "accepted", received=received_date(i),
-                                deadline=deadline, sha256="0" * 64, original_name=f"{i:06d}.xlsx",
-                                stored_as="(bench: recorded without a file)", findings=findings,
-                                figures=None if findings else values)
-    print(json.dumps({"files": args.files, "recorded_untimed": max(0, first)}))
+                                year=workloads.YEAR, quarter=quarter, status="accepted",
+                                received=subsidy.deadline(workloads.YEAR, quarter), deadline=subsidy.deadline(
+                                    workloads.YEAR, quarter), sha256="0" * 64, original_name=f"q{quarter}-{i:06d}.xlsx",
+                                stored_as="(bench: recorded without a file)", findings=[], figures=half)
+                recorded += 1
+        deadline = subsidy.deadline(workloads.YEAR, workloads.QUARTER)
+        for i in range(max(0, first)):
+            values, findings = figures[i % workloads.GROUPS]
+            registry.record(subsidy=workloads.SUBSIDY, municipality=workloads.TOKEN_CODE.format(i),
+                            year=workloads.YEAR, quarter=workloads.QUARTER,
+                            status="rejected" if findings else "accepted", received=received_date(i),
+                            deadline=deadline, sha256="0" * 64, original_name=f"{i:06d}.xlsx",
+                            stored_as="(bench: recorded without a file)", findings=findings,
+                            figures=None if findings else values)
+            recorded += 1
+    print(json.dumps({"files": args.files, "recorded_untimed": recorded}))
 
 
 def received_date(i: int) -> dt.date:
@@ -171,11 +180,11 @@ def main(argv=None) -> None:
     p.add_argument("--fmt", required=True)
     p.add_argument("--engine", default="typst")
     p.add_argument("--out", required=True)
-    p = sub.add_parser("throughput")
-    p.add_argument("rows", nargs="+")
+    p = sub.add_parser("timed-render")
+    p.add_argument("--rows", required=True)
+    p.add_argument("--warmup", required=True)
     p.add_argument("--fmt", required=True)
     p.add_argument("--engine", default="typst")
-    p.add_argument("--runs", type=int, default=3)
     p.add_argument("--out", required=True)
     p = sub.add_parser("docxtpl")
     p.add_argument("--rows", required=True)
@@ -185,11 +194,12 @@ def main(argv=None) -> None:
     p.add_argument("--folder", required=True)
     p.add_argument("--n", type=int, required=True)
     p.add_argument("--files", type=int, required=True)
+    p.add_argument("--previous", action="store_true")
     p = sub.add_parser("scale-measure")
     p.add_argument("--folder", required=True)
     p.add_argument("--n", type=int, required=True)
     args = parser.parse_args(argv)
-    {"render": cmd_render, "throughput": cmd_throughput, "docxtpl": cmd_docxtpl,
+    {"render": cmd_render, "timed-render": cmd_timed_render, "docxtpl": cmd_docxtpl,
      "scale-setup": cmd_scale_setup, "scale-measure": cmd_scale_measure}[args.command](args)
 
 

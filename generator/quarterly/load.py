@@ -20,12 +20,21 @@ class SubsidyData:
     forms: dict[str, FormSpec]
     agreements: dict[int, Agreements] = field(default_factory=dict)     # by year
     sample_submissions: dict[int, SampleSubmissions] = field(default_factory=dict)
+    _index: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def agreement(self, subsidy: str, municipality: str, year: int) -> Agreement | None:
         book = self.agreements.get(year)
         if book is None:
             return None
-        return next((a for a in book.agreements if a.subsidy == subsidy and a.municipality == municipality), None)
+        # an index instead of a scan per call: imports look an agreement up per file (O(n²) otherwise);
+        # rebuilt when the year's book is replaced or its list changes length
+        cached = self._index.get(year)
+        if cached is None or cached[0] is not book or cached[1] != len(book.agreements):
+            found: dict[tuple[str, str], Agreement] = {}
+            for a in book.agreements:
+                found.setdefault((a.subsidy, a.municipality), a)      # the first one, as the scan found
+            cached = self._index[year] = (book, len(book.agreements), found)
+        return cached[2].get((subsidy, municipality))
 
     def agreements_for(self, subsidy: str, year: int) -> list[Agreement]:
         book = self.agreements.get(year)

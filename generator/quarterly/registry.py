@@ -135,10 +135,10 @@ class Registry:
                 args.append(value)
         return [self._submission(r) for r in self.db.execute(query + " ORDER BY id", args)]
 
-    def latest(self, subsidy: str, year: int, quarter: int) -> dict[str, Submission]:
-        """The current (highest version) accepted submission of each municipality for a period."""
+    def latest(self, subsidy: str, year: int, quarter: int, municipality: str | None = None) -> dict[str, Submission]:
+        """The current (highest version) accepted submission of each municipality (or of one) for a period."""
         out: dict[str, Submission] = {}
-        for s in self.history(subsidy, year, quarter):
+        for s in self.history(subsidy, year, quarter, municipality):
             if s.status == "accepted" and s.municipality and (
                     s.municipality not in out or s.version > out[s.municipality].version):
                 out[s.municipality] = s
@@ -147,7 +147,7 @@ class Registry:
     def previous_figures(self, subsidy: str, municipality: str, year: int, quarter: int) -> dict | None:
         """The accepted figures of the latest earlier quarter of the same year (for year-to-date checks)."""
         for q in range(quarter - 1, 0, -1):
-            current = self.latest(subsidy, year, q).get(municipality)
+            current = self.latest(subsidy, year, q, municipality).get(municipality)
             if current is not None:
                 return current.figures
         return None

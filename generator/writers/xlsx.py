@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from copy import copy
 from decimal import Decimal
 from pathlib import Path
 
@@ -123,6 +124,7 @@ class _Sheet:
         ws, table = self.ws, self.table
         size = table.font_size or 12
         lines_needed = [1.0] * len(rows)
+        styles: dict[tuple, object] = {}
         for offset, (row, row_slots) in enumerate(zip(rows, table.slots(rows))):
             excel_row = start + offset
             for kind, p in row_slots:
@@ -142,13 +144,25 @@ class _Sheet:
                     target = self._put(excel_row, col, value)
                 else:
                     target = self._put(excel_row, col, table.cell_text(cell, p.col) if value is not None else None)
+                fmt = None
                 if cell.is_number or formula is not None:
                     decimals = column.decimals if cell.decimals == "column" else cell.decimals
-                    target.number_format = number_format(value, decimals, column.kind)
-                target.font = Font(bold=bold, size=size)
-                target.alignment = Alignment(horizontal=align if align != "justify" else "left",
-                                             vertical="center" if is_head else "top", wrap_text=True,
-                                             indent=row.indent if p.col == 2 and row.indent else 0)
+                    fmt = number_format(value, decimals, column.kind)
+                indent = row.indent if p.col == 2 and row.indent else 0
+                # openpyxl hashes every style object assigned to a cell: a cell without spans whose style
+                # was seen before gets a copy of that cell's style record instead (same ids, same bytes)
+                key = (fmt, bold, size, align, is_head, indent) if cell.colspan == cell.rowspan == 1 else None
+                if key is not None and key in styles:
+                    target._style = copy(styles[key])
+                    new_style = False
+                else:
+                    new_style = True
+                    if fmt is not None:
+                        target.number_format = fmt
+                    target.font = Font(bold=bold, size=size)
+                    target.alignment = Alignment(horizontal=align if align != "justify" else "left",
+                                                 vertical="center" if is_head else "top", wrap_text=True,
+                                                 indent=indent)
                 text = table.cell_text(cell, p.col)
                 if text:
                     chars = sum(self.widths[p.col:p.col + cell.colspan]) * 0.75 * 11 / size
@@ -158,9 +172,12 @@ class _Sheet:
                 if cell.colspan > 1 or cell.rowspan > 1:
                     ws.merge_cells(start_row=excel_row, start_column=col,
                                    end_row=excel_row + cell.rowspan - 1, end_column=col + cell.colspan - 1)
-                for rr in range(excel_row, excel_row + cell.rowspan):
-                    for cc in range(col, col + cell.colspan):
-                        ws.cell(row=rr, column=cc).border = BORDER
+                if new_style:
+                    for rr in range(excel_row, excel_row + cell.rowspan):
+                        for cc in range(col, col + cell.colspan):
+                            ws.cell(row=rr, column=cc).border = BORDER
+                    if key is not None:
+                        styles[key] = copy(target._style)
         for offset, need in enumerate(lines_needed):
             ws.row_dimensions[start + offset].height = round(max(1.0, need) * size * 1.25 + 2, 1)
 
