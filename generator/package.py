@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -177,7 +178,11 @@ def _run(jobs: list, workers: int, progress) -> None:
         for _ in (progress(iterator, len(jobs)) if progress else iterator):
             pass
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # forkserver, not fork: a process that has loaded fonts or started threads must not be forked
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["generator.package", "generator.writers.docx", "generator.writers.xlsx",
+                                    "generator.writers.typst_pdf"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         results = pool.map(_render, jobs, chunksize=1)
         for _ in (progress(results, len(jobs)) if progress else results):
             pass
