@@ -239,7 +239,7 @@ def render(document: model.Document, **options) -> bytes:
     taken: set[str] = set()
     for sheet in list(_sheets(document)):
         table, lead = sheet["table"], sheet["lead"]
-        caption = next((text for text, _, _ in reversed(lead) if text.startswith("Таблица")), None)
+        caption = next((text for text, _, _ in reversed(lead) if re.fullmatch(r"Таблица \d+", text.strip())), None)
         heading = next((text for text, bold, _ in lead if bold), None)
         title = caption or (table.id if table is not None else None) or heading or document.title
         ws = wb.create_sheet(sheet_title(title, taken))
