@@ -41,7 +41,9 @@ def _formats(value: str) -> tuple[str, ...]:
 
 
 pdf_engine_option = click.option("--pdf-engine", type=click.Choice(["typst", "weasyprint"]), default="typst",
-                                 show_default=True, help="PDF engine: Typst (fast) or HTML/CSS through WeasyPrint.")
+                                 show_default=True, envvar="GOSPROG_PDF_ENGINE",
+                                 help="PDF engine: Typst (fast) or HTML/CSS through WeasyPrint "
+                                      "(default from GOSPROG_PDF_ENGINE).")
 pdf_standard_option = click.option("--pdf-standard", type=click.Choice(["a-2b", "a-3b"]), default=None,
                                    help="Write archival PDF/A.")
 templates_option = click.option("--templates", "templates", type=click.Path(file_okay=False, exists=True),
