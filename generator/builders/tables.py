@@ -141,10 +141,12 @@ def forecast(table: schema.ForecastTable, years: list[int]) -> list[model.Block]
 def printed(table: schema.PrintedTable) -> list[model.Block]:
     """A table kept as printed (appendices, report forms)."""
     cols = []
-    for c in table.columns:
+    grid = _text_lengths(table)
+    words = _header_words(table)
+    for i, c in enumerate(table.columns):
         kind = c.kind
-        cols.append(model.Column(c.width or (1.0 if kind != "text" else 2.0),
-                                 align="right" if kind != "text" else "left", kind=kind, decimals=c.decimals))
+        width = c.width or min(4.0, max(0.8, words[i] / 9, 1.0 if kind != "text" else grid[i] / 14))
+        cols.append(model.Column(width, align="right" if kind != "text" else "left", kind=kind, decimals=c.decimals))
     head = [model.Row([model.Cell(h.text or "", colspan=h.colspan, rowspan=h.rowspan) for h in row])
             for row in table.header]
     body = []
@@ -170,6 +172,31 @@ def printed(table: schema.PrintedTable) -> list[model.Block]:
     for line in table.text_after:
         blocks.append(model.Paragraph.of(line, align="left"))
     return blocks
+
+
+def _header_words(table: schema.PrintedTable) -> list[int]:
+    """The longest word of the header text over each column (a column must fit it)."""
+    longest = [0] * len(table.columns)
+    layout = model.Table([model.Column() for _ in table.columns], [], [], numbering=False)
+    rows = [model.Row([model.Cell(h.text or "", colspan=h.colspan, rowspan=h.rowspan) for h in row])
+            for row in table.header]
+    for placed in layout.placements(rows):
+        for p in placed:
+            if p.cell.colspan == 1:
+                word = max((len(w) for w in str(p.cell.value).split()), default=0)
+                longest[p.col] = max(longest[p.col], word)
+    return longest
+
+
+def _text_lengths(table: schema.PrintedTable) -> list[float]:
+    """Mean length of the texts in each column of a printed table (a guide to its width)."""
+    from ..rules import printed_grid
+    columns: list[list[int]] = [[] for _ in table.columns]
+    for row in printed_grid(table):
+        for i, value in enumerate(row):
+            if isinstance(value, str) and value:
+                columns[i].append(len(value))
+    return [sum(c) / len(c) if c else 6.0 for c in columns]
 
 
 def _marked(cell: schema.MarkedValue) -> str:
