@@ -19,9 +19,13 @@ demo: $(STAMP)
 	$(BIN)/gosprog build $(DATA) --out output
 	$(BIN)/gosprog quarterly demo --data $(DATA) --year 2021 --out output
 	$(BIN)/gosprog annual $(DATA) --year 2021 --out output
+	$(BIN)/gosprog diff $(DATA)/editions/2021-08-17-sample $(DATA) --out output
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_properties.py -q
 
 clean:
 	rm -rf $(VENV) output/*/

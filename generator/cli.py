@@ -127,9 +127,11 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
 
 def _register_commands() -> None:
     from .cli_annual import annual
+    from .cli_diff import diff
     from .cli_quarterly import quarterly
     main.add_command(quarterly)
     main.add_command(annual)
+    main.add_command(diff)
 
 
 _register_commands()
@@ -140,7 +142,6 @@ def _progress(iterable, length):
         yield from bar
 
 
-from .cli_diff import diff as _diff; main.add_command(_diff)  # noqa: E402,E702
 
 
 if __name__ == "__main__":  # pragma: no cover

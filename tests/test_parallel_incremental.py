@@ -116,7 +116,7 @@ def test_incremental_build_after_a_change_equals_a_full_build(tmp_path, jobs):
     changed[0].document.title += " (изменено)"
     rebuilt = _build(changed, tmp_path / "pkg", meta, jobs, incremental=True)
     assert rebuilt["rendered"] == len(FORMATS)
-    reference = _build(changed, tmp_path / "full", meta, 1, incremental=False)
+    reference = _build(changed, tmp_path / "full" / "pkg", meta, 1, incremental=False)   # same name: same zip
     assert reference["rendered"] == len(ONLY) * len(FORMATS)
-    assert_same(tmp_path / "pkg", snapshot(tmp_path / "full"))
+    assert_same(tmp_path / "pkg", snapshot(tmp_path / "full" / "pkg"))
     assert [e["sha256"] for e in rebuilt["files"]] == [e["sha256"] for e in reference["files"]]

@@ -10,11 +10,13 @@ from ..data import schema
 from ..rules import subprogram_money
 from ..texts import financing_paragraph
 from . import common, tables
+from .common import SAMPLE_NOTICE
 
 
 def _document(program: schema.Program, title: str, kind: str) -> model.Document:
     edition = program.edition.date
-    return model.Document(title=title, kind=kind, date=_dt.datetime(edition.year, edition.month, edition.day))
+    return model.Document(title=title, kind=kind, date=_dt.datetime(edition.year, edition.month, edition.day),
+                          notice=SAMPLE_NOTICE if program.edition.sample else None)
 
 
 def passport(program: schema.Program) -> model.Document:

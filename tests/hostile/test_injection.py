@@ -183,21 +183,6 @@ def test_hostile_program_loads_with_the_texts(program_dir):
     assert sp2.activities.items[0].name == DDE and sp2.indicators.items[0].name == AT_SUM
 
 
-@pytest.fixture
-def no_network(monkeypatch):
-    attempts: list = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise OSError("network disabled in tests")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    return attempts
-
-
 def _build(program_dir: Path, out: Path, engine: str) -> Path:
     result = CliRunner().invoke(main, ["build", str(program_dir), "--out", str(out), "--format", "docx,xlsx,pdf",
                                        "--pdf-engine", engine, "--jobs", "1", "--quiet"])
@@ -273,7 +258,7 @@ def test_docx_prints_every_text_literally(typst_package):
     joined = "\n".join(paragraphs)
     for text in HOSTILE:
         assert text in joined, text
-    assert "49" not in paragraphs and '"49"' not in joined and "Паспорт государственной программы \"49\"" not in joined
+    assert "49" not in paragraphs and '"49"' not in joined
     assert not any(p == "x" for p in paragraphs)          # {% raw %} was not processed
 
 
@@ -372,7 +357,7 @@ def test_package_manifest_lists_only_safe_names(typst_package):
 FONT_AND_SYSTEM = ("/usr/share/fonts", "/usr/local/share/fonts", "/usr/share/fontconfig", "/etc/fonts",
                    "/usr/share/poppler/cMap", "/proc/self", "/proc/sys/vm/overcommit_memory", "/sys/fs/cgroup",
                    "/sys/devices/system/cpu", "/etc/localtime")
-HOME_FONTS = (".fonts", ".fonts.conf", ".fonts.conf.d", ".local/share/fonts", ".config/fontconfig", ".config")
+HOME_FONTS = (".fonts", ".fonts.conf", ".fonts.conf.d", ".local/share/fonts", ".config/fontconfig")
 
 TRACED = textwrap.dedent("""
     import os, sys

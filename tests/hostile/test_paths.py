@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 from pathlib import Path
@@ -127,7 +126,8 @@ def replace_in(path: Path, old: str, new: str) -> None:
 
 
 def code_line(path: Path) -> int:
-    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith("code:"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.startswith("code:"))
 
 
 @pytest.mark.parametrize("code", ["../evil", "../../etc", "/etc/passwd", "a/b", "..", ".", "a\\\\b", "C:\\\\x",
