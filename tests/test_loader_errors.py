@@ -348,3 +348,22 @@ def test_several_faults_are_reported_together(tmp_path):
     assert ("program.yaml", 2, "titel") in where
     assert ("program.yaml", 1, "title") in where
     assert ("sp1.yaml", 10, "indicators.items[0].direction") in where
+
+
+def test_project_codes_compare_cyrillic_and_latin(tmp_path):
+    """SP1 table 3 links activity 1.8 to "Р1" (Cyrillic), table 6 prints "P1" (Latin): the same project."""
+    import shutil
+
+    from generator.data import DataErrors, load_program
+    source = Path(__file__).resolve().parents[1] / "data" / "social-support-vologda"
+    folder = tmp_path / "prog"
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("editions", "source"))
+    program = load_program(folder)
+    act = next(a for s in program.subprograms if s.code == "1" for a in s.activities.items if a.code == "1.8")
+    assert act.project == "Р1" and any(r.code == "P1" for r in program.regional_projects.rows)
+    path = folder / "subprograms" / "sp1.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('project: "Р1"', 'project: "Р9"'), encoding="utf-8")
+    with pytest.raises(DataErrors) as info:
+        load_program(folder)
+    (error,) = info.value.errors
+    assert error.file.name == "sp1.yaml" and error.line and "regional project 'Р9' is not in program table 6" in error.message

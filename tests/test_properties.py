@@ -461,7 +461,17 @@ def expected_number(value) -> Decimal | None:
     return None
 
 
+def in_file(content: bytes, spec) -> dict:
+    """What the filled file holds in each input cell (openpyxl writes nan/inf as an empty cell, for one)."""
+    from generator.quarterly.forms import SHEET, FormLayout
+    ws = load_workbook(io.BytesIO(content))[SHEET]
+    layout = FormLayout(spec)
+    return {(row, col): ws[layout.ref(row, col)].value for row, col in layout.input_cells()}
+
+
 def import_fill(subsidies, forms, subsidy: str, cells: dict):
+    """Fill, import into a fresh registry; returns the spec, the result, the stored submission and what the
+    file held in its input cells."""
     from generator.quarterly.intake import import_bytes
     from generator.quarterly.registry import Registry
     spec = subsidies.form_of(subsidy)
@@ -469,7 +479,17 @@ def import_fill(subsidies, forms, subsidy: str, cells: dict):
     with tempfile.TemporaryDirectory() as work, Registry(Path(work) / "registry") as registry:
         result = import_bytes(content, f"{subsidy}.xlsx", subsidies, registry, RECEIVED)
         stored = registry.get(result.submission.id)
-    return spec, result, stored
+    return spec, result, stored, in_file(content, spec)
+
+
+def assert_held_as_typed(cells: dict, held: dict) -> None:
+    """A fill within the rules reaches the file unchanged (so comparing with the file compares with the fill)."""
+    for key, value in cells.items():
+        if isinstance(value, (Decimal, float)):
+            assert D(repr(held[key]) if isinstance(held[key], float) else held[key]) == D(value if isinstance(
+                value, Decimal) else repr(value)), (key, value, held[key])
+        elif value not in (None, ""):
+            assert held[key] == value, (key, value, held[key])
 
 
 def check_result(spec, result, stored, cells: dict) -> None:
@@ -514,12 +534,13 @@ def test_random_fill_of_expense_report(data):
     inputs = FormLayout(spec).input_cells()
     if data.draw(st.booleans(), label="within the rules"):
         cells = data.draw(valid_camps(subsidies), label="cells")
-        spec, result, stored = import_fill(subsidies, forms, "camps", cells)
+        spec, result, stored, held = import_fill(subsidies, forms, "camps", cells)
+        assert_held_as_typed(cells, held)
         assert result.status == "accepted", [str(p) for p in result.problems]
     else:
         cells = {key: data.draw(hostile_cell, label=str(key)) for key in inputs}
-        spec, result, stored = import_fill(subsidies, forms, "camps", cells)
-    check_result(spec, result, stored, cells)
+        spec, result, stored, held = import_fill(subsidies, forms, "camps", cells)
+    check_result(spec, result, stored, held)
     if result.status == "accepted":
         figures = stored.figures
         for row in ("regional", "local", "extra"):
@@ -534,13 +555,14 @@ def test_random_fill_of_repeated_row_form(data):
     inputs = FormLayout(spec).input_cells()
     if data.draw(st.booleans(), label="within the rules"):
         cells = data.draw(valid_education(subsidies), label="cells")
-        spec, result, stored = import_fill(subsidies, forms, "education", cells)
+        spec, result, stored, held = import_fill(subsidies, forms, "education", cells)
+        assert_held_as_typed(cells, held)
         assert result.status == "accepted", [str(p) for p in result.problems]
     else:
         chosen = data.draw(st.sets(st.sampled_from(inputs), max_size=20), label="cells filled")
         cells = {key: data.draw(hostile_cell, label=str(key)) for key in sorted(chosen)}
-        spec, result, stored = import_fill(subsidies, forms, "education", cells)
-    check_result(spec, result, stored, cells)
+        spec, result, stored, held = import_fill(subsidies, forms, "education", cells)
+    check_result(spec, result, stored, held)
 
 
 # --- (d) calculations -----------------------------------------------------------------------------------

@@ -156,6 +156,8 @@ def check_structure(program: Program, located: Located) -> list[DataError]:
         errors.append(DataError(message, file=file, line=line, field=field_path(path) or None))
 
     source_keys = {s.key for s in program.sources}
+    project_codes = {normalise_code(r.code) for r in program.regional_projects.rows if r.code} \
+        if program.regional_projects else None
     n_years = len(program.years)
     seen_codes: dict[str, str] = {}
     for sub in program.subprograms:
@@ -178,6 +180,10 @@ def check_structure(program: Program, located: Located) -> list[DataError]:
                 if normalise_code(act.code) in codes:
                     err(unit, ("activities", "items", i, "code"), f"duplicate activity code {act.code!r}")
                 codes.add(normalise_code(act.code))
+                if act.project and project_codes is not None and normalise_code(act.project) not in project_codes:
+                    err(unit, ("activities", "items", i, "project"),
+                        f"regional project {act.project!r} is not in program table 6 "
+                        f"(known: {', '.join(sorted(project_codes))})")
                 for j, link in enumerate(act.indicators):
                     if link.indicator is not None and indicator_codes and link.indicator not in indicator_codes:
                         err(unit, ("activities", "items", i, "indicators", j, "indicator"),
