@@ -52,6 +52,8 @@ def _decimal(value: Fraction) -> Decimal:
 def shortfall_fraction(fact, plan, direction: Direction = "increase", name: str = "result") -> Fraction:
     """D_i as an exact fraction (see :func:`shortfall_index`)."""
     fact, plan = _dec(fact, f"{name}: actual value"), _dec(plan, f"{name}: planned value")
+    if fact < 0 or plan < 0:
+        raise CalculationError(f"{name}: a result value cannot be negative (plan {plan}, actual {fact})")
     if direction == "increase":
         if plan == 0:
             raise CalculationError(f"{name}: the planned value is 0, so the share achieved (T/S) is undefined; "

@@ -47,7 +47,7 @@ def format_number(value, decimals: int | None = 1, group: bool = True) -> str:
     if decimals is not None:
         number = quantize(number, decimals)
     sign = "-" if number < 0 else ""
-    text = format(abs(number), "f")
+    text = format(number.copy_abs(), "f")     # copy_abs: no rounding to the context's 28 digits
     whole, _, frac = text.partition(".")
     if group and len(whole) > 3:
         parts = []

@@ -17,12 +17,15 @@ def transliterate(text: str) -> str:
 
 
 def safe_name(text: str, fallback: str = "document") -> str:
-    """``"Подпрограмма 1/../x"`` → ``"podprogramma-1-x"``: letters, digits, '-', '_' and '.' only,
+    """``"Подпрограмма 1/x"`` → ``"podprogramma-1-x"``: letters, digits, '-', '_' and '.' only,
     no leading dots, no reserved Windows device names, at most 80 characters."""
     name = transliterate(text).lower()
     name = re.sub(r"[^a-z0-9._-]+", "-", name)
     name = re.sub(r"-{2,}", "-", name).strip("-.")
-    name = name.replace("..", ".")
+    while ".." in name:
+        name = name.replace("..", ".")
+    name = re.sub(r"(^|-)\.+(?=-|$)", r"\1", name)      # a segment of dots only ("-.-") is dropped
+    name = re.sub(r"-{2,}", "-", name).strip("-.")
     if not name:
         name = fallback
     if name.split(".")[0] in RESERVED:

@@ -7,6 +7,7 @@ import datetime as _dt
 from typing import Optional
 
 from pydantic import Field
+from typing_extensions import Annotated
 
 from ..data.schema import Num, Strict
 
@@ -28,7 +29,7 @@ class SubsidyResult(Strict):
     received: Num = Field(ge=0)
     used: Num = Field(ge=0)
     unused: Num = Field(ge=0)
-    values: dict[str, Num]
+    values: dict[str, Annotated[Num, Field(ge=0)]]
     explanation: Optional[str] = None
     exemption: Optional[str] = None          # e.g. force majeure: no return is demanded
 

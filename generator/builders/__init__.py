@@ -44,7 +44,7 @@ def program_package(program: schema.Program, located=None) -> list[Planned]:
 
 
 def _order(sub: schema.Subprogram) -> int:
-    return int(sub.code) if sub.code.isdigit() else 0
+    return int(sub.code) if sub.code.isascii() and sub.code.isdigit() else 0
 
 
 def _safe(code: str) -> str:

@@ -162,9 +162,10 @@ def check_structure(program: Program, located: Located) -> list[DataError]:
     seen_codes: dict[str, str] = {}
     for sub in program.subprograms:
         unit = f"sp{sub.code}"
-        if sub.code in seen_codes:
-            err(unit, ("code",), f"duplicate subprogram code {sub.code!r} (also in {seen_codes[sub.code]})")
-        seen_codes[sub.code] = str(located.files.get(unit))
+        folded = sub.code.lower()           # file names are made from codes: "A" and "a" would collide
+        if folded in seen_codes:
+            err(unit, ("code",), f"duplicate subprogram code {sub.code!r} (also in {seen_codes[folded]})")
+        seen_codes[folded] = str(located.files.get(unit))
         years = program.subprogram_years(sub)
         if not set(years) <= set(program.years):
             err(unit, ("years",), f"years {years} are outside the program's period {program.years}")

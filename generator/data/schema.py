@@ -362,7 +362,7 @@ class RegionalProjects(Strict):
 
 
 class Subprogram(Strict):
-    code: str
+    code: str = Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.]{0,11}$")
     title: str
     appendix: Optional[str] = None
     years: Optional[list[int]] = None

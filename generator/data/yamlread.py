@@ -60,13 +60,18 @@ def read(path: Path) -> tuple[object, dict[tuple, tuple[int, int]]]:
     return parse(text, path)
 
 
+MAX_DEPTH = 64
+
+
 def parse(text: str, path: Path | str = "<string>") -> tuple[object, dict]:
-    loader = _Loader(text)
     try:
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
         finally:
             loader.dispose()
+    except RecursionError:
+        raise DataError("nesting is too deep for program data", file=path) from None
     except DataError as exc:
         exc.file = path
         raise
@@ -76,7 +81,11 @@ def parse(text: str, path: Path | str = "<string>") -> tuple[object, dict]:
         raise DataError(f"malformed YAML: {message}", file=path,
                         line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
-        raise DataError(f"malformed YAML: {exc}", file=path) from None
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        if isinstance(exc, yaml.reader.ReaderError):
+            line = text[: exc.position].count("\n") + 1
+        raise DataError(f"malformed YAML: {getattr(exc, 'reason', None) or exc}", file=path, line=line) from None
     if node is None:
         raise DataError("file holds no data", file=path, line=1)
     marks: dict[tuple, tuple[int, int]] = {}
@@ -96,6 +105,8 @@ def _fail(message: str, node, path, field=()) -> DataError:
 
 
 def _convert(node, at: tuple, marks: dict, path, counter: list) -> object:
+    if len(at) > MAX_DEPTH:
+        raise _fail(f"nesting deeper than {MAX_DEPTH} levels", node, path, at)
     counter[0] += 1
     if counter[0] > MAX_NODES:
         raise _fail(f"more than {MAX_NODES} values: refusing to read further", node, path, at)
@@ -121,6 +132,16 @@ def _convert(node, at: tuple, marks: dict, path, counter: list) -> object:
 
 
 def _scalar(node: ScalarNode, at, path):
+    try:
+        return _scalar_value(node, at, path)
+    except DataError:
+        raise
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError, yaml.YAMLError) as exc:
+        raise _fail(f"not a valid {node.tag.rsplit(':', 1)[-1]}: {node.value!r} ({type(exc).__name__})",
+                    node, path, at) from None
+
+
+def _scalar_value(node: ScalarNode, at, path):
     tag = node.tag
     if tag == "tag:yaml.org,2002:float":
         text = node.value.replace("_", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,8 @@ class ImportResult:
 
 def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Registry, received: _dt.date,
                  expect: Expectation | None = None, submitted_by: str | None = None) -> ImportResult:
-    sha, stored = registry.store_file(data, Path(name).suffix.lower()[:6] or ".xlsx")
+    suffix = Path(name.replace("\x00", "")).suffix.lower()
+    sha, stored = registry.store_file(data, suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin")
     problems: list[Problem] = []
     reading = None
     try:
@@ -69,10 +71,14 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
         quarter = expect.quarter if expect.quarter is not None else quarter
     submission = registry.record(subsidy=subsidy_id, municipality=municipality, year=year, quarter=quarter,
                                  status=status, received=received, deadline=deadline, sha256=sha,
-                                 original_name=Path(name).name[:200], stored_as=stored,
+                                 original_name=_printable(Path(name.replace("\x00", "")).name)[:200], stored_as=stored,
                                  findings=[str(p) for p in problems], figures=figures if status == "accepted" else None,
                                  texts=reading.texts if reading else None, submitted_by=submitted_by)
-    return ImportResult(Path(name).name, status, submission, problems)
+    return ImportResult(_printable(Path(name.replace("\x00", "")).name), status, submission, problems)
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def describe(result: ImportResult) -> str:

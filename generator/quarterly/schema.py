@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Literal, Optional, Union
 
 from pydantic import Field, model_validator
+from typing_extensions import Annotated
 
 from ..data.schema import Num, SourceLines, Strict
 
@@ -133,7 +134,7 @@ class Agreement(Strict):
     subsidy_amount: Num = Field(ge=0)
     level: Num = Field(gt=0, le=100)       # regional share, percent
     local_amount: Num = Field(ge=0)
-    results: dict[str, Num] = {}
+    results: dict[str, Annotated[Num, Field(ge=0)]] = {}
 
 
 class Agreements(Strict):
