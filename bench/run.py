@@ -375,10 +375,13 @@ def print_report(results: dict) -> None:
           f"runs={results['settings']['runs']}, {LARGE_ROWS:,}-row table: {results['settings'].get('table_runs', {}).get(f'{LARGE_ROWS:,} rows', '-')} (median)")
     if results.get("package"):
         print("\nFull default package (docx,xlsx,pdf; `gosprog build`, whole process)")
-        print(f"  {'PDF engine':12} {'cold s':>8} {'no change s':>12} {'peak RSS MB (largest / tree)':>30}")
+        print(f"  {'PDF engine':12} {'cold s':>8} {'no change s':>12} {'peak RSS MB, cold: tree / main':>32} "
+              f"{'no change: tree':>16}")
         for engine, r in results["package"].items():
             print(f"  {engine:12} {r['cold']['wall_s']:8.2f} {r['warm']['wall_s']:12.2f} "
-                  f"{r['cold']['peak_rss_mb']:>17.0f} / {r['cold']['tree_rss_mb']:.0f}")
+                  f"{r['cold']['tree_rss_mb']:>25.0f} / {r['cold']['peak_rss_mb']:<4.0f} {r['warm']['tree_rss_mb']:>16.0f}")
+        print("  (tree: all processes of the build summed, sampled every 50 ms; main: getrusage of the gosprog "
+              "process and the children it waited for - forkserver workers are not among them)")
     if results.get("formats"):
         print("\nPer format (one render timed inside a fresh process after an untimed render of another document; "
               "DOCX/XLSX pages = Typst pages of the same document)")
@@ -402,11 +405,13 @@ def print_report(results: dict) -> None:
         print("\nScale: one quarter, one subsidy, synthetic municipalities (import = store + read + check + record "
               "with SQLite synchronous=FULL; then the consolidated report and its XLSX; one run each)")
         print(f"  {'municipalities':>14} {'import s':>9} {'ms/file':>8} {'report s':>9} {'xlsx s':>7} {'total s':>8} "
-              f"{'peak MB':>8}  import measured")
+              f"{'peak MB':>8} {'loaded MB':>9}  import measured")
         for r in results["scale"]:
             n = f"{r['n']:,}" + ("+Q-1" if r["previous_quarter_in_registry"] else "")
             print(f"  {n:>14} {r['import_all_s']:9.2f} {r['per_file_ms']:8.2f} {r['report_s']:9.2f} "
-                  f"{r['xlsx_s']:7.2f} {r['total_s']:8.2f} {r['peak_rss_mb']:8.0f}  {r['import_measured']}")
+                  f"{r['xlsx_s']:7.2f} {r['total_s']:8.2f} {r['peak_rss_mb']:8.0f} {r['rss_before_mb']:9.0f}  {r['import_measured']}")
+        print("  (peak MB: peak RSS of the measuring process; loaded MB: its RSS once the subsidy data is loaded, "
+              "before the timed part; total = import + report + xlsx)")
         for g in results.get("growth", []):
             print(f"  growth {g['from']:,} -> {g['to']:,} (x{g['size_ratio']:g}): total x{g['total_ratio']:.1f}, "
                   f"per-file import x{g['per_file_import_ratio']:.2f}, report+xlsx x{g['consolidation_ratio']:.1f}, "

@@ -103,7 +103,6 @@ def make_docxtpl_template(path: Path, years: list[int]) -> None:
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
     d = docx.Document()
@@ -156,7 +155,6 @@ def make_docxtpl_template(path: Path, years: list[int]) -> None:
     for row in table.rows:
         for cell, w in zip(row.cells, widths):
             cell.width = Mm(usable * w / sum(widths))
-    del qn
     path.parent.mkdir(parents=True, exist_ok=True)
     d.save(str(path))
 

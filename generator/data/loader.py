@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from . import yamlread
 from .errors import DataError, DataErrors, field_path
+from ..paths import safe_name
 from .schema import Program, Subprogram, normalise_code
 
 RUSSIAN_NUMBER = re.compile(r"^-?\d{1,3}( \d{3})+(,\d+)?$|^-?\d+,\d+$")
@@ -162,7 +163,7 @@ def check_structure(program: Program, located: Located) -> list[DataError]:
     seen_codes: dict[str, str] = {}
     for sub in program.subprograms:
         unit = f"sp{sub.code}"
-        folded = sub.code.lower()           # file names are made from codes: "A" and "a" would collide
+        folded = safe_name(sub.code)        # file names are made from codes: "A"/"a", "1.1"/"1.1." would collide
         if folded in seen_codes:
             err(unit, ("code",), f"duplicate subprogram code {sub.code!r} (also in {seen_codes[folded]})")
         seen_codes[folded] = str(located.files.get(unit))

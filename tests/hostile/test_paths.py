@@ -100,10 +100,6 @@ def test_safe_name_any_text_is_a_safe_single_component(text):
     assert Path(name).name == name and len(Path(name).parts) == 1
 
 
-@pytest.mark.xfail(reason="BUG: generator/paths.py:25 `name.replace('..', '.')` is a single pass, so runs of "
-                          "dots survive ('a....b' -> 'a..b'), and the docstring's own example "
-                          "'Подпрограмма 1/../x' gives 'podprogramma-1-.-x', not 'podprogramma-1-x' "
-                          "(not a traversal: no separator survives)", strict=True)
 def test_safe_name_collapses_dot_runs():
     assert ".." not in safe_name("a....b")
     assert ".." not in safe_name("x" + "." * 7 + "y")
@@ -163,22 +159,29 @@ def listing(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
-@pytest.mark.parametrize("codes", [("../../evil", "/abs/olute"), ("..\\..\\win", "C:\\x"), ("con", "nul.txt"),
-                                   ("Подпрограмма 1/../x", "..")])
-def test_package_stays_inside_out(codes, tmp_path):
-    folder = copy_fixture(tmp_path)
-    replace_in(folder / "subprograms" / "sp1.yaml", '\ncode: "1"\n', f'\ncode: "{codes[0]}"\n'.replace("\\", "\\\\"))
-    replace_in(folder / "subprograms" / "sp2.yaml", '\ncode: "2"\n', f'\ncode: "{codes[1]}"\n'.replace("\\", "\\\\"))
-    work = tmp_path / "work"
-    out = work / "out"
-    out.mkdir(parents=True)
-    before = listing(tmp_path)
-    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(out), "--format", "docx,xlsx", "-q",
-                                       "-j", "1"])
-    assert result.exit_code == 0, result.output + repr(result.exception)
-    new = listing(tmp_path) - before
-    assert new and all(p.startswith("work/out/") for p in new), sorted(new)
-    assert {p.name for p in work.iterdir()} == {"out"}
+def set_subprogram_codes(folder: Path, first: str, second: str) -> None:
+    quote = lambda code: code.replace("\\", "\\\\").replace('"', '\\"')      # noqa: E731 - YAML double quotes
+    replace_in(folder / "subprograms" / "sp1.yaml", '\ncode: "1"\n', f'\ncode: "{quote(first)}"\n')
+    replace_in(folder / "subprograms" / "sp2.yaml", '\ncode: "2"\n', f'\ncode: "{quote(second)}"\n')
+
+
+def refused_with_location(folder: Path) -> list[DataError] | None:
+    """The loader's located errors about subprogram codes, or None when the program loads."""
+    try:
+        load_program(folder)
+    except DataErrors as exc:
+        errors = exc.errors
+    except DataError as exc:
+        errors = [exc]
+    else:
+        return None
+    located = [e for e in errors if e.field == "code" and e.file and e.line]
+    assert located, [str(e) for e in errors]
+    assert all(Path(e.file).parent.name == "subprograms" for e in located)
+    return located
+
+
+def assert_package_inside(out: Path, n_docx: int = 6) -> None:
     package = out / "tiny-program" / "2024-03-15"
     written = [p for p in out.rglob("*") if p.is_file()]
     assert written
@@ -186,44 +189,90 @@ def test_package_stays_inside_out(codes, tmp_path):
         assert path.resolve().is_relative_to(out.resolve()), path
         if path.parent == package:
             assert path.name == "manifest.json" or SAFE.match(path.name), path.name
-    assert len(list(package.glob("*.docx"))) == 6           # every document has a file of its own
+    assert len(list(package.glob("*.docx"))) == n_docx        # every document has a file of its own
 
 
-@pytest.mark.xfail(reason="BUG: generator/builders/__init__.py:47 `_order` calls int(sub.code) whenever "
-                          "sub.code.isdigit(); '²'.isdigit() is True but int('²') raises ValueError, so a "
-                          "program the loader accepted (data/schema.py:365 Subprogram.code is any str) crashes the "
-                          "build with a traceback", strict=True)
-def test_subprogram_code_with_unicode_digit_builds(tmp_path):
+HOSTILE_CODES = [("../../evil", "/abs/olute"), ("..\\..\\win", "C:\\x"), ("con", "nul.txt"),
+                 ("Подпрограмма 1/../x", ".."), ("1/../../../tmp", "2\n")]
+
+
+@pytest.mark.parametrize("codes", HOSTILE_CODES)
+def test_package_stays_inside_out(codes, tmp_path):
+    """Through the CLI: a hostile subprogram code is either refused with a located error (nothing written) or
+    built, with every file inside --out."""
+    folder = copy_fixture(tmp_path)
+    set_subprogram_codes(folder, *codes)
+    work = tmp_path / "work"
+    out = work / "out"
+    out.mkdir(parents=True)
+    before = listing(tmp_path)
+    refused = refused_with_location(folder)
+    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(out), "--format", "docx,xlsx", "-q",
+                                       "-j", "1"])
+    new = listing(tmp_path) - before
+    if refused:
+        assert result.exit_code == 1 and not isinstance(result.exception, (ValueError, OSError)), result.output
+        assert f"{refused[0].file}:{refused[0].line}" in result.output
+        assert new == set(), sorted(new)
+        return
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    assert new and all(p.startswith("work/out/") for p in new), sorted(new)
+    assert {p.name for p in work.iterdir()} == {"out"}
+    assert_package_inside(out)
+
+
+@pytest.mark.parametrize("codes", HOSTILE_CODES + [("A", "a"), ("x-1", "x/1"), ("9" * 12, "²"), ("", " ")])
+def test_builder_names_stay_inside_out_even_past_the_loader(codes, tmp_path):
+    """Below the loader's checks: codes set on a loaded program still give single, safe file names that the
+    package build keeps inside its destination."""
+    from generator.builders import program_package
+    from generator.package import Options, build
+
+    program = load_program(FIXTURE)
+    for sub, code in zip(program.subprograms, codes):
+        sub.code = code
+    planned = program_package(program)
+    for item in planned:
+        assert SAFE.match(item.name) and len(item.name) < 200 and "/" not in item.name, item.name
+    out = tmp_path / "out"
+    destination = out / safe_name(program.code) / program.edition.date.isoformat()
+    build(planned, destination, Options(formats=("docx",), jobs=1), {"date": "2024-03-15"})
+    for path in tmp_path.rglob("*"):
+        assert path.resolve().is_relative_to(out.resolve()), path
+    assert (destination / "manifest.json").is_file()
+
+
+def test_subprogram_code_with_unicode_digit_is_refused_or_builds(tmp_path):
+    """'²'.isdigit() is True but int('²') fails: the code is refused with a location, or the build works."""
     folder = copy_fixture(tmp_path)
     replace_in(folder / "subprograms" / "sp2.yaml", '\ncode: "2"\n', '\ncode: "²"\n')
     out = tmp_path / "out"
-    try:
-        load_program(folder)
-    except (DataError, DataErrors):
-        return                               # refusing the code with a located error is fine too
+    refused = refused_with_location(folder)
     result = CliRunner().invoke(main, ["build", str(folder), "--out", str(out), "--format", "docx", "-q", "-j", "1"])
-    assert result.exit_code in (0, 1) and not isinstance(result.exception, ValueError), repr(result.exception)
+    assert not isinstance(result.exception, ValueError), repr(result.exception)
+    if refused:
+        assert result.exit_code == 1
+    else:
+        assert result.exit_code == 0, result.output
+        assert_package_inside(out)
 
 
-@pytest.mark.xfail(reason="BUG: generator/builders/__init__.py:35 names a subprogram's files "
-                          "f'{10 + _order(sub)}-podprogramma-{safe_name(sub.code)}' and distinct codes 'x/1' and "
-                          "'x-1' (or 'A' and 'a') give the same stem; the loader's duplicate check "
-                          "(data/loader.py:127) compares raw codes, so one subprogram's documents silently "
-                          "overwrite the other's (manifest lists 6 files, 4 exist, zip has duplicate entries)",
-                   strict=True)
-def test_subprogram_codes_with_the_same_safe_name_do_not_overwrite(tmp_path):
+
+
+@pytest.mark.parametrize("codes", [("x-1", "x/1"), ("A", "a"),
+                                   ("1.1", "1.1."), ("1.1", "1..1")])
+def test_subprogram_codes_with_the_same_file_name_are_refused_or_kept_apart(codes, tmp_path):
+    """Two codes that make the same file stem must not silently overwrite each other's documents."""
     folder = copy_fixture(tmp_path)
-    replace_in(folder / "subprograms" / "sp1.yaml", '\ncode: "1"\n', '\ncode: "x-1"\n')
-    replace_in(folder / "subprograms" / "sp2.yaml", '\ncode: "2"\n', '\ncode: "x/1"\n')
-    try:
-        load_program(folder)
-    except (DataError, DataErrors):
-        return                               # refusing the clash with a located error is fine too
+    set_subprogram_codes(folder, *codes)
+    refused = refused_with_location(folder)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["build", str(folder), "--out", str(out), "--format", "docx", "-q", "-j", "1"])
+    if refused:
+        assert result.exit_code == 1
+        return
     assert result.exit_code == 0, result.output
-    package = out / "tiny-program" / "2024-03-15"
-    assert len(list(package.glob("*.docx"))) == 6
+    assert_package_inside(out)
 
 
 # --- subsidy data codes ----------------------------------------------------------------------------------
@@ -308,11 +357,6 @@ def test_imported_file_is_archived_inside_the_registry(name, subsidies, tmp_path
     assert {p.name for p in tmp_path.iterdir()} == {"registry"}
 
 
-@pytest.mark.xfail(reason="BUG: generator/quarterly/intake.py:36 takes the archive suffix from the uploaded "
-                          "name unsanitised (Path(name).suffix.lower()[:6]): a NUL in it makes import_bytes "
-                          "raise ValueError('embedded null byte') from registry.store_file/write_atomic, and "
-                          "'form.\\n' / 'form.. ' give archive file names ending in a newline / a space",
-                   strict=True)
 @pytest.mark.parametrize("name", ["form.a\x00b", "form.\x00", "form.\n", "form.. "])
 def test_archive_name_is_safe_whatever_the_upload_name(name, subsidies, tmp_path):
     from generator.quarterly.intake import import_bytes
