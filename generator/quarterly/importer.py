@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Optional
 
-from . import expr
+from . import expr, xlsxread
 from .forms import IDENTITY, SHEET, FormLayout, identity_checksum, prefill_values
 from .load import SubsidyData
 
@@ -71,7 +71,6 @@ class FormRejected(Exception):
 
 def _open(data: bytes):
     """Open a workbook after checking it is a plain, reasonably sized XLSX."""
-    from openpyxl import load_workbook
     if len(data) > MAX_FILE_BYTES:
         raise FormRejected([Problem("FILE", f"файл слишком большой: {len(data)} байт, допускается не более "
                                     f"{MAX_FILE_BYTES}")])
@@ -89,7 +88,7 @@ def _open(data: bytes):
         raise FormRejected([Problem("FILE", f"после распаковки файл занимает {unpacked} байт (допускается не более "
                                     f"{MAX_UNPACKED_BYTES}): похоже на архивную бомбу")])
     names = {i.filename.lower() for i in infos}
-    for info in infos:       # count cells before openpyxl builds them all in memory
+    for info in infos:       # count cells before any sheet is parsed
         if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
             try:
                 cells = archive.read(info).count(b"<c ")
@@ -103,13 +102,20 @@ def _open(data: bytes):
     if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
         raise FormRejected([Problem("FILE", "файл не является книгой Excel (.xlsx)")])
     try:
-        return load_workbook(io.BytesIO(data), data_only=False, keep_vba=False)
-    except Exception as exc:  # openpyxl raises many kinds on broken files
-        raise FormRejected([Problem("FILE", f"файл не удалось прочитать как книгу Excel: {type(exc).__name__}")]) from None
+        return xlsxread.load(archive)
+    except (xlsxread.ReadError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        raise FormRejected([Problem("FILE", f"файл не удалось прочитать как книгу Excel: {exc}")]) from None
 
 
 def read(data: bytes, subsidies: SubsidyData) -> Reading:
     """Read a form's identity and values; structural problems make a rejected reading."""
+    try:
+        return _read(data, subsidies)
+    except (xlsxread.ReadError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        raise FormRejected([Problem("FILE", f"файл не удалось прочитать как книгу Excel: {exc}")]) from None
+
+
+def _read(data: bytes, subsidies: SubsidyData) -> Reading:
     wb = _open(data)
     reading = Reading()
     if IDENTITY not in wb.sheetnames:
@@ -192,6 +198,11 @@ def _check_structure(ws, layout: FormLayout, reading: Reading) -> None:
                                                 cell.coordinate, spec.total_label, str(cell.value)))
 
 
+def _shown(value) -> str:
+    """A cell's value as the person would read it (1e+30, not 1E+30)."""
+    return format(value, "g") if isinstance(value, Decimal) else str(value)[:60]
+
+
 def _text(value) -> str:
     """A cell's text whatever the cell holds (a number where a label belongs, None)."""
     return "" if value is None else str(value).strip()
@@ -238,7 +249,7 @@ def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> N
             continue
         if not number.is_finite() or abs(number) >= Decimal("1e13"):
             reading.problems.append(Problem("VALUE", "недопустимое число", SHEET, cell.coordinate,
-                                            "сумма в рублях", str(value)[:60]))
+                                            "сумма в рублях", _shown(value)))
             continue
         if number < 0:
             reading.problems.append(Problem("NEGATIVE", "отрицательная сумма", SHEET, cell.coordinate,
