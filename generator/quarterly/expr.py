@@ -8,6 +8,7 @@ names, ``+ - * /``, unary minus and one comparison are allowed; nothing is ever 
 from __future__ import annotations
 
 import ast
+import functools
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Callable
 
@@ -21,6 +22,7 @@ class ExpressionError(ValueError):
     pass
 
 
+@functools.lru_cache(maxsize=512)
 def parse(text: str) -> ast.Expression:
     try:
         tree = ast.parse(text, mode="eval")

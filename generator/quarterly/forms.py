@@ -54,9 +54,15 @@ class FormLayout:
     spec: FormSpec
     first_row: int = 8           # first header row
 
+    def __post_init__(self):
+        self._rows = self._row_keys()
+        self._row_index = {key: i for i, key in enumerate(self._rows)}
+        self._col_index = {c.key: i + 1 for i, c in enumerate(self.spec.columns)}
+        self._depth = max(len(c.header) for c in self.spec.columns)
+
     @property
     def header_depth(self) -> int:
-        return max(len(c.header) for c in self.spec.columns)
+        return self._depth
 
     @property
     def numbering_row(self) -> int:
@@ -67,22 +73,25 @@ class FormLayout:
         return self.numbering_row + 1
 
     def row_keys(self) -> list[str]:
+        return list(self._rows)
+
+    def _row_keys(self) -> list[str]:
         if self.spec.rows:
             return [r.key for r in self.spec.rows]
         return [f"r{i + 1}" for i in range(self.spec.repeat or 0)] + ["total"]
 
     def row_of(self, key: str) -> int:
-        return self.body_row + self.row_keys().index(key)
+        return self.body_row + self._row_index[key]
 
     def col_of(self, key: str) -> int:
-        return 1 + [c.key for c in self.spec.columns].index(key)
+        return self._col_index[key]
 
     def ref(self, row_key: str, col_key: str) -> str:
         return f"{get_column_letter(self.col_of(col_key))}{self.row_of(row_key)}"
 
     @property
     def last_row(self) -> int:
-        return self.body_row + len(self.row_keys()) - 1
+        return self.body_row + len(self._rows) - 1
 
     def header_cells(self) -> list[tuple[int, int, int, int, str]]:
         """(row, col, rowspan, colspan, text) for the header, spans from repeated header prefixes."""

@@ -291,9 +291,11 @@ def complete(reading: Reading, spec) -> dict[str, dict[str, Decimal]]:
     return values
 
 
-def check(reading: Reading, spec, agreement, previous: Optional[dict] = None) -> list[Problem]:
-    """The form's control relations and the year-to-date rule against the previous quarter."""
-    values = complete(reading, spec)
+def check(reading: Reading, spec, agreement, previous: Optional[dict] = None,
+          values: Optional[dict] = None) -> list[Problem]:
+    """The form's control relations and the year-to-date rule against the previous quarter
+    (``values``: the completed figures, when the caller has them already)."""
+    values = values if values is not None else complete(reading, spec)
     layout = FormLayout(spec)
     problems: list[Problem] = []
     fields = {"subsidy": agreement.subsidy_amount, "local": agreement.local_amount, "level": agreement.level}

@@ -61,9 +61,9 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
         agreement = subsidies.agreement(subsidy_id, municipality, year)
         previous = registry.previous_figures(subsidy_id, municipality, year, quarter)
         problems.extend(reading.problems)          # cell-level problems: text, formulas, negatives, kopecks
-        if not problems:
-            problems.extend(importer.check(reading, spec, agreement, previous))
         figures = importer.complete(reading, spec)
+        if not problems:
+            problems.extend(importer.check(reading, spec, agreement, previous, values=figures))
     status = "rejected" if problems else "accepted"
     if status == "rejected" and expect is not None:
         # a refused file belongs to the period being collected (its own period is in the findings)

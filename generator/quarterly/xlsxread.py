@@ -23,6 +23,7 @@ NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
 _M = "{%s}" % NS["m"]
+_ROW, _C, _F, _V, _IS = (_M + name for name in ("row", "c", "f", "v", "is"))
 _REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 
 
@@ -139,6 +140,11 @@ class Workbook:
         """Indexes of cell styles that show a number as a date or time (a date is not money)."""
         if "xl/styles.xml" not in self._names:
             return set()
+        raw = self._archive.read("xl/styles.xml")
+        codes = re.findall(rb'formatCode="([^"]*)"', raw)
+        if not re.search(rb'numFmtId="(1[4-9]|2[0-2]|4[5-7])"', raw) and \
+                not any(re.search(rb"[dmyhsDMYHS]", re.sub(rb"&quot;.*?&quot;|\[[^\]]*\]", b"", c)) for c in codes):
+            return set()                  # no date or time format at all: nothing to parse
         root = self._xml("xl/styles.xml")
         custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "")
                   for f in root.iterfind("m:numFmts/m:numFmt", NS)}
@@ -159,10 +165,15 @@ class Workbook:
 
     def _sheet(self, title: str, root) -> Sheet:
         cells: dict[tuple[int, int], Cell] = {}
-        for r_index, row in enumerate(root.iterfind("m:sheetData/m:row", NS), start=1):
+        data = root.find("m:sheetData", NS)
+        for r_index, row in enumerate(data if data is not None else [], start=1):
+            if row.tag != _ROW:
+                continue
             row_number = int(row.get("r", r_index))
             next_col = 1
-            for c in row.iterfind("m:c", NS):
+            for c in row:
+                if c.tag != _C:
+                    continue
                 ref = c.get("r")
                 r, col = split_ref(ref) if ref else (row_number, next_col)
                 next_col = col + 1
@@ -176,13 +187,14 @@ class Workbook:
 
     def _cell(self, c, row: int, col: int) -> Cell:
         kind = c.get("t", "n")
-        formula = c.find("m:f", NS)
+        parts = {child.tag: child for child in c}
+        formula = parts.get(_F)
         if formula is not None:
             return Cell(row, col, "=" + (formula.text or ""), "f")
-        v = c.find("m:v", NS)
+        v = parts.get(_V)
         text = v.text if v is not None else None
         if kind == "inlineStr":
-            node = c.find("m:is", NS)
+            node = parts.get(_IS)
             value = "".join(t.text or "" for t in node.iter(f"{_M}t")) if node is not None else ""
             return Cell(row, col, value, "s")
         if text is None:
