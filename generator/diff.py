@@ -271,26 +271,20 @@ class ProgramDiff:
             label = {"present": "есть", "absent": "отсутствует в тексте источника", "none": "нет"}
             out.append(TextChange("passport", t.scope, None, "table", f"{scope_label(t.scope)}: {t.table} "
                                   f"\"{t.title}\"", label[t.old], label[t.new]))
-        for ref in self.indicators_removed:
-            out.append(TextChange("indicator", ref.scope, ref.code, "indicator",
-                                  f"{scope_label(ref.scope)}: показатель {ref.code}", ref.name, None))
-        for ref in self.indicators_added:
-            out.append(TextChange("indicator", ref.scope, ref.code, "indicator",
-                                  f"{scope_label(ref.scope)}: показатель {ref.code}", None, ref.name))
+        def removed_added(kind, entity, removed, added, label, name, scope=lambda r: r.scope,
+                          code=lambda r: r.code):
+            for ref, (old, new) in [(r, (name(r), None)) for r in removed] + [(r, (None, name(r))) for r in added]:
+                out.append(TextChange(kind, scope(ref), code(ref), entity, label(ref), old, new))
+
+        removed_added("indicator", "indicator", self.indicators_removed, self.indicators_added,
+                      lambda r: f"{scope_label(r.scope)}: показатель {r.code}", lambda r: r.name)
         out += self.indicators_changed
-        for ref in self.activities_removed:
-            out.append(TextChange("activity", ref.scope, ref.code, "activity",
-                                  f"{scope_label(ref.scope)}: основное мероприятие {ref.code}", ref.name, None))
-        for ref in self.activities_added:
-            out.append(TextChange("activity", ref.scope, ref.code, "activity",
-                                  f"{scope_label(ref.scope)}: основное мероприятие {ref.code}", None, ref.name))
+        removed_added("activity", "activity", self.activities_removed, self.activities_added,
+                      lambda r: f"{scope_label(r.scope)}: основное мероприятие {r.code}", lambda r: r.name)
         out += self.activities_changed
-        for ref in self.rows_removed:
-            out.append(TextChange("activity", ref.subprogram, ref.code, "financing_row",
-                                  f"{scope_label(ref.subprogram)}, таблица 4: строка", ref.label, None))
-        for ref in self.rows_added:
-            out.append(TextChange("activity", ref.subprogram, ref.code, "financing_row",
-                                  f"{scope_label(ref.subprogram)}, таблица 4: строка", None, ref.label))
+        removed_added("activity", "financing_row", self.rows_removed, self.rows_added,
+                      lambda r: f"{scope_label(r.subprogram)}, таблица 4: строка", lambda r: r.label,
+                      scope=lambda r: r.subprogram)
         return out
 
     def figure_changes(self) -> list[FigureChange]:

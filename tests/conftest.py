@@ -242,3 +242,21 @@ def long_pdf(tmp_path_factory):
         return cache[engine]
 
     return get
+
+
+# --- quarterly reporting: the default subsidy data and a fresh registry ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def data():
+    """The default program's subsidy data (municipalities, subsidies, forms, sample agreements)."""
+    from generator.quarterly.load import load_subsidies
+    return load_subsidies(ROOT / "data" / "social-support-vologda")
+
+
+@pytest.fixture
+def registry(tmp_path):
+    """An empty submissions registry in the test's own folder."""
+    from generator.quarterly.registry import Registry
+    with Registry(tmp_path / "registry") as reg:
+        yield reg

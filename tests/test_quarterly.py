@@ -42,17 +42,6 @@ KOP = D("0.01")
 # --- helpers ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def data():
-    return load_subsidies(DATA_DIR)
-
-
-@pytest.fixture
-def registry(tmp_path):
-    with Registry(tmp_path / "registry") as reg:
-        yield reg
-
-
 def make_form(data, subsidy: str, municipality: str, quarter: int = 1, previous=None, spec=None,
               sample: bool = True) -> bytes:
     spec = spec or data.form_of(subsidy)

@@ -22,8 +22,6 @@ from openpyxl import Workbook, load_workbook
 from generator.quarterly.forms import FormLayout, generate
 from generator.quarterly.importer import MAX_FILE_BYTES, MAX_UNPACKED_BYTES
 from generator.quarterly.intake import import_bytes
-from generator.quarterly.load import load_subsidies
-from generator.quarterly.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "data" / "social-support-vologda"
@@ -32,17 +30,6 @@ SHEET = "Отчет"
 SHEET_XML = "xl/worksheets/sheet1.xml"
 RECEIVED = dt.date(2021, 4, 5)
 CYRILLIC = re.compile(r"[а-яА-ЯёЁ]{3,}")
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_subsidies(DATA_DIR)
-
-
-@pytest.fixture
-def registry(tmp_path):
-    with Registry(tmp_path / "registry") as reg:
-        yield reg
 
 
 @pytest.fixture(scope="module")
