@@ -260,3 +260,18 @@ def registry(tmp_path):
     from generator.quarterly.registry import Registry
     with Registry(tmp_path / "registry") as reg:
         yield reg
+
+
+def record_fetchers(monkeypatch) -> list:
+    """Collect every URL fetcher the WeasyPrint engine makes (each records what it was asked for)."""
+    from generator.writers import html_pdf
+    made: list = []
+    original = html_pdf.url_fetcher_for
+
+    def wrapper(tpl):
+        fetcher = original(tpl)
+        made.append(fetcher)
+        return fetcher
+
+    monkeypatch.setattr(html_pdf, "url_fetcher_for", wrapper)
+    return made

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import (EXPENSES, HEADER_TEXTS, LONG_ROWS, NOTICE, SOURCES, SP1_ROWS, TITLE, make_document,
-                      normalise, pdf_pages_text, pdf_reader, pdf_xmp, render_pdf, squash)
+                      normalise, pdf_pages_text, pdf_reader, pdf_xmp, record_fetchers, render_pdf, squash)
 from generator import model, numbers, templates, writers
 from generator.writers import html_pdf
 
@@ -348,35 +348,14 @@ def no_network(monkeypatch):
     return attempts
 
 
-def _recording_fetcher(monkeypatch) -> list:
-    made: list = []
-    original = html_pdf.url_fetcher_for
-
-    def wrapper(tpl):
-        fetcher = original(tpl)
-        real = fetcher.fetch
-        fetcher.seen = []
-
-        def fetch(url, headers=None):
-            fetcher.seen.append(url)
-            return real(url, headers)
-
-        fetcher.fetch = fetch
-        made.append(fetcher)
-        return fetcher
-
-    monkeypatch.setattr(html_pdf, "url_fetcher_for", wrapper)
-    return made
-
-
 def test_img_in_data_fetches_nothing(monkeypatch, no_network, tmp_path):
-    made = _recording_fetcher(monkeypatch)
+    made = record_fetchers(monkeypatch)
     doc = make_document(extra_texts=['<img src="http://example.com/x.png">',
                                      '<link rel="stylesheet" href="http://example.com/s.css">'])
     data = render_pdf(doc, tmp_path, "weasyprint")
     (fetcher,) = made
-    assert not any("example.com" in url for url in fetcher.seen)
-    assert [Path(url).name for url in fetcher.seen] == ["style.css"]     # only the template's stylesheet
+    assert not any("example.com" in url for url in fetcher.requested)
+    assert [Path(url).name for url in fetcher.requested] == ["style.css"]     # only the template's stylesheet
     assert fetcher.refused == []
     assert no_network == []
     assert squash('<img src="http://example.com/x.png">') in squash(pdf_pages_text(data)[0])
@@ -397,10 +376,10 @@ def test_template_overlay_cannot_fetch(monkeypatch, no_network, tmp_path):
     overlay = _overlay(tmp_path / "tpl", 'body { background: url("http://example.com/bg.png"); }\n'
                        '@font-face { font-family: X; src: url("file:///etc/passwd"); }\n'
                        'p { font-family: X; }\n', with_html=True)
-    made = _recording_fetcher(monkeypatch)
+    made = record_fetchers(monkeypatch)
     data = html_pdf.render(make_document(), templates=str(overlay))
     (fetcher,) = made
-    assert (overlay / "style.css").as_uri() in fetcher.seen
+    assert (overlay / "style.css").as_uri() in fetcher.requested
     assert "http://example.com/bg.png" in fetcher.refused
     assert "file:///etc/passwd" in fetcher.refused
     assert no_network == []

@@ -26,9 +26,13 @@ def url_fetcher_for(templates: templates_mod.Templates):
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class GuardedFetcher(URLFetcher):
-        refused: list[str] = []
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.requested: list[str] = []      # every URL the renderer asked for
+            self.refused: list[str] = []        # those it was refused
 
         def fetch(self, url, headers=None):
+            self.requested.append(url)
             if url.startswith("data:image/png;base64,"):
                 return URLFetcherResponse(url, base64.b64decode(url.split(",", 1)[1]),
                                           {"Content-Type": "image/png"})

@@ -34,9 +34,8 @@ import yaml
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from conftest import ROOT, pdf_reader, squash
+from conftest import ROOT, pdf_reader, record_fetchers, squash
 from generator.cli import main
-from generator.writers import html_pdf
 
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny-program"
 DATA = ROOT / "data" / "social-support-vologda"
@@ -210,24 +209,7 @@ def weasy_build(program_dir, tmp_path_factory):
     for target, name in ((socket.socket, "connect"), (socket.socket, "connect_ex"),
                          (socket, "create_connection"), (socket, "getaddrinfo")):
         mp.setattr(target, name, refuse)
-    fetchers: list = []
-    original = html_pdf.url_fetcher_for
-
-    def recording(tpl):
-        fetcher = original(tpl)
-        real = fetcher.fetch
-        fetcher.seen = []
-        fetcher.refused = []            # the class attribute is shared: give this one its own list
-
-        def fetch(url, headers=None):
-            fetcher.seen.append(url)
-            return real(url, headers)
-
-        fetcher.fetch = fetch
-        fetchers.append(fetcher)
-        return fetcher
-
-    mp.setattr(html_pdf, "url_fetcher_for", recording)
+    fetchers = record_fetchers(mp)
     try:
         package = _build(program_dir, tmp_path_factory.mktemp("out-weasy"), "weasyprint")
     finally:
@@ -339,8 +321,8 @@ def test_weasyprint_tried_no_network_and_fetched_only_the_stylesheet(weasy_build
     assert len(fetchers) == 6                                     # one render per PDF
     for fetcher in fetchers:
         assert fetcher.refused == []
-        assert [Path(url).name for url in fetcher.seen] == ["style.css"], fetcher.seen
-        assert not any("127.0.0.1" in url for url in fetcher.seen)
+        assert [Path(url).name for url in fetcher.requested] == ["style.css"], fetcher.requested
+        assert not any("127.0.0.1" in url for url in fetcher.requested)
 
 
 def test_package_manifest_lists_only_safe_names(typst_package):
