@@ -444,17 +444,21 @@ def _text_or_list(out: list, part: str, scope: str, code, name: str, element: st
 
 
 def _blocks(scope: str, a_blocks, b_blocks, years_a, years_b, result: ProgramDiff) -> None:
-    a = {blk.key: blk for blk in a_blocks}
-    b = {blk.key: blk for blk in b_blocks}
+    _vectors(result.passport_financing, "passport", scope, {blk.key: blk for blk in a_blocks},
+             {blk.key: blk for blk in b_blocks}, years_a, years_b,
+             label=lambda blk: blk.label, field=lambda key, blk: key, values=lambda blk: blk.years)
+
+
+def _vectors(out: list, part: str, scope, a: dict, b: dict, years_a, years_b, *, label, field, values) -> None:
+    """Compare keyed per-year vectors with their totals (rows of the new edition first, then removed ones)."""
     for key in list(b) + [k for k in a if k not in b]:
-        blk_a, blk_b = a.get(key), b.get(key)
-        label = (blk_b or blk_a).label
-        va = dict(zip(years_a, blk_a.years)) if blk_a else {}
-        vb = dict(zip(years_b, blk_b.years)) if blk_b else {}
+        x, y = a.get(key), b.get(key)
+        name, field_name = label(y or x), field(key, y or x)
+        va = dict(zip(years_a, values(x))) if x else {}
+        vb = dict(zip(years_b, values(y))) if y else {}
         for year in _years(years_a, years_b):
-            _figure(result.passport_financing, "passport", scope, label, key, year, va.get(year), vb.get(year))
-        _figure(result.passport_financing, "passport", scope, label, key, None,
-                blk_a.total if blk_a else None, blk_b.total if blk_b else None)
+            _figure(out, part, scope, name, field_name, year, va.get(year), vb.get(year))
+        _figure(out, part, scope, name, field_name, None, x.total if x else None, y.total if y else None)
 
 
 def _figure(out: list, part, scope, element, field_name, year, old, new) -> None:
@@ -689,18 +693,10 @@ def _forecast(code: str, a_sub, b_sub, old: Program, new: Program, result: Progr
         return
     years_a = old.subprogram_years(a_sub) if a_sub else []
     years_b = new.subprogram_years(b_sub) if b_sub else []
-    ra = {_norm_text(r.label): r for r in (fa.rows if fa else [])}
-    rb = {_norm_text(r.label): r for r in (fb.rows if fb else [])}
     table = (fb or fa).table
-    for key in list(rb) + [k for k in ra if k not in rb]:
-        x, y = ra.get(key), rb.get(key)
-        label = (y or x).label
-        va = dict(zip(years_a, x.values)) if x else {}
-        vb = dict(zip(years_b, y.values)) if y else {}
-        for year in _years(years_a, years_b):
-            _figure(result.forecast, "forecast", code, label, table, year, va.get(year), vb.get(year))
-        _figure(result.forecast, "forecast", code, label, table, None, x.total if x else None,
-                y.total if y else None)
+    _vectors(result.forecast, "forecast", code, {_norm_text(r.label): r for r in (fa.rows if fa else [])},
+             {_norm_text(r.label): r for r in (fb.rows if fb else [])}, years_a, years_b,
+             label=lambda row: row.label, field=lambda key, row: table, values=lambda row: row.values)
 
 
 def _tax(old: Program, new: Program, result: ProgramDiff) -> None:
