@@ -194,15 +194,6 @@ class Table:
             result.append(placed)
         return result
 
-    def covered_by_span(self, rows: Sequence[Row]) -> list[set[int]]:
-        """For each row, the grid columns covered by a row span starting above it."""
-        out: list[set[int]] = [set() for _ in rows]
-        for r, placed in enumerate(self.placements(rows)):
-            for p in placed:
-                for rr in range(r + 1, min(r + p.cell.rowspan, len(rows))):
-                    out[rr].update(range(p.col, p.col + p.cell.colspan))
-        return out
-
     def slots(self, rows: Sequence[Row]) -> list[list[tuple[str, Placement]]]:
         """Each row walked left to right: ``("cell", p)`` where a cell starts, and
         ``("continue", p)`` where the cell ``p`` from a row above spans down into this row."""
@@ -229,6 +220,11 @@ class Table:
                     col += 1
             out.append(row_slots)
         return out
+
+    def covered_by_span(self, rows: Sequence[Row]) -> list[set[int]]:
+        """For each row, the grid columns covered by a row span starting above it."""
+        return [{c for kind, p in row_slots if kind == "continue" for c in range(p.col, p.col + p.cell.colspan)}
+                for row_slots in self.slots(rows)]
 
     def cell_text(self, cell: Cell, col: int) -> str:
         """The printed text of a cell, formatted by its column's rules."""

@@ -33,10 +33,6 @@ def absent_note(table: str, title: str, line: int) -> list[model.Block]:
                                align="justify")]
 
 
-def value(v) -> model.Cell:
-    return model.Cell(v)
-
-
 FINANCE_HEAD = ["N п/п", "Статус", "Наименование подпрограммы, основного мероприятия",
                 "Ответственный исполнитель подпрограммы, исполнитель", "Источник финансового обеспечения"]
 

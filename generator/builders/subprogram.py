@@ -86,7 +86,6 @@ def _financing_blocks(program, sub, money, years):
 def tables_document(program: schema.Program, sub: schema.Subprogram) -> model.Document:
     doc = _document(program, f"Таблицы подпрограммы {sub.code} \"{sub.title}\"", "subprogram-tables")
     years = program.subprogram_years(sub)
-    absent = {a.table: a for a in sub.absent}
     first = True
 
     def section(orientation: str) -> model.Section:
@@ -121,7 +120,6 @@ def tables_document(program: schema.Program, sub: schema.Subprogram) -> model.Do
         if a.table == "Паспорт":
             continue
         section("portrait").add(*common.absent_note(a.table, a.title, a.line))
-    del absent
     return doc
 
 
