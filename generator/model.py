@@ -296,7 +296,8 @@ class Section:
 class Style:
     """Typography shared by all writers (templates may override)."""
 
-    fonts: tuple[str, ...] = ("Times New Roman", "Liberation Serif", "DejaVu Serif")
+    font: str = "Times New Roman"        # named in DOCX and XLSX (generator.fonts.OFFICE_FONT)
+    print_font: str = "Liberation Serif"  # its bundled metric twin, the only font of the PDFs (generator.fonts)
     text_size: float = 14.0
     table_size: float = 12.0
     page_label: str = "стр."

@@ -1,5 +1,9 @@
 """Where templates come from: the project's ``templates/`` with an optional user overlay.
 
+``templates/`` is installed as the data package ``gosprog_templates`` (setup.py), so a
+wheel install finds it through ``importlib.resources``; a source checkout that was not
+installed falls back to the folder beside ``generator/``.
+
 ``--templates DIR`` puts a user's folder in front: a file that exists there
 overrides the default of the same name; everything else falls through. Jinja2
 templates run in a sandbox, and data is only ever passed *to* a template,
@@ -13,7 +17,19 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _default_dir() -> Path:
+    """The installed ``gosprog_templates`` folder, else ``templates/`` of the source tree."""
+    import importlib.resources
+    try:
+        folder = Path(str(importlib.resources.files("gosprog_templates")))
+    except ModuleNotFoundError:
+        folder = Path(__file__).resolve().parent.parent / "templates"
+    return folder.resolve()
+
+
+DEFAULT_DIR = _default_dir()
 
 
 class Templates:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import socket
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 
 from conftest import (EXPENSES, HEADER_TEXTS, LONG_ROWS, NOTICE, SOURCES, SP1_ROWS, TITLE, make_document,
                       normalise, pdf_pages_text, pdf_reader, pdf_xmp, record_fetchers, render_pdf, squash)
-from generator import model, numbers, templates, writers
+from generator import fonts, model, numbers, templates, writers
 from generator.writers import html_pdf
 
 ENGINES = ["typst", "weasyprint"]
@@ -355,7 +356,9 @@ def test_img_in_data_fetches_nothing(monkeypatch, no_network, tmp_path):
     data = render_pdf(doc, tmp_path, "weasyprint")
     (fetcher,) = made
     assert not any("example.com" in url for url in fetcher.requested)
-    assert [Path(url).name for url in fetcher.requested] == ["style.css"]     # only the template's stylesheet
+    # only the template's stylesheet and the bundled faces it declares, all inside the template folder
+    assert [Path(url).name for url in fetcher.requested] == ["style.css"] + [face[0] for face in fonts.FACES]
+    assert all(Path(unquote(urlparse(url).path)).is_relative_to(templates.DEFAULT_DIR) for url in fetcher.requested)
     assert fetcher.refused == []
     assert no_network == []
     assert squash('<img src="http://example.com/x.png">') in squash(pdf_pages_text(data)[0])

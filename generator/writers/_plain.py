@@ -74,7 +74,7 @@ def plain(document: model.Document) -> dict:
         "title": document.title,
         "notice": document.notice,
         "date": document.date.isoformat(),
-        "style": {"fonts": list(document.style.fonts), "text_size": document.style.text_size,
+        "style": {"font": document.style.print_font, "text_size": document.style.text_size,
                   "table_size": document.style.table_size, "page_label": document.style.page_label},
         "sections": [{"orientation": s.orientation, "margins_mm": list(s.margins_mm),
                       "blocks": [block(b) for b in s.blocks]} for s in document.sections],

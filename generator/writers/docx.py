@@ -103,6 +103,19 @@ def _first_text_col(table: model.Table) -> int:
     return -1
 
 
+def _name_font(rpr, name: str) -> None:
+    """Set ``w:rFonts`` of a run-properties element to ``name`` for every script, dropping theme fonts."""
+    rfonts = rpr.get_or_add_rFonts() if hasattr(rpr, "get_or_add_rFonts") else rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        from docx.oxml import OxmlElement
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        rfonts.set(qn(attr), name)
+
+
 class _Renderer:
     def __init__(self, document: model.Document, options: dict):
         self.document = document
@@ -111,11 +124,19 @@ class _Renderer:
         self.table_size = options.get("table_size", self.style.table_size)
         self.doc = docx.Document()
         normal = self.doc.styles["Normal"]
-        normal.font.name = self.style.fonts[0]
+        normal.font.name = self.style.font
         normal.font.size = Pt(self.text_size)
-        rfonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
-        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-            rfonts.set(qn(attr), self.style.fonts[0])
+        _name_font(normal.element.get_or_add_rPr(), self.style.font)
+        # The template's document defaults and heading styles point at theme fonts (Calibri, Cambria):
+        # every style names the document's font itself, so Word never substitutes one.
+        defaults = self.doc.styles.element.find(qn("w:docDefaults"))
+        if defaults is not None:
+            for rpr in defaults.iter(qn("w:rPr")):
+                _name_font(rpr, self.style.font)
+        for style in self.doc.styles.element.iterchildren(qn("w:style")):
+            rpr = style.find(qn("w:rPr"))
+            if rpr is not None and rpr.find(qn("w:rFonts")) is not None:
+                _name_font(rpr, self.style.font)
         normal.paragraph_format.space_after = Pt(0)
 
     def render(self) -> bytes:

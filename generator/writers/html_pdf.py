@@ -3,7 +3,9 @@
 The model becomes HTML through ``templates/document.html.j2`` (autoescaped,
 sandboxed) and is laid out with ``templates/style.css``. The renderer fetches
 nothing: its URL fetcher serves only files inside the template folders and
-inline ``data:`` images made by gosprog, and refuses everything else.
+inline ``data:`` images made by gosprog, and refuses everything else. Fonts are
+the bundled faces of ``templates/fonts`` declared by ``@font-face`` in
+``style.css`` under a family name of their own, so no system font is chosen.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .. import model
+from .. import fonts, model
 from .. import templates as templates_mod
 from ._files import write_atomic
 from ._plain import plain
@@ -53,11 +55,12 @@ def url_fetcher_for(templates: templates_mod.Templates):
 
 
 def _mime(path: Path) -> str:
-    return {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml"}.get(path.suffix, "application/octet-stream")
+    return {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".ttf": "font/ttf"}.get(path.suffix, "application/octet-stream")
 
 
 def to_html(document: model.Document, templates: templates_mod.Templates) -> str:
-    return templates.render("document.html.j2", doc=plain(document))
+    return templates.render("document.html.j2",
+                            doc=fonts.printable_tree(plain(document), where=document.title))
 
 
 def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, **options) -> bytes:

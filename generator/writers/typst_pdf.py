@@ -4,6 +4,10 @@ The document goes to ``templates/document.typ`` as JSON in ``sys.inputs``;
 the template places every text as a string, so nothing from data is ever
 parsed as Typst markup (``#import``, ``$``, ``@`` … print literally). Images
 are written next to a private copy of the template; nothing is fetched.
+
+Fonts come only from the template folders' ``fonts/`` (the bundled Liberation
+Serif, see :mod:`generator.fonts`): system fonts are ignored, so the PDF is the
+same on every machine.
 """
 
 from __future__ import annotations
@@ -14,12 +18,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .. import model
+from .. import fonts, model
 from .. import templates as templates_mod
 from ._files import write_atomic
 from ._plain import plain
 
-FONT_DIRS = [d for d in ("/usr/share/fonts", "/usr/local/share/fonts") if Path(d).is_dir()]
 STANDARDS = {"a-2b": "a-2b", "a-3b": "a-3b", "a-2u": "a-2u", "ua-1": "ua-1"}
 
 
@@ -27,7 +30,8 @@ def render(document: model.Document, *, templates=None, pdf_standard: str | None
     import typst
 
     tpl = templates_mod.get(templates)
-    data = plain(document)
+    data = fonts.printable_tree(plain(document), where=document.title)
+    font_dirs = [str(d / "fonts") for d in tpl.dirs if (d / "fonts").is_dir()]
     with tempfile.TemporaryDirectory(prefix="gosprog-typst-") as work:
         root = Path(work)
         shutil.copyfile(tpl.find("document.typ"), root / "document.typ")
@@ -44,7 +48,8 @@ def render(document: model.Document, *, templates=None, pdf_standard: str | None
             if pdf_standard not in STANDARDS:
                 raise ValueError(f"unknown PDF standard {pdf_standard!r}")
             kwargs["pdf_standards"] = STANDARDS[pdf_standard]
-        return typst.compile(str(root / "document.typ"), root=str(root), font_paths=FONT_DIRS,
+        return typst.compile(str(root / "document.typ"), root=str(root), font_paths=font_dirs,
+                             ignore_system_fonts=True,
                              sys_inputs={"doc": json.dumps(data, ensure_ascii=False)}, **kwargs)
 
 

@@ -35,6 +35,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from conftest import ROOT, pdf_reader, record_fetchers, squash
+from generator import fonts
 from generator.cli import main
 
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny-program"
@@ -321,7 +322,8 @@ def test_weasyprint_tried_no_network_and_fetched_only_the_stylesheet(weasy_build
     assert len(fetchers) == 6                                     # one render per PDF
     for fetcher in fetchers:
         assert fetcher.refused == []
-        assert [Path(url).name for url in fetcher.requested] == ["style.css"], fetcher.requested
+        assert [Path(url).name for url in fetcher.requested] == ["style.css"] + [f[0] for f in fonts.FACES], \
+            fetcher.requested
         assert not any("127.0.0.1" in url for url in fetcher.requested)
 
 
@@ -334,12 +336,10 @@ def test_package_manifest_lists_only_safe_names(typst_package):
 
 # --- Typst reads nothing outside its root -------------------------------------------------------------
 
-# What Typst may open besides its temporary root: fonts and their configuration, and process facts
+# What Typst may open besides its temporary root: the bundled fonts (never the system's), and process facts
 # (cgroup CPU limits for its thread pool, /proc/self, the allocator's overcommit setting).
-FONT_AND_SYSTEM = ("/usr/share/fonts", "/usr/local/share/fonts", "/usr/share/fontconfig", "/etc/fonts",
-                   "/usr/share/poppler/cMap", "/proc/self", "/proc/sys/vm/overcommit_memory", "/sys/fs/cgroup",
+FONT_AND_SYSTEM = (str(fonts.folder()), "/proc/self", "/proc/sys/vm/overcommit_memory", "/sys/fs/cgroup",
                    "/sys/devices/system/cpu", "/etc/localtime")
-HOME_FONTS = (".fonts", ".fonts.conf", ".fonts.conf.d", ".local/share/fonts", ".config/fontconfig")
 
 TRACED = textwrap.dedent("""
     import os, sys
@@ -396,8 +396,7 @@ def test_typst_reads_nothing_outside_its_root(program_dir, tmp_path):
     roots = [line.split(" ", 1)[1] for line in run.stdout.splitlines() if line.startswith("ROOT ")]
     assert len(roots) == 6 and "DONE" in run.stdout
     assert all(Path(r).name.startswith("gosprog-typst-") for r in roots)
-    home = Path.home()
-    allowed = tuple(roots) + FONT_AND_SYSTEM + tuple(str(home / h) for h in HOME_FONTS)
+    allowed = tuple(roots) + FONT_AND_SYSTEM
     opened, outside, network, in_root = 0, [], [], set()
     active = False
     for line in trace.read_text(encoding="utf-8", errors="replace").splitlines():

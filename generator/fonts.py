@@ -1,0 +1,112 @@
+"""The fonts the PDFs are set in: bundled with gosprog, never taken from the machine.
+
+Official documents are set in Times New Roman. DOCX and XLSX name that font
+(Word and Excel users have it); the PDF engines use its metric-compatible twin,
+Liberation Serif 2.x (SIL Open Font License 1.1, ``templates/fonts/``), and only
+it: Typst is told to ignore system fonts, WeasyPrint loads the faces through
+``@font-face``. The same data therefore gives the same line breaks, pages and
+bytes on every machine.
+
+A character that the bundled faces do not have (for example U+F0B7, the Symbol
+font bullet Word leaves in pasted lists) would otherwise be drawn from whatever
+font the machine offers, or dropped. :func:`missing` finds such characters (the
+``validate`` rule G01 reports them with file and line) and :func:`printable`
+prints them visibly as ``[U+F0B7]`` in the PDF, so nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from pathlib import Path
+
+#: The family name inside the bundled files (what ``pdffonts`` lists, what Typst selects).
+PRINT_FAMILY = "Liberation Serif"
+#: The font DOCX and XLSX name: Word and Excel have it; the PDF gets its metric twin.
+OFFICE_FONT = "Times New Roman"
+#: The four faces, regular, bold, italic and bold italic, as ``(file, weight, style)``.
+FACES = (("LiberationSerif-Regular.ttf", "normal", "normal"),
+         ("LiberationSerif-Bold.ttf", "bold", "normal"),
+         ("LiberationSerif-Italic.ttf", "normal", "italic"),
+         ("LiberationSerif-BoldItalic.ttf", "bold", "italic"))
+#: Characters that are layout, not glyphs: line breaks and tabs are never "missing".
+_LAYOUT = frozenset("\n\r\t")
+
+
+class MissingGlyphWarning(UserWarning):
+    """A text had characters that no bundled face has; the PDF shows them as ``[U+XXXX]``."""
+
+
+def folder() -> Path:
+    """The bundled font folder (``templates/fonts`` of the installed package)."""
+    from . import templates
+    return templates.DEFAULT_DIR / "fonts"
+
+
+@functools.lru_cache(maxsize=1)
+def coverage() -> frozenset[int]:
+    """Code points that every bundled face can draw (the intersection of their ``cmap`` tables).
+
+    Read with fontTools (a WeasyPrint dependency). Raises ``FileNotFoundError`` when a face is missing
+    from the installation: a PDF set in a substitute font must never be produced silently.
+    """
+    from fontTools.ttLib import TTFont
+
+    common: set[int] | None = None
+    for name, _weight, _style in FACES:
+        with TTFont(folder() / name, lazy=True) as font:
+            points = set(font.getBestCmap())
+        common = points if common is None else common & points
+    return frozenset(common or ())
+
+
+def missing(text: str) -> list[str]:
+    """The distinct characters of ``text`` (in order of first appearance) that no bundled face has."""
+    cover = coverage()
+    seen: dict[str, None] = {}
+    for ch in text:
+        if ord(ch) not in cover and ch not in _LAYOUT and ch not in seen:
+            seen[ch] = None
+    return list(seen)
+
+
+def code(ch: str) -> str:
+    """``"\\uf0b7"`` → ``"U+F0B7"``."""
+    return f"U+{ord(ch):04X}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every character the bundled faces lack written as ``[U+XXXX]``."""
+    absent = missing(text)
+    for ch in absent:
+        text = text.replace(ch, f"[{code(ch)}]")
+    return text
+
+
+def printable_tree(data, *, where: str = ""):
+    """A copy of JSON-like ``data`` (dicts, lists, strings) with :func:`printable` applied to every string.
+
+    Emits one :class:`MissingGlyphWarning` (in Russian) naming the characters replaced, if any; ``where``
+    names the document in that warning.
+    """
+    found: dict[str, None] = {}
+
+    def walk(node):
+        if isinstance(node, str):
+            absent = missing(node)
+            if not absent:
+                return node
+            found.update(dict.fromkeys(absent))
+            return printable(node)
+        if isinstance(node, dict):
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    result = walk(data)
+    if found:
+        warnings.warn(MissingGlyphWarning(
+            f"{where + ': ' if where else ''}в шрифте {PRINT_FAMILY} нет символов "
+            f"{', '.join(code(ch) for ch in found)}; в PDF они напечатаны как [U+XXXX]"), stacklevel=2)
+    return result
