@@ -1,17 +1,21 @@
 # make demo: set up and build the full package for the default data into output/
 # make test: set up and run the whole test suite
+# make lock: refresh requirements.lock (exact versions with hashes) from the ranges in setup.cfg
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA := data/social-support-vologda
+LOCK_ARGS := --quiet --extra test --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links --output-file requirements.lock setup.cfg requirements-build.in
 
-.PHONY: demo test bench fuzz clean
+.PHONY: demo test bench fuzz lock clean
 
-$(STAMP): setup.cfg pyproject.toml
+# The environment is exactly requirements.lock (hash-checked), then gosprog itself without resolving anything.
+$(STAMP): requirements.lock setup.cfg setup.py pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/gosprog diff $(DATA)/editions/2021-08-17-sample $(DATA) --out output
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	GOSPROG_LOCKED=1 $(BIN)/python -m pytest
 
 # make bench: benchmarks (about 10 minutes; `$(BIN)/python bench/run.py --quick` for a smoke run)
 bench: $(STAMP)
@@ -30,6 +34,10 @@ bench: $(STAMP)
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_properties.py -q
+
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile $(LOCK_ARGS)
 
 clean:
 	rm -rf $(VENV) output/*/

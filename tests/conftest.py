@@ -275,3 +275,43 @@ def record_fetchers(monkeypatch) -> list:
 
     monkeypatch.setattr(html_pdf, "url_fetcher_for", wrapper)
     return made
+
+
+# --- the locked environment (requirements.lock), reported at the start of every run ------------------------
+
+
+def locked_versions() -> dict[str, str]:
+    """``{"jinja2": "3.1.6", …}`` from requirements.lock (names normalised as in PEP 503)."""
+    import re
+
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        found = re.match(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)", line)
+        if found:
+            pins[re.sub(r"[-_.]+", "-", found.group(1)).lower()] = found.group(2)
+    return pins
+
+
+def lock_mismatches() -> dict[str, tuple[str, str | None]]:
+    """Locked packages whose installed version differs: ``{name: (locked, installed or None)}``."""
+    from importlib import metadata
+
+    out = {}
+    for name, version in locked_versions().items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = None
+        if installed != version:
+            out[name] = (version, installed)
+    return out
+
+
+def pytest_report_header(config):
+    pins = locked_versions()
+    wrong = lock_mismatches()
+    key = ", ".join(f"{n} {pins[n]}" for n in ("typst", "weasyprint", "python-docx", "openpyxl", "jinja2") if n in pins)
+    if not wrong:
+        return [f"locked environment: all {len(pins)} packages of requirements.lock at their locked versions ({key})"]
+    return [f"locked environment: {len(wrong)} of {len(pins)} packages differ from requirements.lock: "
+            + ", ".join(f"{n} {v[1] or 'missing'} (locked {v[0]})" for n, v in sorted(wrong.items()))]

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import parse_xml
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
@@ -105,9 +105,8 @@ def _first_text_col(table: model.Table) -> int:
 
 def _name_font(rpr, name: str) -> None:
     """Set ``w:rFonts`` of a run-properties element to ``name`` for every script, dropping theme fonts."""
-    rfonts = rpr.get_or_add_rFonts() if hasattr(rpr, "get_or_add_rFonts") else rpr.find(qn("w:rFonts"))
+    rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
-        from docx.oxml import OxmlElement
         rfonts = OxmlElement("w:rFonts")
         rpr.insert(0, rfonts)
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
@@ -127,15 +126,12 @@ class _Renderer:
         normal.font.name = self.style.font
         normal.font.size = Pt(self.text_size)
         _name_font(normal.element.get_or_add_rPr(), self.style.font)
-        # The template's document defaults and heading styles point at theme fonts (Calibri, Cambria):
-        # every style names the document's font itself, so Word never substitutes one.
-        defaults = self.doc.styles.element.find(qn("w:docDefaults"))
-        if defaults is not None:
-            for rpr in defaults.iter(qn("w:rPr")):
-                _name_font(rpr, self.style.font)
-        for style in self.doc.styles.element.iterchildren(qn("w:style")):
-            rpr = style.find(qn("w:rPr"))
-            if rpr is not None and rpr.find(qn("w:rFonts")) is not None:
+        # The template's document defaults, heading and table styles point at theme fonts (Calibri, Cambria):
+        # every run-properties element of the styles names the document's font itself, so Word never
+        # substitutes one.
+        styles = self.doc.styles.element
+        for rpr in styles.iter(qn("w:rPr")):
+            if rpr.find(qn("w:rFonts")) is not None or rpr.getparent().tag == qn("w:rPrDefault"):
                 _name_font(rpr, self.style.font)
         normal.paragraph_format.space_after = Pt(0)
 
