@@ -307,7 +307,15 @@ def lock_mismatches() -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def pytest_report_header(config):
+def pytest_sessionstart(session):
+    """Print which versions this run uses (also under ``-q``, which hides pytest's own header)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for line in lock_report():
+            reporter.write_line(line)
+
+
+def lock_report() -> list[str]:
     pins = locked_versions()
     wrong = lock_mismatches()
     key = ", ".join(f"{n} {pins[n]}" for n in ("typst", "weasyprint", "python-docx", "openpyxl", "jinja2") if n in pins)
