@@ -101,6 +101,7 @@ def validate(data_dir: str, as_json: bool, strict: bool) -> None:
 def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standard, templates, jobs) -> None:
     """Build the program package: passports and all tables in every format."""
     from .builders import program_package
+    from . import writers
     from .package import Options, build as build_package
     from .paths import safe_name
     fmts = _formats(formats)
@@ -112,14 +113,14 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
             raise UserError(f"no document matches --only {' '.join(only)}")
     destination = Path(out_dir) / safe_name(program.code) / program.edition.date.isoformat()
     options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
-                      jobs=jobs, incremental=not full)
+                      jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
     meta = {"program": program.code, "title": program.title, "edition": program.edition.date.isoformat(),
             "date": program.edition.date.isoformat(), "kind": "program-package"}
-    from .package import BuildLocked
+    from .package import PackageError
     try:
         manifest = build_package(planned, destination, options, meta, progress=None if quiet else _progress,
                                  base=Path(data_dir))
-    except BuildLocked as exc:
+    except PackageError as exc:
         raise UserError(str(exc)) from None
     if not quiet:
         click.echo(f"{len(manifest['files'])} files ({manifest['rendered']} rendered) in {destination}")

@@ -5,11 +5,17 @@ moved into place only when every file is written, so a failed or killed build
 leaves the previous package as it was. Files whose inputs did not change since
 the previous package (same content hash of document, format, options and
 templates) are reused instead of rendered again.
+
+A partial build (``Options.partial``: ``--only`` or a subset of ``--format``)
+updates those files inside the existing package: every other file of the
+previous package stays, byte for byte, and the manifest and zip are rebuilt
+from what the package then holds.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -39,6 +45,7 @@ class Options:
     templates: str | None = None
     jobs: int = 0                 # 0: one per core
     incremental: bool = True
+    partial: bool = False         # keep the previous package's other files (--only, a subset of --format)
 
     def writer_options(self, fmt: str) -> dict:
         options: dict = {}
@@ -83,16 +90,42 @@ def sha256_file(path: Path) -> str:
 
 def build(planned: list[Planned], destination: Path, options: Options, meta: dict,
           progress: Callable[[Iterable], Iterable] | None = None, base: Path | None = None) -> dict:
-    """Render ``planned`` into ``destination`` (replaced atomically); returns the manifest."""
+    """Render ``planned`` into ``destination`` (replaced atomically); returns the manifest.
+
+    Raises :class:`PackageError` (a Russian message) when two documents would get the same file name, when
+    another build holds the package, or when the output folder cannot be written (a file where a folder
+    should be, a read-only or full disk); the previous package is then left as it was.
+    """
     destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(destination):
-        _clean_debris(destination)
-        return _build_locked(planned, destination, options, meta, progress, base)
+    names = [item.name for item in planned]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise PackageError(f"два документа пакета получили одно имя файла: {', '.join(twice)}")
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        with _lock(destination):
+            _clean_debris(destination)
+            return _build_locked(planned, destination, options, meta, progress, base)
+    except OSError as exc:
+        where = exc.filename or destination
+        raise PackageError(f"не удалось записать пакет в {destination}: {where}: "
+                           f"{_OS_REASONS.get(exc.errno, exc.strerror or exc)}") from None
 
 
-class BuildLocked(RuntimeError):
+class PackageError(RuntimeError):
+    """The package could not be built; the message is for the user (Russian), the previous package is intact."""
+
+
+class BuildLocked(PackageError):
     pass
+
+
+_OS_REASONS = {
+    errno.EACCES: "нет прав на запись", errno.EPERM: "нет прав на запись", errno.EROFS: "диск только для чтения",
+    errno.ENOSPC: "на диске нет места", errno.EDQUOT: "исчерпана квота диска",
+    errno.ENOTDIR: "на месте папки находится файл", errno.EEXIST: "на месте папки находится файл",
+    errno.EISDIR: "на месте файла находится папка",
+}
 
 
 @contextlib.contextmanager
@@ -104,7 +137,7 @@ def _lock(destination: Path):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BuildLocked(f"another build is writing {destination}") from None
+            raise BuildLocked(f"пакет {destination} сейчас записывает другая сборка; повторите позже") from None
         yield
     finally:
         handle.close()
@@ -113,7 +146,8 @@ def _lock(destination: Path):
 def _clean_debris(destination: Path) -> None:
     """Remove what an interrupted build left (its temporary and set-aside folders); under the lock,
     nothing else can be writing them."""
-    for pattern in (f".tmp-{destination.name}-*", f".old-{destination.name}-*", ".tmp-*.zip"):
+    # Only this package's own debris: another package in the same folder may be building right now.
+    for pattern in (f".tmp-{destination.name}~*", f".old-{destination.name}~*"):
         for path in destination.parent.glob(pattern):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
@@ -124,7 +158,8 @@ def _clean_debris(destination: Path) -> None:
 def _build_locked(planned, destination: Path, options: Options, meta: dict, progress, base) -> dict:
     previous = _read_manifest(destination)
     tpl_digest = templates_digest(options.templates)
-    work = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}-", dir=destination.parent))
+    work = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}~", dir=destination.parent))
+    os.chmod(work, 0o755)          # published folders are readable like their files (mkdtemp makes 0700)
     try:
         entries, jobs = [], []
         for item in planned:
@@ -140,12 +175,17 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                 else:
                     jobs.append((item, fmt, work / name, options))
                 entries.append(entry)
+        if options.partial:
+            entries += _carry_over(previous, {e["file"] for e in entries}, destination, work)
         _run(jobs, options.jobs, progress)
         for entry in entries:
             path = work / entry["file"]
             entry["sha256"] = sha256_file(path)
             entry["size"] = path.stat().st_size
-        manifest = {**meta, "generator": f"gosprog {__version__}", "formats": list(options.formats),
+        formats = list(options.formats)
+        if options.partial:
+            formats = [f for f in ("docx", "xlsx", "pdf") if any(e["format"] == f for e in entries)]
+        manifest = {**meta, "generator": f"gosprog {__version__}", "formats": formats,
                     "pdf_engine": options.pdf_engine if "pdf" in options.formats else None,
                     "files": entries}
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
@@ -158,6 +198,19 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _carry_over(previous: dict, rebuilt: set[str], destination: Path, work: Path) -> list[dict]:
+    """Copy the previous package's files that this partial build does not touch; their manifest entries
+    (with their own input hashes) are kept, in the previous order."""
+    kept = []
+    for name, entry in previous.items():
+        source = destination / name
+        if name in rebuilt or not source.is_file() or sha256_file(source) != entry.get("sha256"):
+            continue
+        shutil.copy2(source, work / name)
+        kept.append({k: v for k, v in entry.items() if k not in ("sha256", "size")})
+    return kept
 
 
 def _relative(path: str, base: Path | None) -> str:
@@ -182,10 +235,36 @@ def _run(jobs: list, workers: int, progress) -> None:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["generator.package", "generator.writers.docx", "generator.writers.xlsx",
                                     "generator.writers.typst_pdf"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_watch_parent,
+                             initargs=(os.getpid(),)) as pool:
         results = pool.map(_render, jobs, chunksize=1)
         for _ in (progress(results, len(jobs)) if progress else results):
             pass
+
+
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit when the building process is gone (killed), instead of idling forever.
+
+    A forkserver worker's own parent is the fork server, which ends with the main process; the worker is
+    then re-parented, so a changed ``os.getppid()`` or a vanished ``parent`` means the build is over.
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        first = os.getppid()
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            if os.getppid() != first:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="gosprog-parent-watch", daemon=True).start()
 
 
 def _read_manifest(destination: Path) -> dict:
@@ -200,7 +279,7 @@ def _swap(work: Path, destination: Path) -> None:
     """Put the finished folder in place: the old package is moved aside, then removed."""
     old = None
     if destination.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".old-{destination.name}-", dir=destination.parent))
+        old = Path(tempfile.mkdtemp(prefix=f".old-{destination.name}~", dir=destination.parent))
         old.rmdir()
         os.replace(destination, old)
     os.replace(work, destination)
@@ -214,7 +293,7 @@ def _zip(folder: Path, target: Path, manifest: dict, date: str | None) -> None:
     if date:
         y, m, d = (int(x) for x in date.split("-"))
         stamp = (max(1980, y), m, d, 0, 0, 0)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".zip", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{folder.name}~", suffix=".zip", dir=target.parent)
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
