@@ -154,6 +154,8 @@ def figure_element(f: FigureChange) -> str:
     if f.part == "tax":
         what = "количество плательщиков, тыс. чел." if f.field == "payers" else "финансовая оценка, тыс. руб."
         return f"Налоговые расходы (таблица 5): {f.element}; {what}"
+    if f.part == "indicator":
+        return f"{scope_label(f.scope)}, таблица 1 (значения целевых показателей): {f.element}"
     return f"{scope_label(f.scope)}, {f.field.lower()} (прогнозная оценка): {f.element}"
 
 
