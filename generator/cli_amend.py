@@ -82,7 +82,7 @@ def tables_export(data_dir, out_file) -> None:
 def tables_import(workbook, data_dir, dry_run) -> None:
     """Read the edited workbook and write the changed figures into the YAML files."""
     from . import rules
-    from .amend.workbook import WorkbookError, planned_edits, read_changes, shown, write_edits
+    from .amend.workbook import WorkbookError, history_appends, planned_edits, read_changes, shown, write_edits
     program, located = load_or_exit(data_dir)
     try:
         result = read_changes(program, Path(workbook))
@@ -119,11 +119,13 @@ def tables_import(workbook, data_dir, dry_run) -> None:
 
     before = {key(f) for f in rules.check(program, located)}
     try:
-        written = write_edits(edits)
+        written = write_edits(edits, history_appends(program, located, result.changes))
     except WorkbookError as exc:
         raise UserError(str(exc)) from None
     for path in written:
         click.echo(f"записан {path}")
+    click.echo(f"В историю изменений измененных таблиц внесен акт редакции: постановление от "
+               f"{program.edition.act_date:%d.%m.%Y} N {program.edition.number}.")
     new_program, new_located = load_or_exit(data_dir)
     findings = [f for f in rules.check(new_program, new_located) if key(f) not in before]
     if findings:

@@ -62,8 +62,8 @@ def start(data_dir: Path, program, date: _dt.date, number: str, act_date: _dt.da
     act_date = act_date or date
     old = program.edition
     if date <= old.date:
-        raise EditionError(f"дата новой редакции {date:%d.%m.%Y} не позже даты текущей редакции "
-                           f"{old.date:%d.%m.%Y}: укажите более позднюю дату")
+        raise EditionError(f"дата новой редакции {date:%d.%m.%Y} должна быть позже даты текущей редакции "
+                           f"{old.date:%d.%m.%Y}")
     if act_date > date:
         raise EditionError(f"дата акта {act_date:%d.%m.%Y} позже даты вступления редакции в силу {date:%d.%m.%Y}")
     if not str(number).strip():

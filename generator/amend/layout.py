@@ -144,6 +144,9 @@ def financing_sheet(program: Program, sub: Subprogram) -> Sheet:
                 if line.source == "total" and others and _try_total(rows, r, col, others):
                     continue
                 members = activities if i == top else children.get(i, [])
+                if i in executors and len(executors) > 1:      # an executor's row: its main activities
+                    members = [a for a, r in enumerate(table_rows) if r.kind in ("activity", "activity_executor")
+                               and _same_name(r.executor, row.executor)]
                 if members:
                     parts = [p for m in members for p in line_cells(m, line.source, col)]
                     if _try_total(rows, r, col, parts):
@@ -308,6 +311,10 @@ def sheets(program: Program) -> list[Sheet]:
         if sub.forecast:
             out.append(forecast_sheet(program, sub))
     return out
+
+
+def _same_name(a, b) -> bool:
+    return " ".join(str(a or "").lower().split()) == " ".join(str(b or "").lower().split())
 
 
 def _short(text: str, n: int = 60) -> str:

@@ -444,14 +444,33 @@ def planned_edits(program, located, changes: list[Change]) -> dict[Path, dict[tu
     return edits
 
 
-def write_edits(edits: dict[Path, dict[tuple, object]]) -> list[Path]:
+def history_appends(program, located, changes: list[Change]) -> dict[Path, list[str]]:
+    """Per file, the ``history`` lines naming the current edition's act for the parts the changes touch."""
+    from .history import history_items
+    out: dict[Path, list[str]] = {}
+    units: dict[str, list[tuple]] = {}
+    for ch in changes:
+        units.setdefault(ch.unit, []).append(ch.path)
+    for unit, paths in units.items():
+        items = history_items(program, unit, paths)
+        if items:
+            out[Path(located.files[unit])] = items
+    return out
+
+
+def write_edits(edits: dict[Path, dict[tuple, object]], appends: dict[Path, list[str]] | None = None) -> list[Path]:
     """Prepare and verify every file first, then write each atomically. Raises WorkbookError
     before anything is written if one file cannot be changed safely."""
-    from .yamledit import EditError, has_bom, rewrite, write_text
+    from .yamledit import EditError, append_items, has_bom, rewrite, verify_appended, write_text
     prepared = []
     for path, changes in edits.items():
         try:
             _, new = rewrite(path, changes)
+            items = (appends or {}).get(path, [])
+            if items:
+                appended = append_items(new, "history", items)
+                verify_appended(new, appended, "history", len(items), path)
+                new = appended
         except (EditError, OSError) as exc:
             raise WorkbookError(f"{path}: изменения не внесены: {exc}") from None
         prepared.append((path, new, has_bom(path)))

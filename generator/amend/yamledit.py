@@ -159,3 +159,37 @@ def write_text(path: Path, text: str, bom: bool = False) -> None:
 
 def has_bom(path: Path) -> bool:
     return Path(path).read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def append_items(text: str, key: str, items: list[str]) -> str:
+    """Append flow-mapping lines to the top-level block list ``key`` (created at the end of the file
+    when missing). The result is checked by the caller (:func:`verify_appended`)."""
+    if not items:
+        return text
+    root = compose(text)
+    node = find_node(root, (key,))
+    if isinstance(node, SequenceNode) and not node.flow_style and node.value:
+        for item in items:
+            text = append_to_sequence(text, (key,), item)
+        return text
+    if node is not None:
+        raise EditError(f"ключ {key} в файле есть, но это не список строк")
+    if not text.endswith("\n"):
+        text += "\n"
+    return text + f"{key}:\n" + "".join(f"- {item}\n" for item in items)
+
+
+def verify_appended(old_text: str, new_text: str, key: str, count: int, path) -> None:
+    """Only ``count`` items were added at the end of the top-level list ``key``. Raises EditError."""
+    try:
+        before, _ = yamlread.parse(old_text, path)
+        after, _ = yamlread.parse(new_text, path)
+    except DataError as exc:
+        raise EditError(f"после изменения файл не читается: {exc}") from None
+    old_list = before.get(key) or []
+    new_list = after.get(key) or []
+    rest_before = {k: v for k, v in before.items() if k != key}
+    rest_after = {k: v for k, v in after.items() if k != key}
+    if new_list[:len(old_list)] != old_list or len(new_list) != len(old_list) + count or \
+            _plain(rest_before) != _plain(rest_after):
+        raise EditError("после добавления записей истории файл содержит не те значения")
