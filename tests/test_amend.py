@@ -322,3 +322,26 @@ def test_draft_resolution_of_the_sample_pair_reads_like_an_amending_act(tmp_path
             "118 931,3", "225 302,9",            # the new edition's figures in the appendices
             "Образец (условные данные)"]:
         assert squash(expected) in text, expected
+
+
+def test_passport_figures_recompute_totals_and_the_printed_paragraph(tmp_path, exported):
+    data = _data(tmp_path)
+    program = load_program(data)
+    edited = tmp_path / "passport.xlsx"
+    _edit(exported, edited, program,
+          {("Паспорт программы", "за счет средств областного бюджета (собственные доходы)", "2021 год"): 13582862.8})
+    result = run("tables", "import", edited, data)
+    assert result.exit_code == 0, result.output
+    out = normalise(result.output)
+    assert "2021 год: 13 581 862,8 → 13 582 862,8" in out
+    # budget = own + federal and total = budget + tax are formulas: recomputed, as are the years' totals
+    assert "«общий объем бюджетных ассигнований на реализацию государственной программы»; 2021 год: " \
+           "20 389 988,6 → 20 390 988,6 (итог)" in out
+    assert "«общий объем финансового обеспечения государственной программы»; всего за 2021 - 2025 годы: " \
+           "82 648 503,6 → 82 649 503,6 (итог)" in out
+    new = load_program(data)
+    assert "за счет средств областного бюджета (собственные доходы) - 62 455 741,6 тыс. рублей, в том числе по " \
+           "годам реализации: 2021 год - 13 582 862,8 тыс. рублей" in normalise(new.passport.financing_text)
+    # the edition's act (N 1005) already stands in the passport's history: not added twice
+    assert [h.number for h in new.history if h.part == "passport"] == ["1005"]
+    assert "F09" not in result.output and "F07" not in result.output
