@@ -172,6 +172,12 @@ def export(program, path: Path) -> dict:
                     ws.write_blank(row, c, None, fmt_marker)
                 else:
                     ws.write_string(row, c, str(slot.value), fmt_marker)
+        for r, row in enumerate(sheet.rows):           # wrapped labels: the row grows with its longest text
+            lines = max([_lines(slot.value, sheet.widths[c]) for c, slot in enumerate(row)
+                         if slot is not None and slot.kind == "label"] or [1])
+            ws.set_row(top + r, 15 * lines)
+        for h, header in enumerate(sheet.header):
+            ws.set_row(1 + h, 15 * max(_lines(t, sheet.widths[c]) for c, t in enumerate(header)))
         ws.freeze_panes(top, 1 if sheet.kind in ("passport", "tax", "forecast") else 3)
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
                         "format_columns": True, "format_rows": True})
@@ -188,6 +194,17 @@ def export(program, path: Path) -> dict:
     book.close()
     write_atomic(Path(path), buffer.getvalue())
     return {"sheets": [s.name for s in layout], "figures": figures, "totals": totals, "hash": digest}
+
+
+def _lines(text, width: float) -> int:
+    """Lines a wrapped text takes in a column ``width`` characters wide (an estimate, words kept whole)."""
+    lines, used = 1, 0
+    for word in str(text or "").split():
+        if used and used + 1 + len(word) > width * 1.15:
+            lines, used = lines + 1, len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+    return min(lines, 40)
 
 
 # --- import -------------------------------------------------------------------------
