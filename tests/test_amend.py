@@ -250,11 +250,13 @@ def test_import_refuses_structure_bad_values_and_other_editions(tmp_path, export
     ws[label] = "1.4.1. Новое название"
     ws[_cell_of(SP1, "1.4.3.", "2021 год", program)] = 1.0
     ws.cell(row=ws.max_row + 1, column=2, value="Основное мероприятие 1.11")
+    book[SP6].cell(row=2, column=book[SP6].max_column + 1, value="2026 год")
     book.save(changed)
     result = run("tables", "import", changed, data)
     assert result.exit_code == 1
     assert f"лист «{SP1}», ячейка {label}: подпись изменена" in result.output
     assert "новая строка («Основное мероприятие 1.11»)" in result.output
+    assert f"лист «{SP6}», ячейка K2: новый столбец («2026 год»)" in result.output
     assert "вносятся в YAML-файлы" in result.output and "Ничего не записано." in result.output
     bad = tmp_path / "bad.xlsx"
     book = load_workbook(exported)
