@@ -413,8 +413,13 @@ def _as_data(value, slot: Slot):
     if not calc.is_number(value):
         return value
     number = Decimal(value)
-    if slot.decimals is not None and -number.as_tuple().exponent < slot.decimals:
-        number = number.quantize(Decimal(1).scaleb(-slot.decimals))
+    if slot.decimals is None:
+        return number
+    step = Decimal(1).scaleb(-slot.decimals)
+    rounded = number.quantize(step)
+    places = -number.as_tuple().exponent
+    if places < slot.decimals or abs(rounded - number) < Decimal("1e-6"):   # 1500 → 1500.0; float noise
+        return rounded                                                         # (119931.29999999999) → 119931.3
     return number
 
 
