@@ -127,12 +127,15 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
 
 
 def _register_commands() -> None:
+    from .cli_amend import edition, tables
     from .cli_annual import annual
     from .cli_diff import diff
     from .cli_quarterly import quarterly
     main.add_command(quarterly)
     main.add_command(annual)
     main.add_command(diff)
+    main.add_command(edition)
+    main.add_command(tables)
 
 
 _register_commands()

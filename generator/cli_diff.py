@@ -80,7 +80,7 @@ def diff(old_dir, new_dir, out_dir, formats, pdf_engine, as_json, quiet) -> None
         raise UserError(f"OLD and NEW are different programs ({old.code!r} and {new.code!r})")
     result = diff_module.compare(old, new)
     sources = [str(Path(d) / "program.yaml") for d in (old_dir, new_dir)]
-    planned = diff_package(result, approved=new.approved, sources=sources)
+    planned = diff_package(result, approved=new.approved, sources=sources, old=old, new=new)
     destination = (Path(out_dir) / safe_name(new.code)
                    / f"diff-{old.edition.date.isoformat()}-{new.edition.date.isoformat()}")
     meta = {"program": new.code, "title": new.title, "kind": "editions-diff",

@@ -173,7 +173,7 @@ class ItemRef:
 class FigureChange:
     """A changed figure outside the financing tables: passport financing, tax expenditures, forecasts."""
 
-    part: Literal["passport", "tax", "forecast"]
+    part: Literal["passport", "tax", "forecast", "indicator"]
     scope: str                          # "program" or a subprogram code
     element: str                        # block label, tax expenditure, forecast row
     field: str                          # block key, "amounts" / "payers", forecast table
@@ -231,6 +231,7 @@ class ProgramDiff:
     tables: list[TableChange] = field(default_factory=list)
     tax: list[FigureChange] = field(default_factory=list)
     forecast: list[FigureChange] = field(default_factory=list)
+    indicator_values: list[FigureChange] = field(default_factory=list)
     subprograms_added: list[SubprogramRef] = field(default_factory=list)
     subprograms_removed: list[SubprogramRef] = field(default_factory=list)
     amendments: list[TextChange] = field(default_factory=list)
@@ -238,7 +239,7 @@ class ProgramDiff:
     CHANGE_LISTS = ("financing", "rows_added", "rows_removed", "money", "passport_texts", "passport_financing",
                     "indicators_added", "indicators_removed", "indicators_changed", "activities_added",
                     "activities_removed", "activities_changed", "tables", "tax", "forecast",
-                    "subprograms_added", "subprograms_removed", "amendments")
+                    "indicator_values", "subprograms_added", "subprograms_removed", "amendments")
 
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in self.CHANGE_LISTS)
@@ -288,7 +289,7 @@ class ProgramDiff:
         return out
 
     def figure_changes(self) -> list[FigureChange]:
-        return list(self.passport_financing) + list(self.tax) + list(self.forecast)
+        return list(self.passport_financing) + list(self.tax) + list(self.forecast) + list(self.indicator_values)
 
     def summary(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in self.CHANGE_LISTS}
@@ -349,6 +350,7 @@ def compare(old: Program, new: Program) -> ProgramDiff:
         _activities(code, a, b, result)
         _financing(code, a, b, old, new, result)
         _forecast(code, a, b, old, new, result)
+        _indicator_values(code, a, b, result)
         _tables(code, _subprogram_tables(a), _subprogram_tables(b), result)
     return result
 
@@ -697,6 +699,29 @@ def _forecast(code: str, a_sub, b_sub, old: Program, new: Program, result: Progr
     _vectors(result.forecast, "forecast", code, {_norm_text(r.label): r for r in (fa.rows if fa else [])},
              {_norm_text(r.label): r for r in (fb.rows if fb else [])}, years_a, years_b,
              label=lambda row: row.label, field=lambda key, row: table, values=lambda row: row.values)
+
+
+def _indicator_values(code: str, a_sub, b_sub, result: ProgramDiff) -> None:
+    """Table 1 of a subprogram: an indicator's value per column year (rows keyed by indicator code)."""
+    va = a_sub.indicator_values if a_sub else None
+    vb = b_sub.indicator_values if b_sub else None
+    if va is None and vb is None:
+        return
+
+    def rows(values) -> dict:
+        return {(r.indicator, _norm_text(r.name)): r for t in (values.tasks if values else []) for r in t.rows}
+
+    years_a = [c.year for c in va.columns] if va else []
+    years_b = [c.year for c in vb.columns] if vb else []
+    ra, rb = rows(va), rows(vb)
+    for key in list(rb) + [k for k in ra if k not in rb]:
+        x, y = ra.get(key), rb.get(key)
+        row = y or x
+        old = dict(zip(years_a, x.values)) if x else {}
+        new = dict(zip(years_b, y.values)) if y else {}
+        for year in _years(years_a, years_b):
+            _figure(result.indicator_values, "indicator", code, f"показатель {row.indicator} \"{row.name}\", {row.unit}",
+                    "Таблица 1", year, old.get(year), new.get(year))
 
 
 def _tax(old: Program, new: Program, result: ProgramDiff) -> None:

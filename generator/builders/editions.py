@@ -154,6 +154,8 @@ def figure_element(f: FigureChange) -> str:
     if f.part == "tax":
         what = "количество плательщиков, тыс. чел." if f.field == "payers" else "финансовая оценка, тыс. руб."
         return f"Налоговые расходы (таблица 5): {f.element}; {what}"
+    if f.part == "indicator":
+        return f"{scope_label(f.scope)}, таблица 1 (значения целевых показателей): {f.element}"
     return f"{scope_label(f.scope)}, {f.field.lower()} (прогнозная оценка): {f.element}"
 
 
@@ -298,10 +300,15 @@ def paragraphs(text: str) -> list[str]:
     return out
 
 
-def explanatory_note(diff: ProgramDiff, approved=None, templates=None) -> model.Document:
+def explanatory_note(diff: ProgramDiff, approved=None, templates=None, old=None, new=None) -> model.Document:
     from .. import templates as templates_module
     env = templates or templates_module.default()
-    text = env.render(NOTE_TEMPLATE, **note_context(diff, approved))
+    context = note_context(diff, approved)
+    context["history"], context["later_acts"] = [], []
+    if old is not None and new is not None:
+        from ..amend.history import history_context
+        context.update(history_context(diff, old, new))
+    text = env.render(NOTE_TEMPLATE, **context)
     doc = _document(diff, f"{NOTE_TITLE}: государственная программа \"{diff.title}\"", "explanatory-note")
     section = doc.section("portrait")
     section.add(model.Heading("Пояснительная записка"),
@@ -317,9 +324,17 @@ def explanatory_note(diff: ProgramDiff, approved=None, templates=None) -> model.
 # --- the package ----------------------------------------------------------------------
 
 
-def diff_package(diff: ProgramDiff, approved=None, templates=None, sources: list[str] | None = None) -> list[Planned]:
-    return [Planned("00-sravnitelnaya-tablica", "editions-comparison", comparison_document(diff), sources or []),
-            Planned("01-poyasnitelnaya-zapiska", "explanatory-note", explanatory_note(diff, approved, templates),
-                    sources or [])]
+def diff_package(diff: ProgramDiff, approved=None, templates=None, sources: list[str] | None = None,
+                 old=None, new=None) -> list[Planned]:
+    """The comparison table and the explanatory note; with both editions' programs also the draft
+    amending resolution (:mod:`generator.amend.draft`)."""
+    out = [Planned("00-sravnitelnaya-tablica", "editions-comparison", comparison_document(diff), sources or []),
+           Planned("01-poyasnitelnaya-zapiska", "explanatory-note",
+                   explanatory_note(diff, approved, templates, old=old, new=new), sources or [])]
+    if old is not None and new is not None:
+        from ..amend.draft import draft_document
+        out.append(Planned("02-proekt-postanovleniya", "draft-resolution", draft_document(diff, old, new, templates),
+                           sources or []))
+    return out
 
 

@@ -76,6 +76,33 @@ class Amendment(Strict):
     changes: Optional[str] = None
 
 
+HistoryPart = Literal["passport", "indicator_values", "indicators", "activities", "financing", "forecast",
+                      "tax_expenditures", "regional_projects", "table"]
+
+
+class HistoryNote(Strict):
+    """An act that changed a part of the program, as the act's own note says ("Раздел III изменен
+    с 31 августа 2021 г. - Постановление ... N 1005"), or as ``tables import`` records it."""
+
+    part: HistoryPart
+    table: Optional[str] = None          # the printed table's id, for part "table"
+    element: str                         # how the act names what changed: "Паспорт", "Раздел III", "Пункт 1.1"
+    since: _dt.date                      # in force from
+    act_date: _dt.date
+    number: str
+    line: Optional[int] = None           # the note's line in source/act.txt
+    note: Optional[str] = None           # the note as printed
+
+
+class LaterAct(Strict):
+    """An amending act listed in the act's trailer whose changes the data does not hold."""
+
+    date: _dt.date
+    number: str
+    in_force: Optional[_dt.date] = None
+    line: Optional[int] = None
+
+
 class FundingSource(Strict):
     key: str
     label: str
@@ -374,6 +401,7 @@ class Subprogram(Strict):
     forecast: Optional[ForecastTable] = None
     tables: list[PrintedTable] = []
     absent: list[AbsentTable] = []
+    history: list[HistoryNote] = []
 
     def is_absent(self, table: str) -> bool:
         return any(a.table == table for a in self.absent)
@@ -393,6 +421,8 @@ class Program(Strict):
     tax_expenditures: Optional[TaxExpenditures] = None
     regional_projects: Optional[RegionalProjects] = None
     absent: list[AbsentTable] = []
+    history: list[HistoryNote] = []
+    later_acts: list[LaterAct] = []      # the trailer's amending acts not reflected in the data
     subprograms: list[Subprogram] = []
 
     @field_validator("years")

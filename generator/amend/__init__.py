@@ -1,0 +1,1 @@
+"""Amending the program: new editions, the editing workbook, the draft amending resolution."""
