@@ -10,6 +10,7 @@ arithmetic is the business of :mod:`generator.rules`.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,8 @@ def _explain(err: dict) -> str:
         return f"expected a number, got {value!r}"
     if kind == "value_error":
         message = err["msg"].removeprefix("Value error, ")
+        if isinstance(value, Decimal):
+            value = format(value, "f")
         return f"{message}, got {value!r}" if not isinstance(value, (dict, list)) else message
     if kind == "literal_error":
         return f"{err['msg'].lower()}, got {value!r}"

@@ -11,7 +11,7 @@ import datetime as _dt
 from decimal import Decimal
 from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Annotated
 
 LIMIT = Decimal("1e15")
@@ -28,8 +28,33 @@ def _number(value):
 
 
 Num = Annotated[Decimal, BeforeValidator(_number)]   # a number field: Decimal, read from numbers only
+
+
+def places(decimals: int, unit: str):
+    """A validator refusing numbers with more than ``decimals`` digits after the point: money is
+    kept to the kopeck, so a figure in ``unit`` has at most that many (руб.: 2, тыс. руб.: 5)."""
+    def check(value):
+        if isinstance(value, Decimal) and value.is_finite() and value.normalize().as_tuple().exponent < -decimals:
+            raise ValueError(f"сумма в {unit} точнее копейки: не больше {decimals} знаков после запятой "
+                             f"(округлите до {format(value.quantize(Decimal(1).scaleb(-decimals)).normalize(), 'f')})")
+        return value
+    return AfterValidator(check)
+
+
+Rubles = Annotated[Num, places(2, "руб.")]                    # money in rubles: kopecks at most
+Thousands = Annotated[Num, places(5, "тыс. руб.")]            # money in thousand rubles, as the act prints
 Marker = Literal["-", "х"]
-Amount = Union[Num, Marker, None]
+Amount = Union[Thousands, Marker, None]
+
+
+def _zip_date(value: _dt.date) -> _dt.date:
+    """Dates a package can carry: ZIP timestamps (DOCX, XLSX, the archive) hold 1980-2107 only."""
+    if not 1980 <= value.year <= 2107:
+        raise ValueError(f"дата {value:%d.%m.%Y} вне 1980-2107 гг. (предел метки времени ZIP в DOCX/XLSX)")
+    return value
+
+
+Date = Annotated[_dt.date, AfterValidator(_zip_date)]
 Number = Num
 
 
@@ -58,20 +83,20 @@ class SourceLines(Strict):
 
 class Act(Strict):
     act: str = "Постановление Правительства Вологодской области"
-    date: _dt.date
+    date: Date
     number: str
 
 
 class Edition(Strict):
-    date: _dt.date                   # in force from
-    act_date: _dt.date
+    date: Date                       # in force from
+    act_date: Date
     number: str
     sample: bool = False             # an edition made up for demonstration
     note: Optional[str] = None
 
 
 class Amendment(Strict):
-    date: _dt.date
+    date: Date
     number: str
     changes: Optional[str] = None
 

@@ -9,7 +9,7 @@ from typing import Literal, Optional, Union
 from pydantic import Field, model_validator
 from typing_extensions import Annotated
 
-from ..data.schema import Num, SourceLines, Strict
+from ..data.schema import Date, Num, Rubles, SourceLines, Strict
 
 
 class Municipality(Strict):
@@ -130,10 +130,10 @@ class Agreement(Strict):
     subsidy: str
     municipality: str
     number: str
-    date: _dt.date
-    subsidy_amount: Num = Field(ge=0)
+    date: Date
+    subsidy_amount: Rubles = Field(ge=0)
     level: Num = Field(gt=0, le=100)       # regional share, percent
-    local_amount: Num = Field(ge=0)
+    local_amount: Rubles = Field(ge=0)
     results: dict[str, Annotated[Num, Field(ge=0)]] = {}
 
 
