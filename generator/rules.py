@@ -19,11 +19,14 @@ numbers and the difference. ``check(program, located)`` runs them all.
 | C01 | source codes of table 3 agree with money in table 4 |
 | P01 | sums declared on printed tables (appendices) hold |
 | G01 | a table named by the act is absent from its text |
+| G02 | a text has a character the bundled PDF font lacks (printed as [U+XXXX]) |
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
+from dataclasses import field as _dc_field
 from decimal import Decimal
 from typing import Iterator, Literal
 
@@ -47,6 +50,8 @@ class Finding:
     numbers: dict[str, str] = field(default_factory=dict)
     difference: str | None = None
     source_line: int | None = None        # line of the act the figures were taken from
+    field: str | None = None              # the field path in the file (stable across edits of other lines)
+    cells: list[str] = _dc_field(default_factory=list)   # the printed figures the relation involves (for grouping)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,11 +66,12 @@ class _Checker:
         self.findings: list[Finding] = []
 
     def add(self, rule: str, severity: Severity, message: str, unit: str, path: tuple,
-            codes=(), numbers=None, difference=None, source_line=None) -> None:
+            codes=(), numbers=None, difference=None, source_line=None, cells=()) -> None:
         file, line = self.located.where(unit, path)
         self.findings.append(Finding(rule, severity, message, str(file) if file else None, line, list(codes),
                                      {k: _fmt(v) for k, v in (numbers or {}).items()},
-                                     _fmt(difference) if difference is not None else None, source_line))
+                                     _fmt(difference) if difference is not None else None, source_line,
+                                     field_path(path) or None, list(cells)))
 
     # --- financing tables -------------------------------------------------
 
@@ -86,7 +92,8 @@ class _Checker:
                              f"{name}, {line.label}: the years add up to {_fmt(m.expected)}, "
                              f"the total column says {_fmt(m.printed)}",
                              unit, where + ("sources", j, "total"), [sub.code, row.code or row.no or ""],
-                             {"years sum": m.expected, "printed total": m.printed}, m.difference, row.line)
+                             {"years sum": m.expected, "printed total": m.printed}, m.difference, row.line,
+                             [_cell(unit, i, line.source, p) for p in range(len(years) + 1)])
             total_line = row.source("total")
             parts = [s for s in row.sources if s.source != "total"]
             if total_line and parts:
@@ -97,7 +104,8 @@ class _Checker:
                              f"the \"всего\" line says {_fmt(m.printed)}",
                              unit, where + ("sources", 0, "values" if m.position < len(years) else "total"),
                              [sub.code, row.code or row.no or ""],
-                             {"sources sum": m.expected, "printed": m.printed}, m.difference, row.line)
+                             {"sources sum": m.expected, "printed": m.printed}, m.difference, row.line,
+                             [_cell(unit, i, s.source, m.position) for s in row.sources])
         top = next((i for i, r in enumerate(rows) if r.kind == "subprogram"), None)
         if top is not None:
             for rule, kind, what in (("F03", "executor", "executors"), ("F04", "activity", "main activities")):
@@ -123,6 +131,7 @@ class _Checker:
                   rule: str, what: str) -> None:
         unit = f"sp{sub.code}"
         parent = sub.financing.rows[parent_index]
+        index = {id(r): n for n, r in enumerate(sub.financing.rows)}
         years = self.program.subprogram_years(sub)
         labels = [f"{y} год" for y in years] + ["всего"]
         for j, line in enumerate(parent.sources):
@@ -135,7 +144,9 @@ class _Checker:
                          f"{_row_name(parent)}, {line.label}, {labels[m.position]}: the {what} add up to "
                          f"{_fmt(m.expected)}, the row says {_fmt(m.printed)}",
                          unit, (block, "rows", parent_index, "sources", j), [sub.code, parent.code or parent.no or ""],
-                         {f"{what} sum": m.expected, "printed": m.printed}, m.difference, parent.line)
+                         {f"{what} sum": m.expected, "printed": m.printed}, m.difference, parent.line,
+                         [_cell(unit, parent_index, line.source, m.position)]
+                         + [_cell(unit, index[id(r)], line.source, m.position) for r in members])
 
     # --- program level ----------------------------------------------------
 
@@ -363,6 +374,35 @@ class _Checker:
         return self.findings
 
 
+def _cell(unit: str, row: int, source: str, position: int) -> str:
+    """A figure of a financing table: unit, row index, source line, year position (the last: the total)."""
+    return f"{unit}/financing/{row}/{source}/{position}"
+
+
+def group(findings: list[Finding]) -> list[list[Finding]]:
+    """Findings that share a printed figure, together: one changed figure breaks every relation it takes
+    part in (its line's total, its parent's sum), and is one finding for the reader. Order is kept."""
+    parent = list(range(len(findings)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for i, f in enumerate(findings):
+        for cell in f.cells:
+            if cell in owner:
+                parent[root(i)] = root(owner[cell])
+            else:
+                owner[cell] = i
+    groups: dict[int, list[Finding]] = {}
+    for i, f in enumerate(findings):
+        groups.setdefault(root(i), []).append(f)
+    return list(groups.values())
+
+
 def row_vector(row: FinancingRow, key: str) -> list | None:
     """A financing row's per-year values + total for one source key. A row printed with a single
     source line has no "всего" line: that line is its total. None: the row has no such money."""
@@ -439,6 +479,54 @@ def _fmt(value) -> str:
     if calc.is_number(value):
         return format_number(value, None)
     return str(value)
+
+
+def glyph_findings(located: Located) -> list[Finding]:
+    """G02: every character of every text read (program, subsidies, annual facts, editions) that the
+    bundled PDF font lacks (:func:`generator.fonts.missing`), with file, line and its code (U+F0B7).
+
+    An error: the PDF would print ``[U+F0B7]`` in place of the character, a visible defect of an official
+    document (DOCX and XLSX keep the character, but the packages must say the same thing); the fix
+    belongs in the data (usually a bullet pasted from Word), and ``--force`` publishes anyway."""
+    from . import fonts
+
+    out: list[Finding] = []
+    covered = _covered_chars()
+    for unit, value in located.values.items():
+        file, marks = located.files.get(unit), located.marks.get(unit, {})
+        stack = [((), value)]
+        while stack:
+            path, node = stack.pop()
+            if isinstance(node, str):
+                if node.isascii() or set(node) <= covered:     # the usual case, decided in C
+                    continue
+                for ch in fonts.missing(node):
+                    line = next((marks[path[:cut]][0] for cut in range(len(path), -1, -1) if path[:cut] in marks),
+                                None)
+                    out.append(Finding(
+                        "G02", "error",
+                        f"символ {fonts.code(ch)} ({_char_name(ch)}) отсутствует в шрифте PDF "
+                        f"{fonts.PRINT_FAMILY}: в PDF он будет напечатан как [{fonts.code(ch)}]; "
+                        f"замените его (например, маркер списка из Word - на «-» или «•»)",
+                        str(file) if file else None, line, [fonts.code(ch)], {"символ": fonts.code(ch)},
+                        field=field_path(path) or None))
+            elif isinstance(node, dict):
+                stack.extend(((path + (k,), v) for k, v in reversed(list(node.items()))))
+            elif isinstance(node, list):
+                stack.extend(((path + (i,), v) for i, v in reversed(list(enumerate(node)))))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _covered_chars() -> frozenset[str]:
+    from . import fonts
+    return frozenset(map(chr, fonts.coverage())) | frozenset("\n\r\t")
+
+
+def _char_name(ch: str) -> str:
+    import unicodedata
+    return unicodedata.name(ch, "символ из области частного использования" if 0xE000 <= ord(ch) <= 0xF8FF
+                            else "без имени")
 
 
 def check(program: Program, located: Located) -> list[Finding]:

@@ -8,6 +8,7 @@ path inside it (a tuple of keys and indexes) its ``(line, column)``, 1-based.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -57,7 +58,21 @@ def read(path: Path) -> tuple[object, dict[tuple, tuple[int, int]]]:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
                         file=path, line=line) from None
-    return parse(text, path)
+    key = hashlib.sha256(raw).digest()
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = parse(text, path)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = cached
+    return cached
+
+
+#: Parsed files by the SHA-256 of their bytes: ``validate`` before ``build`` (and a batch of commands in
+#: one process) reads each unchanged file once. The values returned are shared: callers never mutate them
+#: (pydantic validates a copy). Errors are not cached, so a fixed file is read afresh.
+_CACHE: dict[bytes, tuple[object, dict]] = {}
+_CACHE_SIZE = 128
 
 
 MAX_DEPTH = 64
@@ -231,22 +246,20 @@ def _check_text(text: str, node, path, at) -> None:
     if len(text) > MAX_TEXT:
         raise _fail(f"текст длиной {len(text)} символов; предел {MAX_TEXT} (столько вмещает ячейка XLSX): "
                     f"сократите текст или разбейте его", node, path, at)
-    for index, ch in enumerate(text):
-        if _bad_char(ch):
-            raise _fail(f"недопустимый символ U+{ord(ch):04X} в позиции {index + 1} текста "
-                        f"({_char_kind(ch)}): ни DOCX, ни XLSX, ни PDF не могут его записать; удалите его",
-                        node, path, at)
+    bad = _BAD_CHARS.search(text)
+    if bad:
+        ch = bad.group()
+        raise _fail(f"недопустимый символ U+{ord(ch):04X} в позиции {bad.start() + 1} текста "
+                    f"({_char_kind(ch)}): ни DOCX, ни XLSX, ни PDF не могут его записать; удалите его",
+                    node, path, at)
 
 
-def _bad_char(ch: str) -> bool:
-    code = ord(ch)
-    if ch in "\n\t":
-        return False
-    if code < 0x20 or 0x7F <= code <= 0x9F:            # control characters (category Cc)
-        return True
-    if 0xD800 <= code <= 0xDFFF:                       # lone surrogates
-        return True
-    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE    # noncharacters, U+FFFE/U+FFFF of every plane
+#: Characters no writer can carry: control characters other than \n and \t (XML 1.0 forbids C0, and
+#: C1 has no printable meaning), lone surrogates (not encodable in UTF-8), noncharacters (U+FDD0-U+FDEF
+#: and U+xxFFFE/U+xxFFFF of every plane; U+FFFE/U+FFFF are excluded from XML 1.0 as well).
+_BAD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                        + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+                        + "]")
 
 
 def _char_kind(ch: str) -> str:

@@ -1,0 +1,205 @@
+"""``validate`` as the gate (issue 20): every file of the data folder, known findings, the publishing gate,
+and the loader's refusals of what the writers cannot carry or would silently change."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "social-support-vologda"
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tiny-program"
+CASES = Path(__file__).resolve().parent / "cases"
+DATA_FILES = sorted(p.relative_to(DATA).as_posix() for p in DATA.rglob("*.yaml") if "source" not in p.parts)
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in result.output + result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result
+
+
+# --- every file, broken six ways -------------------------------------------------------------------
+
+def _tabs(raw: bytes) -> bytes:
+    lines = raw.split(b"\n")
+    changed = [b"\t" + line.lstrip(b" ") if line.startswith(b" ") else line for line in lines]
+    if changed == lines:                      # nothing indented: indent the second line with a tab
+        changed = lines[:1] + [b"\t" + b"x: 1"] + lines[1:]
+    return b"\n".join(changed)
+
+
+def _truncated(raw: bytes) -> bytes:
+    """Cut two thirds in, inside a text (as an interrupted copy leaves a file). A cut that falls exactly
+    between two complete entries leaves valid, shorter data that no check can tell from a shorter list."""
+    cut = len(raw) * 2 // 3
+    def quotes(end):                          # unescaped double quotes before ``end``
+        return raw.count(b'"', 0, end) - raw.count(b'\\"', 0, end)
+
+    if quotes(cut) % 2:                       # already inside a quoted text
+        return raw[:cut]
+    quote = raw.find(b'"', cut)
+    while quote > 0 and raw[quote - 1:quote] == b"\\":
+        quote = raw.find(b'"', quote + 1)
+    return raw[: quote + 2] if quote != -1 else raw[:cut]
+
+
+BREAKERS = {
+    "truncated": _truncated,
+    "billion-laughs": lambda raw: (b'a: &a ["lol", "lol", "lol", "lol"]\nb: &b [*a, *a, *a, *a]\n'
+                                   b"c: &c [*b, *b, *b, *b]\nd: [*c, *c, *c, *c]\n"),
+    "binary": lambda raw: bytes(range(256)) * 8,
+    "empty": lambda raw: b"",
+    "deep-nesting": lambda raw: b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n",
+    "tabs": _tabs,
+}
+
+
+@pytest.fixture(scope="module")
+def data_copy(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("data") / "social-support-vologda"
+    shutil.copytree(DATA, folder)
+    return folder
+
+
+def test_the_data_files_are_all_listed():
+    assert {"program.yaml", "subprograms/sp1.yaml", "subsidies/subsidies.yaml", "subsidies/forms/form-1.yaml",
+            "subsidies/sample/agreements-2021.yaml", "subsidies/municipalities.yaml", "annual/2021.yaml",
+            "editions/2021-08-17-sample/subprograms/sp7.yaml", "known-findings.yaml"} <= set(DATA_FILES)
+
+
+@pytest.mark.parametrize("way", sorted(BREAKERS))
+@pytest.mark.parametrize("name", DATA_FILES)
+def test_any_broken_file_fails_validate_naming_it(data_copy, name, way):
+    path = data_copy / name
+    raw = path.read_bytes()
+    try:
+        path.write_bytes(BREAKERS[way](raw))
+        result = run("validate", data_copy)
+    finally:
+        path.write_bytes(raw)
+    assert result.exit_code == 1, result.output
+    assert str(path) in result.output, result.output[-2000:]
+
+
+# --- known findings --------------------------------------------------------------------------------
+
+def test_default_data_exits_0_with_the_acts_errors_known():
+    result = run("validate", DATA)
+    assert result.exit_code == 0, result.output
+    assert "Известные ошибки постановления (20" in result.output   # 10 of this edition, 10 of the sample one
+    assert result.output.count("\nKNOWN   ") == 20
+    assert "KNOWN   F01  " in result.output and "59 850 076,9" in result.output
+    assert "новых ошибок: 0, известных: 20" in result.output
+
+
+def _replace(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= count, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+@pytest.fixture
+def own_copy(tmp_path):
+    folder = tmp_path / "social-support-vologda"
+    shutil.copytree(DATA, folder, ignore=shutil.ignore_patterns("editions", "source"))
+    return folder
+
+
+# SP1 table 4, item 1.1.1 (act line 824): its 2021 money 23 609,9 typed as 23 609,8
+CHANGED = ("subprograms/sp1.yaml", "values: [23609.9, 23261.9", "values: [23609.8, 23261.9")
+
+
+def test_a_changed_figure_in_sp1_table_4_is_exactly_one_new_finding(own_copy):
+    path, old, new = CHANGED
+    _replace(own_copy / path, old, new)
+    result = run("validate", own_copy, "--json")
+    assert result.exit_code == 1
+    verdict = json.loads(result.output)
+    assert verdict["counts"]["error"] == 1 and len(verdict["error_groups"]) == 1
+    # the one figure breaks its line's total (F01) and its activity's sum of items (F05): one finding
+    relations = [verdict["findings"][i] for i in verdict["error_groups"][0]]
+    assert sorted(f["rule"] for f in relations) == ["F01", "F05"]
+    assert all(f["file"].endswith("subprograms/sp1.yaml") for f in relations)
+    assert any(f["numbers"].get("printed") == "3 686 426,7" for f in relations)     # the activity's 2021
+    assert verdict["known"] == 10
+    text = run("validate", own_copy).output
+    assert "новых ошибок: 1, известных: 10" in text
+
+
+def test_a_changed_figure_of_a_known_finding_makes_it_new(own_copy):
+    _replace(own_copy / "subprograms/sp7.yaml", "8661.7", "8661.8")
+    result = run("validate", own_copy)
+    assert result.exit_code == 1
+    assert "ERROR   P01" in result.output and "8 661,8" in result.output
+    assert "STALE   P01" in result.output
+
+
+def test_a_known_figure_typed_with_plain_spaces_still_matches(own_copy):
+    text = (own_copy / "known-findings.yaml").read_text(encoding="utf-8")
+    assert "59 850 076,9" in text
+    result = run("validate", own_copy)
+    assert result.exit_code == 0
+
+
+def test_build_refuses_new_errors_and_force_marks_the_manifest(own_copy, tmp_path):
+    path, old, new = CHANGED
+    _replace(own_copy / path, old, new)
+    out = tmp_path / "out"
+    refused = run("build", own_copy, "--out", out, "--format", "xlsx", "--only", "programma-pasport", "-q")
+    assert refused.exit_code == 1
+    assert "1 новая ошибка" in refused.stderr and "Публикация отменена" in refused.stderr
+    assert "--force" in refused.stderr
+    assert not out.exists() or not any(out.rglob("*.xlsx"))
+    forced = run("build", own_copy, "--out", out, "--format", "xlsx", "--only", "programma-pasport", "-q",
+                 "--force")
+    assert forced.exit_code == 0, forced.output + forced.stderr
+    manifest = json.loads(next(out.rglob("manifest.json")).read_text(encoding="utf-8"))
+    assert manifest["forced"]["new_errors"] == 1
+    assert "sp1.yaml" in manifest["forced"]["findings"][0]
+
+
+def test_annual_refuses_an_unreadable_subsidy_file(own_copy, tmp_path):
+    (own_copy / "subsidies" / "subsidies.yaml").write_bytes(b"")
+    result = run("annual", own_copy, "--year", "2021", "--out", tmp_path / "out", "--format", "xlsx", "-q")
+    assert result.exit_code == 1
+    assert "subsidies.yaml" in result.stderr and "file is empty" in result.stderr
+
+
+# --- G02: characters the PDF font lacks ------------------------------------------------------------
+
+@pytest.fixture
+def private_use(tmp_path):
+    folder = tmp_path / "tiny"
+    shutil.copytree(FIXTURE, folder)
+    shutil.copy(CASES / "private-use-char-program.yaml", folder / "program.yaml")
+    return folder
+
+
+def test_validate_names_the_character_file_and_line(private_use):
+    result = run("validate", private_use)
+    assert result.exit_code == 1
+    assert f"{private_use / 'program.yaml'}:33" in result.output
+    assert "G02" in result.output and "U+F0B7" in result.output
+
+
+def test_forced_pdfa_build_prints_the_code(private_use, tmp_path):
+    pytest.importorskip("typst")
+    from conftest import pdf_pages_text, squash
+
+    refused = run("build", private_use, "--out", tmp_path / "out", "--format", "pdf", "--pdf-standard", "a-2b",
+                  "--only", "programma-pasport", "-q")
+    assert refused.exit_code == 1 and "U+F0B7" in refused.stderr
+    forced = run("build", private_use, "--out", tmp_path / "out", "--format", "pdf", "--pdf-standard", "a-2b",
+                 "--only", "programma-pasport", "-q", "--force")
+    assert forced.exit_code == 0, forced.output + forced.stderr
+    pdf = next((tmp_path / "out").rglob("*.pdf"))
+    text = squash("".join(pdf_pages_text(pdf.read_bytes())))
+    assert "[U+F0B7]повышениекачестважизни" in text
