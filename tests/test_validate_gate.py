@@ -203,3 +203,80 @@ def test_forced_pdfa_build_prints_the_code(private_use, tmp_path):
     pdf = next((tmp_path / "out").rglob("*.pdf"))
     text = squash("".join(pdf_pages_text(pdf.read_bytes())))
     assert "[U+F0B7]повышениекачестважизни" in text
+
+
+# --- what the loader refuses -----------------------------------------------------------------------
+
+REFUSED = [
+    # (id, line, old, new, column, phrases)
+    ("octal", 45, "2146.7", "030", 14, ("'030'", "ведущим нулём", "напишите 30", '"030"')),
+    ("leading-zero-decimal", 45, "2146.7", "02146.7", 14, ("ведущим нулём", "напишите 2146.7")),
+    ("hex", 45, "2146.7", "0x10", 14, ("шестнадцатеричной", "(16)")),
+    ("binary", 45, "2146.7", "0b11", 14, ("двоичной", "(3)")),
+    ("sexagesimal", 45, "2146.7", "1:30", 14, ("шестидесятеричной", "1:30 читается как 90")),
+    ("nan", 45, "2146.7", ".nan", 14, ("not a finite number", "NaN")),
+    ("minus-infinity", 45, "2146.7", "-.inf", 14, ("not a finite number",)),
+    ("fraction-of-a-kopeck", 45, "2146.7", "2146.700001", 14, ("точнее копейки", "не больше 5 знаков")),
+    # libyaml itself refuses a surrogate escape (and a surrogate in UTF-8 bytes is not UTF-8)
+    ("lone-surrogate", 33, "повышение", "\\uD800повышение", 12, ("invalid Unicode character escape",)),
+    ("noncharacter-fffe", 33, "повышение", "\\uFFFEповышение", 9, ("U+FFFE", "несимвол")),
+    ("noncharacter-plane-16", 33, "повышение", "\\U0010FFFFповышение", 9, ("U+10FFFF", "несимвол")),
+    ("noncharacter-fdd0", 33, "повышение", "\\uFDD0повышение", 9, ("U+FDD0",)),
+    ("control-character", 33, "повышение", "\\x01повышение", 9, ("U+0001", "управляющий символ")),
+    ("carriage-return", 33, "повышение", "\\rповышение", 9, ("U+000D", "управляющий символ")),
+    ("c1-control", 33, "повышение", "\\x85повышение", 9, ("U+0085",)),
+    ("too-long-text", 33, "повышение", "ж" * 40_000, 9, ("40030 символов", "предел 32767")),
+]
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    folder = tmp_path / "tiny"
+    shutil.copytree(FIXTURE, folder)
+    return folder
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[c[0] for c in REFUSED])
+def test_loader_refuses_with_file_line_column(tiny, case):
+    _id, line, old, new, column, phrases = case
+    path = tiny / "program.yaml"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert old in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = run("validate", tiny)
+    assert result.exit_code == 1
+    assert f"{path}:{line}:{column}:" in result.output, result.output
+    for phrase in phrases:
+        assert phrase in result.output, result.output
+
+
+@pytest.mark.parametrize("date", ["1979-12-31", "2108-01-01", '"1970-01-01"'])
+def test_dates_a_zip_timestamp_cannot_hold_are_refused(tiny, date):
+    path = tiny / "program.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = next(line for line in text.split("\n") if "date:" in line)
+    value = first.split("date:")[1].split(",")[0].split("}")[0].strip()
+    path.write_text(text.replace(first, first.replace(value, date, 1), 1), encoding="utf-8")
+    result = run("validate", tiny)
+    assert result.exit_code == 1
+    assert "1980-2107" in result.output and str(path) in result.output
+
+
+def test_agreement_money_is_kept_to_the_kopeck(own_copy):
+    path = own_copy / "subsidies" / "sample" / "agreements-2021.yaml"
+    _replace(path, "subsidy_amount: 899369.17,", "subsidy_amount: 899369.175,")
+    result = run("validate", own_copy)
+    assert result.exit_code == 1
+    assert f"{path}:7:104:" in result.output
+    assert "сумма в руб. точнее копейки: не больше 2 знаков" in result.output
+    assert "agreements[0].subsidy_amount" in result.output
+
+
+def test_money_written_030_never_becomes_24(own_copy):
+    """The return of funds once changed from 71 519,45 to 73 897,12 руб. because YAML 1.1 read 030 as 24."""
+    path = own_copy / "annual" / "2021.yaml"
+    _replace(path, "values: {camps: 1}}", "values: {camps: 010}}")
+    result = run("validate", own_copy)
+    assert result.exit_code == 1
+    assert "'010'" in result.output and "напишите 10" in result.output and str(path) in result.output
