@@ -12,11 +12,15 @@ numbers and the difference. ``check(program, located)`` runs them all.
 | F04 | main activities add up to the subprogram row |
 | F05 | items / executors of an activity add up to the activity |
 | F06 | subprograms add up to the program passport (remainder of missing tables = gap) |
-| F07 | the passport's own blocks agree (total = budget + tax; budget = own + federal; years = total) |
+| F07 | the passport's own blocks agree (years = total; each block with ``parts`` = their sum; without
+|     | declared parts: total = budget + tax, budget = own + federal) |
 | F08 | forecast tables: years = total, "Всего" = its sources |
 | F09 | the passport paragraph generated from its figures equals the printed paragraph |
 | T01 | tax expenditures: years = total; rows add up to "Итого" |
 | C01 | source codes of table 3 agree with money in table 4 |
+| C02 | executors table 4 names for a main activity are among its executors in table 3 |
+| C03 | every source code of table 3 is defined by the table's own footnote |
+| F10 | a subprogram passport's financing: years = total, total = its sources, each source = table 4 |
 | P01 | sums declared on printed tables (appendices) hold |
 | G01 | a table named by the act is absent from its text |
 | G02 | a text has a character the bundled PDF font lacks (printed as [U+XXXX]) |
@@ -25,6 +29,7 @@ numbers and the difference. ``check(program, located)`` runs them all.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import asdict, dataclass, field
 from dataclasses import field as _dc_field
 from decimal import Decimal
@@ -159,8 +164,14 @@ class _Checker:
                 self.add("F07", "error", f"passport, {block.label}: the years add up to {_fmt(m.expected)}, "
                          f"the paragraph says {_fmt(m.printed)}", "program", ("passport", "financing", i, "total"),
                          numbers={"years sum": m.expected, "printed": m.printed}, difference=m.difference)
-        for whole, parts in (("total", ("budget", "tax")), ("budget", ("own", "federal"))):
+        declared = [(b.key, tuple(b.parts)) for b in self.program.passport.financing if b.parts]
+        for whole, parts in declared or (("total", ("budget", "tax")), ("budget", ("own", "federal"))):
             if whole not in blocks or not all(p in blocks for p in parts):
+                if declared:
+                    i, _block = blocks[whole]
+                    self.add("F07", "error", f"паспорт, блок \"{whole}\": части {', '.join(parts)} названы, но "
+                             f"блоков {', '.join(p for p in parts if p not in blocks)} в паспорте нет",
+                             "program", ("passport", "financing", i, "parts"))
                 continue
             i, block = blocks[whole]
             computed = calc.column_sums([blocks[p][1].years + [blocks[p][1].total] for p in parts])
@@ -191,7 +202,7 @@ class _Checker:
         program = self.program
         blocks = {b.key: (i, b) for i, b in enumerate(program.passport.financing)}
         years = program.years
-        for key in ("own", "federal"):
+        for key in [s.key for s in program.sources if s.key != "total"]:     # every funding source of table 4
             if key not in blocks:
                 continue
             i, block = blocks[key]
@@ -318,6 +329,81 @@ class _Checker:
                              f"{', '.join(sorted(codes))} but table 4 shows no money",
                              unit, ("activities", "items", i), [sub.code, act.code], {"amount": amount or 0})
 
+    def subprogram_passport(self, sub: Subprogram) -> None:
+        """F10: a subprogram passport's financing blocks against its table 4 ("подпрограмма" row), for every
+        funding source both print; and the passport's own blocks: "total" = the other table-4 sources."""
+        if not (sub.passport and sub.passport.financing):
+            return
+        unit = f"sp{sub.code}"
+        years = self.program.subprogram_years(sub)
+        labels = [f"{y} год" for y in years] + ["всего"]
+        top = next((r for r in sub.financing.rows if r.kind == "subprogram"), None) if sub.financing else None
+        blocks = {b.key: (i, b) for i, b in enumerate(sub.passport.financing)}
+        for key, (i, block) in blocks.items():
+            if len(block.years) != len(years):
+                continue
+            for m in calc.compare([block.total], [calc.total(block.years)]):
+                self.add("F10", "error", f"паспорт подпрограммы {sub.code}, {block.label}: годы в сумме дают "
+                         f"{_fmt(m.expected)}, в паспорте {_fmt(m.printed)}", unit, ("passport", "financing", i, "total"),
+                         [sub.code], {"сумма лет": m.expected, "в паспорте": m.printed}, m.difference)
+            line = top.source(key) if top is not None else None
+            if line is None:
+                continue
+            for m in calc.compare(block.years + [block.total], line.values + [line.total]):
+                self.add("F10", "error", f"подпрограмма {sub.code}, {block.label}, {labels[m.position]}: в паспорте "
+                         f"{_fmt(m.printed)}, в таблице 4 (строка \"{line.label}\") {_fmt(m.expected)}",
+                         unit, ("passport", "financing", i), [sub.code, key],
+                         {"таблица 4": m.expected, "паспорт": m.printed}, m.difference, top.line)
+        parts = [blocks[s.key][1] for s in self.program.sources if s.key != "total" and s.key in blocks]
+        if "total" in blocks and len(parts) > 1:
+            i, whole = blocks["total"]
+            computed = calc.column_sums([p.years + [p.total] for p in parts if len(p.years) == len(whole.years)])
+            for m in calc.compare(whole.years + [whole.total], computed):
+                self.add("F10", "error", f"паспорт подпрограммы {sub.code}, {labels[m.position]}: источники "
+                         f"({', '.join(p.key for p in parts)}) дают {_fmt(m.expected)}, общий объем {_fmt(m.printed)}",
+                         unit, ("passport", "financing", i), [sub.code],
+                         {"сумма источников": m.expected, "общий объем": m.printed}, m.difference)
+
+    def activity_links(self, sub: Subprogram) -> None:
+        """C02: every executor table 4 names for a main activity is among the activity's executors in table 3.
+        C03: every source code table 3 gives is defined by the table's own footnote ("... - 1, ... - 2")."""
+        if not sub.activities:
+            return
+        unit = f"sp{sub.code}"
+        defined = set(re.findall(r"\s[-–]\s*(\d+)\b", sub.activities.footnote or ""))
+        for i, act in enumerate(sub.activities.items):
+            rows = [act.source_codes] if act.source_codes else []
+            rows += [l.source_codes for l in act.indicators if l.source_codes]
+            if not defined:
+                break
+            bad = sorted({c.strip() for codes in rows for c in _split_codes(codes)} - defined - {"-", ""})
+            if bad:
+                self.add("C03", "error", f"мероприятие {act.code}: в таблице 3 код(ы) источника {', '.join(bad)}, "
+                         f"которых нет в сноске таблицы (определены: {', '.join(sorted(defined, key=int))})",
+                         unit, ("activities", "items", i), [sub.code, act.code], {"коды": ", ".join(bad)},
+                         source_line=act.line)
+        if not sub.financing:
+            return
+        acts = {normalise_code(a.code): (i, a) for i, a in enumerate(sub.activities.items)}
+        rows = sub.financing.rows
+        for r, row in enumerate(rows):
+            if row.kind != "activity" or normalise_code(row.code) not in acts:
+                continue
+            i, act = acts[normalise_code(row.code)]
+            named = [(r, row)] if row.executor else []
+            for n, later in enumerate(rows[r + 1:], r + 1):
+                if later.kind not in ("item", "activity_executor"):
+                    break
+                if later.kind == "activity_executor" and later.executor:
+                    named.append((n, later))
+            listed = _folded(act.executors)
+            for n, named_row in named:
+                who = named_row.executor
+                if _folded(who) not in listed and _folded(who) not in ("итого", "всего"):
+                    self.add("C02", "error", f"мероприятие {act.code}: в таблице 4 исполнитель \"{who}\", в таблице 3 "
+                             f"исполнители \"{_short(act.executors)}\"", unit, ("financing", "rows", n, "executor"),
+                             [sub.code, act.code], {"исполнитель": who}, source_line=named_row.line)
+
     def printed_sums(self, sub: Subprogram) -> None:
         unit = f"sp{sub.code}"
         for t, table in enumerate(sub.tables):
@@ -367,11 +453,22 @@ class _Checker:
             self.financing(sub)
             self.forecasts(sub)
             self.source_codes(sub)
+            self.subprogram_passport(sub)
+            self.activity_links(sub)
             self.printed_sums(sub)
         self.subprograms_vs_passport()
         self.passport_text()
         self.gaps()
         return self.findings
+
+
+def _split_codes(codes) -> list[str]:
+    return [c for code in (codes or []) for c in re.split(r"[,;]", code or "")]
+
+
+def _folded(text: str | None) -> str:
+    """Names compared without case and spacing ("департамент  здравоохранения" = "Департамент здравоохранения")."""
+    return " ".join((text or "").casefold().split())
 
 
 def _cell(unit: str, row: int, source: str, position: int) -> str:

@@ -115,6 +115,7 @@ class FinancingBlock(Strict):
     total: Amount
     years: list[Amount]
     joiner: Optional[str] = None     # the text joining it to the previous block ("; ", ", из них: ")
+    parts: list[str] = []            # keys of the blocks this one is the sum of (control relation F07)
 
 
 class ProgramPassport(Strict):
