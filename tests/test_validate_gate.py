@@ -280,3 +280,48 @@ def test_money_written_030_never_becomes_24(own_copy):
     result = run("validate", own_copy)
     assert result.exit_code == 1
     assert "'010'" in result.output and "напишите 10" in result.output and str(path) in result.output
+
+
+# --- cross-table relations, generic over funding sources (the fixture has a third one: municipal) ------
+
+def _findings(folder):
+    from generator.validation import validate_folder
+    report = validate_folder(folder)
+    assert not report.errors, report.errors
+    return report.new_errors
+
+
+def test_subprogram_passport_against_table_4_for_a_third_source(tiny):
+    # SP1 passport: municipal 45,0 = 15,0 × 3 in table 4; the passport now says 46,0 (and its years 16,0)
+    _replace(tiny / "subprograms" / "sp1.yaml", 'total: 45.0, years: [15.0, 15.0, 15.0]}',
+             'total: 46.0, years: [16.0, 15.0, 15.0]}')
+    found = _findings(tiny)
+    f10 = [f for f in found if f.rule == "F10"]
+    assert {(f.numbers["паспорт"], f.numbers["таблица 4"]) for f in f10 if "паспорт" in f.numbers} == \
+        {("16,0", "15,0"), ("46,0", "45,0")}
+    assert any("общий объем" in f.numbers for f in f10)            # total 663,0 ≠ own + federal + municipal
+    assert all(f.file.endswith("sp1.yaml") and f.line == 20 for f in f10 if "паспорт" in f.numbers)
+
+
+def test_program_passport_parts_for_a_third_source(tiny):
+    # the program passport's municipal block 128,1 → 128,2: total = budget + municipal breaks (F07),
+    # and the subprograms' municipal lines no longer add up to it (F06, now for every source)
+    _replace(tiny / "program.yaml", "total: 128.1", "total: 128.2")
+    rules_found = sorted({f.rule for f in _findings(tiny)})
+    assert rules_found == ["F06", "F07"], rules_found
+
+
+def test_source_code_the_footnote_does_not_define(tiny):
+    _replace(tiny / "subprograms" / "sp1.yaml", 'source_codes: ["1", "1", "1"]', 'source_codes: ["1", "4", "1"]')
+    found = [f for f in _findings(tiny) if f.rule == "C03"]
+    assert len(found) == 1 and "код(ы) источника 4" in found[0].message and "определены: 1, 2, 3" in found[0].message
+    assert found[0].file.endswith("sp1.yaml") and found[0].line == 64   # the activity (table 3) of the codes
+
+
+def test_table_4_executor_missing_from_table_3(tiny):
+    text = (tiny / "subprograms" / "sp1.yaml").read_text(encoding="utf-8")
+    assert text.count('executors: "Департамент образования области"') == 1
+    _replace(tiny / "subprograms" / "sp1.yaml", 'executors: "Департамент образования области"',
+             'executors: "Департамент культуры области"')
+    found = [f for f in _findings(tiny) if f.rule == "C02"]
+    assert found and all("Департамент образования области" in f.message for f in found)

@@ -53,6 +53,8 @@ class Subsidy(Strict):
     quarterly_deadline_day: int = Field(ge=1, le=28)
     annual_deadline: MonthDay
     return_coefficient: Num = Decimal("0.1")
+    # where each text and figure above is printed in the act: field path → act line, or the reason it is not
+    act_lines: dict[str, Union[Annotated[int, Field(ge=1)], str]] = {}
 
     def max_level(self, kind: str) -> Decimal | None:
         level = self.cofinancing.max_level
