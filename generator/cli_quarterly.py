@@ -165,7 +165,8 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
 @click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
 @pdf_engine_option
-def demo_command(data_dir, year, out, formats, pdf_engine) -> None:
+@force_option
+def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
     """The whole quarterly loop on the sample submissions: forms, filling, import, reports, for 4 quarters."""
     from .quarterly.forms import form_filename, generate
     from .quarterly.intake import Expectation, describe, import_bytes
