@@ -22,6 +22,7 @@ numbers and the difference. ``check(program, located)`` runs them all.
 | C03 | every source code of table 3 is defined by the table's own footnote |
 | F10 | a subprogram passport's financing: years = total, total = its sources, each source = table 4 |
 | P01 | sums declared on printed tables (appendices) hold |
+| P02 | figures declared the same (``same_figures``: two appendices, an appendix and the passport) agree |
 | G01 | a table named by the act is absent from its text |
 | G02 | a text has a character the bundled PDF font lacks (printed as [U+XXXX]) |
 """
@@ -404,6 +405,40 @@ class _Checker:
                              f"исполнители \"{_short(act.executors)}\"", unit, ("financing", "rows", n, "executor"),
                              [sub.code, act.code], {"исполнитель": who}, source_line=named_row.line)
 
+    def same_figures(self, sub: Subprogram) -> None:
+        """P02: figures declared the same (``same_figures``) are printed the same in both places."""
+        unit = f"sp{sub.code}"
+        years = self.program.subprogram_years(sub)
+        grids = {}
+
+        def value(ref):
+            if ref.passport is not None:
+                block = next((b for b in (sub.passport.financing if sub.passport else []) if b.key == ref.passport), None)
+                if block is None or (ref.year is not None and ref.year not in years):
+                    return None, f"паспорт: блока {ref.passport!r} за {ref.year} нет"
+                return (block.total if ref.year is None else block.years[years.index(ref.year)]), \
+                    f"паспорт, {block.label[:50]}, {ref.year or 'всего'}"
+            table = next((t for t in sub.tables if t.id == ref.table), None)
+            if table is None:
+                return None, f"таблицы {ref.table!r} нет"
+            if table.id not in grids:
+                grids[table.id] = printed_grid(table)
+            r = next((i for i, row in enumerate(table.rows) if row.line == ref.row), None)
+            if r is None or ref.column > len(table.columns):
+                return None, f"{table.id}: нет строки {ref.row} или графы {ref.column}"
+            return grids[table.id][r][ref.column - 1], f"{table.id}, строка {ref.row}, графа {ref.column}"
+
+        for k, pair in enumerate(sub.same_figures):
+            (a, where_a), (b, where_b) = value(pair.a), value(pair.b)
+            if a is None or b is None:
+                self.add("P02", "error", f"соотношение {k + 1}: {where_a if a is None else where_b}",
+                         unit, ("same_figures", k), [sub.code])
+                continue
+            if calc.is_number(a) and calc.is_number(b) and Decimal(a) != Decimal(b):
+                self.add("P02", "error", f"одна и та же сумма напечатана по-разному: {where_a} - {_fmt(a)}, "
+                         f"{where_b} - {_fmt(b)}", unit, ("same_figures", k), [sub.code],
+                         {"a": a, "b": b}, Decimal(b) - Decimal(a), pair.a.row or pair.b.row)
+
     def printed_sums(self, sub: Subprogram) -> None:
         unit = f"sp{sub.code}"
         for t, table in enumerate(sub.tables):
@@ -455,6 +490,7 @@ class _Checker:
             self.source_codes(sub)
             self.subprogram_passport(sub)
             self.activity_links(sub)
+            self.same_figures(sub)
             self.printed_sums(sub)
         self.subprograms_vs_passport()
         self.passport_text()

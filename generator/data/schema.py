@@ -387,6 +387,32 @@ class RegionalProjects(Strict):
     rows: list[ProjectRow]
 
 
+class FigureRef(Strict):
+    """One printed figure: a cell of a printed table (its id, the row's act line, the 1-based column)
+    or a passport financing block (its key; ``year``, or none for the all-years total)."""
+
+    table: Optional[str] = None
+    row: Optional[int] = None
+    column: Optional[int] = Field(None, ge=1)
+    passport: Optional[str] = None
+    year: Optional[int] = None
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.passport is None) == (self.table is None) or (self.table and (self.row is None or self.column is None)):
+            raise ValueError("name either a passport block (passport, year) or a table cell (table, row, column)")
+        return self
+
+
+class SameFigure(Strict):
+    """Control relation P02: the same money printed in two places (two appendices, an appendix and the
+    passport) must be the same figure."""
+
+    a: FigureRef
+    b: FigureRef
+    note: Optional[str] = None
+
+
 class Subprogram(Strict):
     code: str = Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.]{0,11}$")
     title: str
@@ -399,6 +425,7 @@ class Subprogram(Strict):
     financing: Optional[FinancingTable] = None
     forecast: Optional[ForecastTable] = None
     tables: list[PrintedTable] = []
+    same_figures: list[SameFigure] = []
     absent: list[AbsentTable] = []
 
     def is_absent(self, table: str) -> bool:
