@@ -23,6 +23,8 @@ numbers and the difference. ``check(program, located)`` runs them all.
 | F10 | a subprogram passport's financing: years = total, total = its sources, each source = table 4 |
 | P01 | sums declared on printed tables (appendices) hold |
 | P02 | figures declared the same (``same_figures``: two appendices, an appendix and the passport) agree |
+| K01 | an agreement's co-financing share by its amounts = its level, within the rules' cap / fixed level |
+|     | (:func:`generator.validation.cofinancing_findings`, over ``subsidies/``) |
 | G01 | a table named by the act is absent from its text |
 | G02 | a text has a character the bundled PDF font lacks (printed as [U+XXXX]) |
 """

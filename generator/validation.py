@@ -104,7 +104,9 @@ def validate_folder(folder: str | Path, *, editions: bool = True) -> Report:
     side = Located()            # subsidies, annual facts, known findings: their texts are checked too
     if folder.is_dir() and (folder / "subsidies").is_dir():
         from .quarterly.load import load_subsidies
-        _collect(report.errors, lambda: load_subsidies(folder, program, side))
+        subsidies = _collect(report.errors, lambda: load_subsidies(folder, program, side))
+        if subsidies is not None:
+            report.findings.extend(cofinancing_findings(subsidies, side))
     for path in sorted((folder / "annual").glob("*.yaml")) if folder.is_dir() else []:
         _collect(report.errors, lambda: read_model(AnnualFacts, path, side, str(path)))
     known_entries = []
@@ -116,7 +118,7 @@ def validate_folder(folder: str | Path, *, editions: bool = True) -> Report:
     for marks in (located, side):
         glyphs.extend(rules.glyph_findings(marks))
     if program is not None:
-        report.findings = rules.check(program, located)
+        report.findings[:0] = rules.check(program, located)
     report.findings.extend(glyphs)
     _match_known(report, known_entries)
     if editions and folder.is_dir():     # earlier editions: program folders of their own, with their own list
@@ -127,6 +129,43 @@ def validate_folder(folder: str | Path, *, editions: bool = True) -> Report:
             report.known.extend(inner.known)
             report.stale.extend(inner.stale)
     return report
+
+
+def cofinancing_findings(data, located: Located) -> list[Finding]:
+    """K01: an agreement's co-financing share as its amounts give it, subsidy / (subsidy + local) × 100,
+    against the level the agreement states (the local amount may differ from the exact one by a kopeck's
+    rounding) and against the cap or the fixed level of the subsidy's rules (``subsidies.yaml``)."""
+    from decimal import Decimal
+
+    from .rules import _fmt
+
+    out: list[Finding] = []
+    for year, book in sorted(data.agreements.items()):
+        path = next((f for f in located.files.values() if f and f.name == f"agreements-{year}.yaml"), None)
+        for i, a in enumerate(book.agreements):
+            sub, muni = data.subsidies.get(a.subsidy), data.municipalities.get(a.municipality)
+            if sub is None or muni is None or a.subsidy_amount + a.local_amount == 0:
+                continue
+            share = a.subsidy_amount * 100 / (a.subsidy_amount + a.local_amount)
+            exact_local = a.subsidy_amount * (100 - a.level) / a.level
+            cap = sub.cofinancing.fixed.get(a.municipality, sub.max_level(muni.kind))
+            problems = []
+            if abs(a.local_amount - exact_local) > Decimal("0.01"):
+                problems.append(f"по суммам доля области {_fmt(share.quantize(Decimal('0.01')))}%, "
+                                f"а в соглашении уровень {_fmt(a.level)}% (местные средства при этом уровне - "
+                                f"{_fmt(exact_local.quantize(Decimal('0.01')))} руб., в соглашении {_fmt(a.local_amount)})")
+            if cap is not None and share > cap and abs(a.local_amount - a.subsidy_amount * (100 - cap) / cap) > Decimal("0.01"):
+                problems.append(f"доля области по суммам {_fmt(share.quantize(Decimal('0.01')))}% выше "
+                                f"{'установленных' if a.municipality in sub.cofinancing.fixed else 'предельных'} "
+                                f"{_fmt(cap)}% по правилам субсидии")
+            if problems:
+                file, line = located.where(str(path), ("agreements", i)) if path else (None, None)
+                out.append(Finding("K01", "error", f"соглашение {a.number} ({a.subsidy}, {a.municipality}): "
+                                   + "; ".join(problems), str(file) if file else None, line,
+                                   [a.subsidy, a.municipality], {"доля": _fmt(share.quantize(Decimal("0.01"))),
+                                                                 "уровень": _fmt(a.level)},
+                                   field=f"agreements[{i}]"))
+    return out
 
 
 def _relative(folder: Path, file: str | None) -> str | None:

@@ -342,3 +342,17 @@ def test_a_same_figure_reference_to_nothing_is_an_error(own_copy):
              "b: {table: sp7-app4-2021, row: 6305, column: 5}")
     found = [f for f in _findings(own_copy) if f.rule == "P02" and "нет строки 6305" in f.message]
     assert len(found) == 1
+
+
+def test_cofinancing_share_by_the_amounts_against_level_and_cap(own_copy):
+    # vashkinsky (education, district: cap 56,2%): the local money cut so that the region pays 60%
+    path = own_copy / "subsidies" / "sample" / "agreements-2021.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = next(n for n, l in enumerate(text.split("\n"), 1) if "municipality: vashkinsky" in l)
+    local = text.split("municipality: vashkinsky")[1].split("local_amount: ")[1].split(",")[0]
+    _replace(path, f"local_amount: {local},", "local_amount: 242619.39,")     # 363 929,08 / 0,6 − 363 929,08
+    found = [f for f in _findings(own_copy) if f.rule == "K01"]
+    assert len(found) == 1
+    assert found[0].file == str(path) and found[0].line == line
+    assert "по суммам доля области 60,00%, а в соглашении уровень 56,2%" in found[0].message
+    assert "выше предельных 56,2%" in found[0].message
