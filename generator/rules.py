@@ -97,8 +97,8 @@ class _Checker:
                 computed = calc.total(line.values)
                 for m in calc.compare([line.total], [computed]):
                     self.add("F01", "error",
-                             f"{name}, {line.label}: the years add up to {_fmt(m.expected)}, "
-                             f"the total column says {_fmt(m.printed)}",
+                             f"{name}, {line.label}: годы в сумме дают {_fmt(m.expected)}, "
+                             f"в графе «всего» напечатано {_fmt(m.printed)}",
                              unit, where + ("sources", j, "total"), [sub.code, row.code or row.no or ""],
                              {"years sum": m.expected, "printed total": m.printed}, m.difference, row.line,
                              [_cell(unit, i, line.source, p) for p in range(len(years) + 1)])
@@ -108,8 +108,8 @@ class _Checker:
                 computed = calc.column_sums([p.values + [p.total] for p in parts])
                 for m in calc.compare(total_line.values + [total_line.total], computed):
                     self.add("F02", "error",
-                             f"{name}, {labels[m.position]}: the funding sources add up to {_fmt(m.expected)}, "
-                             f"the \"всего\" line says {_fmt(m.printed)}",
+                             f"{name}, {labels[m.position]}: источники в сумме дают {_fmt(m.expected)}, "
+                             f"в строке «всего» напечатано {_fmt(m.printed)}",
                              unit, where + ("sources", 0, "values" if m.position < len(years) else "total"),
                              [sub.code, row.code or row.no or ""],
                              {"sources sum": m.expected, "printed": m.printed}, m.difference, row.line,
@@ -149,8 +149,8 @@ class _Checker:
             computed = calc.column_sums(vectors)
             for m in calc.compare(line.values + [line.total], computed):
                 self.add(rule, "error",
-                         f"{_row_name(parent)}, {line.label}, {labels[m.position]}: the {what} add up to "
-                         f"{_fmt(m.expected)}, the row says {_fmt(m.printed)}",
+                         f"{_row_name(parent)}, {line.label}, {labels[m.position]}: {_WHAT.get(what, what)} в сумме дают "
+                         f"{_fmt(m.expected)}, в строке напечатано {_fmt(m.printed)}",
                          unit, (block, "rows", parent_index, "sources", j), [sub.code, parent.code or parent.no or ""],
                          {f"{what} sum": m.expected, "printed": m.printed}, m.difference, parent.line,
                          [_cell(unit, parent_index, line.source, m.position)]
@@ -164,8 +164,8 @@ class _Checker:
         labels = [f"{y} год" for y in years] + ["всего"]
         for key, (i, block) in blocks.items():
             for m in calc.compare([block.total], [calc.total(block.years)]):
-                self.add("F07", "error", f"passport, {block.label}: the years add up to {_fmt(m.expected)}, "
-                         f"the paragraph says {_fmt(m.printed)}", "program", ("passport", "financing", i, "total"),
+                self.add("F07", "error", f"паспорт, {block.label}: годы в сумме дают {_fmt(m.expected)}, "
+                         f"в абзаце напечатано {_fmt(m.printed)}", "program", ("passport", "financing", i, "total"),
                          numbers={"years sum": m.expected, "printed": m.printed}, difference=m.difference)
         declared = [(b.key, tuple(b.parts)) for b in self.program.passport.financing if b.parts]
         for whole, parts in declared or (("total", ("budget", "tax")), ("budget", ("own", "federal"))):
@@ -179,8 +179,8 @@ class _Checker:
             i, block = blocks[whole]
             computed = calc.column_sums([blocks[p][1].years + [blocks[p][1].total] for p in parts])
             for m in calc.compare(block.years + [block.total], computed):
-                self.add("F07", "error", f"passport, {labels[m.position]}: {' + '.join(parts)} = {_fmt(m.expected)}, "
-                         f"but \"{block.label}\" says {_fmt(m.printed)}", "program", ("passport", "financing", i),
+                self.add("F07", "error", f"паспорт, {labels[m.position]}: {' + '.join(parts)} = {_fmt(m.expected)}, "
+                         f"а «{block.label}» - {_fmt(m.printed)}", "program", ("passport", "financing", i),
                          numbers={"sum": m.expected, "printed": m.printed}, difference=m.difference)
 
     def passport_text(self) -> None:
@@ -196,8 +196,8 @@ class _Checker:
             diff = first_difference(generated, passport.financing_text)
             if diff:
                 pos, ours, theirs = diff
-                self.add("F09", "warning", f"the financing paragraph generated from the figures differs from the "
-                         f"printed one at character {pos}: generated \"…{ours}…\", printed \"…{theirs}…\"",
+                self.add("F09", "warning", f"абзац о финансировании, собранный из чисел, расходится с напечатанным "
+                         f"с символа {pos}: собрано «…{ours}…», напечатано «…{theirs}…»",
                          unit, path + ("financing_text",))
 
     def subprograms_vs_passport(self) -> None:
@@ -224,17 +224,17 @@ class _Checker:
             if missing:
                 if any(r != 0 for r in remainder):
                     self.add("F06", "gap",
-                             f"passport \"{label}\": subprograms {', '.join(covered)} account for "
-                             f"{_fmt(known[-1])}; the remaining {_fmt(remainder[-1])} "
-                             f"({', '.join(f'{y}: {_fmt(r)}' for y, r in zip(years, remainder))}) belongs to "
-                             f"subprograms {', '.join(missing)}, whose financing tables are absent from the source",
+                             f"паспорт, «{label}»: на подпрограммы {', '.join(covered)} приходится "
+                             f"{_fmt(known[-1])}; остальные {_fmt(remainder[-1])} "
+                             f"({', '.join(f'{y}: {_fmt(r)}' for y, r in zip(years, remainder))}) - подпрограммы "
+                             f"{', '.join(missing)}, таблиц финансирования которых в тексте акта нет",
                              "program", ("passport", "financing", i), codes=missing,
                              numbers={"passport": printed[-1], "known": known[-1]}, difference=remainder[-1])
             else:
                 for pos, (p, k) in enumerate(zip(printed, known)):
                     if p != k:
-                        self.add("F06", "error", f"passport \"{label}\", {(years + ['всего'])[pos]}: "
-                                 f"subprograms add up to {_fmt(k)}, the passport says {_fmt(p)}",
+                        self.add("F06", "error", f"паспорт, «{label}», {(years + ['всего'])[pos]}: "
+                                 f"подпрограммы в сумме дают {_fmt(k)}, в паспорте {_fmt(p)}",
                                  "program", ("passport", "financing", i), numbers={"sum": k, "printed": p},
                                  difference=p - k)
 
@@ -245,14 +245,14 @@ class _Checker:
         rows = sub.forecast.rows
         for i, row in enumerate(rows):
             for m in calc.compare([row.total], [calc.total(row.values)]):
-                self.add("F08", "error", f"{sub.forecast.table}, {row.label}: the years add up to {_fmt(m.expected)}, "
-                         f"the total says {_fmt(m.printed)}", unit, ("forecast", "rows", i, "total"),
+                self.add("F08", "error", f"{sub.forecast.table}, {row.label}: годы в сумме дают {_fmt(m.expected)}, "
+                         f"в итоге напечатано {_fmt(m.printed)}", unit, ("forecast", "rows", i, "total"),
                          [sub.code], {"years sum": m.expected, "printed": m.printed}, m.difference, row.line)
         if len(rows) > 1 and rows[0].label.lower().startswith("всего"):
             computed = calc.column_sums([r.values + [r.total] for r in rows[1:]])
             for m in calc.compare(rows[0].values + [rows[0].total], computed):
-                self.add("F08", "error", f"{sub.forecast.table}: the sources add up to {_fmt(m.expected)}, "
-                         f"\"Всего\" says {_fmt(m.printed)}", unit, ("forecast", "rows", 0), [sub.code],
+                self.add("F08", "error", f"{sub.forecast.table}: источники в сумме дают {_fmt(m.expected)}, "
+                         f"в строке «Всего» {_fmt(m.printed)}", unit, ("forecast", "rows", 0), [sub.code],
                          {"sum": m.expected, "printed": m.printed}, m.difference, rows[0].line)
 
     def tax(self) -> None:
@@ -265,14 +265,14 @@ class _Checker:
                 items.append(item)
                 path = ("tax_expenditures", "groups", g, "items", i)
                 for m in calc.compare([item.amount_total], [calc.total(item.amounts)]):
-                    self.add("T01", "error", f"tax expenditure {item.no} \"{_short(item.name)}\": the years add up to "
-                             f"{_fmt(m.expected)}, the total says {_fmt(m.printed)}", "program", path + ("amount_total",),
+                    self.add("T01", "error", f"налоговый расход {item.no} «{_short(item.name)}»: годы в сумме дают "
+                             f"{_fmt(m.expected)}, в итоге напечатано {_fmt(m.printed)}", "program", path + ("amount_total",),
                              [item.no or ""], {"years sum": m.expected, "printed": m.printed}, m.difference, item.line)
                 known = {Decimal(p) for p in item.payers if calc.is_number(p)}
                 if len(known) == 1 and calc.is_number(item.payers_total) and Decimal(item.payers_total) not in known:
                     value = known.pop()
-                    self.add("T01", "error", f"tax expenditure {item.no} \"{_short(item.name)}\": payers are "
-                             f"{_fmt(value)} thousand every year, the total column says {_fmt(item.payers_total)}",
+                    self.add("T01", "error", f"налоговый расход {item.no} «{_short(item.name)}»: плательщиков "
+                             f"{_fmt(value)} тыс. в каждом году, в графе «всего» - {_fmt(item.payers_total)}",
                              "program", path + ("payers_total",), [item.no or ""],
                              {"per year": value, "printed": item.payers_total},
                              Decimal(item.payers_total) - value, item.line)
@@ -284,13 +284,13 @@ class _Checker:
             for m in calc.compare(getattr(total, key), computed):
                 year = self.program.years[m.position]
                 self.add("T01", "error" if key == "amounts" else "warning",
-                         f"tax expenditures \"{total.label}\", {year}: the rows add up to {_fmt(m.expected)}, "
-                         f"the total says {_fmt(m.printed)}", "program", ("tax_expenditures", "total", key),
+                         f"налоговые расходы, «{total.label}», {year}: строки в сумме дают {_fmt(m.expected)}, "
+                         f"в итоге напечатано {_fmt(m.printed)}", "program", ("tax_expenditures", "total", key),
                          numbers={"rows sum": m.expected, "printed": m.printed}, difference=m.difference,
                          source_line=total.line)
         for m in calc.compare([total.amount_total], [calc.total(i.amount_total for i in items)]):
-            self.add("T01", "error", f"tax expenditures \"{total.label}\": the rows' totals add up to {_fmt(m.expected)}, "
-                     f"the total says {_fmt(m.printed)}", "program", ("tax_expenditures", "total", "amount_total"),
+            self.add("T01", "error", f"налоговые расходы, «{total.label}»: итоги строк в сумме дают {_fmt(m.expected)}, "
+                     f"в итоге напечатано {_fmt(m.printed)}", "program", ("tax_expenditures", "total", "amount_total"),
                      numbers={"rows sum": m.expected, "printed": m.printed}, difference=m.difference,
                      source_line=total.line)
 
@@ -319,17 +319,17 @@ class _Checker:
                     amount = line.values[yi] if line else None
                 has_money = calc.is_number(amount) and Decimal(amount) != 0
                 if row is None and not marked_none and codes & {"1", "2", "1, 2", "1,2"}:
-                    self.add("C01", "warning", f"activity {act.code}, {year}: table 3 gives source code(s) "
-                             f"{', '.join(sorted(codes))} but table 4 has no row for the activity",
+                    self.add("C01", "warning", f"мероприятие {act.code}, {year}: в таблице 3 код(ы) источника "
+                             f"{', '.join(sorted(codes))}, а в таблице 4 строки мероприятия нет",
                              unit, ("activities", "items", i), [sub.code, act.code])
                     break
                 if marked_none and has_money:
-                    self.add("C01", "error", f"activity {act.code}, {year}: table 3 marks \"-\" (no financing) "
-                             f"but table 4 shows {_fmt(amount)}", unit, ("activities", "items", i), [sub.code, act.code],
+                    self.add("C01", "error", f"мероприятие {act.code}, {year}: в таблице 3 «-» (без финансирования), "
+                             f"а в таблице 4 {_fmt(amount)}", unit, ("activities", "items", i), [sub.code, act.code],
                              {"amount": amount})
                 elif row is not None and not marked_none and not has_money and codes & {"1", "2", "1, 2", "1,2"}:
-                    self.add("C01", "warning", f"activity {act.code}, {year}: table 3 gives source code(s) "
-                             f"{', '.join(sorted(codes))} but table 4 shows no money",
+                    self.add("C01", "warning", f"мероприятие {act.code}, {year}: в таблице 3 код(ы) источника "
+                             f"{', '.join(sorted(codes))}, а в таблице 4 средств нет",
                              unit, ("activities", "items", i), [sub.code, act.code], {"amount": amount or 0})
 
     def subprogram_passport(self, sub: Subprogram) -> None:
@@ -452,14 +452,14 @@ class _Checker:
                         computed = calc.total(values[c - 1] for c in rule.part_columns)
                         printed = values[rule.total_column - 1]
                         for m in calc.compare([printed], [computed]):
-                            self.add("P01", "error", f"{table.title[:60]}: row at act line {table.rows[r].line}, "
-                                     f"column {rule.total_column} should be {_fmt(m.expected)} "
-                                     f"(columns {', '.join(map(str, rule.part_columns))}), printed {_fmt(m.printed)}",
+                            self.add("P01", "error", f"{table.title[:60]}: строка акта {table.rows[r].line}, "
+                                     f"графа {rule.total_column} должна быть {_fmt(m.expected)} "
+                                     f"(графы {', '.join(map(str, rule.part_columns))}), напечатано {_fmt(m.printed)}",
                                      unit, ("tables", t, "rows", r), [table.id],
                                      {"sum": m.expected, "printed": m.printed}, m.difference, table.rows[r].line)
                 else:
                     if rule.total_row not in by_line or not all(p in by_line for p in rule.part_rows):
-                        self.add("P01", "error", f"{table.id}: sum rule {s + 1} names a row line that is not in the table",
+                        self.add("P01", "error", f"{table.id}: правило суммы {s + 1} называет строку, которой в таблице нет",
                                  unit, ("tables", t, "sums", s), [table.id])
                         continue
                     r_total, _ = by_line[rule.total_row]
@@ -467,20 +467,20 @@ class _Checker:
                         computed = calc.total(grids[by_line[p][0]][c - 1] for p in rule.part_rows)
                         printed = grids[r_total][c - 1]
                         for m in calc.compare([printed], [computed]):
-                            self.add("P01", "error", f"{table.title[:60]}: row at act line {rule.total_row}, column {c}: "
-                                     f"the rows add up to {_fmt(m.expected)}, printed {_fmt(m.printed)}",
+                            self.add("P01", "error", f"{table.title[:60]}: строка акта {rule.total_row}, графа {c}: "
+                                     f"строки в сумме дают {_fmt(m.expected)}, напечатано {_fmt(m.printed)}",
                                      unit, ("tables", t, "rows", r_total), [table.id],
                                      {"sum": m.expected, "printed": m.printed}, m.difference, rule.total_row)
 
     def gaps(self) -> None:
         for i, absent in enumerate(self.program.absent):
-            self.add("G01", "gap", f"program: {absent.table} \"{_short(absent.title)}\" is absent from the source "
-                     f"text (act line {absent.line}); nothing is invented for it", "program", ("absent", i),
+            self.add("G01", "gap", f"программа: {absent.table} «{_short(absent.title)}» отсутствует в тексте акта "
+                     f"(строка акта {absent.line}); ничего не придумано", "program", ("absent", i),
                      [absent.table], source_line=absent.line)
         for sub in self.program.subprograms:
             for i, absent in enumerate(sub.absent):
-                self.add("G01", "gap", f"subprogram {sub.code}: {absent.table} \"{_short(absent.title)}\" is absent "
-                         f"from the source text (act line {absent.line})", f"sp{sub.code}", ("absent", i),
+                self.add("G01", "gap", f"подпрограмма {sub.code}: {absent.table} «{_short(absent.title)}» отсутствует "
+                         f"в тексте акта (строка акта {absent.line})", f"sp{sub.code}", ("absent", i),
                          [sub.code, absent.table], source_line=absent.line)
 
     def run(self) -> list[Finding]:
@@ -498,6 +498,9 @@ class _Checker:
         self.passport_text()
         self.gaps()
         return self.findings
+
+
+_WHAT = {"executors": "исполнители", "main activities": "основные мероприятия", "items": "мероприятия"}
 
 
 def _split_codes(codes) -> list[str]:

@@ -184,7 +184,7 @@ def test_f06_remainder_attributed_to_subprograms_2_3_6(findings, loaded):
     assert own.numbers == {"passport": "62 454 741,6", "known": "42 180 931,1"}
     assert Path(own.file).name == "program.yaml"
     assert own.line == yaml_line("program.yaml", '- key: "own"', after="  financing:")
-    assert "subprograms 2, 3, 6" in own.message
+    assert "подпрограммы 2, 3, 6, таблиц финансирования которых в тексте акта нет" in own.message
     federal = next(f for f in found if f is not own)
     assert federal.codes == ["2", "3", "6"]
     assert federal.difference == "91 415,2"
@@ -206,7 +206,7 @@ def test_g01_for_every_absent_table(findings, loaded):
         assert f.severity == "gap"
         name = Path(f.file).name
         assert f.line == absent_item_line(name, f.source_line)
-        assert f"act line {f.source_line}" in f.message
+        assert f"строка акта {f.source_line}" in f.message
 
 
 # --- nothing else ----------------------------------------------------------------------------------
