@@ -31,9 +31,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 from .data import DataError, DataErrors
 from .data.loader import Located, read_model
+from .data.schema import Strict
 from .rules import Finding
 
 KNOWN_FILE = "known-findings.yaml"
@@ -212,11 +214,6 @@ def known_entry(folder: Path, f: Finding, why: str) -> dict:
 
 
 # --- the file's schema ------------------------------------------------------------------------
-
-from typing import Optional  # noqa: E402
-
-from .data.schema import Strict  # noqa: E402
-
 
 class KnownFinding(Strict):
     rule: str
