@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from . import rules
 from .data import DataError, DataErrors
 
 DEFAULT_DATA = "data/social-support-vologda"
@@ -66,24 +67,70 @@ def main() -> None:
 @main.command()
 @click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--strict", is_flag=True, help="Exit 1 on new warnings too.")
 def validate(data_dir: str, as_json: bool, strict: bool) -> None:
-    """Check program data: schema, references and control relations."""
-    from . import rules
-    program, located = load_or_exit(data_dir)
-    findings = rules.check(program, located)
-    counts = rules.counts(findings)
+    """Check every file of a data folder: schema, references and control relations.
+
+    Findings listed in known-findings.yaml (the act's own errors) are shown apart; the exit code is 1
+    when a file cannot be read or a new error remains.
+    """
+    from .validation import validate_folder
+    report = validate_folder(data_dir)
+    new, known = report.new, report.known
+    groups = report.new_error_groups
+    new_counts = rules.counts(new)
+    new_counts["error"] = len(groups)         # one changed figure is one error, whatever relations it breaks
     if as_json:
-        click.echo(json.dumps({"program": program.code, "counts": counts,
-                               "findings": [f.to_dict() for f in findings]}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"program": report.program.code if report.program else None,
+                               "unreadable": [{"file": str(e.file) if e.file else None, "line": e.line,
+                                               "column": e.column, "field": e.field, "message": e.message}
+                                              for e in report.errors],
+                               "counts": new_counts, "known": len(known),
+                               "error_groups": [[new.index(f) for f in found] for found in groups],
+                               "findings": [f.to_dict() for f in new],
+                               "known_findings": [f.to_dict() for f in known],
+                               "stale_known": report.stale}, ensure_ascii=False, indent=2))
     else:
-        click.echo(f"{program.title} (редакция от {program.edition.date:%d.%m.%Y})")
-        for f in findings:
-            click.echo(f"{f.severity.upper():7} {f.rule}  {f.location()}")
-            click.echo(f"        {f.message}")
-        click.echo(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['gap']} gap(s) in the source")
-    if counts["error"] or (strict and counts["warning"]):
+        if report.program is not None:
+            click.echo(f"{report.program.title} (редакция от {report.program.edition.date:%d.%m.%Y})")
+        if report.errors:
+            click.echo(f"{len(report.errors)} error(s) in the program data (файлы не прочитаны или не согласованы):")
+            for e in report.errors:
+                click.echo(f"ERROR   {e}")
+        for found in groups:
+            for n, f in enumerate(found):
+                click.echo(f"{'ERROR' if n == 0 else '  и':7} {f.rule}  {f.location()}")
+                click.echo(f"        {f.message}")
+        for f in new:
+            if f.severity != "error":
+                click.echo(f"{f.severity.upper():7} {f.rule}  {f.location()}")
+                click.echo(f"        {f.message}")
+        if known:
+            click.echo(f"Известные ошибки постановления ({len(known)}, перечислены в known-findings.yaml):")
+            for f in known:
+                click.echo(f"KNOWN   {f.rule}  {f.location()}")
+                click.echo(f"        {f.message}")
+        for entry in report.stale:
+            click.echo(f"STALE   {entry['rule']}  {entry['file']} {entry['field'] or ''}: запись known-findings.yaml "
+                       f"больше ничему не соответствует (ошибку исправили? удалите запись)")
+        click.echo(f"{new_counts['error'] + len(report.errors)} error(s), {new_counts['warning']} warning(s), "
+                   f"{new_counts['gap']} gap(s) in the source; {len(known)} known "
+                   f"(новых ошибок: {new_counts['error'] + len(report.errors)}, известных: {len(known)})")
+    if report.blocking or (strict and (new_counts["warning"] or report.stale)):
         sys.exit(1)
+
+
+force_option = click.option("--force", is_flag=True,
+                            help="Publish even when the checks find new errors (the manifest records it).")
+
+
+def checked(data_dir: str, force: bool):
+    """The gate before publishing (see :func:`generator.validation.gate`): returns ``(meta, report)``,
+    ``meta`` being ``{"forced": ...}`` for the manifest when ``--force`` let new errors through and ``{}``
+    when the data is clean; exits 1 (Russian summary of the new errors) otherwise."""
+    from .validation import gate
+    mark, report = gate(data_dir, force, lambda line: click.echo(line, err=True))
+    return ({"forced": mark} if mark else {}), report
 
 
 @main.command()
@@ -98,14 +145,21 @@ def validate(data_dir: str, as_json: bool, strict: bool) -> None:
 @pdf_standard_option
 @templates_option
 @jobs_option
-def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standard, templates, jobs) -> None:
-    """Build the program package: passports and all tables in every format."""
+@force_option
+def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standard, templates, jobs, force) -> None:
+    """Build the program package: passports and all tables in every format.
+
+    The data is checked first (as ``validate``); new errors stop the build unless --force."""
     from .builders import program_package
     from . import writers
     from .package import Options, build as build_package
     from .paths import safe_name
     fmts = _formats(formats)
-    program, located = load_or_exit(data_dir)
+    forced, report = checked(data_dir, force)
+    if report.program is None or report.errors:
+        program, located = load_or_exit(data_dir)
+    else:
+        program, located = report.program, report.located     # read once: the gate's reading is the build's
     planned = program_package(program, located)
     if only:
         planned = [p for p in planned if any(o in p.name or o in p.kind for o in only)]
@@ -115,7 +169,7 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
     options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
                       jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
     meta = {"program": program.code, "title": program.title, "edition": program.edition.date.isoformat(),
-            "date": program.edition.date.isoformat(), "kind": "program-package"}
+            "date": program.edition.date.isoformat(), "kind": "program-package", **forced}
     from .package import PackageError
     try:
         manifest = build_package(planned, destination, options, meta, progress=None if quiet else _progress,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from .cli import DEFAULT_DATA, UserError, _formats, load_or_exit, pdf_engine_option, templates_option
+from .cli import DEFAULT_DATA, UserError, _formats, checked, force_option, load_or_exit, pdf_engine_option, \
+    templates_option
 from .data import DataError, DataErrors
 
 
@@ -18,7 +19,8 @@ from .data import DataError, DataErrors
 @pdf_engine_option
 @templates_option
 @click.option("--quiet", "-q", is_flag=True)
-def annual(data_dir, year, out, formats, pdf_engine, templates, quiet) -> None:
+@force_option
+def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) -> None:
     """Subsidy results and returns, the analytical memo and the effectiveness evaluation of a year."""
     from . import templates as templates_mod
     from .annual.documents import effectiveness_document, memo_document, subsidy_results_document
@@ -26,8 +28,9 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet) -> None:
     from .builders import Planned
     from .cli_quarterly import _subsidies
     from .package import Options, build
-    program, _ = load_or_exit(data_dir)
     fmts = _formats(formats)
+    forced, _report = checked(data_dir, force)
+    program, _ = load_or_exit(data_dir)
     try:
         facts = load_facts(data_dir, year)
         evaluation = evaluate_program(program, facts)
@@ -50,7 +53,7 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet) -> None:
                            effectiveness_document(evaluation, program.title)))
     destination = Path(out) / program.code / "annual" / str(year)
     meta = {"program": program.code, "kind": "annual-reports", "year": year, "date": f"{year + 1}-02-20",
-            "sample": facts.sample}
+            "sample": facts.sample, **forced}
     manifest = build(planned, destination, Options(formats=fmts, pdf_engine=pdf_engine, templates=templates), meta)
     if not quiet:
         total = sum((e.to_return for e in evaluations), 0)

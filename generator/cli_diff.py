@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .cli import UserError, _formats, load_or_exit, pdf_engine_option
+from .cli import UserError, _formats, checked, force_option, load_or_exit, pdf_engine_option
 
 
 def _money(value) -> str:
@@ -67,13 +67,19 @@ LEVELS = {"activity": "основное мероприятие", "item": "мер
 @pdf_engine_option
 @click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON instead of the summary.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary and no progress output.")
-def diff(old_dir, new_dir, out_dir, formats, pdf_engine, as_json, quiet) -> None:
+@force_option
+def diff(old_dir, new_dir, out_dir, formats, pdf_engine, as_json, quiet, force) -> None:
     """Compare two editions (program folders) and build the comparison documents."""
     from . import diff as diff_module
     from .builders.editions import diff_package
     from .package import Options, build as build_package
     from .paths import safe_name
     fmts = _formats(formats)
+    forced = {}
+    for which, folder in (("old", old_dir), ("new", new_dir)):    # both editions are published side by side
+        mark, _report = checked(folder, force)
+        if mark:
+            forced[which] = mark["forced"]
     old, _ = load_or_exit(old_dir)
     new, _ = load_or_exit(new_dir)
     if old.code != new.code:
@@ -86,7 +92,7 @@ def diff(old_dir, new_dir, out_dir, formats, pdf_engine, as_json, quiet) -> None
     meta = {"program": new.code, "title": new.title, "kind": "editions-diff",
             "old_edition": old.edition.date.isoformat(), "new_edition": new.edition.date.isoformat(),
             "sample": result.sample, "date": new.edition.date.isoformat(),
-            "changes": result.summary()}
+            "changes": result.summary(), **({"forced": forced} if forced else {})}
     manifest = build_package(planned, destination, Options(formats=fmts, pdf_engine=pdf_engine), meta,
                              progress=None, base=_common_base(old_dir, new_dir))
     if as_json:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .cli import DEFAULT_DATA, UserError, load_or_exit, pdf_engine_option, _formats
+from .cli import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, pdf_engine_option, _formats
 from .data import DataError, DataErrors
 
 
@@ -59,11 +59,13 @@ def period(f):
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
 @click.option("--registry", default=None, type=click.Path(file_okay=False),
               help="Submissions registry (for last quarter's values); default OUT/<program>/submissions.")
-def forms_command(data_dir, subsidy, year, quarter, out, registry) -> None:
-    """One pre-filled XLSX form per municipality with an agreement."""
+@force_option
+def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
+    """One pre-filled XLSX form per municipality with an agreement (after the checks of ``validate``)."""
     from .quarterly.forms import form_filename, generate
     from .quarterly.registry import Registry
     from .writers._files import write_atomic
+    checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     folder = Path(out) / program.code / "quarterly" / str(year) / f"q{quarter}" / "forms"
@@ -124,19 +126,22 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
 @click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
 @pdf_engine_option
 @click.option("--quiet", "-q", is_flag=True)
-def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf_engine, quiet) -> None:
+@force_option
+def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf_engine, quiet, force) -> None:
     """The consolidated report per subsidy and each municipality's report, for one quarter."""
+    forced, _report = checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     from .quarterly.registry import Registry
     with Registry(_registry_dir(out, program.code, registry)) as reg:
         destination = build_quarter_reports(program, data, reg, _check_subsidy(data, subsidy), year, quarter,
-                                            Path(out), _formats(formats), pdf_engine)
+                                            Path(out), _formats(formats), pdf_engine, forced)
     if not quiet:
         click.echo(f"reports in {destination}")
 
 
-def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Path, formats, pdf_engine) -> Path:
+def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Path, formats, pdf_engine,
+                          forced: dict | None = None) -> Path:
     from .builders import Planned
     from .package import Options, build
     from .quarterly.reports import consolidated_report, municipality_report
@@ -149,7 +154,7 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
                                    municipality_report(data, submission)))
     destination = out / program.code / "quarterly" / str(year) / f"q{quarter}" / "reports"
     meta = {"program": program.code, "kind": "quarterly-reports", "year": year, "quarter": quarter,
-            "date": f"{year}-{quarter * 3:02d}-01", "sample": data.is_sample(year)}
+            "date": f"{year}-{quarter * 3:02d}-01", "sample": data.is_sample(year), **(forced or {})}
     build(planned, destination, Options(formats=formats, pdf_engine=pdf_engine), meta)
     return destination
 
@@ -160,13 +165,15 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
 @click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
 @pdf_engine_option
-def demo_command(data_dir, year, out, formats, pdf_engine) -> None:
+@force_option
+def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
     """The whole quarterly loop on the sample submissions: forms, filling, import, reports, for 4 quarters."""
     from .quarterly.forms import form_filename, generate
     from .quarterly.intake import Expectation, describe, import_bytes
     from .quarterly.registry import Registry
     from .quarterly.sample import fill
     from .writers._files import write_atomic
+    checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     book = data.sample_submissions.get(year)

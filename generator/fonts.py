@@ -10,7 +10,7 @@ bytes on every machine.
 A character that the bundled faces do not have (for example U+F0B7, the Symbol
 font bullet Word leaves in pasted lists) would otherwise be drawn from whatever
 font the machine offers, or dropped. :func:`missing` finds such characters (the
-``validate`` rule G01 reports them with file and line) and :func:`printable`
+``validate`` rule G02 reports them with file and line) and :func:`printable`
 prints them visibly as ``[U+F0B7]`` in the PDF, so nothing disappears silently.
 """
 

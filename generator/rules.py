@@ -12,18 +12,29 @@ numbers and the difference. ``check(program, located)`` runs them all.
 | F04 | main activities add up to the subprogram row |
 | F05 | items / executors of an activity add up to the activity |
 | F06 | subprograms add up to the program passport (remainder of missing tables = gap) |
-| F07 | the passport's own blocks agree (total = budget + tax; budget = own + federal; years = total) |
+| F07 | the passport's own blocks agree (years = total; each block with ``parts`` = their sum; without
+|     | declared parts: total = budget + tax, budget = own + federal) |
 | F08 | forecast tables: years = total, "Всего" = its sources |
 | F09 | the passport paragraph generated from its figures equals the printed paragraph |
 | T01 | tax expenditures: years = total; rows add up to "Итого" |
 | C01 | source codes of table 3 agree with money in table 4 |
+| C02 | executors table 4 names for a main activity are among its executors in table 3 |
+| C03 | every source code of table 3 is defined by the table's own footnote |
+| F10 | a subprogram passport's financing: years = total, total = its sources, each source = table 4 |
 | P01 | sums declared on printed tables (appendices) hold |
+| P02 | figures declared the same (``same_figures``: two appendices, an appendix and the passport) agree |
+| K01 | an agreement's co-financing share by its amounts = its level, within the rules' cap / fixed level |
+|     | (:func:`generator.validation.cofinancing_findings`, over ``subsidies/``) |
 | G01 | a table named by the act is absent from its text |
+| G02 | a text has a character the bundled PDF font lacks (printed as [U+XXXX]) |
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import asdict, dataclass, field
+from dataclasses import field as _dc_field
 from decimal import Decimal
 from typing import Iterator, Literal
 
@@ -47,6 +58,8 @@ class Finding:
     numbers: dict[str, str] = field(default_factory=dict)
     difference: str | None = None
     source_line: int | None = None        # line of the act the figures were taken from
+    field: str | None = None              # the field path in the file (stable across edits of other lines)
+    cells: list[str] = _dc_field(default_factory=list)   # the printed figures the relation involves (for grouping)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,11 +74,12 @@ class _Checker:
         self.findings: list[Finding] = []
 
     def add(self, rule: str, severity: Severity, message: str, unit: str, path: tuple,
-            codes=(), numbers=None, difference=None, source_line=None) -> None:
+            codes=(), numbers=None, difference=None, source_line=None, cells=()) -> None:
         file, line = self.located.where(unit, path)
         self.findings.append(Finding(rule, severity, message, str(file) if file else None, line, list(codes),
                                      {k: _fmt(v) for k, v in (numbers or {}).items()},
-                                     _fmt(difference) if difference is not None else None, source_line))
+                                     _fmt(difference) if difference is not None else None, source_line,
+                                     field_path(path) or None, list(cells)))
 
     # --- financing tables -------------------------------------------------
 
@@ -83,21 +97,23 @@ class _Checker:
                 computed = calc.total(line.values)
                 for m in calc.compare([line.total], [computed]):
                     self.add("F01", "error",
-                             f"{name}, {line.label}: the years add up to {_fmt(m.expected)}, "
-                             f"the total column says {_fmt(m.printed)}",
+                             f"{name}, {line.label}: годы в сумме дают {_fmt(m.expected)}, "
+                             f"в графе «всего» напечатано {_fmt(m.printed)}",
                              unit, where + ("sources", j, "total"), [sub.code, row.code or row.no or ""],
-                             {"years sum": m.expected, "printed total": m.printed}, m.difference, row.line)
+                             {"years sum": m.expected, "printed total": m.printed}, m.difference, row.line,
+                             [_cell(unit, i, line.source, p) for p in range(len(years) + 1)])
             total_line = row.source("total")
             parts = [s for s in row.sources if s.source != "total"]
             if total_line and parts:
                 computed = calc.column_sums([p.values + [p.total] for p in parts])
                 for m in calc.compare(total_line.values + [total_line.total], computed):
                     self.add("F02", "error",
-                             f"{name}, {labels[m.position]}: the funding sources add up to {_fmt(m.expected)}, "
-                             f"the \"всего\" line says {_fmt(m.printed)}",
+                             f"{name}, {labels[m.position]}: источники в сумме дают {_fmt(m.expected)}, "
+                             f"в строке «всего» напечатано {_fmt(m.printed)}",
                              unit, where + ("sources", 0, "values" if m.position < len(years) else "total"),
                              [sub.code, row.code or row.no or ""],
-                             {"sources sum": m.expected, "printed": m.printed}, m.difference, row.line)
+                             {"sources sum": m.expected, "printed": m.printed}, m.difference, row.line,
+                             [_cell(unit, i, s.source, m.position) for s in row.sources])
         top = next((i for i, r in enumerate(rows) if r.kind == "subprogram"), None)
         if top is not None:
             for rule, kind, what in (("F03", "executor", "executors"), ("F04", "activity", "main activities")):
@@ -123,6 +139,7 @@ class _Checker:
                   rule: str, what: str) -> None:
         unit = f"sp{sub.code}"
         parent = sub.financing.rows[parent_index]
+        index = {id(r): n for n, r in enumerate(sub.financing.rows)}
         years = self.program.subprogram_years(sub)
         labels = [f"{y} год" for y in years] + ["всего"]
         for j, line in enumerate(parent.sources):
@@ -132,10 +149,12 @@ class _Checker:
             computed = calc.column_sums(vectors)
             for m in calc.compare(line.values + [line.total], computed):
                 self.add(rule, "error",
-                         f"{_row_name(parent)}, {line.label}, {labels[m.position]}: the {what} add up to "
-                         f"{_fmt(m.expected)}, the row says {_fmt(m.printed)}",
+                         f"{_row_name(parent)}, {line.label}, {labels[m.position]}: {_WHAT.get(what, what)} в сумме дают "
+                         f"{_fmt(m.expected)}, в строке напечатано {_fmt(m.printed)}",
                          unit, (block, "rows", parent_index, "sources", j), [sub.code, parent.code or parent.no or ""],
-                         {f"{what} sum": m.expected, "printed": m.printed}, m.difference, parent.line)
+                         {f"{what} sum": m.expected, "printed": m.printed}, m.difference, parent.line,
+                         [_cell(unit, parent_index, line.source, m.position)]
+                         + [_cell(unit, index[id(r)], line.source, m.position) for r in members])
 
     # --- program level ----------------------------------------------------
 
@@ -145,17 +164,23 @@ class _Checker:
         labels = [f"{y} год" for y in years] + ["всего"]
         for key, (i, block) in blocks.items():
             for m in calc.compare([block.total], [calc.total(block.years)]):
-                self.add("F07", "error", f"passport, {block.label}: the years add up to {_fmt(m.expected)}, "
-                         f"the paragraph says {_fmt(m.printed)}", "program", ("passport", "financing", i, "total"),
+                self.add("F07", "error", f"паспорт, {block.label}: годы в сумме дают {_fmt(m.expected)}, "
+                         f"в абзаце напечатано {_fmt(m.printed)}", "program", ("passport", "financing", i, "total"),
                          numbers={"years sum": m.expected, "printed": m.printed}, difference=m.difference)
-        for whole, parts in (("total", ("budget", "tax")), ("budget", ("own", "federal"))):
+        declared = [(b.key, tuple(b.parts)) for b in self.program.passport.financing if b.parts]
+        for whole, parts in declared or (("total", ("budget", "tax")), ("budget", ("own", "federal"))):
             if whole not in blocks or not all(p in blocks for p in parts):
+                if declared:
+                    i, _block = blocks[whole]
+                    self.add("F07", "error", f"паспорт, блок \"{whole}\": части {', '.join(parts)} названы, но "
+                             f"блоков {', '.join(p for p in parts if p not in blocks)} в паспорте нет",
+                             "program", ("passport", "financing", i, "parts"))
                 continue
             i, block = blocks[whole]
             computed = calc.column_sums([blocks[p][1].years + [blocks[p][1].total] for p in parts])
             for m in calc.compare(block.years + [block.total], computed):
-                self.add("F07", "error", f"passport, {labels[m.position]}: {' + '.join(parts)} = {_fmt(m.expected)}, "
-                         f"but \"{block.label}\" says {_fmt(m.printed)}", "program", ("passport", "financing", i),
+                self.add("F07", "error", f"паспорт, {labels[m.position]}: {' + '.join(parts)} = {_fmt(m.expected)}, "
+                         f"а «{block.label}» - {_fmt(m.printed)}", "program", ("passport", "financing", i),
                          numbers={"sum": m.expected, "printed": m.printed}, difference=m.difference)
 
     def passport_text(self) -> None:
@@ -171,8 +196,8 @@ class _Checker:
             diff = first_difference(generated, passport.financing_text)
             if diff:
                 pos, ours, theirs = diff
-                self.add("F09", "warning", f"the financing paragraph generated from the figures differs from the "
-                         f"printed one at character {pos}: generated \"…{ours}…\", printed \"…{theirs}…\"",
+                self.add("F09", "warning", f"абзац о финансировании, собранный из чисел, расходится с напечатанным "
+                         f"с символа {pos}: собрано «…{ours}…», напечатано «…{theirs}…»",
                          unit, path + ("financing_text",))
 
     def subprograms_vs_passport(self) -> None:
@@ -180,7 +205,7 @@ class _Checker:
         program = self.program
         blocks = {b.key: (i, b) for i, b in enumerate(program.passport.financing)}
         years = program.years
-        for key in ("own", "federal"):
+        for key in [s.key for s in program.sources if s.key != "total"]:     # every funding source of table 4
             if key not in blocks:
                 continue
             i, block = blocks[key]
@@ -199,17 +224,17 @@ class _Checker:
             if missing:
                 if any(r != 0 for r in remainder):
                     self.add("F06", "gap",
-                             f"passport \"{label}\": subprograms {', '.join(covered)} account for "
-                             f"{_fmt(known[-1])}; the remaining {_fmt(remainder[-1])} "
-                             f"({', '.join(f'{y}: {_fmt(r)}' for y, r in zip(years, remainder))}) belongs to "
-                             f"subprograms {', '.join(missing)}, whose financing tables are absent from the source",
+                             f"паспорт, «{label}»: на подпрограммы {', '.join(covered)} приходится "
+                             f"{_fmt(known[-1])}; остальные {_fmt(remainder[-1])} "
+                             f"({', '.join(f'{y}: {_fmt(r)}' for y, r in zip(years, remainder))}) - подпрограммы "
+                             f"{', '.join(missing)}, таблиц финансирования которых в тексте акта нет",
                              "program", ("passport", "financing", i), codes=missing,
                              numbers={"passport": printed[-1], "known": known[-1]}, difference=remainder[-1])
             else:
                 for pos, (p, k) in enumerate(zip(printed, known)):
                     if p != k:
-                        self.add("F06", "error", f"passport \"{label}\", {(years + ['всего'])[pos]}: "
-                                 f"subprograms add up to {_fmt(k)}, the passport says {_fmt(p)}",
+                        self.add("F06", "error", f"паспорт, «{label}», {(years + ['всего'])[pos]}: "
+                                 f"подпрограммы в сумме дают {_fmt(k)}, в паспорте {_fmt(p)}",
                                  "program", ("passport", "financing", i), numbers={"sum": k, "printed": p},
                                  difference=p - k)
 
@@ -220,14 +245,14 @@ class _Checker:
         rows = sub.forecast.rows
         for i, row in enumerate(rows):
             for m in calc.compare([row.total], [calc.total(row.values)]):
-                self.add("F08", "error", f"{sub.forecast.table}, {row.label}: the years add up to {_fmt(m.expected)}, "
-                         f"the total says {_fmt(m.printed)}", unit, ("forecast", "rows", i, "total"),
+                self.add("F08", "error", f"{sub.forecast.table}, {row.label}: годы в сумме дают {_fmt(m.expected)}, "
+                         f"в итоге напечатано {_fmt(m.printed)}", unit, ("forecast", "rows", i, "total"),
                          [sub.code], {"years sum": m.expected, "printed": m.printed}, m.difference, row.line)
         if len(rows) > 1 and rows[0].label.lower().startswith("всего"):
             computed = calc.column_sums([r.values + [r.total] for r in rows[1:]])
             for m in calc.compare(rows[0].values + [rows[0].total], computed):
-                self.add("F08", "error", f"{sub.forecast.table}: the sources add up to {_fmt(m.expected)}, "
-                         f"\"Всего\" says {_fmt(m.printed)}", unit, ("forecast", "rows", 0), [sub.code],
+                self.add("F08", "error", f"{sub.forecast.table}: источники в сумме дают {_fmt(m.expected)}, "
+                         f"в строке «Всего» {_fmt(m.printed)}", unit, ("forecast", "rows", 0), [sub.code],
                          {"sum": m.expected, "printed": m.printed}, m.difference, rows[0].line)
 
     def tax(self) -> None:
@@ -240,14 +265,14 @@ class _Checker:
                 items.append(item)
                 path = ("tax_expenditures", "groups", g, "items", i)
                 for m in calc.compare([item.amount_total], [calc.total(item.amounts)]):
-                    self.add("T01", "error", f"tax expenditure {item.no} \"{_short(item.name)}\": the years add up to "
-                             f"{_fmt(m.expected)}, the total says {_fmt(m.printed)}", "program", path + ("amount_total",),
+                    self.add("T01", "error", f"налоговый расход {item.no} «{_short(item.name)}»: годы в сумме дают "
+                             f"{_fmt(m.expected)}, в итоге напечатано {_fmt(m.printed)}", "program", path + ("amount_total",),
                              [item.no or ""], {"years sum": m.expected, "printed": m.printed}, m.difference, item.line)
                 known = {Decimal(p) for p in item.payers if calc.is_number(p)}
                 if len(known) == 1 and calc.is_number(item.payers_total) and Decimal(item.payers_total) not in known:
                     value = known.pop()
-                    self.add("T01", "error", f"tax expenditure {item.no} \"{_short(item.name)}\": payers are "
-                             f"{_fmt(value)} thousand every year, the total column says {_fmt(item.payers_total)}",
+                    self.add("T01", "error", f"налоговый расход {item.no} «{_short(item.name)}»: плательщиков "
+                             f"{_fmt(value)} тыс. в каждом году, в графе «всего» - {_fmt(item.payers_total)}",
                              "program", path + ("payers_total",), [item.no or ""],
                              {"per year": value, "printed": item.payers_total},
                              Decimal(item.payers_total) - value, item.line)
@@ -259,13 +284,13 @@ class _Checker:
             for m in calc.compare(getattr(total, key), computed):
                 year = self.program.years[m.position]
                 self.add("T01", "error" if key == "amounts" else "warning",
-                         f"tax expenditures \"{total.label}\", {year}: the rows add up to {_fmt(m.expected)}, "
-                         f"the total says {_fmt(m.printed)}", "program", ("tax_expenditures", "total", key),
+                         f"налоговые расходы, «{total.label}», {year}: строки в сумме дают {_fmt(m.expected)}, "
+                         f"в итоге напечатано {_fmt(m.printed)}", "program", ("tax_expenditures", "total", key),
                          numbers={"rows sum": m.expected, "printed": m.printed}, difference=m.difference,
                          source_line=total.line)
         for m in calc.compare([total.amount_total], [calc.total(i.amount_total for i in items)]):
-            self.add("T01", "error", f"tax expenditures \"{total.label}\": the rows' totals add up to {_fmt(m.expected)}, "
-                     f"the total says {_fmt(m.printed)}", "program", ("tax_expenditures", "total", "amount_total"),
+            self.add("T01", "error", f"налоговые расходы, «{total.label}»: итоги строк в сумме дают {_fmt(m.expected)}, "
+                     f"в итоге напечатано {_fmt(m.printed)}", "program", ("tax_expenditures", "total", "amount_total"),
                      numbers={"rows sum": m.expected, "printed": m.printed}, difference=m.difference,
                      source_line=total.line)
 
@@ -294,18 +319,127 @@ class _Checker:
                     amount = line.values[yi] if line else None
                 has_money = calc.is_number(amount) and Decimal(amount) != 0
                 if row is None and not marked_none and codes & {"1", "2", "1, 2", "1,2"}:
-                    self.add("C01", "warning", f"activity {act.code}, {year}: table 3 gives source code(s) "
-                             f"{', '.join(sorted(codes))} but table 4 has no row for the activity",
+                    self.add("C01", "warning", f"мероприятие {act.code}, {year}: в таблице 3 код(ы) источника "
+                             f"{', '.join(sorted(codes))}, а в таблице 4 строки мероприятия нет",
                              unit, ("activities", "items", i), [sub.code, act.code])
                     break
                 if marked_none and has_money:
-                    self.add("C01", "error", f"activity {act.code}, {year}: table 3 marks \"-\" (no financing) "
-                             f"but table 4 shows {_fmt(amount)}", unit, ("activities", "items", i), [sub.code, act.code],
+                    self.add("C01", "error", f"мероприятие {act.code}, {year}: в таблице 3 «-» (без финансирования), "
+                             f"а в таблице 4 {_fmt(amount)}", unit, ("activities", "items", i), [sub.code, act.code],
                              {"amount": amount})
                 elif row is not None and not marked_none and not has_money and codes & {"1", "2", "1, 2", "1,2"}:
-                    self.add("C01", "warning", f"activity {act.code}, {year}: table 3 gives source code(s) "
-                             f"{', '.join(sorted(codes))} but table 4 shows no money",
+                    self.add("C01", "warning", f"мероприятие {act.code}, {year}: в таблице 3 код(ы) источника "
+                             f"{', '.join(sorted(codes))}, а в таблице 4 средств нет",
                              unit, ("activities", "items", i), [sub.code, act.code], {"amount": amount or 0})
+
+    def subprogram_passport(self, sub: Subprogram) -> None:
+        """F10: a subprogram passport's financing blocks against its table 4 ("подпрограмма" row), for every
+        funding source both print; and the passport's own blocks: "total" = the other table-4 sources."""
+        if not (sub.passport and sub.passport.financing):
+            return
+        unit = f"sp{sub.code}"
+        years = self.program.subprogram_years(sub)
+        labels = [f"{y} год" for y in years] + ["всего"]
+        top = next((r for r in sub.financing.rows if r.kind == "subprogram"), None) if sub.financing else None
+        blocks = {b.key: (i, b) for i, b in enumerate(sub.passport.financing)}
+        for key, (i, block) in blocks.items():
+            if len(block.years) != len(years):
+                continue
+            for m in calc.compare([block.total], [calc.total(block.years)]):
+                self.add("F10", "error", f"паспорт подпрограммы {sub.code}, {block.label}: годы в сумме дают "
+                         f"{_fmt(m.expected)}, в паспорте {_fmt(m.printed)}", unit, ("passport", "financing", i, "total"),
+                         [sub.code], {"сумма лет": m.expected, "в паспорте": m.printed}, m.difference)
+            line = top.source(key) if top is not None else None
+            if line is None:
+                continue
+            for m in calc.compare(block.years + [block.total], line.values + [line.total]):
+                self.add("F10", "error", f"подпрограмма {sub.code}, {block.label}, {labels[m.position]}: в паспорте "
+                         f"{_fmt(m.printed)}, в таблице 4 (строка \"{line.label}\") {_fmt(m.expected)}",
+                         unit, ("passport", "financing", i), [sub.code, key],
+                         {"таблица 4": m.expected, "паспорт": m.printed}, m.difference, top.line)
+        parts = [blocks[s.key][1] for s in self.program.sources if s.key != "total" and s.key in blocks]
+        if "total" in blocks and len(parts) > 1:
+            i, whole = blocks["total"]
+            computed = calc.column_sums([p.years + [p.total] for p in parts if len(p.years) == len(whole.years)])
+            for m in calc.compare(whole.years + [whole.total], computed):
+                self.add("F10", "error", f"паспорт подпрограммы {sub.code}, {labels[m.position]}: источники "
+                         f"({', '.join(p.key for p in parts)}) дают {_fmt(m.expected)}, общий объем {_fmt(m.printed)}",
+                         unit, ("passport", "financing", i), [sub.code],
+                         {"сумма источников": m.expected, "общий объем": m.printed}, m.difference)
+
+    def activity_links(self, sub: Subprogram) -> None:
+        """C02: every executor table 4 names for a main activity is among the activity's executors in table 3.
+        C03: every source code table 3 gives is defined by the table's own footnote ("... - 1, ... - 2")."""
+        if not sub.activities:
+            return
+        unit = f"sp{sub.code}"
+        defined = set(re.findall(r"\s[-–]\s*(\d+)\b", sub.activities.footnote or ""))
+        for i, act in enumerate(sub.activities.items):
+            rows = [act.source_codes] if act.source_codes else []
+            rows += [l.source_codes for l in act.indicators if l.source_codes]
+            if not defined:
+                break
+            bad = sorted({c.strip() for codes in rows for c in _split_codes(codes)} - defined - {"-", ""})
+            if bad:
+                self.add("C03", "error", f"мероприятие {act.code}: в таблице 3 код(ы) источника {', '.join(bad)}, "
+                         f"которых нет в сноске таблицы (определены: {', '.join(sorted(defined, key=int))})",
+                         unit, ("activities", "items", i), [sub.code, act.code], {"коды": ", ".join(bad)},
+                         source_line=act.line)
+        if not sub.financing:
+            return
+        acts = {normalise_code(a.code): (i, a) for i, a in enumerate(sub.activities.items)}
+        rows = sub.financing.rows
+        for r, row in enumerate(rows):
+            if row.kind != "activity" or normalise_code(row.code) not in acts:
+                continue
+            i, act = acts[normalise_code(row.code)]
+            named = [(r, row)] if row.executor else []
+            for n, later in enumerate(rows[r + 1:], r + 1):
+                if later.kind not in ("item", "activity_executor"):
+                    break
+                if later.kind == "activity_executor" and later.executor:
+                    named.append((n, later))
+            listed = _folded(act.executors)
+            for n, named_row in named:
+                who = named_row.executor
+                if _folded(who) not in listed and _folded(who) not in ("итого", "всего"):
+                    self.add("C02", "error", f"мероприятие {act.code}: в таблице 4 исполнитель \"{who}\", в таблице 3 "
+                             f"исполнители \"{_short(act.executors)}\"", unit, ("financing", "rows", n, "executor"),
+                             [sub.code, act.code], {"исполнитель": who}, source_line=named_row.line)
+
+    def same_figures(self, sub: Subprogram) -> None:
+        """P02: figures declared the same (``same_figures``) are printed the same in both places."""
+        unit = f"sp{sub.code}"
+        years = self.program.subprogram_years(sub)
+        grids = {}
+
+        def value(ref):
+            if ref.passport is not None:
+                block = next((b for b in (sub.passport.financing if sub.passport else []) if b.key == ref.passport), None)
+                if block is None or (ref.year is not None and ref.year not in years):
+                    return None, f"паспорт: блока {ref.passport!r} за {ref.year} нет"
+                return (block.total if ref.year is None else block.years[years.index(ref.year)]), \
+                    f"паспорт, {block.label[:50]}, {ref.year or 'всего'}"
+            table = next((t for t in sub.tables if t.id == ref.table), None)
+            if table is None:
+                return None, f"таблицы {ref.table!r} нет"
+            if table.id not in grids:
+                grids[table.id] = printed_grid(table)
+            r = next((i for i, row in enumerate(table.rows) if row.line == ref.row), None)
+            if r is None or ref.column > len(table.columns):
+                return None, f"{table.id}: нет строки {ref.row} или графы {ref.column}"
+            return grids[table.id][r][ref.column - 1], f"{table.id}, строка {ref.row}, графа {ref.column}"
+
+        for k, pair in enumerate(sub.same_figures):
+            (a, where_a), (b, where_b) = value(pair.a), value(pair.b)
+            if a is None or b is None:
+                self.add("P02", "error", f"соотношение {k + 1}: {where_a if a is None else where_b}",
+                         unit, ("same_figures", k), [sub.code])
+                continue
+            if calc.is_number(a) and calc.is_number(b) and Decimal(a) != Decimal(b):
+                self.add("P02", "error", f"одна и та же сумма напечатана по-разному: {where_a} - {_fmt(a)}, "
+                         f"{where_b} - {_fmt(b)}", unit, ("same_figures", k), [sub.code],
+                         {"a": a, "b": b}, Decimal(b) - Decimal(a), pair.a.row or pair.b.row)
 
     def printed_sums(self, sub: Subprogram) -> None:
         unit = f"sp{sub.code}"
@@ -318,14 +452,14 @@ class _Checker:
                         computed = calc.total(values[c - 1] for c in rule.part_columns)
                         printed = values[rule.total_column - 1]
                         for m in calc.compare([printed], [computed]):
-                            self.add("P01", "error", f"{table.title[:60]}: row at act line {table.rows[r].line}, "
-                                     f"column {rule.total_column} should be {_fmt(m.expected)} "
-                                     f"(columns {', '.join(map(str, rule.part_columns))}), printed {_fmt(m.printed)}",
+                            self.add("P01", "error", f"{table.title[:60]}: строка акта {table.rows[r].line}, "
+                                     f"графа {rule.total_column} должна быть {_fmt(m.expected)} "
+                                     f"(графы {', '.join(map(str, rule.part_columns))}), напечатано {_fmt(m.printed)}",
                                      unit, ("tables", t, "rows", r), [table.id],
                                      {"sum": m.expected, "printed": m.printed}, m.difference, table.rows[r].line)
                 else:
                     if rule.total_row not in by_line or not all(p in by_line for p in rule.part_rows):
-                        self.add("P01", "error", f"{table.id}: sum rule {s + 1} names a row line that is not in the table",
+                        self.add("P01", "error", f"{table.id}: правило суммы {s + 1} называет строку, которой в таблице нет",
                                  unit, ("tables", t, "sums", s), [table.id])
                         continue
                     r_total, _ = by_line[rule.total_row]
@@ -333,20 +467,20 @@ class _Checker:
                         computed = calc.total(grids[by_line[p][0]][c - 1] for p in rule.part_rows)
                         printed = grids[r_total][c - 1]
                         for m in calc.compare([printed], [computed]):
-                            self.add("P01", "error", f"{table.title[:60]}: row at act line {rule.total_row}, column {c}: "
-                                     f"the rows add up to {_fmt(m.expected)}, printed {_fmt(m.printed)}",
+                            self.add("P01", "error", f"{table.title[:60]}: строка акта {rule.total_row}, графа {c}: "
+                                     f"строки в сумме дают {_fmt(m.expected)}, напечатано {_fmt(m.printed)}",
                                      unit, ("tables", t, "rows", r_total), [table.id],
                                      {"sum": m.expected, "printed": m.printed}, m.difference, rule.total_row)
 
     def gaps(self) -> None:
         for i, absent in enumerate(self.program.absent):
-            self.add("G01", "gap", f"program: {absent.table} \"{_short(absent.title)}\" is absent from the source "
-                     f"text (act line {absent.line}); nothing is invented for it", "program", ("absent", i),
+            self.add("G01", "gap", f"программа: {absent.table} «{_short(absent.title)}» отсутствует в тексте акта "
+                     f"(строка акта {absent.line}); ничего не придумано", "program", ("absent", i),
                      [absent.table], source_line=absent.line)
         for sub in self.program.subprograms:
             for i, absent in enumerate(sub.absent):
-                self.add("G01", "gap", f"subprogram {sub.code}: {absent.table} \"{_short(absent.title)}\" is absent "
-                         f"from the source text (act line {absent.line})", f"sp{sub.code}", ("absent", i),
+                self.add("G01", "gap", f"подпрограмма {sub.code}: {absent.table} «{_short(absent.title)}» отсутствует "
+                         f"в тексте акта (строка акта {absent.line})", f"sp{sub.code}", ("absent", i),
                          [sub.code, absent.table], source_line=absent.line)
 
     def run(self) -> list[Finding]:
@@ -356,11 +490,55 @@ class _Checker:
             self.financing(sub)
             self.forecasts(sub)
             self.source_codes(sub)
+            self.subprogram_passport(sub)
+            self.activity_links(sub)
+            self.same_figures(sub)
             self.printed_sums(sub)
         self.subprograms_vs_passport()
         self.passport_text()
         self.gaps()
         return self.findings
+
+
+_WHAT = {"executors": "исполнители", "main activities": "основные мероприятия", "items": "мероприятия"}
+
+
+def _split_codes(codes) -> list[str]:
+    return [c for code in (codes or []) for c in re.split(r"[,;]", code or "")]
+
+
+def _folded(text: str | None) -> str:
+    """Names compared without case and spacing ("департамент  здравоохранения" = "Департамент здравоохранения")."""
+    return " ".join((text or "").casefold().split())
+
+
+def _cell(unit: str, row: int, source: str, position: int) -> str:
+    """A figure of a financing table: unit, row index, source line, year position (the last: the total)."""
+    return f"{unit}/financing/{row}/{source}/{position}"
+
+
+def group(findings: list[Finding]) -> list[list[Finding]]:
+    """Findings that share a printed figure, together: one changed figure breaks every relation it takes
+    part in (its line's total, its parent's sum), and is one finding for the reader. Order is kept."""
+    parent = list(range(len(findings)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for i, f in enumerate(findings):
+        for cell in f.cells:
+            if cell in owner:
+                parent[root(i)] = root(owner[cell])
+            else:
+                owner[cell] = i
+    groups: dict[int, list[Finding]] = {}
+    for i, f in enumerate(findings):
+        groups.setdefault(root(i), []).append(f)
+    return list(groups.values())
 
 
 def row_vector(row: FinancingRow, key: str) -> list | None:
@@ -439,6 +617,54 @@ def _fmt(value) -> str:
     if calc.is_number(value):
         return format_number(value, None)
     return str(value)
+
+
+def glyph_findings(located: Located) -> list[Finding]:
+    """G02: every character of every text read (program, subsidies, annual facts, editions) that the
+    bundled PDF font lacks (:func:`generator.fonts.missing`), with file, line and its code (U+F0B7).
+
+    An error: the PDF would print ``[U+F0B7]`` in place of the character, a visible defect of an official
+    document (DOCX and XLSX keep the character, but the packages must say the same thing); the fix
+    belongs in the data (usually a bullet pasted from Word), and ``--force`` publishes anyway."""
+    from . import fonts
+
+    out: list[Finding] = []
+    covered = _covered_chars()
+    for unit, value in located.values.items():
+        file, marks = located.files.get(unit), located.marks.get(unit, {})
+        stack = [((), value)]
+        while stack:
+            path, node = stack.pop()
+            if isinstance(node, str):
+                if node.isascii() or set(node) <= covered:     # the usual case, decided in C
+                    continue
+                for ch in fonts.missing(node):
+                    line = next((marks[path[:cut]][0] for cut in range(len(path), -1, -1) if path[:cut] in marks),
+                                None)
+                    out.append(Finding(
+                        "G02", "error",
+                        f"символ {fonts.code(ch)} ({_char_name(ch)}) отсутствует в шрифте PDF "
+                        f"{fonts.PRINT_FAMILY}: в PDF он будет напечатан как [{fonts.code(ch)}]; "
+                        f"замените его (например, маркер списка из Word - на «-» или «•»)",
+                        str(file) if file else None, line, [fonts.code(ch)], {"символ": fonts.code(ch)},
+                        field=field_path(path) or None))
+            elif isinstance(node, dict):
+                stack.extend(((path + (k,), v) for k, v in reversed(list(node.items()))))
+            elif isinstance(node, list):
+                stack.extend(((path + (i,), v) for i, v in reversed(list(enumerate(node)))))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _covered_chars() -> frozenset[str]:
+    from . import fonts
+    return frozenset(map(chr, fonts.coverage())) | frozenset("\n\r\t")
+
+
+def _char_name(ch: str) -> str:
+    import unicodedata
+    return unicodedata.name(ch, "символ из области частного использования" if 0xE000 <= ord(ch) <= 0xF8FF
+                            else "без имени")
 
 
 def check(program: Program, located: Located) -> list[Finding]:

@@ -170,4 +170,7 @@ def test_cli_validate_broken_copy_fails(broken):
     result = CliRunner().invoke(main, ["validate", str(folder)])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert "3 error(s)" in result.output
+    # one changed figure breaks three relations (F01, F02, F04): one error, its relations listed under it
+    assert "1 error(s)" in result.output
+    assert [line.split()[1]
+            for line in result.output.splitlines() if line.startswith(("ERROR", "  и"))] == ["F01", "F02", "F04"]

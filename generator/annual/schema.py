@@ -9,7 +9,7 @@ from typing import Optional
 from pydantic import Field
 from typing_extensions import Annotated
 
-from ..data.schema import Num, Strict
+from ..data.schema import Num, Rubles, Strict
 
 
 class Rating(Strict):
@@ -26,9 +26,9 @@ class Parameters(Strict):
 class SubsidyResult(Strict):
     subsidy: str
     municipality: str
-    received: Num = Field(ge=0)
-    used: Num = Field(ge=0)
-    unused: Num = Field(ge=0)
+    received: Rubles = Field(ge=0)
+    used: Rubles = Field(ge=0)
+    unused: Rubles = Field(ge=0)
     values: dict[str, Annotated[Num, Field(ge=0)]]
     explanation: Optional[str] = None
     exemption: Optional[str] = None          # e.g. force majeure: no return is demanded

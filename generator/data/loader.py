@@ -10,6 +10,7 @@ arithmetic is the business of :mod:`generator.rules`.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class Located:
 
     files: dict[str, Path] = field(default_factory=dict)       # "program" / subprogram code → file
     marks: dict[str, dict] = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)     # the plain values read, per unit (for text checks)
 
     def where(self, unit: str, path: tuple = ()) -> tuple[Path | None, int | None]:
         marks = self.marks.get(unit, {})
@@ -51,6 +53,8 @@ def _explain(err: dict) -> str:
         return f"expected a number, got {value!r}"
     if kind == "value_error":
         message = err["msg"].removeprefix("Value error, ")
+        if isinstance(value, Decimal):
+            value = format(value, "f")
         return f"{message}, got {value!r}" if not isinstance(value, (dict, list)) else message
     if kind == "literal_error":
         return f"{err['msg'].lower()}, got {value!r}"
@@ -92,6 +96,7 @@ def _read_model(model, path: Path, located: Located, unit: str, extra: dict | No
         raise DataError("expected a mapping of keys at the top of the file", file=path, line=1)
     located.files[unit] = path
     located.marks[unit] = marks
+    located.values[unit] = value
     try:
         return model.model_validate({**value, **(extra or {})})
     except ValidationError as exc:
@@ -133,6 +138,7 @@ def load_program(folder: str | Path, with_locations: bool = False):
             continue
         located.files[f"sp{sub.code}"] = path
         located.marks[f"sp{sub.code}"] = located.marks.pop(f"sp:{path.stem}")
+        located.values[f"sp{sub.code}"] = located.values.pop(f"sp:{path.stem}", None)
         located.files.pop(f"sp:{path.stem}", None)
         subprograms.append(sub)
     if errors:

@@ -11,7 +11,7 @@ import datetime as _dt
 from decimal import Decimal
 from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Annotated
 
 LIMIT = Decimal("1e15")
@@ -28,8 +28,33 @@ def _number(value):
 
 
 Num = Annotated[Decimal, BeforeValidator(_number)]   # a number field: Decimal, read from numbers only
+
+
+def places(decimals: int, unit: str):
+    """A validator refusing numbers with more than ``decimals`` digits after the point: money is
+    kept to the kopeck, so a figure in ``unit`` has at most that many (руб.: 2, тыс. руб.: 5)."""
+    def check(value):
+        if isinstance(value, Decimal) and value.is_finite() and value.normalize().as_tuple().exponent < -decimals:
+            raise ValueError(f"сумма в {unit} точнее копейки: не больше {decimals} знаков после запятой "
+                             f"(округлите до {format(value.quantize(Decimal(1).scaleb(-decimals)).normalize(), 'f')})")
+        return value
+    return AfterValidator(check)
+
+
+Rubles = Annotated[Num, places(2, "руб.")]                    # money in rubles: kopecks at most
+Thousands = Annotated[Num, places(5, "тыс. руб.")]            # money in thousand rubles, as the act prints
 Marker = Literal["-", "х"]
-Amount = Union[Num, Marker, None]
+Amount = Union[Thousands, Marker, None]
+
+
+def _zip_date(value: _dt.date) -> _dt.date:
+    """Dates a package can carry: ZIP timestamps (DOCX, XLSX, the archive) hold 1980-2107 only."""
+    if not 1980 <= value.year <= 2107:
+        raise ValueError(f"дата {value:%d.%m.%Y} вне 1980-2107 гг. (предел метки времени ZIP в DOCX/XLSX)")
+    return value
+
+
+Date = Annotated[_dt.date, AfterValidator(_zip_date)]
 Number = Num
 
 
@@ -58,20 +83,20 @@ class SourceLines(Strict):
 
 class Act(Strict):
     act: str = "Постановление Правительства Вологодской области"
-    date: _dt.date
+    date: Date
     number: str
 
 
 class Edition(Strict):
-    date: _dt.date                   # in force from
-    act_date: _dt.date
+    date: Date                       # in force from
+    act_date: Date
     number: str
     sample: bool = False             # an edition made up for demonstration
     note: Optional[str] = None
 
 
 class Amendment(Strict):
-    date: _dt.date
+    date: Date
     number: str
     changes: Optional[str] = None
 
@@ -117,6 +142,7 @@ class FinancingBlock(Strict):
     total: Amount
     years: list[Amount]
     joiner: Optional[str] = None     # the text joining it to the previous block ("; ", ", из них: ")
+    parts: list[str] = []            # keys of the blocks this one is the sum of (control relation F07)
 
 
 class ProgramPassport(Strict):
@@ -388,6 +414,32 @@ class RegionalProjects(Strict):
     rows: list[ProjectRow]
 
 
+class FigureRef(Strict):
+    """One printed figure: a cell of a printed table (its id, the row's act line, the 1-based column)
+    or a passport financing block (its key; ``year``, or none for the all-years total)."""
+
+    table: Optional[str] = None
+    row: Optional[int] = None
+    column: Optional[int] = Field(None, ge=1)
+    passport: Optional[str] = None
+    year: Optional[int] = None
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.passport is None) == (self.table is None) or (self.table and (self.row is None or self.column is None)):
+            raise ValueError("name either a passport block (passport, year) or a table cell (table, row, column)")
+        return self
+
+
+class SameFigure(Strict):
+    """Control relation P02: the same money printed in two places (two appendices, an appendix and the
+    passport) must be the same figure."""
+
+    a: FigureRef
+    b: FigureRef
+    note: Optional[str] = None
+
+
 class Subprogram(Strict):
     code: str = Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.]{0,11}$")
     title: str
@@ -400,6 +452,7 @@ class Subprogram(Strict):
     financing: Optional[FinancingTable] = None
     forecast: Optional[ForecastTable] = None
     tables: list[PrintedTable] = []
+    same_figures: list[SameFigure] = []
     absent: list[AbsentTable] = []
     history: list[HistoryNote] = []
 

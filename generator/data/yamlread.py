@@ -8,13 +8,14 @@ path inside it (a tuple of keys and indexes) its ``(line, column)``, 1-based.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import yaml
 from yaml.composer import Composer
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import DataError
@@ -57,41 +58,103 @@ def read(path: Path) -> tuple[object, dict[tuple, tuple[int, int]]]:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
                         file=path, line=line) from None
-    return parse(text, path)
+    key = hashlib.sha256(raw).digest()
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = parse(text, path)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = cached
+    return cached
+
+
+#: Parsed files by the SHA-256 of their bytes: ``validate`` before ``build`` (and a batch of commands in
+#: one process) reads each unchanged file once. The values returned are shared: callers never mutate them
+#: (pydantic validates a copy). Errors are not cached, so a fixed file is read afresh.
+_CACHE: dict[bytes, tuple[object, dict]] = {}
+_CACHE_SIZE = 128
 
 
 MAX_DEPTH = 64
+#: The longest text a data value may hold: the most characters an XLSX cell can carry (Excel
+#: specification, "Total number of characters that a cell can contain: 32,767"); DOCX and PDF
+#: have no smaller limit, and no text of a program is anywhere near it.
+MAX_TEXT = 32_767
+#: Dates a package can carry: a ZIP entry's timestamp (DOCX, XLSX, the package archive) holds
+#: years 1980-2107 only (PKWARE APPNOTE 4.4.6, MS-DOS date format).
+MIN_YEAR, MAX_YEAR = 1980, 2107
 
 
 def parse(text: str, path: Path | str = "<string>") -> tuple[object, dict]:
+    """Parse YAML text (libyaml) into ``(value, marks)``; raises a located :class:`DataError`.
+
+    Events are scanned first: aliases (a "billion laughs" file) and nesting deeper than
+    ``MAX_DEPTH`` are refused before any node is built.
+    """
     try:
-        loader = _Loader(text)
+        _scan_events(text)
+        loader = _CLoader(text)
         try:
             node = loader.get_single_node()
         finally:
             loader.dispose()
     except RecursionError:
-        raise DataError("nesting is too deep for program data", file=path) from None
+        raise DataError("слишком глубокая вложенность для данных программы", file=path) from None
     except DataError as exc:
         exc.file = path
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(filter(None, [exc.context, exc.problem]))
+        if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+            message += (" - a tab character (\\t): YAML indents with spaces only "
+                        "(табуляция в отступе: замените её пробелами)")
         raise DataError(f"malformed YAML: {message}", file=path,
                         line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         if isinstance(exc, yaml.reader.ReaderError):
-            line = text[: exc.position].count("\n") + 1
+            line = text.encode("utf-8", "surrogatepass")[: exc.position].count(b"\n") + 1
         raise DataError(f"malformed YAML: {getattr(exc, 'reason', None) or exc}", file=path, line=line) from None
     if node is None:
         raise DataError("file holds no data", file=path, line=1)
     marks: dict[tuple, tuple[int, int]] = {}
     counter = [0]
-    value = _convert(node, (), marks, path, counter)
+    value = _convert(node, (), marks, path, counter, set())
     return value, marks
+
+
+_CLoader = getattr(yaml, "CSafeLoader", _Loader)
+
+
+def _scan_events(text: str) -> None:
+    """Refuse aliases and too deep nesting from the event stream (before nodes exist)."""
+    loader = _CLoader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, AliasEvent):
+                raise DataError(f"YAML aliases (*{event.anchor}) are not allowed in program data "
+                                f"(ссылки YAML не допускаются: повторите значение)",
+                                line=event.start_mark.line + 1, column=event.start_mark.column + 1)
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise DataError(f"вложенность глубже {MAX_DEPTH} уровней: данные программы так не пишутся",
+                                    line=event.start_mark.line + 1, column=event.start_mark.column + 1)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
+def _char_at(text: str, line: int, column: int) -> str | None:
+    lines = text.split("\n")
+    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
+        return lines[line][column]
+    return None
 
 
 def _where(node) -> tuple[int, int]:
@@ -104,17 +167,21 @@ def _fail(message: str, node, path, field=()) -> DataError:
     return DataError(message, file=path, line=line, column=col, field=field_path(field) or None)
 
 
-def _convert(node, at: tuple, marks: dict, path, counter: list) -> object:
+def _convert(node, at: tuple, marks: dict, path, counter: list, seen: set) -> object:
     if len(at) > MAX_DEPTH:
         raise _fail(f"nesting deeper than {MAX_DEPTH} levels", node, path, at)
     counter[0] += 1
     if counter[0] > MAX_NODES:
         raise _fail(f"more than {MAX_NODES} values: refusing to read further", node, path, at)
+    if not isinstance(node, ScalarNode):
+        if id(node) in seen:       # a node reached twice is an alias (the event scan refuses them first)
+            raise _fail("YAML aliases are not allowed in program data", node, path, at)
+        seen.add(id(node))
     marks[at] = _where(node)
     if isinstance(node, ScalarNode):
         return _scalar(node, at, path)
     if isinstance(node, SequenceNode):
-        return [_convert(child, at + (i,), marks, path, counter) for i, child in enumerate(node.value)]
+        return [_convert(child, at + (i,), marks, path, counter, seen) for i, child in enumerate(node.value)]
     if isinstance(node, MappingNode):
         out: dict = {}
         for key_node, value_node in node.value:
@@ -126,7 +193,8 @@ def _convert(node, at: tuple, marks: dict, path, counter: list) -> object:
             if key in out:
                 line, _ = marks[at + (key,)]
                 raise _fail(f"duplicate key {key!r} (first given on line {line})", key_node, path, at + (key,))
-            out[key] = _convert(value_node, at + (key,), marks, path, counter)
+            _check_text(key, key_node, path, at)
+            out[key] = _convert(value_node, at + (key,), marks, path, counter, seen)
         return out
     raise _fail("unsupported YAML node", node, path, at)  # pragma: no cover
 
@@ -141,23 +209,93 @@ def _scalar(node: ScalarNode, at, path):
                     node, path, at) from None
 
 
+_DECIMAL_INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+_DECIMAL_FLOAT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?$")
+
+
+def _refuse_number(node, path, at) -> None:
+    """YAML 1.1 reads ``030`` as 24, ``0x10`` as 16, ``0b11`` as 3 and ``1:30`` as 90: money must never
+    change silently, so every integer or decimal not written in plain decimal digits is refused."""
+    text = node.value
+    body = text.lstrip("+-").replace("_", "")
+    sign = "-" if text.startswith("-") else ""
+    if ":" in text:
+        raise _fail(f"число {text!r} в шестидесятеричной записи YAML 1.1 (1:30 читается как 90): "
+                    f"если это текст, возьмите его в кавычки (\"{text}\")", node, path, at)
+    if body[:2].lower() in ("0x", "0b", "0o"):
+        base = {"0x": 16, "0b": 2, "0o": 8}[body[:2].lower()]
+        kind = {16: "шестнадцатеричной", 2: "двоичной", 8: "восьмеричной"}[base]
+        try:
+            meant = f"{sign}{int(body[2:], base)}"
+        except ValueError:
+            meant = "число десятичными цифрами"
+        raise _fail(f"число {text!r} в {kind} записи: пишите десятичными цифрами ({meant}) "
+                    f"или возьмите текст в кавычки (\"{text}\")", node, path, at)
+    whole = body.split(".")[0]
+    if len(whole) > 1 and whole.startswith("0"):
+        plain = sign + (body.lstrip("0") or "0")
+        if plain.lstrip("-").startswith("."):
+            plain = plain.replace(".", "0.", 1)
+        raise _fail(f"число {text!r} с ведущим нулём (YAML 1.1 читает 030 как восьмеричное 24): "
+                    f"напишите {plain} или, если это текст (код, номер), возьмите его в кавычки (\"{text}\")",
+                    node, path, at)
+
+
+def _check_text(text: str, node, path, at) -> None:
+    """Refuse texts no writer can carry: too long, or with characters outside XML 1.0 / Unicode text."""
+    if len(text) > MAX_TEXT:
+        raise _fail(f"текст длиной {len(text)} символов; предел {MAX_TEXT} (столько вмещает ячейка XLSX): "
+                    f"сократите текст или разбейте его", node, path, at)
+    bad = _BAD_CHARS.search(text)
+    if bad:
+        ch = bad.group()
+        raise _fail(f"недопустимый символ U+{ord(ch):04X} в позиции {bad.start() + 1} текста "
+                    f"({_char_kind(ch)}): ни DOCX, ни XLSX, ни PDF не могут его записать; удалите его",
+                    node, path, at)
+
+
+#: Characters no writer can carry: control characters other than \n and \t (XML 1.0 forbids C0, and
+#: C1 has no printable meaning), lone surrogates (not encodable in UTF-8), noncharacters (U+FDD0-U+FDEF
+#: and U+xxFFFE/U+xxFFFF of every plane; U+FFFE/U+FFFF are excluded from XML 1.0 as well).
+_BAD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                        + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+                        + "]")
+
+
+def _char_kind(ch: str) -> str:
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF:
+        return "одиночный суррогат"
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return "управляющий символ"
+    return "несимвол Unicode"
+
+
+def _check_date(value: _dt.date, node, path, at) -> None:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise _fail(f"дата {node.value!r} вне {MIN_YEAR}-{MAX_YEAR} гг.: такие даты не может нести метка времени "
+                    f"ZIP-архива (DOCX, XLSX, пакет); проверьте год", node, path, at)
+
+
 def _scalar_value(node: ScalarNode, at, path):
     tag = node.tag
     if tag == "tag:yaml.org,2002:float":
+        _refuse_number(node, path, at)
         text = node.value.replace("_", "")
         try:
             number = Decimal(text)
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            raise _fail(f"not a finite number: {node.value!r}", node, path, at)
+            raise _fail(f"not a finite number: {node.value!r} (бесконечность и NaN не допускаются)", node, path, at)
         if abs(number.adjusted()) > 15:
             raise _fail(f"number out of range: {node.value!r}", node, path, at)
         return number
     if tag == "tag:yaml.org,2002:int":
-        if ":" in node.value:   # YAML 1.1 sexagesimal (1:30 = 90): never what a person meant
+        _refuse_number(node, path, at)
+        if not _DECIMAL_INT.match(node.value):  # pragma: no cover - every other form is refused above
             raise _fail(f"not a number: {node.value!r} (quote it if it is text)", node, path, at)
-        value = _constructor.construct_yaml_int(node)
+        value = int(node.value.replace("_", ""))
         if abs(value) >= 10 ** 16:
             raise _fail(f"number out of range: {node.value!r}", node, path, at)
         return value
@@ -168,12 +306,15 @@ def _scalar_value(node: ScalarNode, at, path):
             value = _constructor.construct_yaml_timestamp(node)
         except ValueError as exc:
             raise _fail(f"not a valid date: {node.value!r} ({exc})", node, path, at) from None
-        return value.date() if isinstance(value, _dt.datetime) else value
+        value = value.date() if isinstance(value, _dt.datetime) else value
+        _check_date(value, node, path, at)
+        return value
     if tag == "tag:yaml.org,2002:str":
-        if node.style is None and _EXPONENT.match(node.value):   # 1e5: a number in YAML 1.2, text in 1.1
+        if not node.style and _EXPONENT.match(node.value):   # 1e5: a number in YAML 1.2, text in 1.1
             number = Decimal(node.value)
             if not number.is_finite() or abs(number.adjusted()) > 15:
                 raise _fail(f"number out of range: {node.value!r}", node, path, at)
             return number
+        _check_text(node.value, node, path, at)
         return node.value
     raise _fail(f"unsupported YAML tag {tag}", node, path, at)

@@ -48,11 +48,14 @@ class SubsidyData:
         return self.forms[self.subsidies[subsidy].form]
 
 
-def load_subsidies(program_dir: str | Path, program: Program | None = None) -> SubsidyData:
+def load_subsidies(program_dir: str | Path, program: Program | None = None,
+                   located: Located | None = None) -> SubsidyData:
+    """Read ``subsidies/`` of a program folder; ``located`` (optional) receives where every value came
+    from (``validate`` checks its texts). Raises :class:`DataErrors` with every located error."""
     folder = Path(program_dir) / "subsidies"
     if not folder.is_dir():
         raise DataError("no subsidies folder: this program has no subsidy data", file=folder)
-    located = Located()
+    located = located if located is not None else Located()
     errors: list[DataError] = []
 
     def read(model, path):

@@ -9,7 +9,7 @@ from typing import Literal, Optional, Union
 from pydantic import Field, model_validator
 from typing_extensions import Annotated
 
-from ..data.schema import Num, SourceLines, Strict
+from ..data.schema import Date, Num, Rubles, SourceLines, Strict
 
 
 class Municipality(Strict):
@@ -53,6 +53,8 @@ class Subsidy(Strict):
     quarterly_deadline_day: int = Field(ge=1, le=28)
     annual_deadline: MonthDay
     return_coefficient: Num = Decimal("0.1")
+    # where each text and figure above is printed in the act: field path → act line, or the reason it is not
+    act_lines: dict[str, Union[Annotated[int, Field(ge=1)], str]] = {}
 
     def max_level(self, kind: str) -> Decimal | None:
         level = self.cofinancing.max_level
@@ -130,10 +132,10 @@ class Agreement(Strict):
     subsidy: str
     municipality: str
     number: str
-    date: _dt.date
-    subsidy_amount: Num = Field(ge=0)
+    date: Date
+    subsidy_amount: Rubles = Field(ge=0)
     level: Num = Field(gt=0, le=100)       # regional share, percent
-    local_amount: Num = Field(ge=0)
+    local_amount: Rubles = Field(ge=0)
     results: dict[str, Annotated[Num, Field(ge=0)]] = {}
 
 
