@@ -19,7 +19,7 @@ $(STAMP): requirements.lock setup.cfg setup.py pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gosprog validate $(DATA) || true
+	$(BIN)/gosprog validate $(DATA)
 	$(BIN)/gosprog build $(DATA) --out output
 	$(BIN)/gosprog quarterly demo --data $(DATA) --year 2021 --out output
 	$(BIN)/gosprog annual $(DATA) --year 2021 --out output
