@@ -102,6 +102,9 @@ class Cell:
     italic: bool = False
     align: Align | None = None          # None: the column's alignment (text cells: left)
     decimals: int | None | Literal["column"] = "column"
+    mark: str = ""                      # printed after a number, e.g. "*" of the act's "3 900,9*"
+    note: str | None = None             # a control relation that fails here (rule id, both figures,
+                                        # in Russian): a cell comment in XLSX, where no formula is written
 
     @property
     def is_number(self) -> bool:
@@ -112,14 +115,17 @@ class Cell:
 class Row:
     """A table row: the cells that start in it, a style and an indent level.
 
-    ``sum_of`` lists body-row indexes this row is the sum of, column by column,
-    for its numeric cells (the XLSX writer writes a live formula there).
+    ``sum_of`` lists the body rows (the :class:`Row` objects themselves, not
+    positions, so that rows can be reordered or prepended without a
+    declaration pointing at the wrong row) this row is the sum of, column by
+    column, for its numeric cells: the XLSX writer writes a live formula there
+    and raises ``ValueError`` when a declared sum does not give the printed figure.
     """
 
     cells: list[Cell]
     style: RowStyle = "normal"
     indent: int = 0
-    sum_of: list[int] | None = None
+    sum_of: "list[Row] | None" = field(default=None, repr=False, compare=False)
     keep_values: bool = False    # figures that do not add up (as printed): no column-sum formulas
 
 
@@ -247,8 +253,8 @@ def format_cell(cell: Cell, column: Column) -> str:
         return value
     decimals = column.decimals if cell.decimals == "column" else cell.decimals
     if column.kind == "percent":
-        return numbers.format_percent(value, decimals if decimals is not None else 1)
-    return numbers.format_number(value, decimals)
+        return numbers.format_percent(value, decimals if decimals is not None else 1) + cell.mark
+    return numbers.format_number(value, decimals) + cell.mark
 
 
 @dataclass
