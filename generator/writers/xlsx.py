@@ -80,7 +80,7 @@ def sheet_title(title: str, taken: set[str]) -> str:
     base = " ".join(SHEET_FORBIDDEN.sub(" ", title).split()).strip("'") or "Лист"
     if len(base) > MAX_SHEET_NAME:
         cut = base[:MAX_SHEET_NAME]
-        base = cut.rsplit(" ", 1)[0] if " " in cut[10:] else cut
+        base = (cut.rsplit(" ", 1)[0] if " " in cut[10:] else cut).rstrip(",;:-–— ")
     name, n = base, 2
     while name.lower() in taken:
         suffix = f" ({n})"
