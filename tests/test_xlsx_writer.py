@@ -258,3 +258,104 @@ def test_sheet_names_are_sanitised_and_unique():
     assert xlsx_writer.sheet_title("таблица 4", taken) == "таблица 4 (2)"
     assert xlsx_writer.sheet_title("a/b:c*d?[e]", taken) == "a b c d e"
     assert len(xlsx_writer.sheet_title("я" * 50, taken)) <= 31
+
+
+# --- issue 16: cached values, notes, marks, Excel's limits ------------------------------------------
+
+
+def test_formulas_carry_their_cached_values(sp1_xlsx):
+    xml = sheet_xml(sp1_xlsx)
+    # the "всего" line of block 1, 2021: the sum of own and federal, value as printed
+    assert re.search(r'<c r="F8"[^>]*><f>SUM\(F9:F10\)</f><v>15736027(\.0)?</v></c>', xml), xml[:2000]
+    values = load(sp1_xlsx, data_only=True).worksheets[0]
+    assert values["F8"].value == 15736027.0 and values["K9"].value == 40841469.6
+
+
+def test_failing_control_relation_is_a_comment_on_the_printed_value():
+    doc = model.Document("Таблица")
+    row = model.Row([model.Cell("x"), model.Cell(D("1.0")), model.Cell(D("2.0")),
+                     model.Cell(D("4.0"), note="F01: сумма по годам 3,0 не равна напечатанному итогу 4,0")],
+                    keep_values=True)
+    doc.section().add(model.Table([model.Column(), model.Column(kind="number"), model.Column(kind="number"),
+                                   model.Column(kind="number", sum_of=[1, 2])], [], [row], numbering=False))
+    ws = load(xlsx_writer.render(doc)).worksheets[0]
+    assert ws["D1"].value == 4 and ws["D1"].data_type == "n"
+    assert ws["D1"].comment.text == "F01: сумма по годам 3,0 не равна напечатанному итогу 4,0"
+
+
+def test_builders_note_the_acts_totals_that_do_not_add_up():
+    from generator.builders import common
+    from generator.data.schema import SourceLine
+    lines = [SourceLine(source="total", label="всего", values=[D("5.0"), D("1.0")], total=D("7.0")),
+             SourceLine(source="own", label="собственные", values=[D("3.0"), D("1.0")], total=D("4.0")),
+             SourceLine(source="federal", label="федеральные", values=[D("1.0"), D("0.0")], total=D("1.0"))]
+    rows = common.source_lines_rows([model.Cell("1.")], lines)
+    assert rows[0].sum_of is None                       # 5,0 printed, the sources give 4,0: no formula
+    assert rows[0].cells[2].note.startswith("F02: сумма источников финансирования 4,0 не равна")
+    assert rows[0].cells[-1].note.startswith("F01: сумма по годам 6,0 не равна напечатанному итогу 7,0")
+    assert rows[0].keep_values and not rows[1].keep_values
+
+
+def test_marked_number_is_a_number_with_its_mark_in_the_format():
+    doc = model.Document("Приложение")
+    doc.section().add(model.Table([model.Column(), model.Column(kind="number", decimals=1)], [],
+                                  [model.Row([model.Cell("спорт"), model.Cell(D("3900.9"), mark="*")])],
+                                  numbering=False))
+    ws = load(xlsx_writer.render(doc)).worksheets[0]
+    assert ws["B1"].value == 3900.9 and ws["B1"].data_type == "n"
+    assert ws["B1"].number_format == '#,##0.0"*"'
+    from generator.numbers import format_number
+    table = doc.sections[0].blocks[0]
+    assert table.cell_text(table.body[0].cells[1], 1) == format_number(D("3900.9"), 1) + "*"     # as DOCX/PDF print
+
+
+def test_a_row_taller_than_409_points_is_laid_over_merged_rows():
+    long_text = "слово " * 3000
+    doc = model.Document("Паспорт")
+    doc.section().add(model.Heading("Паспорт"), model.Table(
+        [model.Column(1.0), model.Column(2.0)], [],
+        [model.Row([model.Cell("Цель"), model.Cell(long_text.strip())]), model.Row([model.Cell("а"), model.Cell("б")])],
+        numbering=False))
+    ws = load(xlsx_writer.render(doc)).worksheets[0]
+    heights = {r: d.height for r, d in ws.row_dimensions.items() if d.height}
+    assert max(heights.values()) <= 409
+    merged = [str(m) for m in ws.merged_cells.ranges]
+    span = next(m for m in merged if m.startswith("B2:"))
+    last = int(span.split(":B")[1])
+    assert last > 2 and f"A2:A{last}" in merged                   # the whole row spans the same sheet rows
+    assert sum(heights[r] for r in range(2, last + 1)) > 409
+    assert ws["B2"].value == long_text.strip() and ws[f"A{last + 1}"].value == "а"
+
+
+def test_a_cell_over_32767_characters_is_refused_with_a_located_message():
+    doc = model.Document("Таблица")
+    doc.section().add(model.Paragraph.of("Таблица 7", align="right"), model.Table(
+        [model.Column(), model.Column()], [], [model.Row([model.Cell("x"), model.Cell("я" * 40000)])],
+        numbering=False))
+    with pytest.raises(xlsx_writer.CellTooLong, match=r"лист «Таблица 7», ячейка B2: текст длиной 40000 знаков "
+                                                      r"больше предела Excel \(32767 знаков\)"):
+        xlsx_writer.render(doc)
+
+
+def test_a_title_text_over_32767_characters_continues_on_the_next_rows():
+    text = ("абв " * 20000).strip()
+    doc = model.Document("Записка")
+    doc.section().add(model.Paragraph.of(text))
+    ws = load(xlsx_writer.render(doc)).worksheets[0]
+    pieces = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
+    assert len(pieces) == 3 and all(len(p) <= 32767 for p in pieces)
+    assert " ".join(pieces) == text
+
+
+def test_unknown_block_raises():
+    doc = model.Document("x")
+    doc.section().add(object())
+    with pytest.raises(TypeError, match="unknown block object"):
+        xlsx_writer.render(doc)
+
+
+def test_every_font_is_times_new_roman(sp1_xlsx):
+    wb = load(sp1_xlsx)
+    assert {f.name for f in wb._fonts} == {"Times New Roman"}
+    styles = zipfile.ZipFile(io.BytesIO(sp1_xlsx)).read("xl/styles.xml").decode()
+    assert "Calibri" not in styles and "<scheme" not in styles
