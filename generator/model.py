@@ -148,6 +148,7 @@ class Table:
     repeat_header: bool = True
     font_size: float | None = None      # points; None = the document's table size
     id: str | None = None
+    indent_column: int | None = None    # the column whose text an indented row indents (builders state it)
 
     @property
     def width(self) -> int:
@@ -236,6 +237,23 @@ class Table:
         """The printed text of a cell, formatted by its column's rules."""
         return format_cell(cell, self.columns[col] if col < self.width else Column())
 
+    def look(self, row: Row, p: Placement, is_head: bool, table_size: float) -> "CellLook":
+        """How a cell is printed, decided here once for every writer: header cells centred (unless the
+        cell says otherwise) and vertically centred, body cells on top; total and group rows bold;
+        an indented row indents only :attr:`indent_column`; numbers never wrap; the table's font size,
+        else the document's ``table_size`` (points)."""
+        cell = p.cell
+        return CellLook(
+            text=self.cell_text(cell, p.col),
+            align="center" if is_head and cell.align is None else self.cell_align(cell, p.col),
+            bold=bool(cell.bold or (not is_head and row.style in ("total", "group"))),
+            italic=cell.italic,
+            indent=row.indent if (not is_head and row.indent and p.col == self.indent_column) else 0,
+            size=self.font_size or table_size,
+            vertical="center" if is_head else "top",
+            nowrap=cell.is_number,
+        )
+
     def cell_align(self, cell: Cell, col: int) -> Align:
         if cell.align:
             return cell.align
@@ -243,6 +261,20 @@ class Table:
         if cell.is_number or (isinstance(cell.value, str) and cell.value in numbers.MARKERS):
             return column.align if column.kind != "text" else "right"
         return "left" if column.kind != "text" else column.align
+
+
+@dataclass(frozen=True)
+class CellLook:
+    """A table cell's presentation as :meth:`Table.look` decides it (writers only render it)."""
+
+    text: str
+    align: Align
+    bold: bool
+    italic: bool
+    indent: int                          # levels
+    size: float                          # points
+    vertical: Literal["top", "center"]
+    nowrap: bool
 
 
 def format_cell(cell: Cell, column: Column) -> str:

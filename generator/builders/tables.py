@@ -112,7 +112,7 @@ def financing(table: schema.FinancingTable, years: list[int]) -> list[model.Bloc
         for r in rows:
             r.indent = indent
         body.extend(rows)
-    return [model.Table(cols, head, body, font_size=9.5, id="financing")]
+    return [model.Table(cols, head, body, font_size=9.5, id="financing", indent_column=2)]
 
 
 def forecast(table: schema.ForecastTable, years: list[int]) -> list[model.Block]:
@@ -170,7 +170,8 @@ def printed(table: schema.PrintedTable) -> list[model.Block]:
         blocks.append(model.Paragraph.of(line, align="center"))
     if table.unit:
         blocks.append(model.Paragraph.of(table.unit, align="right"))
-    blocks.append(model.Table(cols, head, body, numbering=table.numbering, font_size=10, id=table.id))
+    blocks.append(model.Table(cols, head, body, numbering=table.numbering, font_size=10, id=table.id,
+                              indent_column=1))
     if table.footnote:
         blocks.append(model.Footnotes([table.footnote]))
     for line in table.text_after:

@@ -240,13 +240,12 @@ class _Sheet:
               is_head: bool, size: float, index: dict, rows: list[model.Row]) -> None:
         ws, table, cell = self.ws, self.table, p.cell
         column = table.columns[p.col]
-        bold = cell.bold or (not is_head and row.style in ("total", "group"))
-        align = "center" if is_head and cell.align is None else table.cell_align(cell, p.col)
-        props = dict(bold=bold, font_size=size, border=1, text_wrap=True,
-                     align=align if align != "justify" else "left", valign="vcenter" if is_head else "top")
-        indent = row.indent if (not is_head and row.indent and p.col == _indent_col(table)) else 0
-        if indent:
-            props["indent"] = indent
+        look = table.look(row, p, is_head, size)
+        props = dict(bold=look.bold, italic=look.italic, font_size=look.size, border=1, text_wrap=True,
+                     align=look.align if look.align != "justify" else "left",
+                     valign="vcenter" if look.vertical == "center" else "top")
+        if look.indent:
+            props["indent"] = look.indent
         formula = None if is_head else self._formula(row, p, first, index, rows)
         if cell.is_number:
             decimals = column.decimals if cell.decimals == "column" else cell.decimals
@@ -265,7 +264,7 @@ class _Sheet:
         elif cell.value is None:
             ws.write_blank(top, left, None, fmt)
         else:
-            text = _ILLEGAL.sub("", table.cell_text(cell, p.col))
+            text = _ILLEGAL.sub("", look.text)
             if len(text) > MAX_CELL_CHARS:
                 raise CellTooLong(
                     f"лист «{self.name}», ячейка {xl_rowcol_to_cell(top, left)}: текст длиной {len(text)} знаков "
@@ -310,14 +309,6 @@ class _Sheet:
     def _value_at(self, rows: list[model.Row], r: int, col: int):
         """The value of the cell starting at body row ``r``, column ``col`` (None where none starts)."""
         return self.values.get((r, col))
-
-
-def _indent_col(table: model.Table) -> int:
-    """The column whose text an indented row indents: the first text column of width ≥ 2."""
-    for i, column in enumerate(table.columns):
-        if column.kind == "text" and column.width >= 2:
-            return i
-    return -1
 
 
 def _text_lines(block) -> list[tuple[str, bool, str]]:
