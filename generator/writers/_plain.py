@@ -37,7 +37,7 @@ def _table(table: model.Table, table_size: float) -> dict:
         "head": rows(table.head_rows(), True),
         "repeat": table.repeat_header,
         "body": rows(table.body, False),
-        "font_size": table.font_size,
+        "font_size": table.font_size or table_size,      # decided here: the templates only print it
     }
 
 
