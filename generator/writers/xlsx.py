@@ -348,9 +348,10 @@ def _sheets(document: model.Document):
                 yield {"section": section, "lead": pending, "table": None, "tail": []}
 
 
-def caption_of(lead: list, document: model.Document) -> str:
+def caption_of(lead: list, document: model.Document, previous: str | None = None) -> str:
     """The sheet's name as the document captions it: "Таблица N", else the appendix or form caption
-    ("Приложение 2 к подпрограмме 7"), else the first heading, else the document's title."""
+    ("Приложение 2 к подпрограмме 7"), else the first heading; a table with no text of its own before
+    it goes on under the caption of the sheet before it; the document's title comes last."""
     lines = [text.split("\n")[0].strip() for text, _, _ in lead if text.strip()]
     table_no = next((line for line in reversed(lines) if re.fullmatch(r"Таблица \d+(\.\d+)?", line)), None)
     if table_no:
@@ -359,7 +360,9 @@ def caption_of(lead: list, document: model.Document) -> str:
     if caption:
         return caption
     heading = next((text for text, bold, _ in lead if bold and text != document.notice), None)
-    return heading or document.title
+    if heading:
+        return heading
+    return previous if previous and not lines else document.title
 
 
 def render(document: model.Document, **options) -> bytes:
@@ -374,8 +377,10 @@ def render(document: model.Document, **options) -> bytes:
     sheets = list(_sheets(document))
     if not sheets:
         sheets = [{"section": model.Section(), "lead": [(document.title, True, "left")], "table": None, "tail": []}]
+    previous = None
     for sheet in sheets:
-        name = sheet_title(caption_of(sheet["lead"], document), taken)
+        previous = caption_of(sheet["lead"], document, previous)
+        name = sheet_title(previous, taken)
         ws = workbook.add_worksheet(name)
         _Sheet(ws, name, formats, document, sheet["table"], sheet["section"], sheet["lead"], sheet["tail"]).render()
     workbook.set_properties({"title": document.title[:250], "author": "gosprog", "created": document.date})
