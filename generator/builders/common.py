@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .. import model
+from .. import calc, model
 from ..data.schema import FinancingRow, SourceLine
 
 NO_DATA = "нет данных в источнике"
@@ -67,7 +67,7 @@ def source_lines_rows(first: list[model.Cell], lines: list[SourceLine], style: s
         cells = (first if i == 0 else []) + [model.Cell(line.label)]
         cells += [model.Cell(v) for v in line.values] + [model.Cell(line.total)]
         adds_up = years_add_up(line.values, line.total)
-        if not adds_up and declare_sums and calc_total(line.values) is not None and _number(line.total):
+        if not adds_up and declare_sums and calc.total(line.values) is not None and calc.is_number(line.total):
             cells[-1].note = years_note("F01", line.values, line.total)
         rows.append(model.Row(cells, style=style, keep_values=not adds_up))
     if declare_sums and len(lines) > 1 and lines[0].source == "total":
@@ -89,19 +89,9 @@ def _adds_up(lines: list[SourceLine]) -> bool:
                for v, c in zip(head.values + [head.total], computed))
 
 
-def calc_total(values):
-    from .. import calc
-    return calc.total(values)
-
-
-def _number(value) -> bool:
-    from .. import calc
-    return calc.is_number(value)
-
-
 def years_note(rule: str, values, total) -> str:
-    """The note of a printed all-years total its years do not give: "F01: сумма по годам …; в акте …"."""
-    from .. import calc
+    """The note of a printed all-years total its years do not give (rule id of :mod:`generator.rules`):
+    "F01: сумма по годам 6,0 не равна напечатанному итогу 7,0; в ячейке оставлено значение из акта"."""
     from ..numbers import format_number
     computed = calc.total(values)
     shown = format_number(computed, None) if computed is not None else "не вычисляется"
@@ -112,8 +102,7 @@ def years_note(rule: str, values, total) -> str:
 
 def parts_note(row: model.Row, printed: list, parts: list[list], rule: str, what: str) -> None:
     """Note each numeric cell of a total ``row`` (its last ``len(printed)`` cells) where the ``parts``
-    do not add up to the ``printed`` figure."""
-    from .. import calc
+    do not add up to the ``printed`` figure (``rule``: an id of :mod:`generator.rules`)."""
     from ..numbers import format_number
     computed = calc.column_sums(parts)
     cells = row.cells[len(row.cells) - len(printed):]

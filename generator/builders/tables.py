@@ -127,7 +127,7 @@ def forecast(table: schema.ForecastTable, years: list[int]) -> list[model.Block]
         cells = ([model.Cell(row.no or ""), model.Cell(row.label)] + [model.Cell(v) for v in row.values]
                  + [model.Cell(row.total)])
         adds_up = common.years_add_up(row.values, row.total)
-        if not adds_up and common.calc_total(row.values) is not None and calc.is_number(row.total):
+        if not adds_up and calc.total(row.values) is not None and calc.is_number(row.total):
             cells[-1].note = common.years_note("F08", row.values, row.total)
         body.append(model.Row(cells, keep_values=not adds_up))
     if len(body) > 1 and table.rows[0].label.lower().startswith("всего"):
