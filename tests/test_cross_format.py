@@ -309,3 +309,20 @@ def test_every_cell_and_the_default_font_are_times_new_roman(outputs):
     assert {f.name for f in wb._fonts} == {"Times New Roman"}      # font 0 is the workbook default
     for ws in wb.worksheets:
         assert {c.font.name for row in ws.iter_rows() for c in row} == {"Times New Roman"}
+
+
+def test_acts_totals_that_do_not_add_up_keep_the_printed_figure_with_a_note(outputs):
+    """SP1 table 4, the department's row: the act prints 11 560 898,2 for 2022 as "всего" while its
+    sources give 14 741 030,9 (F02), and 59 850 076,9 as the all-years total of years giving 53 480 593,0
+    (F01): values as printed, no formula, a comment naming the relation and both figures."""
+    stem = next(s for s in outputs["package"] if s.name == "11-podprogramma-1-tablicy")
+    ws = openpyxl.load_workbook(stem.with_suffix(".xlsx"))["Таблица 4"]
+    notes = {c.coordinate: (c.value, c.data_type, c.comment.text) for row in ws.iter_rows() for c in row if c.comment}
+    assert sorted(text.split(":")[0] for _, _, text in notes.values()) == ["F01", "F02", "F02"]
+    assert sorted(value for value, _, _ in notes.values()) == [11560898.2, 11600468.6, 59850076.9]
+    texts = sorted(text for _, _, text in notes.values())
+    assert ("F01: сумма по годам 53\u00a0480\u00a0593,0 не равна напечатанному итогу 59\u00a0850\u00a0076,9; "
+            "в ячейке оставлено значение из акта").replace("\u00a0", " ") in [normalise(t) for t in texts]
+    assert any(normalise(t).startswith("F02: сумма источников финансирования 14 741 030,9 не равна напечатанному "
+                                       "значению 11 560 898,2") for t in texts)
+    assert all(kind == "n" for _, kind, _ in notes.values())
