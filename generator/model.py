@@ -102,6 +102,9 @@ class Cell:
     italic: bool = False
     align: Align | None = None          # None: the column's alignment (text cells: left)
     decimals: int | None | Literal["column"] = "column"
+    mark: str = ""                      # printed after a number, e.g. "*" of the act's "3 900,9*"
+    note: str | None = None             # a control relation that fails here (rule id, both figures,
+                                        # in Russian): a cell comment in XLSX, where no formula is written
 
     @property
     def is_number(self) -> bool:
@@ -112,14 +115,17 @@ class Cell:
 class Row:
     """A table row: the cells that start in it, a style and an indent level.
 
-    ``sum_of`` lists body-row indexes this row is the sum of, column by column,
-    for its numeric cells (the XLSX writer writes a live formula there).
+    ``sum_of`` lists the body rows (the :class:`Row` objects themselves, not
+    positions, so that rows can be reordered or prepended without a
+    declaration pointing at the wrong row) this row is the sum of, column by
+    column, for its numeric cells: the XLSX writer writes a live formula there
+    and raises ``ValueError`` when a declared sum does not give the printed figure.
     """
 
     cells: list[Cell]
     style: RowStyle = "normal"
     indent: int = 0
-    sum_of: list[int] | None = None
+    sum_of: "list[Row] | None" = field(default=None, repr=False, compare=False)
     keep_values: bool = False    # figures that do not add up (as printed): no column-sum formulas
 
 
@@ -142,6 +148,7 @@ class Table:
     repeat_header: bool = True
     font_size: float | None = None      # points; None = the document's table size
     id: str | None = None
+    indent_column: int | None = None    # the column whose text an indented row indents (builders state it)
 
     @property
     def width(self) -> int:
@@ -230,6 +237,23 @@ class Table:
         """The printed text of a cell, formatted by its column's rules."""
         return format_cell(cell, self.columns[col] if col < self.width else Column())
 
+    def look(self, row: Row, p: Placement, is_head: bool, table_size: float) -> "CellLook":
+        """How a cell is printed, decided here once for every writer: header cells centred (unless the
+        cell says otherwise) and vertically centred, body cells on top; total and group rows bold;
+        an indented row indents only :attr:`indent_column`; numbers never wrap; the table's font size,
+        else the document's ``table_size`` (points)."""
+        cell = p.cell
+        return CellLook(
+            text=self.cell_text(cell, p.col),
+            align="center" if is_head and cell.align is None else self.cell_align(cell, p.col),
+            bold=bool(cell.bold or (not is_head and row.style in ("total", "group"))),
+            italic=cell.italic,
+            indent=row.indent if (not is_head and row.indent and p.col == self.indent_column) else 0,
+            size=self.font_size or table_size,
+            vertical="center" if is_head else "top",
+            nowrap=cell.is_number,
+        )
+
     def cell_align(self, cell: Cell, col: int) -> Align:
         if cell.align:
             return cell.align
@@ -237,6 +261,20 @@ class Table:
         if cell.is_number or (isinstance(cell.value, str) and cell.value in numbers.MARKERS):
             return column.align if column.kind != "text" else "right"
         return "left" if column.kind != "text" else column.align
+
+
+@dataclass(frozen=True)
+class CellLook:
+    """A table cell's presentation as :meth:`Table.look` decides it (writers only render it)."""
+
+    text: str
+    align: Align
+    bold: bool
+    italic: bool
+    indent: int                          # levels
+    size: float                          # points
+    vertical: Literal["top", "center"]
+    nowrap: bool
 
 
 def format_cell(cell: Cell, column: Column) -> str:
@@ -247,8 +285,8 @@ def format_cell(cell: Cell, column: Column) -> str:
         return value
     decimals = column.decimals if cell.decimals == "column" else cell.decimals
     if column.kind == "percent":
-        return numbers.format_percent(value, decimals if decimals is not None else 1)
-    return numbers.format_number(value, decimals)
+        return numbers.format_percent(value, decimals if decimals is not None else 1) + cell.mark
+    return numbers.format_number(value, decimals) + cell.mark
 
 
 @dataclass

@@ -103,8 +103,13 @@ def block_rows(first_index: int, no: str, status, name, executor, values) -> lis
         cells.append(model.Cell(label))
         cells.extend(model.Cell(v) for v in years)
         cells.append(model.Cell(total))
-        rows.append(model.Row(cells, style="total" if k == 0 else "normal",
-                              sum_of=[first_index + 1, first_index + 2] if k == 0 else None))
+        # as the builders do: a total its years do not give keeps the printed figure (no formula)
+        rows.append(model.Row(cells, style="total" if k == 0 else "normal", keep_values=sum(years) != total))
+    # the "всего" line is declared the sum of the two source lines only where it is (block 1; the act's
+    # block 2 prints 11 560 898,2 for 2022 against 14 741 030,9 of its sources)
+    if all(t == a + b for t, a, b in zip([*values[0][0], values[0][1]], [*values[1][0], values[1][1]],
+                                         [*values[2][0], values[2][1]])):
+        rows[0].sum_of = rows[1:]
     return rows
 
 

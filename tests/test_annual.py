@@ -210,7 +210,8 @@ def test_memo_xlsx_table_numbers(memo_files, camps):
 
     wb = load_workbook(memo_files["xlsx"])
     assert all(ws["A1"].value == NOTICE for ws in wb.worksheets)
-    ws = wb["returns"]
+    ws = next(ws for ws in wb.worksheets                 # sheets are named by captions, not table ids
+              if any(c.value == "V возврата, руб." for row in ws.iter_rows() for c in row))
     header = next(r for r in ws.iter_rows() if r[0].value == "N п/п")
     col = {c.value: c.column - 1 for c in header}
     total = next(r for r in ws.iter_rows() if r[0].value == "Итого")

@@ -155,7 +155,7 @@ def test_cell_text_formats_numbers_by_column(sp1_table):
     assert texts == ["1.", "Подпрограмма 1", "Предоставление мер социальной поддержки отдельным категориям граждан",
                      "итого", "всего, в том числе", "15 736 027,0", "14 741 030,9", "14 789 819,8",
                      "7 291 599,6", "7 291 599,6", "59 850 076,9"]
-    assert row.sum_of == [1, 2]
+    assert row.sum_of == sp1_table.body[1:3] and row.sum_of[0] is sp1_table.body[1]
     zero = sp1_table.placements(sp1_table.body)[2][4]
     assert sp1_table.cell_text(zero.cell, zero.col) == "0,0"
 
@@ -218,7 +218,9 @@ def test_representative_document_shape():
     assert list(doc.tables()) == [table]
     assert table.width == 11 and table.numbering
     assert table.columns[TOTAL_COL].sum_of == [5, 6, 7, 8, 9]
-    assert [r.sum_of for r in table.body] == [[1, 2], None, None, [4, 5], None, None]
+    positions = {id(r): i for i, r in enumerate(table.body)}
+    assert [[positions[id(p)] for p in r.sum_of] if r.sum_of else None for r in table.body] == \
+        [[1, 2], None, None, None, None, None]      # block 2: its "всего" is not its sources' sum in the act
 
 
 def test_right_caption_lines():
@@ -231,3 +233,57 @@ def test_paragraph_of():
     assert model.Paragraph.of("a").runs == [model.Run("a")]
     assert model.Paragraph.of(model.Run("b", bold=True)).runs == [model.Run("b", bold=True)]
     assert model.Paragraph.of([model.Run("c"), model.Run("d")]).text == "cd"
+
+
+# --- issue 16: presentation decided once, in the model -------------------------------------------------
+
+
+def _indented_document() -> model.Document:
+    cols = [model.Column(0.6), model.Column(3.0), model.Column(2.0), model.Column(1.0, kind="number")]
+    body = [model.Row([model.Cell("1."), model.Cell("Основное мероприятие"), model.Cell("Департамент"),
+                       model.Cell(D("10.0"))], style="total"),
+            model.Row([model.Cell("1.1."), model.Cell("Мероприятие"), model.Cell("Департамент"),
+                       model.Cell(D("10.0"))], indent=2)]
+    doc = model.Document("Отступы")
+    doc.section().add(model.Table(cols, [model.Row([model.Cell(h) for h in "абвг"])], body, numbering=False,
+                                  indent_column=1))
+    return doc
+
+
+def test_look_decides_indent_bold_centring_and_size_once():
+    table = _indented_document().sections[0].blocks[0]
+    head = table.placements(table.header)[0]
+    looks = [table.look(table.header[0], p, True, 12.0) for p in head]
+    assert {(x.align, x.vertical, x.bold, x.size) for x in looks} == {("center", "center", False, 12.0)}
+    total = [table.look(table.body[0], p, False, 12.0) for p in table.placements(table.body)[0]]
+    assert all(x.bold for x in total) and [x.indent for x in total] == [0, 0, 0, 0]
+    item = [table.look(table.body[1], p, False, 12.0) for p in table.placements(table.body)[1]]
+    assert [x.indent for x in item] == [0, 2, 0, 0]
+    assert [x.nowrap for x in item] == [False, False, False, True]
+
+
+def test_every_writer_indents_only_the_stated_column(tmp_path):
+    import docx as python_docx
+    import openpyxl
+    from generator.writers import _plain, docx as docx_writer, xlsx as xlsx_writer
+    doc = _indented_document()
+    plain = _plain.plain(doc)["sections"][0]["blocks"][0]
+    assert [c["indent"] for c in plain["body"][1]["cells"]] == [0, 2, 0, 0]
+    (tmp_path / "x.docx").write_bytes(docx_writer.render(doc))
+    table = python_docx.Document(str(tmp_path / "x.docx")).tables[0]
+    indents = [c.paragraphs[0].paragraph_format.left_indent for c in table.rows[2].cells]
+    assert [bool(i) for i in indents] == [False, True, False, False]
+    (tmp_path / "x.xlsx").write_bytes(xlsx_writer.render(doc))
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx").worksheets[0]
+    row = [c for c in ws[ws.max_row]]
+    assert [int(c.alignment.indent) for c in row] == [0, 2, 0, 0]
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx", "plain"])
+def test_every_writer_raises_on_an_unknown_block(fmt):
+    from generator.writers import _plain, docx as docx_writer, xlsx as xlsx_writer
+    doc = model.Document("x")
+    doc.section().add(object())
+    render = {"docx": docx_writer.render, "xlsx": xlsx_writer.render, "plain": _plain.plain}[fmt]
+    with pytest.raises(TypeError, match="unknown block object"):
+        render(doc)

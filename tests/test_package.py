@@ -76,6 +76,20 @@ def find_row(ws, text: str, column: int = 1) -> int:
     raise AssertionError(f"{text!r} not found in column {column} of {ws.title}")
 
 
+def next_row(ws, row: int) -> int:
+    """The sheet row after the table row starting at ``row``: a row taller than Excel's 409 pt is laid
+    over several sheet rows with every cell merged across them (issue 16)."""
+    ends = set()
+    for c in range(1, ws.max_column + 1):
+        spans = [m for m in ws.merged_cells.ranges if m.min_row <= row <= m.max_row and m.min_col <= c <= m.max_col]
+        if spans and spans[0].min_row < row:
+            continue                       # a cell spanning down from a row above
+        if not spans:
+            return row + 1
+        ends.add(spans[0].max_row)
+    return max(ends) + 1 if len(ends) == 1 else row + 1
+
+
 def same(a, b) -> bool:
     if calc.is_number(b):
         return isinstance(a, Decimal) and a == Decimal(b)
@@ -122,7 +136,7 @@ def test_tax_expenditures_in_place(package, program):
             values = [v for pair in zip(item.payers, item.amounts) for v in pair] + [item.payers_total, item.amount_total]
             for offset, value in enumerate(values):
                 assert same(cell_value(ws, f"{get_column_letter(3 + offset)}{row}"), value), (item.no, offset)
-            row += 1
+            row = next_row(ws, row)
     assert ws.cell(row=row, column=1).value == tax.total.label
     assert cell_value(ws, f"N{row}") == Decimal("1073932.0")
 
@@ -157,13 +171,15 @@ def test_printed_appendix_tables_in_place(package, program):
     wb = openpyxl.load_workbook(package / f"{SUBPROGRAM_FILES['7']}-prilozheniya.xlsx")
     checked = 0
     for table in sub.tables:
-        ws = wb[table.id[:28]]
-        start = find_row(ws, table.header[0][0].text) + len(table.header) + (1 if table.numbering else 0)
+        ws = wb[table.appendix]                 # sheets are named by the act's captions
+        row = find_row(ws, table.header[0][0].text) + len(table.header) + (1 if table.numbering else 0)
         from generator.rules import printed_grid
         for r, values in enumerate(printed_grid(table)):
+            if r:
+                row = next_row(ws, row)
             for c, value in enumerate(values):
                 if calc.is_number(value):
-                    got = cell_value(ws, f"{get_column_letter(c + 1)}{start + r}")
+                    got = cell_value(ws, f"{get_column_letter(c + 1)}{row}")
                     if isinstance(got, str) and got.endswith("*"):      # a figure printed with a footnote mark
                         got = parse_number(got[:-1])
                     assert same(got, value), (table.id, r, c)

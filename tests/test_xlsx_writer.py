@@ -111,8 +111,12 @@ def test_numbers_written_from_decimal_text(sp1_xlsx):
 
 
 def test_row_sums_reference_own_and_federal_rows(ws):
-    # the "всего, в том числе" row of each block sums its two source rows, column by column
-    for total_row, own_row, federal_row in ((8, 9, 10), (11, 12, 13)):
+    # the "всего, в том числе" row of block 1 sums its two source rows, column by column (with the value
+    # cached); block 2's "всего" is not the sum of its sources in the act: the printed figures stay values
+    for col in "GHIJ":
+        assert ws[f"{col}11"].data_type == "n"
+    assert ws["G11"].value == 11560898.2
+    for total_row, own_row, federal_row in ((8, 9, 10),):
         for col in "FGHIJK":
             cell = ws[f"{col}{total_row}"]
             assert cell.data_type == "f"
@@ -130,24 +134,26 @@ def test_column_sums_reference_the_year_columns(ws):
 
 def test_only_declared_sums_are_formulas(ws):
     formulas = {c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"}
-    expected = {f"{col}{r}" for r in (8, 11) for col in "FGHIJK"} | {f"K{r}" for r in (9, 10, 12, 13)}
+    # block 2's "всего" (row 11) is not the sum of its sources, nor its 2021-2025 total the sum of its
+    # years (the act's figures): no formulas in that row
+    expected = {f"{col}8" for col in "FGHIJK"} | {f"K{r}" for r in (9, 10, 12, 13)}
     assert formulas == expected
 
 
 def test_non_contiguous_sums():
+    body = [model.Row([model.Cell("итого"), model.Cell(D("3.0")), model.Cell(D("3.0")), model.Cell(D("6.0")),
+                       model.Cell(D("9.0"))]),
+            model.Row([model.Cell("x"), model.Cell(D("1.0")), model.Cell(D("1.0")), model.Cell(D("2.0")),
+                       model.Cell(D("3.0"))]),
+            model.Row([model.Cell("y"), model.Cell(D("9.0")), model.Cell(D("9.0")), model.Cell(D("18.0")),
+                       model.Cell(D("27.0"))]),
+            model.Row([model.Cell("z"), model.Cell(D("2.0")), model.Cell(D("2.0")), model.Cell(D("4.0")),
+                       model.Cell(D("6.0"))])]
+    body[0].sum_of = [body[1], body[3]]
     table = model.Table(
         [model.Column(), model.Column(kind="number"), model.Column(kind="number"),
          model.Column(kind="number", sum_of=[1, 2]), model.Column(kind="number", sum_of=[1, 3])],
-        [model.Row([model.Cell(t) for t in "abcde"])],
-        [model.Row([model.Cell("итого"), model.Cell(D("3.0")), model.Cell(D("3.0")), model.Cell(D("6.0")),
-                    model.Cell(D("9.0"))], sum_of=[1, 3]),
-         model.Row([model.Cell("x"), model.Cell(D("1.0")), model.Cell(D("1.0")), model.Cell(D("2.0")),
-                    model.Cell(D("3.0"))]),
-         model.Row([model.Cell("y"), model.Cell(D("9.0")), model.Cell(D("9.0")), model.Cell(D("9.0")),
-                    model.Cell(D("9.0"))]),
-         model.Row([model.Cell("z"), model.Cell(D("2.0")), model.Cell(D("2.0")), model.Cell(D("4.0")),
-                    model.Cell(D("6.0"))])],
-        numbering=False)
+        [model.Row([model.Cell(t) for t in "abcde"])], body, numbering=False)
     doc = model.Document("Таблица сумм")
     doc.section().add(table)
     ws = load(xlsx_writer.render(doc)).worksheets[0]
@@ -156,6 +162,16 @@ def test_non_contiguous_sums():
     assert ws["D3"].value == "=SUM(B3:C3)"
     assert ws["E3"].value == "=SUM(B3,D3)"
     assert ws["B3"].value == 1 and ws["B3"].data_type == "n"
+
+
+def test_a_declared_sum_that_does_not_give_the_printed_figure_raises():
+    body = [model.Row([model.Cell("итого"), model.Cell(D("5.0"))]),
+            model.Row([model.Cell("x"), model.Cell(D("1.0"))]), model.Row([model.Cell("y"), model.Cell(D("2.0"))])]
+    body[0].sum_of = body[1:]
+    doc = model.Document("Таблица сумм")
+    doc.section().add(model.Table([model.Column(), model.Column(kind="number")], [], body, numbering=False))
+    with pytest.raises(ValueError, match="gives 3.0, the printed figure is 5.0"):
+        xlsx_writer.render(doc)
 
 
 def test_print_titles_are_the_header_rows(ws):
@@ -168,7 +184,7 @@ def test_freeze_pane_at_first_body_row(ws):
 
 def test_page_setup_landscape_fit_to_width(ws):
     assert ws.page_setup.orientation == "landscape"
-    assert int(ws.page_setup.fitToWidth) == 1
+    assert int(ws.page_setup.fitToWidth or 1) == 1     # 1 is the default, left out of the XML
     assert int(ws.page_setup.fitToHeight) == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
@@ -176,7 +192,10 @@ def test_page_setup_landscape_fit_to_width(ws):
 
 
 def test_column_widths_follow_the_model(ws):
-    widths = [ws.column_dimensions[letter].width for letter in "ABCDEFGHIJK"]
+    widths = [None] * 11
+    for dim in ws.column_dimensions.values():          # <col min max width>: one entry per run of equal widths
+        for i in range(dim.min, dim.max + 1):
+            widths[i - 1] = dim.width
     assert widths[2] > widths[3] > widths[5] > widths[0]
     assert widths[5:10] == [widths[5]] * 5
 
@@ -236,6 +255,107 @@ def test_long_table_freeze_and_titles():
 def test_sheet_names_are_sanitised_and_unique():
     taken: set[str] = set()
     assert xlsx_writer.sheet_title("Таблица 4", taken) == "Таблица 4"
-    assert xlsx_writer.sheet_title("таблица 4", taken) == "таблица 4 2"
-    assert xlsx_writer.sheet_title("a/b:c*d?[e]", taken) == "a b c d  e"
+    assert xlsx_writer.sheet_title("таблица 4", taken) == "таблица 4 (2)"
+    assert xlsx_writer.sheet_title("a/b:c*d?[e]", taken) == "a b c d e"
     assert len(xlsx_writer.sheet_title("я" * 50, taken)) <= 31
+
+
+# --- issue 16: cached values, notes, marks, Excel's limits ------------------------------------------
+
+
+def test_formulas_carry_their_cached_values(sp1_xlsx):
+    xml = sheet_xml(sp1_xlsx)
+    # the "всего" line of block 1, 2021: the sum of own and federal, value as printed
+    assert re.search(r'<c r="F8"[^>]*><f>SUM\(F9:F10\)</f><v>15736027(\.0)?</v></c>', xml), xml[:2000]
+    values = load(sp1_xlsx, data_only=True).worksheets[0]
+    assert values["F8"].value == 15736027.0 and values["K9"].value == 40841469.6
+
+
+def test_failing_control_relation_is_a_comment_on_the_printed_value():
+    doc = model.Document("Таблица")
+    row = model.Row([model.Cell("x"), model.Cell(D("1.0")), model.Cell(D("2.0")),
+                     model.Cell(D("4.0"), note="F01: сумма по годам 3,0 не равна напечатанному итогу 4,0")],
+                    keep_values=True)
+    doc.section().add(model.Table([model.Column(), model.Column(kind="number"), model.Column(kind="number"),
+                                   model.Column(kind="number", sum_of=[1, 2])], [], [row], numbering=False))
+    ws = load(xlsx_writer.render(doc)).worksheets[0]
+    assert ws["D1"].value == 4 and ws["D1"].data_type == "n"
+    assert ws["D1"].comment.text == "F01: сумма по годам 3,0 не равна напечатанному итогу 4,0"
+
+
+def test_builders_note_the_acts_totals_that_do_not_add_up():
+    from generator.builders import common
+    from generator.data.schema import SourceLine
+    lines = [SourceLine(source="total", label="всего", values=[D("5.0"), D("1.0")], total=D("7.0")),
+             SourceLine(source="own", label="собственные", values=[D("3.0"), D("1.0")], total=D("4.0")),
+             SourceLine(source="federal", label="федеральные", values=[D("1.0"), D("0.0")], total=D("1.0"))]
+    rows = common.source_lines_rows([model.Cell("1.")], lines)
+    assert rows[0].sum_of is None                       # 5,0 printed, the sources give 4,0: no formula
+    assert rows[0].cells[2].note.startswith("F02: сумма источников финансирования 4,0 не равна")
+    assert rows[0].cells[-1].note.startswith("F01: сумма по годам 6,0 не равна напечатанному итогу 7,0")
+    assert rows[0].keep_values and not rows[1].keep_values
+
+
+def test_marked_number_is_a_number_with_its_mark_in_the_format():
+    doc = model.Document("Приложение")
+    doc.section().add(model.Table([model.Column(), model.Column(kind="number", decimals=1)], [],
+                                  [model.Row([model.Cell("спорт"), model.Cell(D("3900.9"), mark="*")])],
+                                  numbering=False))
+    ws = load(xlsx_writer.render(doc)).worksheets[0]
+    assert ws["B1"].value == 3900.9 and ws["B1"].data_type == "n"
+    assert ws["B1"].number_format == '#,##0.0"*"'
+    from generator.numbers import format_number
+    table = doc.sections[0].blocks[0]
+    assert table.cell_text(table.body[0].cells[1], 1) == format_number(D("3900.9"), 1) + "*"     # as DOCX/PDF print
+
+
+def test_a_row_taller_than_409_points_is_laid_over_merged_rows():
+    long_text = "слово " * 3000
+    doc = model.Document("Паспорт")
+    doc.section().add(model.Heading("Паспорт"), model.Table(
+        [model.Column(1.0), model.Column(2.0)], [],
+        [model.Row([model.Cell("Цель"), model.Cell(long_text.strip())]), model.Row([model.Cell("а"), model.Cell("б")])],
+        numbering=False))
+    ws = load(xlsx_writer.render(doc)).worksheets[0]
+    heights = {r: d.height for r, d in ws.row_dimensions.items() if d.height}
+    assert max(heights.values()) <= 409
+    merged = [str(m) for m in ws.merged_cells.ranges]
+    span = next(m for m in merged if m.startswith("B2:"))
+    last = int(span.split(":B")[1])
+    assert last > 2 and f"A2:A{last}" in merged                   # the whole row spans the same sheet rows
+    assert sum(heights[r] for r in range(2, last + 1)) > 409
+    assert ws["B2"].value == long_text.strip() and ws[f"A{last + 1}"].value == "а"
+
+
+def test_a_cell_over_32767_characters_is_refused_with_a_located_message():
+    doc = model.Document("Таблица")
+    doc.section().add(model.Paragraph.of("Таблица 7", align="right"), model.Table(
+        [model.Column(), model.Column()], [], [model.Row([model.Cell("x"), model.Cell("я" * 40000)])],
+        numbering=False))
+    with pytest.raises(xlsx_writer.CellTooLong, match=r"лист «Таблица 7», ячейка B2: текст длиной 40000 знаков "
+                                                      r"больше предела Excel \(32767 знаков\)"):
+        xlsx_writer.render(doc)
+
+
+def test_a_title_text_over_32767_characters_continues_on_the_next_rows():
+    text = ("абв " * 20000).strip()
+    doc = model.Document("Записка")
+    doc.section().add(model.Paragraph.of(text))
+    ws = load(xlsx_writer.render(doc)).worksheets[0]
+    pieces = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
+    assert len(pieces) == 3 and all(len(p) <= 32767 for p in pieces)
+    assert " ".join(pieces) == text
+
+
+def test_unknown_block_raises():
+    doc = model.Document("x")
+    doc.section().add(object())
+    with pytest.raises(TypeError, match="unknown block object"):
+        xlsx_writer.render(doc)
+
+
+def test_every_font_is_times_new_roman(sp1_xlsx):
+    wb = load(sp1_xlsx)
+    assert {f.name for f in wb._fonts} == {"Times New Roman"}
+    styles = zipfile.ZipFile(io.BytesIO(sp1_xlsx)).read("xl/styles.xml").decode()
+    assert "Calibri" not in styles and "<scheme" not in styles

@@ -72,7 +72,7 @@ def returns_table(e: SubsidyEvaluation) -> model.Table:
     body.append(model.Row([model.Cell("Итого", colspan=2), model.Cell(sum((r.facts.received for r in e.rows if r.facts), Decimal(0))),
                            model.Cell(e.unused), model.Cell(sum((r.calculation.subsidy for r in e.rows if r.calculation), Decimal(0))),
                            model.Cell(""), model.Cell(""), model.Cell(""), model.Cell(e.to_return), model.Cell("")],
-                          style="total", sum_of=list(range(n))))
+                          style="total", sum_of=body[:n]))
     return model.Table(cols, head, body, font_size=10, id="returns")
 
 
@@ -210,7 +210,7 @@ def activity_table(ev: ProgramEvaluation) -> model.Table:
         from .. import calc
         body.append(model.Row([model.Cell(""), model.Cell("Итого по подпрограмме"), model.Cell(sp.plan),
                                model.Cell(sp.cash), model.Cell(calc.share(sp.cash, sp.plan, 1)), model.Cell(""),
-                               model.Cell("")], style="total", sum_of=list(range(start, len(body)))))
+                               model.Cell("")], style="total", sum_of=body[start:]))
     return model.Table(cols, head, body, font_size=9.5, id="activities-execution")
 
 

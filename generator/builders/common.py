@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .. import model
+from .. import calc, model
 from ..data.schema import FinancingRow, SourceLine
 
 NO_DATA = "нет данных в источнике"
@@ -54,9 +54,11 @@ def finance_header(years: list[int], money_title: str = "Расходы (тыс.
 
 
 def source_lines_rows(first: list[model.Cell], lines: list[SourceLine], style: str = "normal",
-                      declare_sums: bool = True, body_offset: int = 0) -> list[model.Row]:
+                      declare_sums: bool = True) -> list[model.Row]:
     """A financing row: the first cells span its source lines; a "всего" line that equals the
-    sum of the others is declared a sum (a live formula in XLSX)."""
+    sum of the others is declared a sum (a live formula in XLSX). Where the act's figures do not
+    add up, the printed figure stays and its cell notes the failing control relation
+    (F01: the years against the total; F02: the sources against "всего"; ids of :mod:`generator.rules`)."""
     rows: list[model.Row] = []
     n = max(1, len(lines))
     for cell in first:
@@ -64,9 +66,16 @@ def source_lines_rows(first: list[model.Cell], lines: list[SourceLine], style: s
     for i, line in enumerate(lines):
         cells = (first if i == 0 else []) + [model.Cell(line.label)]
         cells += [model.Cell(v) for v in line.values] + [model.Cell(line.total)]
-        rows.append(model.Row(cells, style=style, keep_values=not years_add_up(line.values, line.total)))
-    if declare_sums and len(lines) > 1 and lines[0].source == "total" and _adds_up(lines):
-        rows[0].sum_of = [body_offset + i for i in range(1, len(lines))]
+        adds_up = years_add_up(line.values, line.total)
+        if not adds_up and declare_sums and calc.total(line.values) is not None and calc.is_number(line.total):
+            cells[-1].note = years_note("F01", line.values, line.total)
+        rows.append(model.Row(cells, style=style, keep_values=not adds_up))
+    if declare_sums and len(lines) > 1 and lines[0].source == "total":
+        if _adds_up(lines):
+            rows[0].sum_of = rows[1:]
+        else:
+            parts_note(rows[0], lines[0].values + [lines[0].total],
+                       [p.values + [p.total] for p in lines[1:]], "F02", "сумма источников финансирования")
     return rows
 
 
@@ -78,6 +87,29 @@ def _adds_up(lines: list[SourceLine]) -> bool:
     computed = calc.column_sums([p.values + [p.total] for p in parts])
     return all(c is not None and calc.is_number(v) and Decimal(v) == c
                for v, c in zip(head.values + [head.total], computed))
+
+
+def years_note(rule: str, values, total) -> str:
+    """The note of a printed all-years total its years do not give (rule id of :mod:`generator.rules`):
+    "F01: сумма по годам 6,0 не равна напечатанному итогу 7,0; в ячейке оставлено значение из акта"."""
+    from ..numbers import format_number
+    computed = calc.total(values)
+    shown = format_number(computed, None) if computed is not None else "не вычисляется"
+    return (f"{rule}: сумма по годам {shown} не равна напечатанному итогу "
+            f"{format_number(total, None) if calc.is_number(total) else total}; "
+            "в ячейке оставлено значение из акта")
+
+
+def parts_note(row: model.Row, printed: list, parts: list[list], rule: str, what: str) -> None:
+    """Note each numeric cell of a total ``row`` (its last ``len(printed)`` cells) where the ``parts``
+    do not add up to the ``printed`` figure (``rule``: an id of :mod:`generator.rules`)."""
+    from ..numbers import format_number
+    computed = calc.column_sums(parts)
+    cells = row.cells[len(row.cells) - len(printed):]
+    for cell, value, c in zip(cells, printed, computed):
+        if c is not None and calc.is_number(value) and Decimal(value) != c and cell.note is None:
+            cell.note = (f"{rule}: {what} {format_number(c, None)} не равна напечатанному значению "
+                         f"{format_number(value, None)}; в ячейке оставлено значение из акта")
 
 
 def financing_row_cells(row: FinancingRow) -> list[model.Cell]:

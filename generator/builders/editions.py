@@ -132,7 +132,8 @@ def financing_table(diff: ProgramDiff) -> model.Table:
         body.append(model.Row([model.Cell(label, colspan=5)] + _figures(t.old, t.new, t.difference, t.percent),
                               style="total"))
     head = [model.Row([model.Cell(h) for h in MONEY_HEAD])]
-    return model.Table(_money_columns(), head, body, font_size=9.5, id="comparison-financing")
+    return model.Table(_money_columns(), head, body, font_size=9.5, id="comparison-financing",
+                       indent_column=1)
 
 
 def _period(diff: ProgramDiff) -> str:

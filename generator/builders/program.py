@@ -114,8 +114,9 @@ def derived_table3(program: schema.Program, absent: schema.AbsentTable | None) -
         lines = [_line("total", program.source_label("total"),
                        calc.column_sums([v for v in vectors.values() if v is not None]))]
         lines += [_line(k.key, k.label, vectors[k.key] or [Decimal(0)] * (len(years) + 1)) for k in keys]
-        subprogram_rows.append(len(body))
-        body.extend(common.source_lines_rows(first, lines, body_offset=len(body)))
+        sub_rows = common.source_lines_rows(first, lines)
+        subprogram_rows.append(sub_rows)
+        body.extend(sub_rows)
     total_lines = [_line("total", program.source_label("total"), calc.column_sums(list(known.values())))]
     total_lines += [_line(k.key, k.label, known[k.key]) for k in keys]
     label = "Итого по подпрограммам, данные которых есть в источнике"
@@ -123,10 +124,10 @@ def derived_table3(program: schema.Program, absent: schema.AbsentTable | None) -
         label += f" (без подпрограмм {', '.join(missing)})"
     top = common.source_lines_rows([model.Cell("1."), model.Cell("Государственная программа"),
                                     model.Cell(label), model.Cell("итого")], total_lines, style="total")
-    # the known total is the sum of the subprogram rows above it: live formulas in XLSX
-    offset = len(top)
+    # the known total is the sum of the subprogram rows below it: live formulas in XLSX. The rows are
+    # named, not counted, so putting the total on top cannot shift what the formulas point at.
     for j, row in enumerate(top):
-        row.sum_of = [offset + r + j for r in subprogram_rows]
+        row.sum_of = [rows[j] for rows in subprogram_rows]
     body = top + body
     passport = {b.key: b for b in program.passport.financing}
     if missing and passport:

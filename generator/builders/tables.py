@@ -108,12 +108,11 @@ def financing(table: schema.FinancingTable, years: list[int]) -> list[model.Bloc
     for row in table.rows:
         style = "total" if row.kind in ("subprogram", "program") else "normal"
         indent = {"item": 1, "activity_executor": 1}.get(row.kind, 0)
-        rows = common.source_lines_rows(common.financing_row_cells(row), row.sources, style=style,
-                                        body_offset=len(body))
+        rows = common.source_lines_rows(common.financing_row_cells(row), row.sources, style=style)
         for r in rows:
             r.indent = indent
         body.extend(rows)
-    return [model.Table(cols, head, body, font_size=9.5, id="financing")]
+    return [model.Table(cols, head, body, font_size=9.5, id="financing", indent_column=2)]
 
 
 def forecast(table: schema.ForecastTable, years: list[int]) -> list[model.Block]:
@@ -125,15 +124,20 @@ def forecast(table: schema.ForecastTable, years: list[int]) -> list[model.Block]
     bottom = [model.Cell(f"{y} год") for y in years] + [model.Cell(f"всего за {years[0]} - {years[-1]} годы")]
     body = []
     for row in table.rows:
-        body.append(model.Row([model.Cell(row.no or ""), model.Cell(row.label)] + [model.Cell(v) for v in row.values]
-                              + [model.Cell(row.total)],
-                              keep_values=not common.years_add_up(row.values, row.total)))
+        cells = ([model.Cell(row.no or ""), model.Cell(row.label)] + [model.Cell(v) for v in row.values]
+                 + [model.Cell(row.total)])
+        adds_up = common.years_add_up(row.values, row.total)
+        if not adds_up and calc.total(row.values) is not None and calc.is_number(row.total):
+            cells[-1].note = common.years_note("F08", row.values, row.total)
+        body.append(model.Row(cells, keep_values=not adds_up))
     if len(body) > 1 and table.rows[0].label.lower().startswith("всего"):
         parts = [r.values + [r.total] for r in table.rows[1:]]
         computed = calc.column_sums(parts)
         head_values = table.rows[0].values + [table.rows[0].total]
         if all(c is not None and calc.is_number(v) and Decimal(v) == c for v, c in zip(head_values, computed)):
-            body[0].sum_of = list(range(1, len(body)))
+            body[0].sum_of = body[1:]
+        else:
+            common.parts_note(body[0], head_values, parts, "F08", "сумма источников финансирования")
         body[0].style = "total"
     return [model.Table(cols, [model.Row(top), model.Row(bottom)], body, font_size=11, id="forecast")]
 
@@ -157,7 +161,7 @@ def printed(table: schema.PrintedTable) -> list[model.Block]:
                 cells.append(model.Cell(cell.text, colspan=cell.colspan, rowspan=cell.rowspan,
                                         bold=row.style == "group"))
             elif isinstance(cell, schema.MarkedValue):
-                cells.append(model.Cell(_marked(cell), align="right"))
+                cells.append(model.Cell(cell.value, mark=cell.mark))      # a number that prints its mark
             else:
                 cells.append(model.Cell(cell))
         body.append(model.Row(cells, style=row.style, indent=max(0, (row.level or 0) - 3)))
@@ -166,7 +170,8 @@ def printed(table: schema.PrintedTable) -> list[model.Block]:
         blocks.append(model.Paragraph.of(line, align="center"))
     if table.unit:
         blocks.append(model.Paragraph.of(table.unit, align="right"))
-    blocks.append(model.Table(cols, head, body, numbering=table.numbering, font_size=10, id=table.id))
+    blocks.append(model.Table(cols, head, body, numbering=table.numbering, font_size=10, id=table.id,
+                              indent_column=1))
     if table.footnote:
         blocks.append(model.Footnotes([table.footnote]))
     for line in table.text_after:
@@ -198,7 +203,3 @@ def _text_lengths(table: schema.PrintedTable) -> list[float]:
                 columns[i].append(len(value))
     return [sum(c) / len(c) if c else 6.0 for c in columns]
 
-
-def _marked(cell: schema.MarkedValue) -> str:
-    from ..numbers import format_number
-    return format_number(cell.value, None) + cell.mark

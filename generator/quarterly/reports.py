@@ -177,7 +177,7 @@ def consolidated_report(data: SubsidyData, registry: Registry, subsidy_id: str, 
                            model.Cell(totals["received"]), model.Cell(totals["used"]), model.Cell(totals["balance"]),
                            model.Cell(totals["local_used"]), model.Cell(total_share), model.Cell(""), model.Cell(""),
                            model.Cell(f"{sum(1 for r in rows if r.submission)} из {len(rows)}")],
-                          style="total", sum_of=list(range(len(rows)))))
+                          style="total", sum_of=body[:len(rows)]))
     section.add(model.Table(cols, [model.Row(top), model.Row(second)], body, font_size=10, id="consolidated"))
     missing = [r.name for r in rows if r.submission is None]
     late = [f"{r.name} ({r.submission.late_days} дн.)" for r in rows if r.submission and not r.submission.on_time]

@@ -11,7 +11,7 @@ import base64
 from .. import model
 
 
-def _table(table: model.Table) -> dict:
+def _table(table: model.Table, table_size: float) -> dict:
     total = sum(c.width for c in table.columns) or 1.0
 
     def rows(rows: list[model.Row], is_head: bool) -> list[dict]:
@@ -21,16 +21,12 @@ def _table(table: model.Table) -> dict:
             for kind, p in row_slots:
                 if kind == "continue":
                     continue          # covered by a cell spanning down from above
-                cell = p.cell
-                align = "center" if is_head and cell.align is None else table.cell_align(cell, p.col)
+                cell, look = p.cell, table.look(row, p, is_head, table_size)
                 cells.append({
-                    "text": table.cell_text(cell, p.col),
+                    "text": look.text,
                     "colspan": cell.colspan, "rowspan": cell.rowspan, "col": p.col,
-                    "align": align,
-                    "bold": bool(cell.bold or (not is_head and row.style in ("total", "group"))),
-                    "italic": cell.italic,
-                    "nowrap": cell.is_number,
-                    "indent": row.indent if (not is_head and cell.value is not None and isinstance(cell.value, str)) else 0,
+                    "align": look.align, "bold": look.bold, "italic": look.italic,
+                    "nowrap": look.nowrap, "indent": look.indent,
                 })
             out.append({"style": row.style, "cells": cells})
         return out
@@ -41,7 +37,7 @@ def _table(table: model.Table) -> dict:
         "head": rows(table.head_rows(), True),
         "repeat": table.repeat_header,
         "body": rows(table.body, False),
-        "font_size": table.font_size,
+        "font_size": table.font_size or table_size,      # decided here: the templates only print it
     }
 
 
@@ -49,14 +45,14 @@ def _runs(runs: list[model.Run]) -> list[dict]:
     return [{"text": r.text, "bold": r.bold, "italic": r.italic, "sup": r.superscript} for r in runs]
 
 
-def block(b) -> dict:
+def block(b, table_size: float = model.Style.table_size) -> dict:
     if isinstance(b, model.Heading):
         return {"type": "heading", "text": b.text, "level": b.level, "align": b.align}
     if isinstance(b, model.Paragraph):
         return {"type": "paragraph", "runs": _runs(b.runs), "align": b.align,
                 "indent": b.indent_first_line, "size": b.size, "space_after": b.space_after}
     if isinstance(b, model.Table):
-        return _table(b)
+        return _table(b, table_size)
     if isinstance(b, model.Footnotes):
         return {"type": "footnotes", "items": list(b.items)}
     if isinstance(b, model.Signature):
@@ -77,5 +73,6 @@ def plain(document: model.Document) -> dict:
         "style": {"font": document.style.print_font, "text_size": document.style.text_size,
                   "table_size": document.style.table_size, "page_label": document.style.page_label},
         "sections": [{"orientation": s.orientation, "margins_mm": list(s.margins_mm),
-                      "blocks": [block(b) for b in s.blocks]} for s in document.sections],
+                      "blocks": [block(b, document.style.table_size) for b in s.blocks]}
+                     for s in document.sections],
     }

@@ -84,23 +84,14 @@ def table_xml(table: model.Table, usable_mm: float, size: float) -> str:
                     continue
                 if cell.rowspan > 1:
                     props.append('<w:vMerge w:val="restart"/>')
-                props.append(f'<w:vAlign w:val="{"center" if is_head else "top"}"/>')
-                text = table.cell_text(cell, p.col)
-                align = "center" if is_head and cell.align is None else table.cell_align(cell, p.col)
-                bold = cell.bold or (not is_head and row.style in ("total", "group"))
-                indent = row.indent if p.col == _first_text_col(table) else 0
+                look = table.look(row, p, is_head, size)
+                props.append(f'<w:vAlign w:val="{look.vertical}"/>')
                 parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>"
-                             f"{_cell_paragraph(text, align, size, bold, cell.italic, indent)}</w:tc>")
+                             f"{_cell_paragraph(look.text, look.align, look.size, look.bold, look.italic, look.indent)}"
+                             "</w:tc>")
             parts.append("</w:tr>")
     parts.append("</w:tbl>")
     return "".join(parts)
-
-
-def _first_text_col(table: model.Table) -> int:
-    for i, column in enumerate(table.columns):
-        if column.kind == "text" and column.width >= 2:
-            return i
-    return -1
 
 
 def _name_font(rpr, name: str) -> None:

@@ -1,201 +1,314 @@
-"""XLSX writer (openpyxl).
+"""XLSX writer (XlsxWriter; openpyxl stays the reader of workbooks).
 
-One worksheet per table; the headings and paragraphs that precede a table are
-written above it as title rows. Numbers are real numbers (written from their
-``Decimal`` text, never through float) with a ``#,##0.0`` format, which Excel
-and LibreOffice show as ``15 736 027,0`` in a Russian locale. Rows or columns
-that the model declares to be sums hold live ``=SUM(…)`` formulas. Text is
-always text: a name starting with ``=`` never becomes a formula.
+One worksheet per table, named by the document's own caption ("Таблица 4",
+"Приложение 2 к подпрограмме 7", "Паспорт"): unique, at most 31 characters.
+The headings and paragraphs that precede a table are written above it as title
+rows, those after the section's last table below it.
+
+Numbers are real numbers, written from their ``Decimal`` digits (XlsxWriter
+formats the value with ``{:.16G}``, which a ``Decimal`` keeps exact), with a
+``#,##0.0`` format that Excel and LibreOffice show as ``15 736 027,0`` in a
+Russian locale. A figure the act prints with a mark ("3 900,9*") is a number
+whose format shows the mark (``#,##0.0"*"``). Text is always text: a name
+starting with ``=`` never becomes a formula.
+
+Formulas and cached values. Where the model declares a cell a sum (``Row.sum_of``,
+``Column.sum_of``) the cell holds a live ``=SUM(…)`` *and* the value it computes
+(``<f>`` with ``<v>``, what Excel itself writes), so readers that do not
+recalculate (pandas, previews, import tools) see the total. The value is
+computed here from the model the DOCX and PDF print, and must equal the printed
+figure: a declared sum that does not give it is a builder bug and raises
+``ValueError``. Where the act prints a total its parts do not give, the builders
+do not declare a sum; the cell keeps the printed figure and the builder's
+``Cell.note`` (the failing control relation) becomes a cell comment.
+
+Why XlsxWriter. openpyxl cannot write a formula's cached value; the alternative
+was to keep openpyxl and post-process its sheet XML (insert ``<v>`` after each
+``<f>``, with values the writer would have to carry to the pass by cell address).
+Measured with ``bench/xlsx_writers.py`` (the 18 workbooks of the default package,
+in memory, best of 3, same run, on the shared 2-core machine): openpyxl writer
+4.15 s, openpyxl writer + the ``<v>`` pass 3.98 s (the pass itself is lost in the
+noise), XlsxWriter writer 1.06 s, i.e. about 3.8 times faster. Beyond speed, the
+pass would be our own code editing OOXML with regular expressions, outside the
+product's domain; XlsxWriter writes ``<v>`` natively, names the workbook's default
+font (styles.xml font 0, no theme scheme), writes cell comments and merged ranges,
+and is well kept. openpyxl stays the reader (forms import, tests).
+
+Excel's limits are kept, never silently: a row taller than 409 pt is laid out
+over several physical rows with every cell of it merged across them; a text
+longer than 32 767 characters in a title line is split over continuation rows,
+and in a table cell refused with :class:`CellTooLong` (a located Russian message).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
-import zipfile
-from copy import copy
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from .. import model
+from .. import calc, model
 from ._files import reproducible_zip, write_atomic, zip_time
 
-_THIN = Side(style="thin", color="000000")
-BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 TOTAL_WIDTH_CHARS = {"portrait": 110.0, "landscape": 170.0}
+MAX_ROW_PT = 409.0            # Excel's highest row
+MAX_CELL_CHARS = 32767        # Excel's longest cell text
+MAX_SHEET_NAME = 31
+_CAPTION = re.compile(r"^(Таблица|Приложение|Форма)\b", re.IGNORECASE)
 
 
-def number_format(value, decimals: int | None, kind: str = "number") -> str:
+class CellTooLong(ValueError):
+    """A table cell's text exceeds Excel's 32 767 characters (the message is located, in Russian)."""
+
+
+def number_format(value, decimals: int | None, kind: str = "number", mark: str = "") -> str:
+    """The Excel number format of a figure: ``#,##0.0``, ``#,##0.00"%"``, ``#,##0.0"*"``."""
     if decimals is None:
         exponent = Decimal(value).as_tuple().exponent if isinstance(value, Decimal) else 0
         decimals = max(0, -int(exponent))
     fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return fmt + '"%"' if kind == "percent" else fmt
+    suffix = ("%" if kind == "percent" else "") + mark
+    return fmt + '"' + suffix.replace('"', "") + '"' if suffix else fmt
 
 
 def sheet_title(title: str, taken: set[str]) -> str:
-    base = SHEET_FORBIDDEN.sub(" ", title).strip().strip("'")[:28] or "Лист"
+    """A sheet name from a caption: forbidden characters dropped, at most 31 characters (cut at a
+    word), unique within the workbook (``… (2)``)."""
+    base = " ".join(SHEET_FORBIDDEN.sub(" ", title).split()).strip("'") or "Лист"
+    if len(base) > MAX_SHEET_NAME:
+        cut = base[:MAX_SHEET_NAME]
+        base = (cut.rsplit(" ", 1)[0] if " " in cut[10:] else cut).rstrip(",;:-–— ")
     name, n = base, 2
     while name.lower() in taken:
-        name = f"{base[:25]} {n}"
+        suffix = f" ({n})"
+        name = base[:MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
         n += 1
     taken.add(name.lower())
     return name
 
 
-def _refs(letter: str, rows: list[int]) -> str:
+def _refs(col: int, rows: list[int]) -> str:
     rows = sorted(rows)
-    if rows == list(range(rows[0], rows[-1] + 1)):
-        return f"{letter}{rows[0]}:{letter}{rows[-1]}" if len(rows) > 1 else f"{letter}{rows[0]}"
-    return ",".join(f"{letter}{r}" for r in rows)
+    letter = xl_col_to_name(col)
+    if len(rows) > 1 and rows == list(range(rows[0], rows[-1] + 1)):
+        return f"{letter}{rows[0] + 1}:{letter}{rows[-1] + 1}"
+    return ",".join(f"{letter}{r + 1}" for r in rows)
+
+
+def _split_text(text: str, limit: int = MAX_CELL_CHARS) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut at a space or line end where possible."""
+    parts = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip(" \n")
+    parts.append(text)
+    return parts
+
+
+class _Formats:
+    """XlsxWriter formats by their properties: one format object per distinct style."""
+
+    def __init__(self, workbook, font: str):
+        self.workbook, self.font, self.cache = workbook, font, {}
+
+    def get(self, **props):
+        key = tuple(sorted(props.items()))
+        if key not in self.cache:
+            self.cache[key] = self.workbook.add_format({"font_name": self.font, "font_scheme": "none", **props})
+        return self.cache[key]
 
 
 class _Sheet:
-    def __init__(self, ws, table: model.Table | None, section: model.Section, lead: list, tail: list,
-                 notice: str | None):
-        self.ws, self.table, self.section, self.lead, self.tail, self.notice = ws, table, section, lead, tail, notice
+    def __init__(self, ws, name: str, formats: _Formats, document: model.Document, table: model.Table | None,
+                 section: model.Section, lead: list, tail: list):
+        self.ws, self.name, self.formats, self.document = ws, name, formats, document
+        self.table, self.section, self.lead, self.tail = table, section, lead, tail
+        self.widths: list[float] = []
 
-    def _put(self, row: int, col: int, value, **style):
-        cell = self.ws.cell(row=row, column=col)
-        if isinstance(value, str):
-            cell.value = _ILLEGAL.sub("", value)
-            cell.data_type = "s"        # never a formula, whatever the text starts with
-        else:
-            cell.value = value
-        for key, val in style.items():
-            setattr(cell, key, val)
-        return cell
+    # --- text rows ----------------------------------------------------------
 
     def _text_rows(self, lines: list, r: int, width: int) -> int:
+        size = self.document.style.table_size
         for text, bold, align in lines:
-            self._put(r, 1, text, font=Font(bold=bold),
-                      alignment=Alignment(horizontal=align, wrap_text=True, vertical="top"))
-            if width > 1:
-                self.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
-            chars = max(40, int(sum(self.widths) * 1.1)) if self.widths else 110
-            self.ws.row_dimensions[r].height = 15 * max(1, len(text) // chars + 1 + text.count("\n"))
-            r += 1
+            for piece in _split_text(_ILLEGAL.sub("", text)):
+                fmt = self.formats.get(bold=bold, font_size=size, text_wrap=True, valign="top",
+                                       align=align if align != "justify" else "left")
+                if width > 1:
+                    self.ws.merge_range(r, 0, r, width - 1, "", fmt)
+                self.ws.write_string(r, 0, piece, fmt)
+                chars = max(40, int(sum(self.widths) * 1.1)) if self.widths else 110
+                lines_needed = sum(max(1, -(-len(part) // chars)) for part in piece.split("\n"))
+                self.ws.set_row(r, min(MAX_ROW_PT, 15.0 * lines_needed))
+                r += 1
         return r
+
+    # --- the sheet ----------------------------------------------------------
 
     def render(self) -> None:
         ws, table = self.ws, self.table
-        titles = ([(self.notice, True, "right")] if self.notice else []) + self.lead
+        titles = ([(self.document.notice, True, "right")] if self.document.notice else []) + self.lead
+        self._page_setup()
         if table is None:                     # a text sheet
             self.widths = [120.0]
-            ws.column_dimensions["A"].width = 120
-            self._text_rows(titles, 1, 1)
+            ws.set_column(0, 0, 120)
+            self._text_rows(titles, 0, 1)
             return
-        width = table.width
         self.widths = self._column_widths()
-        r = self._text_rows(titles, 1, width)
+        for i, w in enumerate(self.widths):
+            ws.set_column(i, i, w)
+        r = self._text_rows(titles, 0, table.width)
         head = table.head_rows()
         head_start = r
-        self._rows(head, head_start, is_head=True)
-        body_start = head_start + len(head)
-        self._rows(table.body, body_start, is_head=False)
+        r = self._rows(head, head_start, is_head=True)
+        body_start = r
+        r = self._rows(table.body, body_start, is_head=False)
         if self.tail:
-            self._text_rows(self.tail, body_start + len(table.body) + 1, width)
+            self._text_rows(self.tail, r + 1, table.width)
         if table.body:
-            ws.freeze_panes = ws.cell(row=body_start, column=1)
+            ws.freeze_panes(body_start, 0)
         if head and table.repeat_header:
-            ws.print_title_rows = f"{head_start}:{body_start - 1}"
-        for i, width in enumerate(self.widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = width
-        ws.page_setup.orientation = self.section.orientation
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.oddFooter.center.text = "стр. &P"
+            ws.repeat_rows(head_start, body_start - 1)
+
+    def _page_setup(self) -> None:
+        ws = self.ws
+        if self.section.orientation == "landscape":
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.set_paper(9)                       # A4
+        ws.fit_to_pages(1, 0)
+        label = self.document.style.page_label.replace("&", "&&")
+        ws.set_footer(f"&C{label} &P")
 
     def _column_widths(self) -> list[float]:
         total = sum(c.width for c in self.table.columns) or 1.0
         return [max(4.0, round(TOTAL_WIDTH_CHARS[self.section.orientation] * c.width / total, 1))
                 for c in self.table.columns]
 
-    def _rows(self, rows: list[model.Row], start: int, is_head: bool) -> None:
-        ws, table = self.ws, self.table
-        size = table.font_size or 12
+    def _heights(self, rows: list[model.Row], size: float) -> list[float]:
+        """The height each model row needs (points) for its wrapped texts."""
+        table = self.table
         lines_needed = [1.0] * len(rows)
-        styles: dict[tuple, object] = {}
-        for offset, (row, row_slots) in enumerate(zip(rows, table.slots(rows))):
-            excel_row = start + offset
+        for offset, row_slots in enumerate(table.slots(rows)):
             for kind, p in row_slots:
                 if kind == "continue":
                     continue
-                cell = p.cell
-                col = p.col + 1
-                bold = cell.bold or (not is_head and row.style in ("total", "group"))
-                align = "center" if is_head and cell.align is None else table.cell_align(cell, p.col)
-                column = table.columns[p.col]
-                value = cell.value
-                formula = None if is_head else self._formula(row, p, start)
-                if formula is not None:
-                    target = self._put(excel_row, col, formula)
-                    target.data_type = "f"
-                elif cell.is_number:
-                    target = self._put(excel_row, col, value)
-                else:
-                    target = self._put(excel_row, col, table.cell_text(cell, p.col) if value is not None else None)
-                fmt = None
-                if cell.is_number or formula is not None:
-                    decimals = column.decimals if cell.decimals == "column" else cell.decimals
-                    fmt = number_format(value, decimals, column.kind)
-                indent = row.indent if p.col == 2 and row.indent else 0
-                # openpyxl hashes every style object assigned to a cell: a cell without spans whose style
-                # was seen before gets a copy of that cell's style record instead (same ids, same bytes)
-                key = (fmt, bold, size, align, is_head, indent) if cell.colspan == cell.rowspan == 1 else None
-                if key is not None and key in styles:
-                    target._style = copy(styles[key])
-                    new_style = False
-                else:
-                    new_style = True
-                    if fmt is not None:
-                        target.number_format = fmt
-                    target.font = Font(bold=bold, size=size)
-                    target.alignment = Alignment(horizontal=align if align != "justify" else "left",
-                                                 vertical="center" if is_head else "top", wrap_text=True,
-                                                 indent=indent)
-                text = table.cell_text(cell, p.col)
+                text = table.cell_text(p.cell, p.col)
                 if text:
-                    chars = sum(self.widths[p.col:p.col + cell.colspan]) * 0.75 * 11 / size
+                    chars = sum(self.widths[p.col:p.col + p.cell.colspan]) * 0.75 * 11 / size
                     need = sum(max(1, -(-len(part) // max(1, int(chars)))) for part in text.split("\n"))
-                    for rr in range(offset, min(offset + cell.rowspan, len(rows))):
-                        lines_needed[rr] = max(lines_needed[rr], need / cell.rowspan)
-                if cell.colspan > 1 or cell.rowspan > 1:
-                    ws.merge_cells(start_row=excel_row, start_column=col,
-                                   end_row=excel_row + cell.rowspan - 1, end_column=col + cell.colspan - 1)
-                if new_style:
-                    for rr in range(excel_row, excel_row + cell.rowspan):
-                        for cc in range(col, col + cell.colspan):
-                            ws.cell(row=rr, column=cc).border = BORDER
-                    if key is not None:
-                        styles[key] = copy(target._style)
-        for offset, need in enumerate(lines_needed):
-            ws.row_dimensions[start + offset].height = round(max(1.0, need) * size * 1.25 + 2, 1)
+                    for rr in range(offset, min(offset + p.cell.rowspan, len(rows))):
+                        lines_needed[rr] = max(lines_needed[rr], need / p.cell.rowspan)
+        return [round(max(1.0, need) * size * 1.25 + 2, 1) for need in lines_needed]
 
-    def _formula(self, row: model.Row, p: model.Placement, body_start: int) -> str | None:
-        """A live SUM where the model declares this cell a sum of rows or of columns."""
-        if not p.cell.is_number:
+    def _rows(self, rows: list[model.Row], start: int, is_head: bool) -> int:
+        """Write ``rows`` from sheet row ``start`` (0-based); return the next free sheet row.
+
+        A model row needing more than 409 pt takes several sheet rows, its cells merged over them."""
+        ws, table = self.ws, self.table
+        size = table.font_size or self.document.style.table_size
+        heights = self._heights(rows, size)
+        spans = [max(1, math.ceil(h / MAX_ROW_PT)) for h in heights]
+        first: list[int] = []                 # model row -> its first sheet row
+        r = start
+        for h, k in zip(heights, spans):
+            first.append(r)
+            for i in range(k):
+                ws.set_row(r + i, round(h / k, 1))
+            r += k
+        end = r
+        index = {id(row): i for i, row in enumerate(rows)}
+        slots = table.slots(rows)
+        self.values = {(offset, p.col): p.cell.value
+                       for offset, row_slots in enumerate(slots) for kind, p in row_slots if kind == "cell"}
+        for offset, (row, row_slots) in enumerate(zip(rows, slots)):
+            for kind, p in row_slots:
+                if kind == "continue":
+                    continue
+                self._cell(row, p, offset, first, spans, is_head, size, index, rows)
+        return end
+
+    def _cell(self, row: model.Row, p: model.Placement, offset: int, first: list[int], spans: list[int],
+              is_head: bool, size: float, index: dict, rows: list[model.Row]) -> None:
+        ws, table, cell = self.ws, self.table, p.cell
+        column = table.columns[p.col]
+        look = table.look(row, p, is_head, size)
+        props = dict(bold=look.bold, italic=look.italic, font_size=look.size, border=1, text_wrap=True,
+                     align=look.align if look.align != "justify" else "left",
+                     valign="vcenter" if look.vertical == "center" else "top")
+        if look.indent:
+            props["indent"] = look.indent
+        formula = None if is_head else self._formula(row, p, first, index, rows)
+        if cell.is_number:
+            decimals = column.decimals if cell.decimals == "column" else cell.decimals
+            props["num_format"] = number_format(cell.value, decimals, column.kind, cell.mark)
+        fmt = self.formats.get(**props)
+        top, left = first[offset], p.col
+        last_model = min(offset + cell.rowspan, len(rows)) - 1
+        bottom = first[last_model] + spans[last_model] - 1
+        right = p.col + cell.colspan - 1
+        if bottom > top or right > left:
+            ws.merge_range(top, left, bottom, right, "", fmt)
+        if formula is not None:
+            ws.write_formula(top, left, formula, fmt, cell.value)
+        elif cell.is_number:
+            ws.write_number(top, left, cell.value, fmt)
+        elif cell.value is None:
+            ws.write_blank(top, left, None, fmt)
+        else:
+            text = _ILLEGAL.sub("", look.text)
+            if len(text) > MAX_CELL_CHARS:
+                raise CellTooLong(
+                    f"лист «{self.name}», ячейка {xl_rowcol_to_cell(top, left)}: текст длиной {len(text)} знаков "
+                    f"больше предела Excel ({MAX_CELL_CHARS} знаков) и был бы обрезан; сократите текст в данных "
+                    f"(начало: «{text[:60]}…»)")
+            ws.write_string(top, left, text, fmt)
+        if cell.note and formula is None:
+            ws.write_comment(top, left, cell.note, {"author": "gosprog", "x_scale": 3, "y_scale": 2})
+
+    def _formula(self, row: model.Row, p: model.Placement, first: list[int], index: dict,
+                 rows: list[model.Row]) -> str | None:
+        """A live SUM where the model declares this cell a sum of rows or of columns; raises
+        ``ValueError`` when the declared sum does not give the printed figure."""
+        cell, table = p.cell, self.table
+        if not cell.is_number:
             return None
-        column = self.table.columns[p.col]
-        letter = get_column_letter(p.col + 1)
+        column = table.columns[p.col]
         if row.sum_of and column.summable:
-            return f"=SUM({_refs(letter, [body_start + i for i in row.sum_of])})"
-        if column.sum_of and not row.keep_values:
-            excel_row = body_start + p.row
+            parts = []
+            for part in row.sum_of:
+                if id(part) not in index:
+                    raise ValueError(f"table {table.id}: row sum refers to a row outside the table body")
+                parts.append(index[id(part)])
+            values = [self._value_at(rows, i, p.col) for i in parts]
+            formula = f"=SUM({_refs(p.col, [first[i] for i in parts])})"
+        elif column.sum_of and not row.keep_values:
+            values = [self._value_at(rows, p.row, c) for c in column.sum_of]
             cols = sorted(column.sum_of)
-            if cols == list(range(cols[0], cols[-1] + 1)):
-                return f"=SUM({get_column_letter(cols[0] + 1)}{excel_row}:{get_column_letter(cols[-1] + 1)}{excel_row})"
-            return "=SUM(" + ",".join(f"{get_column_letter(c + 1)}{excel_row}" for c in cols) + ")"
-        return None
+            r = first[p.row]
+            if len(cols) > 1 and cols == list(range(cols[0], cols[-1] + 1)):
+                formula = f"=SUM({xl_rowcol_to_cell(r, cols[0])}:{xl_rowcol_to_cell(r, cols[-1])})"
+            else:
+                formula = "=SUM(" + ",".join(xl_rowcol_to_cell(r, c) for c in cols) + ")"
+        else:
+            return None
+        computed = calc.total(values) or Decimal(0)
+        if computed != Decimal(cell.value):
+            raise ValueError(f"table {table.id}: the sum declared for column {p.col + 1} of body row {p.row + 1} "
+                             f"gives {computed}, the printed figure is {cell.value}")
+        return formula
+
+    def _value_at(self, rows: list[model.Row], r: int, col: int):
+        """The value of the cell starting at body row ``r``, column ``col`` (None where none starts)."""
+        return self.values.get((r, col))
 
 
 def _text_lines(block) -> list[tuple[str, bool, str]]:
@@ -210,7 +323,9 @@ def _text_lines(block) -> list[tuple[str, bool, str]]:
     if isinstance(block, model.Signature):
         lines = [(f"{position}    ______________    {name}", False, "left") for position, name in block.lines]
         return lines + ([(block.date_label, False, "left")] if block.date_label else [])
-    return []     # images and page breaks have no place in a workbook
+    if isinstance(block, (model.Image, model.PageBreak)):
+        return []     # images and page breaks have no place in a workbook
+    raise TypeError(f"unknown block {type(block).__name__}")
 
 
 def _sheets(document: model.Document):
@@ -233,26 +348,43 @@ def _sheets(document: model.Document):
                 yield {"section": section, "lead": pending, "table": None, "tail": []}
 
 
+def caption_of(lead: list, document: model.Document, previous: str | None = None) -> str:
+    """The sheet's name as the document captions it: "Таблица N", else the appendix or form caption
+    ("Приложение 2 к подпрограмме 7"), else the first heading; a table with no text of its own before
+    it goes on under the caption of the sheet before it; the document's title comes last."""
+    lines = [text.split("\n")[0].strip() for text, _, _ in lead if text.strip()]
+    table_no = next((line for line in reversed(lines) if re.fullmatch(r"Таблица \d+(\.\d+)?", line)), None)
+    if table_no:
+        return table_no
+    caption = next((line for line in lines if _CAPTION.match(line)), None)
+    if caption:
+        return caption
+    heading = next((text for text, bold, _ in lead if bold and text != document.notice), None)
+    if heading:
+        return heading
+    return previous if previous and not lines else document.title
+
+
 def render(document: model.Document, **options) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
-    taken: set[str] = set()
-    for sheet in list(_sheets(document)):
-        table, lead = sheet["table"], sheet["lead"]
-        caption = next((text for text, _, _ in reversed(lead) if re.fullmatch(r"Таблица \d+", text.strip())), None)
-        heading = next((text for text, bold, _ in lead if bold), None)
-        title = caption or (table.id if table is not None else None) or heading or document.title
-        ws = wb.create_sheet(sheet_title(title, taken))
-        _Sheet(ws, table, sheet["section"], lead, sheet["tail"], document.notice).render()
-    if not wb.worksheets:
-        ws = wb.create_sheet(sheet_title(document.title, taken))
-        _Sheet(ws, None, model.Section(), [(document.title, True, "left")], [], document.notice).render()
-    wb.properties.title = document.title[:250]
-    wb.properties.creator = "gosprog"
-    wb.properties.created = wb.properties.modified = document.date
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
+    font = document.style.font
+    workbook = xlsxwriter.Workbook(buffer, {
+        "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+        "default_format_properties": {"font_name": font, "font_size": document.style.table_size,
+                                      "font_scheme": "none"}})
+    formats = _Formats(workbook, font)
+    taken: set[str] = set()
+    sheets = list(_sheets(document))
+    if not sheets:
+        sheets = [{"section": model.Section(), "lead": [(document.title, True, "left")], "table": None, "tail": []}]
+    previous = None
+    for sheet in sheets:
+        previous = caption_of(sheet["lead"], document, previous)
+        name = sheet_title(previous, taken)
+        ws = workbook.add_worksheet(name)
+        _Sheet(ws, name, formats, document, sheet["table"], sheet["section"], sheet["lead"], sheet["tail"]).render()
+    workbook.set_properties({"title": document.title[:250], "author": "gosprog", "created": document.date})
+    workbook.close()
     return reproducible_zip(buffer.getvalue(), zip_time(document))
 
 
