@@ -1,9 +1,19 @@
-"""Import filled forms: store, read, check, record. The one entry point for ``gosprog quarterly import``."""
+"""Import filled forms: read, check, store, record. The one entry point for ``gosprog quarterly import``.
+
+Each file on its own: whatever a file holds, it ends as one registry row (accepted or rejected with
+located problems) and the next file is imported. A file that cannot be read as one of our forms (limits,
+package, identity, structure: a FormRejected) is recorded as rejected and not archived; a readable form
+is archived durably before its row is committed. Only the registry's own disk failing raises
+(:class:`.registry.RegistryError`, nothing recorded for that file).
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +22,7 @@ from .forms import period_label
 from .importer import FormRejected, Problem
 from .load import SubsidyData
 from .registry import Registry, Submission
+from .xlsxread import MAX_FILE_BYTES
 
 
 @dataclass
@@ -32,28 +43,66 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
 
 
+def read_upload(path: str | os.PathLike) -> bytes:
+    """The bytes of an uploaded file, checked by ``lstat`` before reading: a symbolic link, a device, a pipe
+    or a folder is refused (FormRejected [FILE]), as is a file over ``MAX_FILE_BYTES``; the file is opened
+    without following links and checked again on the open descriptor. OSError (no such file) passes."""
+    info = os.lstat(path)
+    _check_upload(info)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        opened = os.fstat(handle.fileno())
+        if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+            raise FormRejected([Problem("FILE", "файл был заменен во время приема: повторите прием")])
+        _check_upload(opened)
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise FormRejected([Problem("FILE", f"файл слишком большой: более {MAX_FILE_BYTES} байт")])
+    return data
+
+
+def _check_upload(info: os.stat_result) -> None:
+    if stat.S_ISLNK(info.st_mode):
+        raise FormRejected([Problem("FILE", "указана символическая ссылка, а не файл: укажите сам файл формы")])
+    if not stat.S_ISREG(info.st_mode):
+        raise FormRejected([Problem("FILE", "указан не обычный файл (папка, устройство или канал): укажите файл "
+                                    "формы .xlsx")])
+    if info.st_size > MAX_FILE_BYTES:
+        raise FormRejected([Problem("FILE", f"файл слишком большой: {info.st_size} байт, допускается не более "
+                                    f"{MAX_FILE_BYTES}")])
+
+
+def import_path(path: str | os.PathLike, subsidies: SubsidyData, registry: Registry, received: _dt.date,
+                expect: Expectation | None = None, submitted_by: str | None = None) -> ImportResult:
+    """Import the file at ``path`` (see :func:`read_upload`); a refused upload is a rejected row."""
+    try:
+        data = read_upload(path)
+    except FormRejected as exc:
+        return _record(registry, str(path), None, b"", exc.problems, None, received, expect, submitted_by, None)
+    return import_bytes(data, str(path), subsidies, registry, received, expect, submitted_by)
+
+
 def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Registry, received: _dt.date,
                  expect: Expectation | None = None, submitted_by: str | None = None) -> ImportResult:
-    suffix = Path(name.replace("\x00", "")).suffix.lower()
-    sha, stored = registry.store_file(data, suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin")
+    """Read, check and record one file. Never raises for any ``data``; raises RegistryError (or
+    SecretKeyError) only when the registry or the installation key cannot be used."""
     problems: list[Problem] = []
     reading = None
     try:
         reading = importer.read(data, subsidies)
     except FormRejected as exc:
         problems = exc.problems
-    period = reading.period() if reading else None
-    subsidy_id, municipality, year, quarter = period if period else ("?", None, None, None)
     figures = None
     deadline = None
     if reading is not None:
+        subsidy_id, municipality, year, quarter = reading.period()
         subsidy = subsidies.subsidies[subsidy_id]
         deadline = subsidy.deadline(year, quarter)
-        expect = expect or Expectation()
+        wanted_ = expect or Expectation()
         for key, wanted, found, label in (
-                ("year", expect.year, year, "год"), ("quarter", expect.quarter, quarter, "квартал"),
-                ("subsidy", expect.subsidy, subsidy_id, "субсидия"),
-                ("municipality", expect.municipality, municipality, "муниципальное образование")):
+                ("year", wanted_.year, year, "год"), ("quarter", wanted_.quarter, quarter, "квартал"),
+                ("subsidy", wanted_.subsidy, subsidy_id, "субсидия"),
+                ("municipality", wanted_.municipality, municipality, "муниципальное образование")):
             if wanted is not None and wanted != found:
                 problems.append(Problem("PERIOD", f"форма за другой период или другого получателя ({label})",
                                         expected=str(wanted), found=str(found)))
@@ -64,17 +113,36 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
         figures = importer.complete(reading, spec)
         if not problems:
             problems.extend(importer.check(reading, spec, agreement, previous, values=figures))
+    return _record(registry, name, reading, data, problems, figures, received, expect, submitted_by, deadline)
+
+
+def _record(registry: Registry, name: str, reading, data: bytes, problems: list[Problem], figures,
+            received: _dt.date, expect: Expectation | None, submitted_by: str | None, deadline) -> ImportResult:
+    period = reading.period() if reading is not None else None
+    subsidy_id, municipality, year, quarter = period if period else ("?", None, None, None)
     status = "rejected" if problems else "accepted"
     if status == "rejected" and expect is not None:
         # a refused file belongs to the period being collected (its own period is in the findings)
         year = expect.year if expect.year is not None else year
         quarter = expect.quarter if expect.quarter is not None else quarter
-    submission = registry.record(subsidy=subsidy_id, municipality=municipality, year=year, quarter=quarter,
-                                 status=status, received=received, deadline=deadline, sha256=sha,
-                                 original_name=_printable(Path(name.replace("\x00", "")).name)[:200], stored_as=stored,
-                                 findings=[str(p) for p in problems], figures=figures if status == "accepted" else None,
-                                 texts=reading.texts if reading else None, submitted_by=submitted_by)
-    return ImportResult(_printable(Path(name.replace("\x00", "")).name), status, submission, problems)
+    clean = Path(name.replace("\x00", "")).name
+    if reading is not None:                        # a readable form is kept; a refused file is not
+        suffix = Path(name.replace("\x00", "")).suffix.lower()
+        sha, stored, created = registry.keep(data, suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin")
+    else:
+        sha, stored, created = hashlib.sha256(data).hexdigest(), "", False
+    try:
+        submission = registry.record(subsidy=subsidy_id, municipality=municipality, year=year, quarter=quarter,
+                                     status=status, received=received, deadline=deadline, sha256=sha,
+                                     original_name=_printable(clean)[:200], stored_as=stored,
+                                     findings=[str(p) for p in problems],
+                                     figures=figures if status == "accepted" else None,
+                                     texts=reading.texts if reading else None, submitted_by=submitted_by)
+    except BaseException:
+        if created:
+            registry.discard(stored)
+        raise
+    return ImportResult(_printable(clean), status, submission, problems)
 
 
 def _printable(text: str) -> str:
