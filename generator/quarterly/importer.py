@@ -80,12 +80,27 @@ def _read(data: bytes, subsidies: SubsidyData) -> Reading:
     xlsxread.inspect(data)                           # limits before anything is built
     wb = xlsxread.load(data)
     try:
+        _check_numbers(wb)
         return _read_workbook(wb, subsidies)
     except FormRejected:
         raise
     except Exception as exc:                         # the workbook object did something unexpected
         raise xlsxread.ReadError(f"файл не удалось прочитать как форму ({type(exc).__name__}); откройте его в "
                                  f"Excel или LibreOffice и {xlsxread.SAVE_AS}") from None
+
+
+def _check_numbers(wb) -> None:
+    """A number no spreadsheet program can write (1E+1000000 is read as infinity) anywhere in the workbook
+    means the file was made or edited by other means: a [FILE] refusal located at the cell, before the
+    identity is looked at."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise FormRejected([Problem("FILE", "в ячейке записано число, которого не бывает в книгах Excel "
+                                                "(переполнение): файл изменен", ws.title, cell.coordinate,
+                                                "число", str(value))])
 
 
 def _identity_problem(message: str) -> FormRejected:
@@ -249,10 +264,6 @@ def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> N
             reading.problems.append(Problem("TEXT", "в денежной ячейке дата или время вместо суммы", SHEET,
                                             cell.coordinate, "сумма в рублях", str(value)[:60]))
             continue
-        if isinstance(value, float) and not math.isfinite(value):     # 1E+1000000 in the XML: no program writes it
-            raise FormRejected([Problem("FILE", "в ячейке записано число, которого не бывает в книгах Excel "
-                                        "(переполнение): файл изменен", SHEET, cell.coordinate, "сумма в рублях",
-                                        str(value))])
         try:
             number = _decimal(value)
         except (InvalidOperation, ValueError, TypeError):
