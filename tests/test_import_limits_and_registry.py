@@ -1,0 +1,263 @@
+"""Issue 19, points 3 and 5: limits before work (stat, zip directory, streaming XML counts) and a durable
+registry (private archive fsynced before the commit, damaged copies rewritten, Russian messages for full or
+read-only disks with nothing half-recorded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import io
+import os
+import re
+import sqlite3
+import stat
+import time
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.quarterly import registry as registry_module
+from generator.quarterly import xlsxread
+from generator.quarterly.forms import generate
+from generator.quarterly.intake import import_bytes, import_path
+from generator.quarterly.registry import Registry, RegistryError
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data" / "social-support-vologda"
+RECEIVED = dt.date(2021, 4, 5)
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+GOOD = {"C11": 100000.0, "D11": 80000.0, "C12": 10000.0, "D12": 8000.0}   # passes Q01-Q04 for babaevsky
+
+
+@pytest.fixture(scope="module")
+def form(data) -> bytes:
+    from openpyxl import load_workbook
+    blank = generate(data.form_of("camps"), data.subsidies["camps"], data.municipalities["babaevsky"],
+                     data.agreement("camps", "babaevsky", 2021), 2021, 1, sample=True)
+    wb = load_workbook(io.BytesIO(blank))
+    for ref, value in GOOD.items():
+        wb["Отчет"][ref] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def rezip(content: bytes, replace: dict[str, bytes]) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, replace.get(info.filename, source.read(info.filename)))
+    return out.getvalue()
+
+
+def sheet(content: bytes) -> str:
+    return zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode("utf-8")
+
+
+@pytest.fixture
+def no_openpyxl(monkeypatch):
+    """Fail the test if the workbook is handed to openpyxl."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("openpyxl was given a file the limits should have refused")
+    monkeypatch.setattr(xlsxread, "_Reader", refuse)
+
+
+# --- limits before work -------------------------------------------------------------------------------------------
+
+
+def test_millions_of_empty_elements_are_refused_by_the_streaming_count(data, registry, form, no_openpyxl):
+    xml = sheet(form).replace("</sheetData>", "</sheetData><extLst>" + "<ext/>" * 1_200_000 + "</extLst>", 1)
+    bomb = rezip(form, {"xl/worksheets/sheet1.xml": xml.encode()})
+    assert len(bomb) < 200_000                           # small on disk, millions of elements inside
+    start = time.perf_counter()
+    result = import_bytes(bomb, "bomb.xlsx", data, registry, RECEIVED)
+    assert time.perf_counter() - start < 10
+    assert [p.code for p in result.problems] == ["FILE"]
+    assert f"больше {xlsxread.MAX_ELEMENTS} элементов XML (часть xl/worksheets/sheet1.xml)" in result.problems[0].message
+    assert result.submission.stored_as == ""
+
+
+def test_cells_written_with_a_namespace_prefix_are_counted(data, registry, form, no_openpyxl):
+    rows = "".join(f'<x:row r="{r}">' + "".join(f'<x:c r="{c}{r}"><x:v>1</x:v></x:c>' for c in "FGHIJKLMNO")
+                   + "</x:row>" for r in range(30, 30 + 21_000))
+    xml = sheet(form).replace("<worksheet ", f'<worksheet xmlns:x="{MAIN_NS}" ', 1).replace("</sheetData>",
+                                                                                         rows + "</sheetData>", 1)
+    result = import_bytes(rezip(form, {"xl/worksheets/sheet1.xml": xml.encode()}), "p.xlsx", data, registry, RECEIVED)
+    assert [p.code for p in result.problems] == ["STRUCTURE"]
+    assert re.fullmatch(r"лист объявляет не менее \d+ строк и 15 столбцов: форма изменена",
+                        result.problems[0].message)
+
+
+def test_dtd_is_refused_before_parsing(data, registry, form, no_openpyxl):
+    xml = sheet(form).replace("<worksheet", '<!DOCTYPE worksheet [<!ENTITY a "x">]><worksheet', 1)
+    result = import_bytes(rezip(form, {"xl/worksheets/sheet1.xml": xml.encode()}), "d.xlsx", data, registry,
+                          RECEIVED)
+    assert [p.code for p in result.problems] == ["FILE"] and "DTD" in result.problems[0].message
+
+
+def test_upload_is_checked_by_stat_before_it_is_read(data, registry, form, tmp_path, monkeypatch):
+    big = tmp_path / "big.xlsx"
+    with open(big, "wb") as handle:                      # 60 MB, sparse: refused by its size alone
+        handle.truncate(60 * 1024 * 1024)
+    real_open = os.open
+    opened = []
+    monkeypatch.setattr(os, "open", lambda path, *a, **k: opened.append(str(path)) or real_open(path, *a, **k))
+    result = import_path(big, data, registry, RECEIVED)
+    assert str(big) not in opened
+    assert [p.code for p in result.problems] == ["FILE"]
+    assert f"файл слишком большой: {60 * 1024 * 1024} байт" in result.problems[0].message
+    assert result.submission.stored_as == "" and not any((registry.folder / "archive").rglob("*.xlsx"))
+
+
+def test_symlink_and_fifo_are_refused_not_followed(data, registry, form, tmp_path):
+    target = tmp_path / "real.xlsx"
+    target.write_bytes(form)
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(target)
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)
+    result = import_path(link, data, registry, RECEIVED)
+    assert result.status == "rejected" and "символическая ссылка" in result.problems[0].message
+    result = import_path(fifo, data, registry, RECEIVED)             # must not block waiting for a writer
+    assert result.status == "rejected" and "не обычный файл" in result.problems[0].message
+    assert not any(p.is_file() for p in (registry.folder / "archive").rglob("*"))
+    assert import_path(target, data, registry, RECEIVED).status == "accepted"
+
+
+def test_cli_symlink_is_refused_and_the_batch_goes_on(data, form, tmp_path):
+    target = tmp_path / "real.xlsx"
+    target.write_bytes(form)
+    (tmp_path / "link.xlsx").symlink_to(target)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["quarterly", "import", str(tmp_path / "link.xlsx"), str(target), "--data",
+                                       str(DATA_DIR), "--out", str(out), "--received", "2021-04-05"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "link.xlsx: ОТКЛОНЕН:\n  - [FILE] указана символическая ссылка" in result.output
+    assert "real.xlsx: ПРИНЯТ" in result.output
+    archive = out / "social-support-vologda" / "submissions" / "archive"
+    files = [p for p in archive.rglob("*") if p.is_file()]
+    assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
+
+
+# --- durable registry ---------------------------------------------------------------------------------------------
+
+
+def test_archive_is_private_and_fsynced_before_the_commit(data, registry, form, monkeypatch):
+    events = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+    real_record = Registry.record
+
+    def record(self, **kwargs):
+        events.append(("record", kwargs["stored_as"]))
+        return real_record(self, **kwargs)
+    monkeypatch.setattr(registry_module.os, "fsync", fsync)
+    monkeypatch.setattr(Registry, "record", record)
+    result = import_bytes(form, "f.xlsx", data, registry, RECEIVED)
+    assert result.status == "accepted"
+    stored = registry.folder / result.submission.stored_as
+    names = [(kind, Path(p).name if kind == "fsync" else p) for kind, p in events]
+    file_sync = next(i for i, (k, p) in enumerate(names) if k == "fsync" and p.startswith(".tmp-"))
+    dir_sync = next(i for i, (k, p) in enumerate(events) if k == "fsync" and p == str(stored.parent))
+    assert file_sync < dir_sync < names.index(("record", result.submission.stored_as))
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE((registry.folder / "archive").stat().st_mode) == 0o700
+
+
+def test_damaged_archived_copy_is_rewritten(data, registry, form):
+    first = import_bytes(form, "f.xlsx", data, registry, RECEIVED)
+    stored = registry.folder / first.submission.stored_as
+    stored.write_bytes(b"damaged on disk")
+    again = import_bytes(form, "f.xlsx", data, registry, RECEIVED)
+    assert again.submission.stored_as == first.submission.stored_as
+    assert stored.read_bytes() == form
+    assert [s.version for s in registry.history()] == [1, 2]
+
+
+@pytest.mark.parametrize("code,words", [(errno.ENOSPC, "на диске нет свободного места"),
+                                        (errno.EROFS, "доступны только для чтения")])
+def test_full_or_read_only_disk_records_nothing(data, registry, form, monkeypatch, code, words):
+    real_fsync = os.fsync
+    monkeypatch.setattr(registry_module.os, "fsync",
+                        lambda fd: (_ for _ in ()).throw(OSError(code, os.strerror(code))))
+    with pytest.raises(RegistryError, match=words) as caught:
+        import_bytes(form, "f.xlsx", data, registry, RECEIVED)
+    assert "Ничего не записано" in str(caught.value) and str(registry.folder) in str(caught.value)
+    monkeypatch.setattr(registry_module.os, "fsync", real_fsync)
+    assert registry.history() == []
+    assert not any(p.is_file() for p in (registry.folder / "archive").rglob("*"))
+
+
+def test_commit_on_a_full_disk_is_a_message_not_cannot_rollback(data, registry, form):
+    class FullDisk:
+        """The connection as SQLite behaves when the disk fills at COMMIT: it rolls back by itself, and
+        then reports the error (a ROLLBACK after it would fail with 'no transaction is active')."""
+
+        def __init__(self, db):
+            self._db = db
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                self._db.execute("ROLLBACK")
+                raise sqlite3.OperationalError("database or disk is full")
+            return self._db.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._db, name)
+    real = registry.db
+    registry.db = FullDisk(real)
+    try:
+        with pytest.raises(RegistryError, match="на диске нет свободного места") as caught:
+            import_bytes(form, "f.xlsx", data, registry, RECEIVED)
+        assert "cannot rollback" not in str(caught.value)
+    finally:
+        registry.db = real
+    assert registry.history() == []
+    assert not any(p.is_file() for p in (registry.folder / "archive").rglob("*"))   # the new copy was removed
+
+
+def test_cli_full_disk_message_and_the_next_file_is_imported(data, form, tmp_path, monkeypatch):
+    one, two = tmp_path / "one.xlsx", tmp_path / "two.xlsx"
+    one.write_bytes(form)
+    two.write_bytes(form[:-1] + b"\0")                   # other bytes (the zip comment's length), the same form
+    real_fsync, calls = os.fsync, []
+
+    def fsync(fd):
+        if ".tmp-" in os.readlink(f"/proc/self/fd/{fd}"):     # the first archived copy meets a full disk
+            calls.append(fd)
+        if len(calls) == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+    monkeypatch.setattr(registry_module.os, "fsync", fsync)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["quarterly", "import", str(one), str(two), "--data", str(DATA_DIR), "--out",
+                                       str(out), "--received", "2021-04-05"])
+    assert result.exit_code == 1 and "Traceback" not in result.output and result.exception is None or \
+        isinstance(result.exception, SystemExit)
+    assert "one.xlsx: НЕ ЗАПИСАН: реестр отчетов в папке" in result.output
+    assert "на диске нет свободного места" in result.output
+    assert "two.xlsx: ПРИНЯТ (версия 1; babaevsky" in result.output
+    with Registry(out / "social-support-vologda" / "submissions") as reg:
+        assert [(s.original_name, s.status) for s in reg.history()] == [("two.xlsx", "accepted")]
+        assert [p.read_bytes() for p in (reg.folder / "archive").rglob("*") if p.is_file()] == [two.read_bytes()]
+
+
+def test_cli_read_only_registry_is_a_russian_message(data, form, tmp_path, monkeypatch):
+    def readonly(*args, **kwargs):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+    monkeypatch.setattr(registry_module.sqlite3, "connect", readonly)
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(form)
+    result = CliRunner().invoke(main, ["quarterly", "import", str(path), "--data", str(DATA_DIR), "--registry",
+                                       str(tmp_path / "reg"), "--received", "2021-04-05"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "доступны только для чтения" in result.output and "Ничего не записано" in result.output
