@@ -100,6 +100,17 @@ def test_dtd_is_refused_before_parsing(data, registry, form, no_openpyxl):
     assert [p.code for p in result.problems] == ["FILE"] and "DTD" in result.problems[0].message
 
 
+def test_zip_entry_of_an_unknown_zip_version_is_a_file_refusal(data, registry, form):
+    """Found by the mutation tests: the central directory's "version needed" raised NotImplementedError
+    from zipfile.ZipFile() itself."""
+    buf = bytearray(form)
+    central = buf.index(b"PK\x01\x02")
+    buf[central + 6] = 91                                  # version needed to extract: 9.1
+    result = import_bytes(bytes(buf), "v.xlsx", data, registry, RECEIVED)
+    assert [p.code for p in result.problems] == ["FILE"]
+    assert "файл поврежден (NotImplementedError: zip file version 9.1)" in result.problems[0].message
+
+
 def test_upload_is_checked_by_stat_before_it_is_read(data, registry, form, tmp_path, monkeypatch):
     big = tmp_path / "big.xlsx"
     with open(big, "wb") as handle:                      # 60 MB, sparse: refused by its size alone

@@ -93,8 +93,8 @@ def inspect(data: bytes) -> Inspection:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ReadError(f"файл поврежден: {exc}") from None
+    except Exception as exc:                  # BadZipFile, NotImplementedError ("zip file version 9.1"), ...
+        raise ReadError(f"файл поврежден ({type(exc).__name__}: {str(exc)[:80]})") from None
     result = Inspection(entries=len(infos), unpacked=sum(i.file_size for i in infos))
     if len(infos) > MAX_ENTRIES:
         raise ReadError(f"в архиве {len(infos)} частей, допускается не более {MAX_ENTRIES}")
@@ -202,7 +202,12 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], re
         raise ReadError(f"часть {name}: поврежденный XML (строка {exc.lineno}, позиция {exc.offset})",
                         part=name) from None
     except Exception as exc:                  # a damaged stream: BadZipFile, zlib.error, EOFError, CRC errors
-        raise ReadError(f"часть {name} повреждена ({type(exc).__name__})", part=name) from None
+        raise ReadError(f"часть {name} повреждена ({_kind(exc)})", part=name) from None
+
+
+def _kind(exc: BaseException) -> str:
+    kind = type(exc)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 class _Names(list):
