@@ -97,9 +97,14 @@ def forms_command(data_dir, subsidy, year, quarter, out, registry) -> None:
               help="The date the files arrived (default: today).")
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
 @click.option("--registry", default=None, type=click.Path(file_okay=False))
-def import_command(files, data_dir, year, quarter, subsidy, received, out, registry) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Worker processes reading the files (0: up to 2, as many as CPU cores; small batches: 1).")
+def import_command(files, data_dir, year, quarter, subsidy, received, out, registry, jobs) -> None:
     """Check filled forms and record them; rejected files get a list of problems. Exit 1 if any is rejected."""
-    from .quarterly.intake import Expectation, describe, import_path
+    import os
+
+    from .quarterly.importer import FormRejected
+    from .quarterly.intake import Expectation, describe, import_bytes, read_many, read_upload
     from .quarterly.registry import RegistryError
     from .quarterly.secretkey import SecretKeyError
     program, _ = load_or_exit(data_dir)
@@ -108,22 +113,37 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
     rejected = 0
     folder = _registry_dir(out, program.code, registry)
     _check_key_place(data_dir, out, folder)
-    with _open_registry(folder) as reg:
+    if jobs == 0:
+        jobs = 1 if len(files) < 16 else min(2, os.cpu_count() or 1)
+    expect = Expectation(year, quarter, subsidy)
+
+    def uploads():                     # (name, problems of the upload or OSError), its bytes or None
         for name in files:
             try:
-                result = import_path(name, data, reg, when, Expectation(year, quarter, subsidy))
+                yield (name, None), read_upload(name)
+            except FormRejected as exc:
+                yield (name, exc.problems), None
             except OSError as exc:
-                click.echo(f"{name}: cannot read ({exc.strerror})", err=True)
-                rejected += 1
-                continue
-            except RegistryError as exc:
-                click.echo(f"{name}: НЕ ЗАПИСАН: {exc}", err=True)
-                rejected += 1
-                continue
-            except SecretKeyError as exc:
-                raise UserError(f"ключ подписи форм: {exc}") from None
-            click.echo(describe(result))
-            rejected += result.status != "accepted"
+                yield (name, exc), None
+
+    with _open_registry(folder) as reg:
+        try:
+            for (name, refused), content, read in read_many(uploads(), data, jobs):
+                if isinstance(refused, OSError):
+                    click.echo(f"{name}: cannot read ({refused.strerror})", err=True)
+                    rejected += 1
+                    continue
+                try:
+                    result = import_bytes(content or b"", name, data, reg, when, expect,
+                                          read=read if content is not None else (None, refused))
+                except RegistryError as exc:
+                    click.echo(f"{name}: НЕ ЗАПИСАН: {exc}", err=True)
+                    rejected += 1
+                    continue
+                click.echo(describe(result))
+                rejected += result.status != "accepted"
+        except SecretKeyError as exc:
+            raise UserError(f"ключ подписи форм: {exc}") from None
     if rejected:
         sys.exit(1)
 

@@ -16,6 +16,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from . import importer
 from .forms import period_label
@@ -82,16 +83,58 @@ def import_path(path: str | os.PathLike, subsidies: SubsidyData, registry: Regis
     return import_bytes(data, str(path), subsidies, registry, received, expect, submitted_by)
 
 
-def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Registry, received: _dt.date,
-                 expect: Expectation | None = None, submitted_by: str | None = None) -> ImportResult:
-    """Read, check and record one file. Never raises for any ``data``; raises RegistryError (or
-    SecretKeyError) only when the registry or the installation key cannot be used."""
-    problems: list[Problem] = []
-    reading = None
+def read_form(data: bytes, subsidies: SubsidyData) -> tuple[importer.Reading | None, list[Problem]]:
+    """:func:`.importer.read` as a value (picklable, for worker processes): (reading, []) or (None, problems)."""
     try:
-        reading = importer.read(data, subsidies)
+        return importer.read(data, subsidies), []
     except FormRejected as exc:
-        problems = exc.problems
+        return None, exc.problems
+
+
+_WORKER_SUBSIDIES: SubsidyData | None = None
+
+
+def _worker_init(subsidies: SubsidyData) -> None:
+    global _WORKER_SUBSIDIES
+    _WORKER_SUBSIDIES = subsidies
+
+
+def _worker_read(data: bytes):
+    return read_form(data, _WORKER_SUBSIDIES)
+
+
+def read_many(items: Iterable[tuple[object, bytes | None]], subsidies: SubsidyData, jobs: int = 1,
+              chunk: int = 64) -> Iterator[tuple[object, bytes | None, tuple | None]]:
+    """For each (tag, content) in order: (tag, content, :func:`read_form` of content), or (tag, None, None)
+    for an item without content. With ``jobs`` > 1 the reading (the CPU-bound part: limits, openpyxl,
+    identity, values) runs in that many worker processes, ``chunk`` files at a time so that memory stays
+    bounded; recording stays with the caller, one file after another."""
+    if jobs <= 1:
+        for tag, data in items:
+            yield tag, data, (read_form(data, subsidies) if data is not None else None)
+        return
+    import concurrent.futures
+    import itertools
+    import multiprocessing
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
+                                                initargs=(subsidies,)) as pool:
+        iterator = iter(items)
+        while batch := list(itertools.islice(iterator, chunk)):
+            contents = [data for _, data in batch if data is not None]
+            results = iter(pool.map(_worker_read, contents, chunksize=max(1, len(contents) // (jobs * 4))))
+            for tag, data in batch:
+                yield tag, data, (next(results) if data is not None else None)
+
+
+def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Registry, received: _dt.date,
+                 expect: Expectation | None = None, submitted_by: str | None = None,
+                 read: tuple[importer.Reading | None, list[Problem]] | None = None) -> ImportResult:
+    """Read, check and record one file (``read``: the result of :func:`read_form` of ``data``, when it was
+    read elsewhere, e.g. by :func:`read_many`). Never raises for any ``data``; raises RegistryError (or
+    SecretKeyError) only when the registry or the installation key cannot be used."""
+    reading, problems = read if read is not None else read_form(data, subsidies)
+    problems = list(problems)
     figures = None
     deadline = None
     if reading is not None:
