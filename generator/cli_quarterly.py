@@ -104,7 +104,7 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
     import os
 
     from .quarterly.importer import FormRejected
-    from .quarterly.intake import Expectation, describe, import_bytes, read_many, read_upload
+    from .quarterly.intake import Expectation, describe, import_many, read_upload
     from .quarterly.registry import RegistryError
     from .quarterly.secretkey import SecretKeyError
     program, _ = load_or_exit(data_dir)
@@ -117,33 +117,30 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
         jobs = 1 if len(files) < 16 else min(2, os.cpu_count() or 1)
     expect = Expectation(year, quarter, subsidy)
 
-    def uploads():                     # (name, problems of the upload or OSError), its bytes or None
+    def uploads():                     # (name, its bytes or None, problems of the upload)
         for name in files:
             try:
-                yield (name, None), read_upload(name)
+                yield name, read_upload(name), []
             except FormRejected as exc:
-                yield (name, exc.problems), None
+                yield name, None, exc.problems
             except OSError as exc:
-                yield (name, exc), None
+                unreadable[name] = exc
 
+    unreadable: dict[str, OSError] = {}
     with _open_registry(folder) as reg:
         try:
-            for (name, refused), content, read in read_many(uploads(), data, jobs):
-                if isinstance(refused, OSError):
-                    click.echo(f"{name}: cannot read ({refused.strerror})", err=True)
-                    rejected += 1
-                    continue
-                try:
-                    result = import_bytes(content or b"", name, data, reg, when, expect,
-                                          read=read if content is not None else (None, refused))
-                except RegistryError as exc:
-                    click.echo(f"{name}: НЕ ЗАПИСАН: {exc}", err=True)
+            for name, result in import_many(uploads(), data, reg, when, expect, jobs):
+                if isinstance(result, RegistryError):
+                    click.echo(f"{name}: НЕ ЗАПИСАН: {result}", err=True)
                     rejected += 1
                     continue
                 click.echo(describe(result))
                 rejected += result.status != "accepted"
         except SecretKeyError as exc:
             raise UserError(f"ключ подписи форм: {exc}") from None
+    for name, exc in unreadable.items():
+        click.echo(f"{name}: cannot read ({exc.strerror})", err=True)
+        rejected += 1
     if rejected:
         sys.exit(1)
 

@@ -239,13 +239,13 @@ def test_commit_on_a_full_disk_is_a_message_not_cannot_rollback(data, registry, 
 def test_cli_full_disk_message_and_the_next_file_is_imported(data, form, tmp_path, monkeypatch):
     one, two = tmp_path / "one.xlsx", tmp_path / "two.xlsx"
     one.write_bytes(form)
-    two.write_bytes(form[:-1] + b"\0")                   # other bytes (the zip comment's length), the same form
-    real_fsync, calls = os.fsync, []
+    two.write_bytes(form + b"\0")                        # other bytes (one after the zip's end), the same form
+    assert two.read_bytes() != one.read_bytes()
+    real_fsync = os.fsync
 
-    def fsync(fd):
-        if ".tmp-" in os.readlink(f"/proc/self/fd/{fd}"):     # the first archived copy meets a full disk
-            calls.append(fd)
-        if len(calls) == 1:
+    def fsync(fd):                                      # the disk is full whenever one.xlsx's copy is flushed
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        if os.path.isfile(path) and Path(path).read_bytes() == one.read_bytes():
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_fsync(fd)
     monkeypatch.setattr(registry_module.os, "fsync", fsync)
@@ -272,3 +272,64 @@ def test_cli_read_only_registry_is_a_russian_message(data, form, tmp_path, monke
                                        str(tmp_path / "reg"), "--received", "2021-04-05"])
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "доступны только для чтения" in result.output and "Ничего не записано" in result.output
+
+
+# --- many files: worker processes and batched commits -------------------------------------------------------------
+
+
+def test_batch_fsyncs_every_copy_and_folder_before_its_commit(data, registry, form, monkeypatch):
+    from generator.quarterly.intake import import_many
+    events = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+
+    class Watched:
+        def __init__(self, db):
+            self._db = db
+
+        def execute(self, sql, *args):
+            if sql in ("COMMIT", "BEGIN IMMEDIATE"):
+                events.append((sql, None))
+            return self._db.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._db, name)
+    monkeypatch.setattr(registry_module.os, "fsync", fsync)
+    real = registry.db
+    registry.db = Watched(real)
+    try:
+        items = [(f"f{i}.xlsx", form + bytes(i), []) for i in range(5)]
+        results = dict(import_many(items, data, registry, RECEIVED))
+    finally:
+        registry.db = real
+    assert [results[f"f{i}.xlsx"].submission.version for i in range(5)] == [1, 2, 3, 4, 5]
+    stored = {str(registry.folder / r.submission.stored_as) for r in results.values()}
+    assert [kind for kind, _ in events].count("COMMIT") == 1 and events[0] == ("BEGIN IMMEDIATE", None)
+    commit = events.index(("COMMIT", None))
+    synced = {path for kind, path in events[:commit] if kind == "fsync"}
+    assert stored <= synced and {str(Path(p).parent) for p in stored} <= synced
+
+
+def test_cli_many_files_with_two_workers_same_results_as_one(data, form, tmp_path):
+    files = []
+    for i in range(18):
+        path = tmp_path / f"f{i:02d}.xlsx"
+        path.write_bytes(form + bytes(i) if i != 7 else b"not a workbook")
+        files.append(str(path))
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        result = CliRunner().invoke(main, ["quarterly", "import", *files, "--jobs", jobs, "--data", str(DATA_DIR),
+                                           "--out", str(out), "--received", "2021-04-05"])
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        outputs[jobs] = result.output
+        with Registry(out / "social-support-vologda" / "submissions") as reg:
+            history = reg.history()
+            assert [s.original_name for s in history] == [Path(f).name for f in files]
+            assert [s.version for s in history] == [*range(1, 8), None, *range(8, 18)]
+            assert len([p for p in (reg.folder / "archive").rglob("*") if p.is_file()]) == 17
+    assert outputs["1"] == outputs["2"]
+    assert "f07.xlsx: ОТКЛОНЕН:\n  - [FILE] файл не является книгой Excel" in outputs["2"]

@@ -16,13 +16,13 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from . import importer
 from .forms import period_label
 from .importer import FormRejected, Problem
 from .load import SubsidyData
-from .registry import Registry, Submission
+from .registry import Registry, RegistryError, Submission
 from .xlsxread import MAX_FILE_BYTES
 
 
@@ -125,6 +125,45 @@ def read_many(items: Iterable[tuple[object, bytes | None]], subsidies: SubsidyDa
             results = iter(pool.map(_worker_read, contents, chunksize=max(1, len(contents) // (jobs * 4))))
             for tag, data in batch:
                 yield tag, data, (next(results) if data is not None else None)
+
+
+def import_many(items: Iterable[tuple[str, bytes | None, list[Problem]]], subsidies: SubsidyData,
+                registry: Registry, received: _dt.date | Callable[[str], _dt.date],
+                expect: Expectation | None = None, jobs: int = 1,
+                batch: int = 32) -> Iterator[tuple[str, ImportResult | Exception]]:
+    """Import many files: for each (name, content or None, the upload's own problems) in order, yields
+    (name, its ImportResult) or (name, RegistryError) when the registry's disk failed for it. Files are read
+    by ``jobs`` worker processes (:func:`read_many`) and recorded ``batch`` at a time in one transaction
+    (:meth:`.registry.Registry.batch`); if a batch fails, its files are redone one by one so that each gets
+    its own outcome. ``received``: a date, or a function of the name."""
+    group: list = []
+    source = (((name, problems), content) for name, content, problems in items)
+    for (name, problems), content, read in read_many(source, subsidies, jobs):
+        group.append((name, content, read if content is not None else (None, problems)))
+        if len(group) >= batch:
+            yield from _import_group(group, subsidies, registry, received, expect)
+            group = []
+    if group:
+        yield from _import_group(group, subsidies, registry, received, expect)
+
+
+def _import_group(group, subsidies, registry, received, expect):
+    def one(name, content, read):
+        when = received(name) if callable(received) else received
+        return import_bytes(content or b"", name, subsidies, registry, when, expect, read=read)
+    if len(group) > 1:
+        try:
+            with registry.batch():
+                results = [(name, one(name, content, read)) for name, content, read in group]
+            yield from results
+            return
+        except RegistryError:
+            pass                               # redo one by one below: each file its own outcome
+    for name, content, read in group:
+        try:
+            yield name, one(name, content, read)
+        except RegistryError as exc:
+            yield name, exc
 
 
 def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Registry, received: _dt.date,

@@ -10,6 +10,7 @@ version; nothing is overwritten or deleted. A full, read-only or forbidden disk 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import errno
 import hashlib
@@ -115,6 +116,7 @@ def _private_dir(folder: Path) -> None:
 class Registry:
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
+        self._batch: list[tuple[Path, bool]] | None = None     # files kept in the open batch: (path, new)
         try:
             _private_dir(self.folder / "archive")
             self.db = sqlite3.connect(self.folder / "registry.sqlite", isolation_level=None)
@@ -142,10 +144,45 @@ class Registry:
         digest, relative, _ = self.keep(data, suffix)
         return digest, relative
 
+    @contextlib.contextmanager
+    def batch(self):
+        """Record many submissions in one transaction, for speed: the archived copies written inside are
+        fsynced together at the end (in threads, so that the file system can merge the flushes), then their
+        folders, then the rows are committed at once -- every file is still stored before it is recorded.
+        Any failure records none of the batch and removes the copies it created; a disk failure is a
+        RegistryError (callers may then redo the files one by one)."""
+        if self._batch is not None:
+            yield self
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise RegistryError(disk_message(exc, self.folder)) from None
+        self._batch = kept = []
+        try:
+            yield self
+            self._batch = None
+            _sync_files([path for path, _ in kept])
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            self._batch = None
+            if self.db.in_transaction:
+                try:
+                    self.db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            for path, new in kept:
+                if new:
+                    self.discard(str(path.relative_to(self.folder)))
+            if isinstance(exc, (sqlite3.Error, OSError)):
+                raise RegistryError(disk_message(exc, self.folder)) from None
+            raise
+
     def keep(self, data: bytes, suffix: str = ".xlsx") -> tuple[str, str, bool]:
         """Store ``data`` durably: (sha256, path relative to the folder, whether the file is new).
         An archived copy that is missing or whose content no longer has its hash is (re)written: a temporary
-        0600 file in the 0700 folder, fsynced, renamed into place, the folder fsynced. Raises RegistryError."""
+        0600 file in the 0700 folder, fsynced, renamed into place, the folder fsynced (inside :meth:`batch`
+        the two fsyncs happen at the batch's end, before its commit). Raises RegistryError."""
         digest = hashlib.sha256(data).hexdigest()
         relative = f"archive/{digest[:2]}/{digest}{suffix}"
         target = self.folder / relative
@@ -159,7 +196,8 @@ class Registry:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
                     handle.flush()
-                    os.fsync(handle.fileno())
+                    if self._batch is None:
+                        os.fsync(handle.fileno())
                 os.chmod(tmp, 0o600)
                 os.replace(tmp, target)
             except BaseException:
@@ -168,7 +206,10 @@ class Registry:
                 except FileNotFoundError:
                     pass
                 raise
-            _fsync_dir(target.parent)
+            if self._batch is None:
+                _fsync_dir(target.parent)
+            else:
+                self._batch.append((target, found is None))
         except OSError as exc:
             raise RegistryError(disk_message(exc, self.folder)) from None
         return digest, relative, found is None
@@ -186,8 +227,10 @@ class Registry:
                submitted_by: str | None = None) -> Submission:
         """Insert a submission in one transaction; accepted ones get the next version number."""
         late = (received - deadline).days if deadline else None
+        single = self._batch is None
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            if single:
+                self.db.execute("BEGIN IMMEDIATE")
             version = None
             if status == "accepted":
                 (count,) = self.db.execute(
@@ -201,9 +244,10 @@ class Registry:
                 (subsidy, municipality, year, quarter, version, status, received.isoformat(),
                  deadline.isoformat() if deadline else None, late, sha256, original_name, stored_as, submitted_by,
                  json.dumps(findings, ensure_ascii=False), _dump(figures), json.dumps(texts or {}, ensure_ascii=False)))
-            self.db.execute("COMMIT")
+            if single:
+                self.db.execute("COMMIT")
         except BaseException as exc:
-            if self.db.in_transaction:         # SQLite may have rolled back already (full disk): never a 2nd error
+            if single and self.db.in_transaction:         # SQLite may have rolled back already (full disk): never a 2nd error
                 try:
                     self.db.execute("ROLLBACK")
                 except sqlite3.Error:
@@ -252,6 +296,27 @@ class Registry:
                           _dt.date.fromisoformat(received), _dt.date.fromisoformat(deadline) if deadline else None,
                           late, sha, name, stored, by, json.loads(findings), _load(figures),
                           json.loads(texts) if texts else None)
+
+
+def _sync_files(paths: list[Path]) -> None:
+    """fsync the files (from a few threads: the journal merges concurrent flushes), then their folders."""
+    if not paths:
+        return
+
+    def sync(path: Path) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    if len(paths) == 1:
+        sync(paths[0])
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(min(8, len(paths))) as pool:
+            list(pool.map(sync, paths))
+    for folder in sorted({p.parent for p in paths}):
+        _fsync_dir(folder)
 
 
 def _hash_of(path: Path) -> str | None:
