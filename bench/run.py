@@ -332,7 +332,8 @@ def bench_scale(work: Path, sizes: list[int], sample: int, previous_at: int | No
         print(f"  scale {n:>6,}{' (+previous quarter)' if previous else ''}: import {r['import_s']:.2f} s for "
               f"{r['files']:,} files ({per_file * 1000:.1f} ms/file), report {r['report_s']:.2f} s, "
               f"xlsx {r['xlsx_s']:.2f} s, peak {r['peak_rss_mb']:.0f} MB + {r['peak_worker_rss_mb']:.0f} MB per "
-              f"worker x {r['jobs']} (setup {setup_s:.0f} s)", flush=True)
+              f"worker x {r['jobs']}; CPU main {r['import_cpu_main_s']:.1f} s + workers {r['import_cpu_workers_s']:.1f} s, "
+              f"load average {r['loadavg_1min']:.1f} (setup {setup_s:.0f} s)", flush=True)
         shutil.rmtree(folder, ignore_errors=True)
     return out
 

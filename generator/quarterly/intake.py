@@ -113,18 +113,26 @@ def read_many(items: Iterable[tuple[object, bytes | None]], subsidies: SubsidyDa
         for tag, data in items:
             yield tag, data, (read_form(data, subsidies) if data is not None else None)
         return
+    import collections
     import concurrent.futures
-    import itertools
     import multiprocessing
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
                                                 initargs=(subsidies,)) as pool:
         iterator = iter(items)
-        while batch := list(itertools.islice(iterator, chunk)):
-            contents = [data for _, data in batch if data is not None]
-            results = iter(pool.map(_worker_read, contents, chunksize=max(1, len(contents) // (jobs * 4))))
-            for tag, data in batch:
-                yield tag, data, (next(results) if data is not None else None)
+        window: collections.deque = collections.deque()
+
+        def top_up() -> None:                   # keep ``chunk`` files in flight while the caller records
+            for tag, data in iterator:
+                window.append((tag, data, pool.submit(_worker_read, data) if data is not None else None))
+                if len(window) >= chunk:
+                    return
+        top_up()
+        while window:
+            tag, data, future = window.popleft()
+            result = future.result() if future is not None else None
+            top_up()
+            yield tag, data, result
 
 
 def import_many(items: Iterable[tuple[str, bytes | None, list[Problem]]], subsidies: SubsidyData,
