@@ -333,3 +333,20 @@ def test_cli_many_files_with_two_workers_same_results_as_one(data, form, tmp_pat
             assert len([p for p in (reg.folder / "archive").rglob("*") if p.is_file()]) == 17
     assert outputs["1"] == outputs["2"]
     assert "f07.xlsx: ОТКЛОНЕН:\n  - [FILE] файл не является книгой Excel" in outputs["2"]
+
+
+def test_registry_database_is_private(tmp_path):
+    with Registry(tmp_path / "reg") as reg:
+        reg.history()
+    assert stat.S_IMODE((tmp_path / "reg" / "registry.sqlite").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "reg").stat().st_mode) == 0o700
+
+
+def test_import_without_any_key_says_where_the_key_should_be(data, registry, form, tmp_path, monkeypatch):
+    from generator.quarterly import secretkey
+    missing = tmp_path / "nowhere" / "secret.key"
+    monkeypatch.setenv(secretkey.ENV, str(missing))
+    result = import_bytes(form, "f.xlsx", data, registry, RECEIVED)
+    assert [p.code for p in result.problems] == ["IDENTITY"]
+    assert f"нет ключа подписи форм ({missing})" in result.problems[0].message
+    assert not missing.exists()                 # importing never makes a key that no form could carry

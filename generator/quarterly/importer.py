@@ -166,7 +166,11 @@ def _verify_identity(raw: dict, identity: dict, prefilled: dict, agreement) -> N
     if not key_id:
         raise _identity_problem("форма выдана до введения подписи форм (нет ключа подписи): скачайте и заполните "
                                 "новую форму")
-    key = next((k for k in secretkey.keys() if hmac.compare_digest(k.key_id, key_id)), None)
+    keys = secretkey.keys(create=False)
+    if not keys:
+        raise _identity_problem(f"в этой установке нет ключа подписи форм ({secretkey.key_path()}): формы "
+                                "выдаются и принимаются с одним ключом (см. docs/quarterly-key.md)")
+    key = next((k for k in keys if hmac.compare_digest(k.key_id, key_id)), None)
     if key is None:
         raise _identity_problem("форма подписана ключом, которого нет в этой установке (выдана другой установкой "
                                 "gosprog или до смены ключа): скачайте и заполните новую форму")

@@ -119,7 +119,10 @@ class Registry:
         self._batch: list[tuple[Path, bool]] | None = None     # files kept in the open batch: (path, new)
         try:
             _private_dir(self.folder / "archive")
-            self.db = sqlite3.connect(self.folder / "registry.sqlite", isolation_level=None)
+            database = self.folder / "registry.sqlite"
+            if not database.exists():                 # private like the archive (SQLite gives -wal/-shm its mode)
+                os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+            self.db = sqlite3.connect(database, isolation_level=None)
             try:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=FULL")
