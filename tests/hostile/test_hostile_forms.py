@@ -142,6 +142,8 @@ def test_zip_bomb_refused_by_declared_unpacked_size(data, registry, camps_form, 
     def must_not_open(*args, **kwargs):
         raise AssertionError("openpyxl opened a zip bomb")
     monkeypatch.setattr(openpyxl, "load_workbook", must_not_open)
+    from generator.quarterly import xlsxread                  # the reader opens workbooks through this (issue 19)
+    monkeypatch.setattr(xlsxread, "_Reader", must_not_open)
     result = refused(data, registry, bomb, "FILE")
     assert "архивную бомбу" in result.problems[0].message
 
@@ -157,6 +159,8 @@ def test_huge_file_refused_by_size(data, registry, camps_form, monkeypatch):
     assert len(huge) > MAX_FILE_BYTES
     import openpyxl
     monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("opened a file over the size limit"))
+    from generator.quarterly import xlsxread                  # the reader opens workbooks through this (issue 19)
+    monkeypatch.setattr(xlsxread, "_Reader", lambda *a, **k: pytest.fail("opened a file over the size limit"))
     result = refused(data, registry, huge, "FILE")
     assert "слишком большой" in result.problems[0].message
 
