@@ -350,3 +350,20 @@ def test_import_without_any_key_says_where_the_key_should_be(data, registry, for
     assert [p.code for p in result.problems] == ["IDENTITY"]
     assert f"нет ключа подписи форм ({missing})" in result.problems[0].message
     assert not missing.exists()                 # importing never makes a key that no form could carry
+
+
+def test_a_world_readable_key_stops_the_import_it_is_not_blamed_on_the_file(data, form, tmp_path, monkeypatch,
+                                                                            secret_key_file):
+    from generator.quarterly import secretkey
+    loose = tmp_path / "loose.key"
+    loose.write_text(secret_key_file.read_text())
+    loose.chmod(0o644)
+    monkeypatch.setenv(secretkey.ENV, str(loose))
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(form)
+    result = CliRunner().invoke(main, ["quarterly", "import", str(path), "--data", str(DATA_DIR), "--registry",
+                                       str(tmp_path / "reg"), "--received", "2021-04-05"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert f"ключ подписи форм: файл ключа {loose} доступен другим пользователям: выполните chmod 600" in result.output
+    with Registry(tmp_path / "reg") as reg:
+        assert reg.history() == []

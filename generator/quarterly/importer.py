@@ -82,7 +82,7 @@ def _read(data: bytes, subsidies: SubsidyData) -> Reading:
     try:
         _check_numbers(wb)
         return _read_workbook(wb, subsidies)
-    except FormRejected:
+    except (FormRejected, secretkey.SecretKeyError):     # the installation's key problem is not the file's
         raise
     except Exception as exc:                         # the workbook object did something unexpected
         raise xlsxread.ReadError(f"файл не удалось прочитать как форму ({type(exc).__name__}); откройте его в "
