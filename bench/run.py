@@ -9,7 +9,9 @@ Prints a table and writes bench/results.json. Sections:
 * baseline  - the same tables through a docxtpl template (DOCX) and LibreOffice headless (PDF), each step
               a whole process, against gosprog's own whole-process render; ratios gosprog/baseline;
 * scale     - a quarter's import + checks + consolidated report (+ its XLSX) for 200, 2,000 and 20,000
-              synthetic municipalities: time, peak memory, growth.
+              synthetic municipalities: time, peak memory, growth. Forms are read by openpyxl after the
+              limits of issue 19, in --jobs worker processes; they are signed with a bench-only key
+              (GOSPROG_SECRET_KEY_FILE in the run's scratch folder).
 
 Targets are checked here and only here (never in unit tests). Scratch files go to bench/.work/.
 """
@@ -41,8 +43,10 @@ TARGETS = {
     "package_cold_s": 15.0,        # full default package, cold, 2 cores
     "package_warm_s": 1.0,         # nothing changed
     "pdf_speedup": 5.0,            # PDF route vs docxtpl + LibreOffice, same table
-    "scale_2000_s": 5.0,           # 2,000 municipalities: import + checks + consolidated report
-    "scale_2000_mb": 500.0,
+    # 2,000 municipalities: import + checks + consolidated report, on 2 cores. Issue 19 withdrew the 5 s target
+    # of the hand-written reader: forms are read with openpyxl (correct on real clients' files), 60 s is enough.
+    "scale_2000_s": 60.0,
+    "scale_2000_mb": 500.0,        # the main process; each reading worker is reported next to it
 }
 
 
@@ -291,7 +295,11 @@ def bench_baseline(work: Path, tables: dict[str, Path], runs: dict[str, int]) ->
     return out
 
 
-def bench_scale(work: Path, sizes: list[int], sample: int, previous_at: int | None) -> list[dict]:
+def bench_scale(work: Path, sizes: list[int], sample: int, previous_at: int | None, jobs: int = 2) -> list[dict]:
+    key = work / "bench-secret.key"              # never the user's real key
+    key.write_text(os.urandom(32).hex() + "\n")
+    key.chmod(0o600)
+    os.environ["GOSPROG_SECRET_KEY_FILE"] = str(key)
     cases = [(n, False) for n in sizes]
     if previous_at:
         cases.append((previous_at, True))
@@ -304,7 +312,8 @@ def bench_scale(work: Path, sizes: list[int], sample: int, previous_at: int | No
         measure([PY, str(BENCH / "worker.py"), "scale-setup", "--folder", str(folder), "--n", str(n),
                  "--files", str(files)] + (["--previous"] if previous else []))
         setup_s = time.perf_counter() - t0
-        result = measure([PY, str(BENCH / "worker.py"), "scale-measure", "--folder", str(folder), "--n", str(n)])
+        result = measure([PY, str(BENCH / "worker.py"), "scale-measure", "--folder", str(folder), "--n", str(n),
+                          "--jobs", str(jobs)])
         r = json.loads(result["stdout"])
         per_file = r["import_s"] / r["files"]
         import_full = per_file * n
@@ -322,7 +331,9 @@ def bench_scale(work: Path, sizes: list[int], sample: int, previous_at: int | No
         out.append(r)
         print(f"  scale {n:>6,}{' (+previous quarter)' if previous else ''}: import {r['import_s']:.2f} s for "
               f"{r['files']:,} files ({per_file * 1000:.1f} ms/file), report {r['report_s']:.2f} s, "
-              f"xlsx {r['xlsx_s']:.2f} s, peak {r['peak_rss_mb']:.0f} MB (setup {setup_s:.0f} s)", flush=True)
+              f"xlsx {r['xlsx_s']:.2f} s, peak {r['peak_rss_mb']:.0f} MB + {r['peak_worker_rss_mb']:.0f} MB per "
+              f"worker x {r['jobs']}; CPU main {r['import_cpu_main_s']:.1f} s + workers {r['import_cpu_workers_s']:.1f} s, "
+              f"load average {r['loadavg_1min']:.1f} (setup {setup_s:.0f} s)", flush=True)
         shutil.rmtree(folder, ignore_errors=True)
     return out
 
@@ -348,7 +359,8 @@ def targets(results: dict) -> list[dict]:
                           "pass": speedup >= TARGETS["pdf_speedup"]})
     for r in results.get("scale") or []:
         if r["n"] == 2000 and not r["previous_quarter_in_registry"]:
-            lines.append({"target": "2,000 municipalities: import + checks + report + XLSX", "value": r["total_s"],
+            lines.append({"target": f"2,000 municipalities: import + checks + report + XLSX, openpyxl reader, "
+                                    f"{r.get('jobs', 1)} jobs", "value": r["total_s"],
                           "limit": f"<= {TARGETS['scale_2000_s']:g} s", "pass": r["total_s"] <= TARGETS["scale_2000_s"]})
             lines.append({"target": "2,000 municipalities: peak memory", "value": r["peak_rss_mb"], "unit": "MB",
                           "limit": f"<= {TARGETS['scale_2000_mb']:g} MB",
@@ -402,16 +414,19 @@ def print_report(results: dict) -> None:
                      b["ratio_pdf_weasyprint"])):
                 print(f"  {name:14} {route:34} {base:10.2f} {ours:10.2f} {ratio:7.2f} {1 / ratio:8.1f}x")
     if results.get("scale"):
-        print("\nScale: one quarter, one subsidy, synthetic municipalities (import = store + read + check + record "
-              "with SQLite synchronous=FULL; then the consolidated report and its XLSX; one run each)")
+        print("\nScale: one quarter, one subsidy, synthetic municipalities (import = limits + openpyxl read + check "
+              "in --jobs workers, then fsynced store + record with SQLite synchronous=FULL; then the consolidated "
+              "report and its XLSX; one run each)")
         print(f"  {'municipalities':>14} {'import s':>9} {'ms/file':>8} {'report s':>9} {'xlsx s':>7} {'total s':>8} "
-              f"{'peak MB':>8} {'loaded MB':>9}  import measured")
+              f"{'peak MB':>8} {'worker MB':>9} {'loaded MB':>9}  import measured")
         for r in results["scale"]:
             n = f"{r['n']:,}" + ("+Q-1" if r["previous_quarter_in_registry"] else "")
             print(f"  {n:>14} {r['import_all_s']:9.2f} {r['per_file_ms']:8.2f} {r['report_s']:9.2f} "
-                  f"{r['xlsx_s']:7.2f} {r['total_s']:8.2f} {r['peak_rss_mb']:8.0f} {r['rss_before_mb']:9.0f}  {r['import_measured']}")
-        print("  (peak MB: peak RSS of the measuring process; loaded MB: its RSS once the subsidy data is loaded, "
-              "before the timed part; total = import + report + xlsx)")
+                  f"{r['xlsx_s']:7.2f} {r['total_s']:8.2f} {r['peak_rss_mb']:8.0f} "
+                  f"{r.get('peak_worker_rss_mb', 0):9.0f} {r['rss_before_mb']:9.0f}  {r['import_measured']}")
+        print("  (peak MB: peak RSS of the measuring process; worker MB: the largest peak RSS of a reading worker; "
+              "loaded MB: the measuring process's RSS once the subsidy data is loaded, before the timed part; "
+              "total = import + report + xlsx)")
         for g in results.get("growth", []):
             print(f"  growth {g['from']:,} -> {g['to']:,} (x{g['size_ratio']:g}): total x{g['total_ratio']:.1f}, "
                   f"per-file import x{g['per_file_import_ratio']:.2f}, report+xlsx x{g['consolidation_ratio']:.1f}, "
@@ -441,6 +456,9 @@ def main(argv=None) -> int:
                         help="above this many municipalities, time the import of this many files only")
     parser.add_argument("--no-install", action="store_true", help="do not install docxtpl / LibreOffice")
     parser.add_argument("--out", default=str(BENCH / "results.json"))
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the sections of --out that this run does not measure (each section keeps the "
+                             "machine/date of its own run under 'section_runs')")
     args = parser.parse_args(argv)
     runs = args.runs or (1 if args.quick else 3)
     sizes = [int(s) for s in (args.sizes or ("200" if args.quick else "200,2000,20000")).split(",")]
@@ -468,12 +486,24 @@ def main(argv=None) -> int:
             results["baseline"] = bench_baseline(work, tables, table_runs)
         if "scale" in sections:
             print("scale ...", flush=True)
-            results["scale"] = bench_scale(work, sizes, args.sample, None if args.quick else args.previous_at or None)
+            results["scale"] = bench_scale(work, sizes, args.sample, None if args.quick else args.previous_at or None,
+                                           args.jobs)
             results["growth"] = growth(results["scale"])
         results["targets"] = targets(results)
         results["elapsed_s"] = time.perf_counter() - started
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if args.merge and Path(args.out).exists():
+        previous = json.loads(Path(args.out).read_text(encoding="utf-8"))
+        runs_by_section = previous.get("section_runs", {})
+        for section in ("package", "formats", "baseline", "scale", "growth"):
+            if section in results:
+                runs_by_section[section] = results["machine"]["date"]
+            elif section in previous:
+                results[section] = previous[section]
+                runs_by_section.setdefault(section, previous.get("machine", {}).get("date"))
+        results["section_runs"] = runs_by_section
+        results["targets"] = targets(results)
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print_report(results)
     print(f"results in {args.out} ({results['elapsed_s']:.0f} s)")

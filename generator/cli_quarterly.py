@@ -63,20 +63,25 @@ def period(f):
 def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
     """One pre-filled XLSX form per municipality with an agreement (after the checks of ``validate``)."""
     from .quarterly.forms import form_filename, generate
-    from .quarterly.registry import Registry
+    from .quarterly.secretkey import SecretKeyError
     from .writers._files import write_atomic
     checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     folder = Path(out) / program.code / "quarterly" / str(year) / f"q{quarter}" / "forms"
     count = 0
-    with Registry(_registry_dir(out, program.code, registry)) as reg:
+    _check_key_place(data_dir, out, registry)
+    with _open_registry(_registry_dir(out, program.code, registry)) as reg:
         for sid in _check_subsidy(data, subsidy):
             agreements = data.agreements_for(sid, year)
             for agreement in agreements:
                 previous = reg.previous_figures(sid, agreement.municipality, year, quarter)
-                content = generate(data.form_of(sid), data.subsidies[sid], data.municipalities[agreement.municipality],
-                                   agreement, year, quarter, previous, sample=data.is_sample(year))
+                try:
+                    content = generate(data.form_of(sid), data.subsidies[sid],
+                                       data.municipalities[agreement.municipality], agreement, year, quarter,
+                                       previous, sample=data.is_sample(year))
+                except SecretKeyError as exc:
+                    raise UserError(f"ключ подписи форм: {exc}") from None
                 write_atomic(folder / sid / form_filename(sid, agreement.municipality, year, quarter), content)
                 count += 1
     if not count:
@@ -94,27 +99,71 @@ def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> Non
               help="The date the files arrived (default: today).")
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
 @click.option("--registry", default=None, type=click.Path(file_okay=False))
-def import_command(files, data_dir, year, quarter, subsidy, received, out, registry) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Worker processes reading the files (0: up to 2, as many as CPU cores; small batches: 1).")
+def import_command(files, data_dir, year, quarter, subsidy, received, out, registry, jobs) -> None:
     """Check filled forms and record them; rejected files get a list of problems. Exit 1 if any is rejected."""
-    from .quarterly.intake import Expectation, describe, import_bytes
-    from .quarterly.registry import Registry
+    import os
+
+    from .quarterly.importer import FormRejected
+    from .quarterly.intake import Expectation, describe, import_many, read_upload
+    from .quarterly.registry import RegistryError
+    from .quarterly.secretkey import SecretKeyError
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     when = received.date() if received else _dt.date.today()
     rejected = 0
-    with Registry(_registry_dir(out, program.code, registry)) as reg:
+    folder = _registry_dir(out, program.code, registry)
+    _check_key_place(data_dir, out, folder)
+    if jobs == 0:
+        jobs = 1 if len(files) < 16 else min(2, os.cpu_count() or 1)
+    expect = Expectation(year, quarter, subsidy)
+
+    def uploads():                     # (name, its bytes or None, problems of the upload)
         for name in files:
             try:
-                content = Path(name).read_bytes()
+                yield name, read_upload(name), []
+            except FormRejected as exc:
+                yield name, None, exc.problems
             except OSError as exc:
-                click.echo(f"{name}: cannot read ({exc.strerror})", err=True)
-                rejected += 1
-                continue
-            result = import_bytes(content, name, data, reg, when, Expectation(year, quarter, subsidy))
-            click.echo(describe(result))
-            rejected += result.status != "accepted"
+                unreadable[name] = exc
+
+    unreadable: dict[str, OSError] = {}
+    with _open_registry(folder) as reg:
+        try:
+            for name, result in import_many(uploads(), data, reg, when, expect, jobs):
+                if isinstance(result, RegistryError):
+                    click.echo(f"{name}: НЕ ЗАПИСАН: {result}", err=True)
+                    rejected += 1
+                    continue
+                click.echo(describe(result))
+                rejected += result.status != "accepted"
+        except SecretKeyError as exc:
+            raise UserError(f"ключ подписи форм: {exc}") from None
+    for name, exc in unreadable.items():
+        click.echo(f"{name}: cannot read ({exc.strerror})", err=True)
+        rejected += 1
     if rejected:
         sys.exit(1)
+
+
+def _open_registry(folder: Path):
+    from .quarterly.registry import Registry, RegistryError
+    try:
+        return Registry(folder)
+    except RegistryError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _check_key_place(*folders) -> None:
+    """The installation key must not live in the data, output or registry folders (they are shared, copied
+    and published); see docs/quarterly-key.md."""
+    from .quarterly.secretkey import key_path
+    key = key_path().expanduser().absolute()
+    for folder in folders:
+        if folder and key.is_relative_to(Path(folder).absolute()):
+            raise UserError(f"ключ подписи форм {key} лежит в папке {folder}: перенесите его вне папок данных и "
+                            "результатов (см. docs/quarterly-key.md) и задайте путь в GOSPROG_SECRET_KEY_FILE")
 
 
 @quarterly.command("report")

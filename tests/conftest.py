@@ -252,6 +252,22 @@ def long_pdf(tmp_path_factory):
 # --- quarterly reporting: the default subsidy data and a fresh registry ----------------------------------
 
 
+@pytest.fixture(scope="session", autouse=True)
+def secret_key_file(tmp_path_factory):
+    """Every test signs and checks forms with a key of its own session, never the user's real key
+    (~/.config/gosprog/secret.key): GOSPROG_SECRET_KEY_FILE points into the session's temporary folder."""
+    import os
+    from generator.quarterly.secretkey import ENV
+    path = tmp_path_factory.mktemp("secret-key") / "secret.key"
+    old = os.environ.get(ENV)
+    os.environ[ENV] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop(ENV, None)
+    else:
+        os.environ[ENV] = old
+
+
 @pytest.fixture(scope="module")
 def data():
     """The default program's subsidy data (municipalities, subsidies, forms, sample agreements)."""

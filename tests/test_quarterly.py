@@ -568,7 +568,7 @@ def _edit_identity(content: bytes, key: str, value: str) -> bytes:
     return out.getvalue()
 
 
-CHECKSUM = "контрольная сумма не совпадает"
+CHECKSUM = "подпись служебных данных формы не совпадает"   # the HMAC of issue 19 (was an unkeyed checksum)
 
 
 @pytest.mark.parametrize("key,value,message", [

@@ -4,15 +4,15 @@ The same :class:`FormLayout` places cells when a form is written and when a fill
 form is read back, so generation and import can never disagree about where a
 figure lives. Input cells are unlocked and validated (non-negative, kopecks);
 everything else is locked. A very hidden sheet carries the form's identity
-(subsidy, municipality, period, form version) and a checksum over it and the
-pre-filled figures, so a file cannot be imported under another municipality or
-period, and an edited identity is detected.
+(subsidy, municipality, period, form version), the id of the installation key that
+signed it and an HMAC-SHA256 over the identity and the pre-filled figures under that
+secret key (:mod:`.secretkey`), so a file cannot be imported under another
+municipality or period: the procedure is public, the key is not.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import io
 import json
 import zipfile
@@ -28,13 +28,14 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..numbers import format_date
 from ..writers._files import reproducible_zip
-from . import expr
+from . import expr, secretkey
 from .schema import Agreement, FormSpec, Municipality, Subsidy
 
 SHEET = "Отчет"
 INSTRUCTIONS = "Инструкция"
 IDENTITY = "_identity"
-SALT = "gosprog-form-identity-v1"
+SIGNATURE_VERSION = "gosprog-form-identity-v2"
+IDENTITY_KEYS = ("form", "form_version", "subsidy", "municipality", "year", "quarter", "agreement")
 PROTECTION_PASSWORD = "gosprog"
 MONEY_FORMAT = "#,##0.00"
 QUARTER_NAMES = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -128,10 +129,17 @@ class FormLayout:
         return out
 
 
-def identity_checksum(identity: dict, prefilled: dict) -> str:
-    payload = json.dumps({"identity": identity, "prefilled": prefilled, "salt": SALT}, sort_keys=True,
-                         ensure_ascii=False, default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+def identity_payload(identity: dict, prefilled: dict) -> bytes:
+    """The bytes that are signed: the identity (``IDENTITY_KEYS``) and the pre-filled figures as text
+    (row key -> column key -> str), canonical JSON."""
+    return json.dumps({"identity": identity, "prefilled": prefilled, "v": SIGNATURE_VERSION}, sort_keys=True,
+                      ensure_ascii=False, default=str).encode("utf-8")
+
+
+def identity_checksum(identity: dict, prefilled: dict, key: secretkey.Key | None = None) -> str:
+    """HMAC-SHA256 (64 hex digits) of the identity and pre-filled figures under ``key`` (default: the
+    installation's signing key, created on first use; raises :class:`.secretkey.SecretKeyError`)."""
+    return (key or secretkey.signing_key()).sign(identity_payload(identity, prefilled))
 
 
 def prefill_values(spec: FormSpec, agreement: Agreement) -> dict[str, dict[str, Decimal]]:
@@ -296,9 +304,11 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
                 "municipality": municipality.code, "year": year, "quarter": quarter,
                 "agreement": agreement.number}
     id_ws = wb.create_sheet(IDENTITY)
-    for r, (key, value) in enumerate(list(identity.items()) +
-                                     [("checksum", identity_checksum(identity, _plain(prefilled)))], start=1):
-        id_ws.cell(row=r, column=1, value=key).data_type = "s"
+    key = secretkey.signing_key()
+    for r, (name, value) in enumerate(list(identity.items()) +
+                                      [("key_id", key.key_id),
+                                       ("checksum", identity_checksum(identity, _plain(prefilled), key))], start=1):
+        id_ws.cell(row=r, column=1, value=name).data_type = "s"
         cell = id_ws.cell(row=r, column=2, value=str(value))
         cell.data_type = "s"
     id_ws.sheet_state = "veryHidden"
@@ -341,5 +351,6 @@ def period_label(year: int, quarter: int) -> str:
     return f"{QUARTER_NAMES[quarter]} квартал {year} года"
 
 
-__all__ = ["FormLayout", "generate", "as_of_date", "identity_checksum", "prefill_values", "form_filename",
+__all__ = ["FormLayout", "generate", "as_of_date", "identity_checksum", "identity_payload", "prefill_values",
+           "form_filename",
            "period_label"]

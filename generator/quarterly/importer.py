@@ -2,27 +2,24 @@
 
 Every problem is located (sheet, cell, expected vs found) and worded so that it can
 be sent back to the municipality as it is. Nothing in the file is executed: formulas
-in input cells are refused, macros are refused, and the file's size and unpacked
-size are limited before it is opened.
+in input cells are refused, macros are refused, and the file's size, zip directory and
+XML element counts are checked before it is opened (:mod:`.xlsxread`). The identity is
+accepted only with a valid HMAC under this installation's key (:mod:`.secretkey`).
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-import zlib
+import datetime as _dt
+import hmac
+import math
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Optional
 
-from . import expr, xlsxread
-from .forms import IDENTITY, SHEET, FormLayout, identity_checksum, prefill_values
+from . import expr, secretkey, xlsxread
+from .forms import IDENTITY, IDENTITY_KEYS, SHEET, FormLayout, identity_payload, prefill_values
 from .load import SubsidyData
-
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-MAX_ENTRIES = 200
-MAX_CELLS = 200_000
+from .xlsxread import MAX_CELLS, MAX_ENTRIES, MAX_FILE_BYTES, MAX_UNPACKED_BYTES  # noqa: F401  (limits)
 
 
 @dataclass
@@ -69,54 +66,48 @@ class FormRejected(Exception):
         self.problems = problems
 
 
-def _open(data: bytes):
-    """Open a workbook after checking it is a plain, reasonably sized XLSX."""
-    if len(data) > MAX_FILE_BYTES:
-        raise FormRejected([Problem("FILE", f"файл слишком большой: {len(data)} байт, допускается не более "
-                                    f"{MAX_FILE_BYTES}")])
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise FormRejected([Problem("FILE", "файл не является книгой Excel (.xlsx): это не ZIP-архив")])
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise FormRejected([Problem("FILE", f"файл поврежден: {exc}")]) from None
-    if len(infos) > MAX_ENTRIES:
-        raise FormRejected([Problem("FILE", f"в архиве {len(infos)} частей, допускается не более {MAX_ENTRIES}")])
-    unpacked = sum(i.file_size for i in infos)
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise FormRejected([Problem("FILE", f"после распаковки файл занимает {unpacked} байт (допускается не более "
-                                    f"{MAX_UNPACKED_BYTES}): похоже на архивную бомбу")])
-    names = {i.filename.lower() for i in infos}
-    for info in infos:       # count cells before any sheet is parsed
-        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-            try:
-                cells = archive.read(info).count(b"<c ")
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-                raise FormRejected([Problem("FILE", f"файл поврежден: {type(exc).__name__}")]) from None
-            if cells > MAX_CELLS:
-                raise FormRejected([Problem("STRUCTURE", f"лист содержит {cells} заполненных ячеек (допускается не "
-                                            f"более {MAX_CELLS}): форма изменена")])
-    if any(n.endswith("vbaproject.bin") for n in names):
-        raise FormRejected([Problem("FILE", "файл содержит макросы (.xlsm): примите форму в формате .xlsx без макросов")])
-    if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
-        raise FormRejected([Problem("FILE", "файл не является книгой Excel (.xlsx)")])
-    try:
-        return xlsxread.load(archive)
-    except (xlsxread.ReadError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-        raise FormRejected([Problem("FILE", f"файл не удалось прочитать как книгу Excel: {exc}")]) from None
-
-
 def read(data: bytes, subsidies: SubsidyData) -> Reading:
-    """Read a form's identity and values; structural problems make a rejected reading."""
+    """Read a form's identity and values. Raises :class:`FormRejected` when the file is not a readable form
+    of ours (limits, package, identity, structure); cell-level problems are in ``Reading.problems``.
+    Never raises anything else for any content of ``data`` (a failure of the reader is a [FILE] refusal)."""
     try:
         return _read(data, subsidies)
-    except (xlsxread.ReadError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-        raise FormRejected([Problem("FILE", f"файл не удалось прочитать как книгу Excel: {exc}")]) from None
+    except xlsxread.ReadError as exc:
+        raise FormRejected([Problem(exc.code, exc.message)]) from None
 
 
 def _read(data: bytes, subsidies: SubsidyData) -> Reading:
-    wb = _open(data)
+    xlsxread.inspect(data)                           # limits before anything is built
+    wb = xlsxread.load(data)
+    try:
+        _check_numbers(wb)
+        return _read_workbook(wb, subsidies)
+    except (FormRejected, secretkey.SecretKeyError):     # the installation's key problem is not the file's
+        raise
+    except Exception as exc:                         # the workbook object did something unexpected
+        raise xlsxread.ReadError(f"файл не удалось прочитать как форму ({type(exc).__name__}); откройте его в "
+                                 f"Excel или LibreOffice и {xlsxread.SAVE_AS}") from None
+
+
+def _check_numbers(wb) -> None:
+    """A number no spreadsheet program can write (1E+1000000 is read as infinity) anywhere in the workbook
+    means the file was made or edited by other means: a [FILE] refusal located at the cell, before the
+    identity is looked at."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise FormRejected([Problem("FILE", "в ячейке записано число, которого не бывает в книгах Excel "
+                                                "(переполнение): файл изменен", ws.title, cell.coordinate,
+                                                "число", str(value))])
+
+
+def _identity_problem(message: str) -> FormRejected:
+    return FormRejected([Problem("IDENTITY", message, sheet=IDENTITY)])
+
+
+def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     reading = Reading()
     if IDENTITY not in wb.sheetnames:
         raise FormRejected([Problem("IDENTITY", "в файле нет служебного листа формы: файл создан не gosprog "
@@ -124,38 +115,32 @@ def _read(data: bytes, subsidies: SubsidyData) -> Reading:
     ident = wb[IDENTITY]
     raw = {}
     for row in ident.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
-        if row[0] is not None:
+        if len(row) == 2 and row[0] is not None:
             raw[str(row[0])] = "" if row[1] is None else str(row[1])
     reading.identity = raw
-    needed = ("form", "form_version", "subsidy", "municipality", "year", "quarter", "agreement", "checksum")
+    needed = (*IDENTITY_KEYS, "checksum")
     missing = [k for k in needed if k not in raw]
     if missing:
-        raise FormRejected([Problem("IDENTITY", f"служебный лист формы поврежден (нет {', '.join(missing)})",
-                                    sheet=IDENTITY)])
+        raise _identity_problem(f"служебный лист формы поврежден (нет {', '.join(missing)})")
     subsidy = subsidies.subsidies.get(raw["subsidy"])
     municipality = subsidies.municipalities.get(raw["municipality"])
     if subsidy is None or municipality is None or not raw["year"].isdigit() or not raw["quarter"].isdigit():
-        raise FormRejected([Problem("IDENTITY", "служебный лист формы изменен: неизвестная субсидия, муниципальное "
-                                    "образование или период", sheet=IDENTITY)])
+        raise _identity_problem("служебный лист формы изменен: неизвестная субсидия, муниципальное "
+                                "образование или период")
     year, quarter = int(raw["year"]), int(raw["quarter"])
     spec = subsidies.forms.get(raw["form"])
     if spec is None or spec.id != subsidy.form:
-        raise FormRejected([Problem("IDENTITY", f"форма {raw['form']!r} не относится к субсидии {subsidy.id!r}",
-                                    sheet=IDENTITY)])
+        raise _identity_problem(f"форма {raw['form']!r} не относится к субсидии {subsidy.id!r}")
     if str(spec.version) != raw["form_version"]:
         raise FormRejected([Problem("VERSION", "форма устаревшей версии: скачайте актуальную форму",
                                     expected=str(spec.version), found=raw["form_version"])])
     agreement = subsidies.agreement(subsidy.id, municipality.code, year)
     if agreement is None:
-        raise FormRejected([Problem("IDENTITY", f"нет соглашения {year} года с {municipality.name} по этой субсидии")])
-    identity = {k: raw[k] for k in ("form", "form_version", "subsidy", "municipality", "year", "quarter", "agreement")}
+        raise _identity_problem(f"нет соглашения {year} года с {municipality.name} по этой субсидии")
+    identity = {k: raw[k] for k in IDENTITY_KEYS}
     identity["form_version"], identity["year"], identity["quarter"] = spec.version, year, quarter
     prefilled = prefill_values(spec, agreement)
-    expected_sum = identity_checksum(identity, {r: {c: str(v) for c, v in cols.items()}
-                                                for r, cols in prefilled.items()})
-    if raw["checksum"] != expected_sum or raw["agreement"] != agreement.number:
-        raise FormRejected([Problem("IDENTITY", "служебные данные формы изменены (контрольная сумма не совпадает): "
-                                    "используйте выданную форму без изменений", sheet=IDENTITY)])
+    _verify_identity(raw, identity, prefilled, agreement)
     if SHEET not in wb.sheetnames:
         raise FormRejected([Problem("STRUCTURE", f"нет листа «{SHEET}»", sheet=SHEET)])
     ws = wb[SHEET]
@@ -168,6 +153,30 @@ def _read(data: bytes, subsidies: SubsidyData) -> Reading:
         raise FormRejected(reading.problems)
     _read_values(ws, layout, reading, prefilled)
     return reading
+
+
+SIGNATURE = ("подпись служебных данных формы не совпадает: форму может представить только муниципальное "
+             "образование, которому она выдана, за тот период, на который она выдана; используйте выданную форму "
+             "без изменений")
+
+
+def _verify_identity(raw: dict, identity: dict, prefilled: dict, agreement) -> None:
+    """The identity's HMAC under one of the installation's keys (:mod:`.secretkey`); raises FormRejected."""
+    key_id = raw.get("key_id", "")
+    if not key_id:
+        raise _identity_problem("форма выдана до введения подписи форм (нет ключа подписи): скачайте и заполните "
+                                "новую форму")
+    keys = secretkey.keys(create=False)
+    if not keys:
+        raise _identity_problem(f"в этой установке нет ключа подписи форм ({secretkey.key_path()}): формы "
+                                "выдаются и принимаются с одним ключом (см. docs/quarterly-key.md)")
+    key = next((k for k in keys if hmac.compare_digest(k.key_id, key_id)), None)
+    if key is None:
+        raise _identity_problem("форма подписана ключом, которого нет в этой установке (выдана другой установкой "
+                                "gosprog или до смены ключа): скачайте и заполните новую форму")
+    payload = identity_payload(identity, {r: {c: str(v) for c, v in cols.items()} for r, cols in prefilled.items()})
+    if not key.verify(payload, raw["checksum"]) or raw["agreement"] != agreement.number:
+        raise _identity_problem(SIGNATURE)
 
 
 def _check_structure(ws, layout: FormLayout, reading: Reading) -> None:
@@ -208,12 +217,26 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+_EXCEL_PRECISION = Context(prec=15)
+_DATES = (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)
+
+
 def _decimal(value) -> Decimal:
+    """A number read by openpyxl as the value a person typed: spreadsheets keep doubles and write them with
+    up to 17 significant digits (82021.9 may be saved as 82021.899999999994); they show and mean 15."""
     if isinstance(value, bool):
         raise InvalidOperation
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return Decimal(value)
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if number.is_finite() and len(number.as_tuple().digits) > 15:
+        number = _EXCEL_PRECISION.create_decimal(number)
+    return number
+
+
+def clean_text(text: str) -> str:
+    """A text cell as typed: line breaks (LF, CR, CR LF and the vertical tab that spreadsheet programs store
+    as ``_x000b_``) become LF; other control characters, which cannot be printed, are dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and not 0x7f <= ord(ch) < 0xa0))
 
 
 def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> None:
@@ -229,7 +252,7 @@ def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> N
                     reading.problems.append(Problem("FORMULA", "в ячейке формула: укажите текст", SHEET,
                                                     cell.coordinate, "текст", text[:60]))
                     continue
-                reading.texts.setdefault(row_key, {})[col_key] = text[:500]
+                reading.texts.setdefault(row_key, {})[col_key] = clean_text(text)[:500]
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
@@ -240,6 +263,10 @@ def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> N
         if isinstance(value, str):
             reading.problems.append(Problem("TEXT", "в денежной ячейке текст вместо числа", SHEET, cell.coordinate,
                                             "число", value[:60]))
+            continue
+        if isinstance(value, _DATES):
+            reading.problems.append(Problem("TEXT", "в денежной ячейке дата или время вместо суммы", SHEET,
+                                            cell.coordinate, "сумма в рублях", str(value)[:60]))
             continue
         try:
             number = _decimal(value)

@@ -1,17 +1,29 @@
-"""Import filled forms: store, read, check, record. The one entry point for ``gosprog quarterly import``."""
+"""Import filled forms: read, check, store, record. The one entry point for ``gosprog quarterly import``.
+
+Each file on its own: whatever a file holds, it ends as one registry row (accepted or rejected with
+located problems) and the next file is imported. A file that cannot be read as one of our forms (limits,
+package, identity, structure: a FormRejected) is recorded as rejected and not archived; a readable form
+is archived durably before its row is committed. Only the registry's own disk failing raises
+(:class:`.registry.RegistryError`, nothing recorded for that file).
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from . import importer
 from .forms import period_label
 from .importer import FormRejected, Problem
 from .load import SubsidyData
-from .registry import Registry, Submission
+from .registry import Registry, RegistryError, Submission
+from .xlsxread import MAX_FILE_BYTES
 
 
 @dataclass
@@ -32,28 +44,180 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Registry, received: _dt.date,
-                 expect: Expectation | None = None, submitted_by: str | None = None) -> ImportResult:
-    suffix = Path(name.replace("\x00", "")).suffix.lower()
-    sha, stored = registry.store_file(data, suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin")
-    problems: list[Problem] = []
-    reading = None
+def read_upload(path: str | os.PathLike) -> bytes:
+    """The bytes of an uploaded file, checked by ``lstat`` before reading: a symbolic link, a device, a pipe
+    or a folder is refused (FormRejected [FILE]), as is a file over ``MAX_FILE_BYTES``; the file is opened
+    without following links and checked again on the open descriptor. OSError (no such file) passes."""
+    info = os.lstat(path)
+    _check_upload(info)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        opened = os.fstat(handle.fileno())
+        if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+            raise FormRejected([Problem("FILE", "файл был заменен во время приема: повторите прием")])
+        _check_upload(opened)
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise FormRejected([Problem("FILE", f"файл слишком большой: более {MAX_FILE_BYTES} байт")])
+    return data
+
+
+def _check_upload(info: os.stat_result) -> None:
+    if stat.S_ISLNK(info.st_mode):
+        raise FormRejected([Problem("FILE", "указана символическая ссылка, а не файл: укажите сам файл формы")])
+    if not stat.S_ISREG(info.st_mode):
+        raise FormRejected([Problem("FILE", "указан не обычный файл (папка, устройство или канал): укажите файл "
+                                    "формы .xlsx")])
+    if info.st_size > MAX_FILE_BYTES:
+        raise FormRejected([Problem("FILE", f"файл слишком большой: {info.st_size} байт, допускается не более "
+                                    f"{MAX_FILE_BYTES}")])
+
+
+def import_path(path: str | os.PathLike, subsidies: SubsidyData, registry: Registry, received: _dt.date,
+                expect: Expectation | None = None, submitted_by: str | None = None) -> ImportResult:
+    """Import the file at ``path`` (see :func:`read_upload`); a refused upload is a rejected row."""
     try:
-        reading = importer.read(data, subsidies)
+        data = read_upload(path)
     except FormRejected as exc:
-        problems = exc.problems
-    period = reading.period() if reading else None
-    subsidy_id, municipality, year, quarter = period if period else ("?", None, None, None)
+        return _record(registry, str(path), None, b"", exc.problems, None, received, expect, submitted_by, None)
+    return import_bytes(data, str(path), subsidies, registry, received, expect, submitted_by)
+
+
+def read_form(data: bytes, subsidies: SubsidyData) -> tuple[importer.Reading | None, list[Problem]]:
+    """:func:`.importer.read` as a value (picklable, for worker processes): (reading, []) or (None, problems)."""
+    try:
+        return importer.read(data, subsidies), []
+    except FormRejected as exc:
+        return None, exc.problems
+
+
+_WORKER_SUBSIDIES: SubsidyData | None = None
+
+
+def _worker_init(subsidies: SubsidyData) -> None:
+    global _WORKER_SUBSIDIES
+    _WORKER_SUBSIDIES = subsidies
+
+
+def _worker_read(data: bytes):
+    return read_form(data, _WORKER_SUBSIDIES)
+
+
+def read_many(items: Iterable[tuple[object, bytes | None]], subsidies: SubsidyData, jobs: int = 1,
+              chunk: int = 64) -> Iterator[tuple[object, bytes | None, tuple | None]]:
+    """For each (tag, content) in order: (tag, content, :func:`read_form` of content), or (tag, None, None)
+    for an item without content. With ``jobs`` > 1 the reading (the CPU-bound part: limits, openpyxl,
+    identity, values) runs in that many worker processes, ``chunk`` files at a time so that memory stays
+    bounded; recording stays with the caller, one file after another."""
+    if jobs <= 1:
+        for tag, data in items:
+            yield tag, data, (read_form(data, subsidies) if data is not None else None)
+        return
+    import collections
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+
+    def new_pool(workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(subsidies,))
+
+    def alone(data: bytes):
+        """A file whose worker died (killed for memory, a crash in a parser): read again in a process of its
+        own, so that it alone is refused."""
+        with new_pool(1) as single:
+            try:
+                return single.submit(_worker_read, data).result()
+            except BrokenProcessPool:
+                return None, [Problem("FILE", "файл не удалось прочитать: процесс чтения прерван (нехватка памяти "
+                                              "или сбой программы чтения); откройте файл в Excel или LibreOffice "
+                                              "и сохраните его заново")]
+
+    pool = new_pool(jobs)
+    try:
+        iterator = iter(items)
+        window: collections.deque = collections.deque()
+
+        def top_up() -> None:                   # keep ``chunk`` files in flight while the caller records
+            for tag, data in iterator:
+                window.append((tag, data, pool.submit(_worker_read, data) if data is not None else None))
+                if len(window) >= chunk:
+                    return
+        top_up()
+        while window:
+            tag, data, future = window.popleft()
+            try:
+                result = future.result() if future is not None else None
+            except BrokenProcessPool:
+                result = alone(data)
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool(jobs)           # the other files in flight are read again
+                window = collections.deque((t, d, pool.submit(_worker_read, d) if d is not None else None)
+                                           for t, d, _ in window)
+            top_up()
+            yield tag, data, result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def import_many(items: Iterable[tuple[str, bytes | None, list[Problem]]], subsidies: SubsidyData,
+                registry: Registry, received: _dt.date | Callable[[str], _dt.date],
+                expect: Expectation | None = None, jobs: int = 1,
+                batch: int = 32) -> Iterator[tuple[str, ImportResult | Exception]]:
+    """Import many files: for each (name, content or None, the upload's own problems) in order, yields
+    (name, its ImportResult) or (name, RegistryError) when the registry's disk failed for it. Files are read
+    by ``jobs`` worker processes (:func:`read_many`) and recorded ``batch`` at a time in one transaction
+    (:meth:`.registry.Registry.batch`); if a batch fails, its files are redone one by one so that each gets
+    its own outcome. ``received``: a date, or a function of the name."""
+    group: list = []
+    source = (((name, problems), content) for name, content, problems in items)
+    for (name, problems), content, read in read_many(source, subsidies, jobs):
+        group.append((name, content, read if content is not None else (None, problems)))
+        if len(group) >= batch:
+            yield from _import_group(group, subsidies, registry, received, expect)
+            group = []
+    if group:
+        yield from _import_group(group, subsidies, registry, received, expect)
+
+
+def _import_group(group, subsidies, registry, received, expect):
+    def one(name, content, read):
+        when = received(name) if callable(received) else received
+        return import_bytes(content or b"", name, subsidies, registry, when, expect, read=read)
+    if len(group) > 1:
+        try:
+            with registry.batch():
+                results = [(name, one(name, content, read)) for name, content, read in group]
+            yield from results
+            return
+        except RegistryError:
+            pass                               # redo one by one below: each file its own outcome
+    for name, content, read in group:
+        try:
+            yield name, one(name, content, read)
+        except RegistryError as exc:
+            yield name, exc
+
+
+def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Registry, received: _dt.date,
+                 expect: Expectation | None = None, submitted_by: str | None = None,
+                 read: tuple[importer.Reading | None, list[Problem]] | None = None) -> ImportResult:
+    """Read, check and record one file (``read``: the result of :func:`read_form` of ``data``, when it was
+    read elsewhere, e.g. by :func:`read_many`). Never raises for any ``data``; raises RegistryError (or
+    SecretKeyError) only when the registry or the installation key cannot be used."""
+    reading, problems = read if read is not None else read_form(data, subsidies)
+    problems = list(problems)
     figures = None
     deadline = None
     if reading is not None:
+        subsidy_id, municipality, year, quarter = reading.period()
         subsidy = subsidies.subsidies[subsidy_id]
         deadline = subsidy.deadline(year, quarter)
-        expect = expect or Expectation()
+        wanted_ = expect or Expectation()
         for key, wanted, found, label in (
-                ("year", expect.year, year, "год"), ("quarter", expect.quarter, quarter, "квартал"),
-                ("subsidy", expect.subsidy, subsidy_id, "субсидия"),
-                ("municipality", expect.municipality, municipality, "муниципальное образование")):
+                ("year", wanted_.year, year, "год"), ("quarter", wanted_.quarter, quarter, "квартал"),
+                ("subsidy", wanted_.subsidy, subsidy_id, "субсидия"),
+                ("municipality", wanted_.municipality, municipality, "муниципальное образование")):
             if wanted is not None and wanted != found:
                 problems.append(Problem("PERIOD", f"форма за другой период или другого получателя ({label})",
                                         expected=str(wanted), found=str(found)))
@@ -64,17 +228,36 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
         figures = importer.complete(reading, spec)
         if not problems:
             problems.extend(importer.check(reading, spec, agreement, previous, values=figures))
+    return _record(registry, name, reading, data, problems, figures, received, expect, submitted_by, deadline)
+
+
+def _record(registry: Registry, name: str, reading, data: bytes, problems: list[Problem], figures,
+            received: _dt.date, expect: Expectation | None, submitted_by: str | None, deadline) -> ImportResult:
+    period = reading.period() if reading is not None else None
+    subsidy_id, municipality, year, quarter = period if period else ("?", None, None, None)
     status = "rejected" if problems else "accepted"
     if status == "rejected" and expect is not None:
         # a refused file belongs to the period being collected (its own period is in the findings)
         year = expect.year if expect.year is not None else year
         quarter = expect.quarter if expect.quarter is not None else quarter
-    submission = registry.record(subsidy=subsidy_id, municipality=municipality, year=year, quarter=quarter,
-                                 status=status, received=received, deadline=deadline, sha256=sha,
-                                 original_name=_printable(Path(name.replace("\x00", "")).name)[:200], stored_as=stored,
-                                 findings=[str(p) for p in problems], figures=figures if status == "accepted" else None,
-                                 texts=reading.texts if reading else None, submitted_by=submitted_by)
-    return ImportResult(_printable(Path(name.replace("\x00", "")).name), status, submission, problems)
+    clean = Path(name.replace("\x00", "")).name
+    if reading is not None:                        # a readable form is kept; a refused file is not
+        suffix = Path(name.replace("\x00", "")).suffix.lower()
+        sha, stored, created = registry.keep(data, suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin")
+    else:
+        sha, stored, created = hashlib.sha256(data).hexdigest(), "", False
+    try:
+        submission = registry.record(subsidy=subsidy_id, municipality=municipality, year=year, quarter=quarter,
+                                     status=status, received=received, deadline=deadline, sha256=sha,
+                                     original_name=_printable(clean)[:200], stored_as=stored,
+                                     findings=[str(p) for p in problems],
+                                     figures=figures if status == "accepted" else None,
+                                     texts=reading.texts if reading else None, submitted_by=submitted_by)
+    except BaseException:
+        if created:
+            registry.discard(stored)
+        raise
+    return ImportResult(_printable(clean), status, submission, problems)
 
 
 def _printable(text: str) -> str:

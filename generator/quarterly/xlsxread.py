@@ -1,234 +1,300 @@
-"""A lean, read-only XLSX reader for filled-in report forms.
+"""Reading filled-in report forms: bounded checks of the package first, then openpyxl.
 
-openpyxl builds a full object model of a workbook (styles, every cell) and takes
-most of an import's time. A form needs far less: the sheet names, the cells'
-values and whether a cell holds a formula, and the merged ranges. This module
-reads exactly that from the package's XML with ElementTree (which never fetches
-external entities, and whose expat refuses entity-expansion bombs), with the
-same small interface the importer uses (``wb.sheetnames``, ``wb[name]``,
-``ws.cell(row=, column=)``, ``ws.merged_cells.ranges``, ``ws.max_row``).
-Numbers are read from their text as ``Decimal``, never through float.
+Two steps, each with its own job:
+
+1. :func:`inspect` looks at the file before anything is built from it: the zip directory (number of
+   entries, declared unpacked size, encrypted entries, compression methods other than stored/deflated,
+   macros) and one streaming pass of expat over every XML part (DOCTYPE and entity declarations refused,
+   elements counted with a cap, cells of each worksheet counted and their extent taken from their
+   references, row numbers and cell references checked, the Strict Open XML namespace recognised).
+   Nothing is kept from this pass but counts: the values are read in step 2.
+2. :func:`load` opens the workbook with openpyxl (full mode, ``data_only=False``: the importer needs
+   merged ranges, formulas as formulas and dates as dates). Two places where openpyxl 3.1 does not follow
+   the package conventions are corrected, and only there:
+
+   * part names are matched case-insensitively (ECMA-376 part 2, 9.1.1.1: part names are compared
+     without regard to case) and the styles and shared-strings parts are found through the workbook's
+     relationships (openpyxl reads ``xl/styles.xml`` by its fixed name: a workbook whose styles part is
+     ``xl/Styles.xml`` would lose its date formats and a date would read as a number);
+   * shared strings are decoded as ST_Xstring (ECMA-376 part 1, 22.9.2.19: ``_xHHHH_`` is the character
+     U+HHHH, ``_x005F_`` escapes the underscore): openpyxl only drops ``x005F_``. The runs are read by
+     openpyxl's own :class:`openpyxl.cell.text.Text` (phonetic runs are not text) and decoded by
+     :func:`openpyxl.utils.escape.unescape`.
+
+Every failure is a :class:`ReadError` with a message in Russian that can be sent back to the municipality.
 """
 
 from __future__ import annotations
 
-import posixpath
-import re
+import io
+import warnings
 import zipfile
-from dataclasses import dataclass
-from decimal import Context, Decimal, InvalidOperation
-from xml.etree import ElementTree as ET
+from dataclasses import dataclass, field
+from xml.parsers import expat
 
-NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-      "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
-_M = "{%s}" % NS["m"]
-_ROW, _C, _F, _V, _IS = (_M + name for name in ("row", "c", "f", "v", "is"))
-_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+from openpyxl.cell.text import Text
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.escape import unescape
+from openpyxl.xml.constants import ARC_STYLE, SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_ENTRIES = 200
+MAX_ELEMENTS = 1_000_000            # XML elements in the whole package (a form has a few thousand)
+MAX_CELLS = 200_000                 # cells of one sheet, and rows x columns it spans
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+_SHEET_NAMESPACES = (SHEET_MAIN_NS, STRICT_NS)
+SAVE_AS = "сохраните файл как «Книга Excel (.xlsx)»"
 
 
 class ReadError(ValueError):
-    """The package is not a readable workbook."""
+    """The file cannot be read as a form workbook. ``code`` is the Problem code (FILE or STRUCTURE),
+    ``message`` a Russian sentence, ``part`` the package part it is about (if any)."""
+
+    def __init__(self, message: str, code: str = "FILE", part: str | None = None):
+        super().__init__(message)
+        self.message, self.code, self.part = message, code, part
 
 
-def column_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + (ord(ch) - 64)
-    return index
+@dataclass
+class SheetExtent:
+    """What the streaming pass saw of one worksheet part: its cells and the rows x columns they span."""
+
+    part: str
+    cells: int = 0
+    max_row: int = 0
+    max_column: int = 0
 
 
-def column_letters(index: int) -> str:
-    out = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        out = chr(65 + rest) + out
-    return out
+@dataclass
+class Inspection:
+    entries: int = 0
+    unpacked: int = 0
+    elements: int = 0
+    sheets: dict[str, SheetExtent] = field(default_factory=dict)
 
 
-def split_ref(ref: str) -> tuple[int, int]:
-    match = _REF.match(ref)
-    if not match:
-        raise ReadError(f"bad cell reference {ref[:20]!r}")
-    return int(match.group(2)), column_index(match.group(1))
+class _Stop(Exception):
+    def __init__(self, error: ReadError):
+        self.error = error
 
 
-@dataclass(frozen=True)
-class Cell:
-    row: int
-    column: int
-    value: object = None          # str, Decimal, bool or None; a formula is "=…"
-    data_type: str = "n"          # "n" number/empty, "s" text, "f" formula, "b" boolean, "e" error, "d" date
-
-    @property
-    def coordinate(self) -> str:
-        return f"{column_letters(self.column)}{self.row}"
-
-
-@dataclass(frozen=True)
-class Range:
-    min_row: int
-    min_col: int
-    max_row: int
-    max_col: int
-
-    def __str__(self) -> str:
-        return f"{column_letters(self.min_col)}{self.min_row}:{column_letters(self.max_col)}{self.max_row}"
-
-
-class _Merged:
-    def __init__(self, ranges: list[Range]):
-        self.ranges = ranges
-
-
-class Sheet:
-    def __init__(self, title: str, cells: dict[tuple[int, int], Cell], merged: list[Range]):
-        self.title = title
-        self._cells = cells
-        self.merged_cells = _Merged(merged)
-        self.max_row = max((r for r, _ in cells), default=0)
-        self.max_column = max((c for _, c in cells), default=0)
-
-    def cell(self, row: int, column: int) -> Cell:
-        return self._cells.get((row, column)) or Cell(row, column)
-
-    def iter_rows(self, min_row: int = 1, max_row: int | None = None, max_col: int | None = None,
-                  values_only: bool = True):
-        for r in range(min_row, (max_row or self.max_row) + 1):
-            yield tuple(self.cell(r, c).value for c in range(1, (max_col or self.max_column) + 1))
+def inspect(data: bytes) -> Inspection:
+    """Check a file before it is opened: size, zip directory, and a streaming parse of its XML parts with
+    element and cell caps. Returns the counts; raises :class:`ReadError` (Russian message)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ReadError(f"файл слишком большой: {len(data)} байт, допускается не более {MAX_FILE_BYTES}")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ReadError("файл не является книгой Excel (.xlsx): это не ZIP-архив")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except Exception as exc:                  # BadZipFile, NotImplementedError ("zip file version 9.1"), ...
+        raise ReadError(f"файл поврежден ({type(exc).__name__}: {str(exc)[:80]})") from None
+    result = Inspection(entries=len(infos), unpacked=sum(i.file_size for i in infos))
+    if len(infos) > MAX_ENTRIES:
+        raise ReadError(f"в архиве {len(infos)} частей, допускается не более {MAX_ENTRIES}")
+    if result.unpacked > MAX_UNPACKED_BYTES:
+        raise ReadError(f"после распаковки файл занимает {result.unpacked} байт (допускается не более "
+                        f"{MAX_UNPACKED_BYTES}): похоже на архивную бомбу")
+    lower: dict[str, str] = {}
+    for info in infos:
+        name = info.filename
+        if name.lower() in lower:
+            raise ReadError(f"в архиве две части с одним именем ({lower[name.lower()]!r} и {name!r}): файл поврежден")
+        lower[name.lower()] = name
+        if info.flag_bits & 0x1:
+            raise ReadError(f"часть {name} зашифрована: снимите пароль с файла и {SAVE_AS}", part=name)
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ReadError(f"часть {name} сжата методом {info.compress_type}, который программы Excel и LibreOffice "
+                            f"не используют: откройте файл в Excel или LibreOffice и {SAVE_AS}", part=name)
+    if any(n.endswith("vbaproject.bin") for n in lower):
+        raise ReadError("файл содержит макросы (.xlsm): примите форму в формате .xlsx без макросов")
+    if "[content_types].xml" not in lower or "_rels/.rels" not in lower:
+        raise ReadError("файл не является книгой Excel (.xlsx)")
+    budget = [MAX_ELEMENTS]
+    for info in infos:
+        if info.filename.lower().endswith((".xml", ".rels")):
+            _scan(archive, info, budget, result)
+    result.elements = MAX_ELEMENTS - budget[0]
+    return result
 
 
-class Workbook:
-    def __init__(self, archive: zipfile.ZipFile):
-        self._archive = archive
-        self._names = set(archive.namelist())
-        root = self._xml("xl/workbook.xml")
-        rels = self._rels("xl/_rels/workbook.xml.rels")
-        self._targets: dict[str, str] = {}
-        for sheet in root.iterfind("m:sheets/m:sheet", NS):
-            target = rels.get(sheet.get(f"{{{NS['r']}}}id"))
-            if target:
-                self._targets[sheet.get("name")] = target
-        self.sheetnames = list(self._targets)
-        self._shared = self._shared_strings()
-        self._date_styles = self._dates()
-        self._sheets: dict[str, Sheet] = {}
+def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], result: Inspection) -> None:
+    """One streaming expat pass over a part: refuse declarations, count elements and cells."""
+    name = info.filename
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    state = {"root": None, "sheet": None}
 
-    def _xml(self, name: str):
-        if name not in self._names:
-            raise ReadError(f"the package has no {name}")
-        try:
-            return ET.fromstring(self._archive.read(name))
-        except ET.ParseError as exc:
-            raise ReadError(f"{name}: {exc}") from None
+    def refuse(*_args):
+        raise _Stop(ReadError(f"часть {name} содержит объявления DTD или сущностей, которых нет в книгах Excel: "
+                              "файл изменен", part=name))
 
-    def _rels(self, name: str) -> dict[str, str]:
-        out = {}
-        for rel in self._xml(name).iterfind("rel:Relationship", NS):
-            target = rel.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-            out[rel.get("Id")] = path
-        return out
-
-    def _shared_strings(self) -> list[str]:
-        if "xl/sharedStrings.xml" not in self._names:
-            return []
-        return ["".join(t.text or "" for t in si.iter(f"{_M}t")) for si in
-                self._xml("xl/sharedStrings.xml").iterfind("m:si", NS)]
-
-    def _dates(self) -> set[int]:
-        """Indexes of cell styles that show a number as a date or time (a date is not money)."""
-        if "xl/styles.xml" not in self._names:
-            return set()
-        raw = self._archive.read("xl/styles.xml")
-        codes = re.findall(rb'formatCode="([^"]*)"', raw)
-        if not re.search(rb'numFmtId="(1[4-9]|2[0-2]|4[5-7])"', raw) and \
-                not any(re.search(rb"[dmyhsDMYHS]", re.sub(rb"&quot;.*?&quot;|\[[^\]]*\]", b"", c)) for c in codes):
-            return set()                  # no date or time format at all: nothing to parse
-        root = self._xml("xl/styles.xml")
-        custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "")
-                  for f in root.iterfind("m:numFmts/m:numFmt", NS)}
-        out = set()
-        for index, xf in enumerate(root.iterfind("m:cellXfs/m:xf", NS)):
-            fmt = int(xf.get("numFmtId", 0))
-            code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", custom.get(fmt, ""))
-            if 14 <= fmt <= 22 or 45 <= fmt <= 47 or re.search(r"[dmyhs]", code, re.I):
-                out.add(index)
-        return out
-
-    def __getitem__(self, name: str) -> Sheet:
-        if name not in self._targets:
-            raise KeyError(name)
-        if name not in self._sheets:
-            self._sheets[name] = self._sheet(name, self._xml(self._targets[name]))
-        return self._sheets[name]
-
-    def _sheet(self, title: str, root) -> Sheet:
-        cells: dict[tuple[int, int], Cell] = {}
-        data = root.find("m:sheetData", NS)
-        for r_index, row in enumerate(data if data is not None else [], start=1):
-            if row.tag != _ROW:
-                continue
-            row_number = int(row.get("r", r_index))
-            next_col = 1
-            for c in row:
-                if c.tag != _C:
-                    continue
-                ref = c.get("r")
-                r, col = split_ref(ref) if ref else (row_number, next_col)
-                next_col = col + 1
-                cells[(r, col)] = self._cell(c, r, col)
-        merged = []
-        for m in root.iterfind("m:mergeCells/m:mergeCell", NS):
-            first, _, last = m.get("ref", "").partition(":")
-            (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
-            merged.append(Range(r1, c1, r2, c2))
-        return Sheet(title, cells, merged)
-
-    def _cell(self, c, row: int, col: int) -> Cell:
-        kind = c.get("t", "n")
-        parts = {child.tag: child for child in c}
-        formula = parts.get(_F)
-        if formula is not None:
-            return Cell(row, col, "=" + (formula.text or ""), "f")
-        v = parts.get(_V)
-        text = v.text if v is not None else None
-        if kind == "inlineStr":
-            node = parts.get(_IS)
-            value = "".join(t.text or "" for t in node.iter(f"{_M}t")) if node is not None else ""
-            return Cell(row, col, value, "s")
-        if text is None:
-            return Cell(row, col)
-        if kind == "s":
+    def start(tag, attrs):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _Stop(ReadError(f"в файле больше {MAX_ELEMENTS} элементов XML (часть {name}): форма так не "
+                                  "выглядит, файл изменен", part=name))
+        namespace, _, local = tag.rpartition(" ")
+        if state["root"] is None:
+            state["root"] = tag
+            if namespace.startswith("http://purl.oclc.org/ooxml/"):
+                raise _Stop(ReadError("файл сохранен в формате «Строгая электронная таблица Open XML» (Strict Open "
+                                      f"XML), который не принимается: откройте его в Excel или LibreOffice и {SAVE_AS}",
+                                      part=name))
+            if local == "worksheet" and namespace in _SHEET_NAMESPACES:
+                state["sheet"] = result.sheets.setdefault(name, SheetExtent(name))
+            return
+        sheet = state["sheet"]
+        if sheet is None or namespace not in _SHEET_NAMESPACES:
+            return
+        if local == "row" and "r" in attrs:
             try:
-                return Cell(row, col, self._shared[int(text)], "s")
-            except (ValueError, IndexError):
-                raise ReadError(f"cell {column_letters(col)}{row}: bad shared string index") from None
-        if kind == "str":
-            return Cell(row, col, text, "s")
-        if kind == "b":
-            return Cell(row, col, text.strip() == "1", "b")
-        if kind == "e":
-            return Cell(row, col, text, "e")
-        if int(c.get("s", 0) or 0) in self._date_styles:
-            return Cell(row, col, f"дата или время ({text})", "d")
+                row = int(attrs["r"])
+            except ValueError:
+                row = 0
+            if not 1 <= row <= MAX_ROW:
+                raise _Stop(ReadError(f"часть {name}: номер строки {attrs['r'][:20]!r} не является числом от 1 до "
+                                      f"{MAX_ROW}: файл поврежден", part=name))
+        elif local == "c":
+            sheet.cells += 1
+            if sheet.cells > MAX_CELLS:
+                raise _Stop(ReadError(f"лист содержит более {MAX_CELLS} заполненных ячеек: форма изменена",
+                                      code="STRUCTURE", part=name))
+            ref = attrs.get("r")
+            if ref is not None:
+                try:
+                    row, column = coordinate_to_tuple(ref)
+                except (ValueError, TypeError):
+                    row = column = 0
+                if not (1 <= row <= MAX_ROW and 1 <= column <= MAX_COLUMN):
+                    raise _Stop(ReadError(f"часть {name}: неверный адрес ячейки {ref[:20]!r}: файл поврежден",
+                                          part=name))
+                sheet.max_row, sheet.max_column = max(sheet.max_row, row), max(sheet.max_column, column)
+                if sheet.max_row * sheet.max_column > MAX_CELLS:
+                    raise _Stop(ReadError(f"лист объявляет не менее {sheet.max_row} строк и {sheet.max_column} столбцов: "
+                                          "форма изменена", code="STRUCTURE", part=name))
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = start
+    left = info.file_size + 1
+    try:
+        with archive.open(info) as handle:
+            while True:
+                chunk = handle.read(min(64 * 1024, left))
+                left -= len(chunk)
+                if left <= 0:
+                    raise ReadError(f"часть {name} больше объявленного размера: файл поврежден", part=name)
+                parser.Parse(chunk, not chunk)
+                if not chunk:
+                    break
+    except _Stop as stop:
+        raise stop.error from None
+    except ReadError:
+        raise
+    except expat.ExpatError as exc:
+        raise ReadError(f"часть {name}: поврежденный XML (строка {exc.lineno}, позиция {exc.offset})",
+                        part=name) from None
+    except Exception as exc:                  # a damaged stream: BadZipFile, zlib.error, EOFError, CRC errors
+        raise ReadError(f"часть {name} повреждена ({_kind(exc)})", part=name) from None
+
+
+def _kind(exc: BaseException) -> str:
+    kind = type(exc)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+
+
+class _Names(list):
+    """The package's part names; membership is case-insensitive (OPC part names)."""
+
+    def __init__(self, names, lower):
+        super().__init__(names)
+        self._lower = lower
+
+    def __contains__(self, name) -> bool:
+        return isinstance(name, str) and name.lower() in self._lower
+
+
+class _Package(zipfile.ZipFile):
+    """The zip as openpyxl opens it, with part names matched case-insensitively and the fixed names openpyxl
+    asks for (``xl/styles.xml``) mapped to the parts the relationships name."""
+
+    def __init__(self, file):
+        super().__init__(file)
+        self._lower = {i.filename.lower(): i for i in self.infolist()}
+        self.aliases: dict[str, str] = {}
+
+    def getinfo(self, name):
         try:
-            return Cell(row, col, excel_number(text), "n")
-        except InvalidOperation:
-            return Cell(row, col, text, "s")
+            return super().getinfo(name)
+        except KeyError:
+            info = self._lower.get(self.aliases.get(name, name).lower())
+            if info is None:
+                raise
+            return info
+
+    def namelist(self):
+        lower = set(self._lower) | {a.lower() for a in self.aliases}
+        return _Names([i.filename for i in self.infolist()] + list(self.aliases), lower)
 
 
-_EXCEL_PRECISION = Context(prec=15)
+class _Reader(ExcelReader):
+    def __init__(self, data: bytes):
+        super().__init__(io.BytesIO(data), read_only=False, data_only=False)
+        self.archive = _Package(io.BytesIO(data))
+        self._strings_part = None
+        office = [r.target for r in get_dependents(self.archive, "_rels/.rels")
+                  if r.Type.endswith("/officeDocument")]
+        if office:
+            rels = get_rels_path(office[0])
+            if rels in self.archive.namelist():
+                for rel in get_dependents(self.archive, rels):
+                    if rel.Type.endswith("/styles") and rel.target.lower() != ARC_STYLE:
+                        self.archive.aliases[ARC_STYLE] = rel.target
+                    elif rel.Type.endswith("/sharedStrings"):
+                        self._strings_part = rel.target
+        self.valid_files = self.archive.namelist()
+
+    def read_strings(self):
+        path = self._strings_part
+        if path is None or path not in self.valid_files:
+            part = self.package.find(SHARED_STRINGS)
+            path = part.PartName[1:] if part is not None else None
+        if path is None:
+            return
+        tag = "{%s}si" % SHEET_MAIN_NS
+        strings = []
+        with self.archive.open(path) as source:
+            for _, node in iterparse(source):
+                if node.tag == tag:
+                    strings.append(unescape(Text.from_tree(node).content))
+                    node.clear()
+        self.shared_strings = strings
 
 
-def excel_number(text: str) -> Decimal:
-    """A stored number as the value a person typed: spreadsheets keep doubles and write them with 16-17
-    significant digits (82021.9 is saved as 82021.899999999994); they show and mean 15."""
-    number = Decimal(text.strip())
-    if number.is_finite() and len(number.as_tuple().digits) > 15:
-        number = _EXCEL_PRECISION.create_decimal(number)
-    return number
+def load(data: bytes):
+    """The openpyxl workbook of a file that passed :func:`inspect` (full mode, formulas kept as formulas).
+    Raises :class:`ReadError` for anything openpyxl cannot read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = _Reader(data)
+            reader.read()
+            return reader.wb
+    except ReadError:
+        raise
+    except Exception as exc:                  # any failure of a third-party parser on hostile input
+        cause = exc.__cause__ or exc          # openpyxl wraps ValueErrors in "Unable to read workbook"
+        detail = (str(cause).splitlines() or [""])[0][:120]
+        raise ReadError(f"файл не удалось прочитать как книгу Excel ({type(cause).__name__}: {detail}); "
+                        f"откройте его в Excel или LibreOffice и {SAVE_AS}") from None
 
 
-def load(archive: zipfile.ZipFile) -> Workbook:
-    return Workbook(archive)
+__all__ = ["ReadError", "Inspection", "inspect", "load", "MAX_FILE_BYTES", "MAX_UNPACKED_BYTES", "MAX_ENTRIES",
+           "MAX_ELEMENTS", "MAX_CELLS", "STRICT_NS"]
