@@ -56,6 +56,9 @@ class Heading:
     level: int = 1
     align: Align = "center"
 
+    def __post_init__(self):
+        self.text = numbers.tie(self.text)
+
 
 @dataclass
 class Paragraph:
@@ -64,6 +67,11 @@ class Paragraph:
     indent_first_line: bool = False
     size: float | None = None   # points; None = the document's text size
     space_after: float = 0.0
+
+    def __post_init__(self):
+        # no line breaks inside numbers or between a number and its unit (numbers.tie), in every format
+        for run in self.runs:
+            run.text = numbers.tie(run.text)
 
     @classmethod
     def of(cls, content: "str | Run | Sequence[Run]", **kw) -> "Paragraph":
@@ -244,7 +252,7 @@ def format_cell(cell: Cell, column: Column) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return numbers.tie(value)
     decimals = column.decimals if cell.decimals == "column" else cell.decimals
     if column.kind == "percent":
         return numbers.format_percent(value, decimals if decimals is not None else 1)
@@ -256,6 +264,9 @@ class Footnotes:
     """Footnotes printed under a rule after a table, e.g. ``(1) - 1 - официальная …``."""
 
     items: list[str]
+
+    def __post_init__(self):
+        self.items = [numbers.tie(item) for item in self.items]
 
 
 @dataclass
