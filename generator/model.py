@@ -8,11 +8,21 @@ Like docutils' ``nodes``: plain data, no rendering. A :class:`Document` holds
 Tables are laid out like HTML: a row lists only the cells that start in it; a
 cell covering several rows or columns says so with ``rowspan``/``colspan``.
 :meth:`Table.placements` resolves that once, for every writer.
+
+Page breaks inside tables, one rule for every engine (Typst, WeasyPrint, DOCX):
+rows joined by a row span (a financing row and its source lines, an indicator and
+its variables) form a *block*; a block that fits on a page is **kept together**:
+it never starts at the foot of one page and continues on the next, so its merged
+labels (number, status, name, executor) always stand on the same page as its first
+line. A block taller than a page (see :meth:`Table.kept_blocks`) is allowed to
+break; the header rows repeat on every page either way. No engine repeats merged
+labels on a continuation page.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterator, Literal, Sequence, Union
@@ -234,6 +244,99 @@ class Table:
         return [{c for kind, p in row_slots if kind == "continue" for c in range(p.col, p.col + p.cell.colspan)}
                 for row_slots in self.slots(rows)]
 
+    def row_blocks(self, rows: Sequence[Row]) -> list[range]:
+        """The blocks of ``rows``: maximal runs of rows joined by row spans (a row alone is a block)."""
+        reach = list(range(len(rows)))          # the last row each row is joined to
+        for placed in self.placements(rows):
+            for p in placed:
+                last = min(len(rows) - 1, p.row + p.cell.rowspan - 1)
+                reach[p.row] = max(reach[p.row], last)
+        blocks, start, end = [], 0, -1
+        for r in range(len(rows)):
+            if r > end and r > 0 and end >= start:
+                blocks.append(range(start, end + 1))
+                start = r
+            end = max(end, reach[r])
+        if rows:
+            blocks.append(range(start, len(rows)))
+        return blocks
+
+    def kept_blocks(self, section: "Section | None" = None, size: float = 12.0) -> list[range]:
+        """The body blocks of more than one row that are kept on one page (the module's page-break rule).
+
+        A block is kept when its estimated height is at most three quarters of the page body of ``section``
+        (A4, its orientation and margins) at font ``size`` points; the estimate counts the lines of
+        each cell's text at about half an em per character. A taller block may break (a kept block
+        taller than a page would run off it). The estimate is generous (Liberation Serif averages
+        under 0.45 em per character), so a kept block fits under the repeated header.
+        """
+        section = section or Section()
+        page_w, page_h = PAGE_MM[section.orientation]
+        top, right, bottom, left = section.margins_mm
+        size = self.font_size or size
+        line_mm = size * 0.3528 * 1.25
+        char_mm = size * 0.3528 * 0.5
+        total = sum(c.width for c in self.columns) or 1.0
+        widths = [(page_w - left - right) * c.width / total for c in self.columns]
+        limit = (page_h - top - bottom) * 0.75        # the rest: the repeated header rows
+        rows = self.body
+        lines = [1.0] * len(rows)
+        spans: list[tuple[int, int, float]] = []
+        for placed in self.placements(rows):
+            for p in placed:
+                width = sum(widths[p.col:p.col + p.cell.colspan]) - 1.5
+                text = self.cell_text(p.cell, p.col)
+                n = sum(max(1, -(-len(part) * char_mm // max(width, 1.0))) for part in text.split("\n"))
+                if p.cell.rowspan > 1:
+                    spans.append((p.row, p.row + p.cell.rowspan, n))
+                else:
+                    lines[p.row] = max(lines[p.row], n)
+        kept = []
+        for block in self.row_blocks(rows):
+            if len(block) < 2:
+                continue
+            height = sum(lines[r] for r in block)
+            height = max([height] + [n for start, _, n in spans if start in block])
+            if height * line_mm + len(block) * 1.2 <= limit:
+                kept.append(block)
+        return kept
+
+    def fitted_widths(self, usable_mm: float, size: float = 12.0) -> list[float]:
+        """Column widths in mm summing to ``usable_mm``: the columns' relative widths, widened so
+        that every column fits the longest unbreakable word (a number with its no-break spaces, a
+        date, "Подпрограмма") of its one-column cells at the table's font size, bold where printed
+        bold, plus the cell padding; what a widened column takes comes from the columns with room
+        to spare. When even the longest words cannot all fit, the widths are those minimums scaled
+        down. Estimated with :func:`text_width_mm` (Times New Roman / Liberation Serif metrics)."""
+        size = self.font_size or size
+        total = sum(c.width for c in self.columns) or 1.0
+        need = [0.0] * self.width
+        for rows, is_head in ((self.head_rows(), True), (self.body, False)):
+            for r, placed in zip(rows, self.placements(rows)):
+                for p in placed:
+                    if p.cell.colspan != 1 or p.col >= self.width:
+                        continue
+                    bold = p.cell.bold or (not is_head and r.style in ("total", "group"))
+                    text = self.cell_text(p.cell, p.col)
+                    words = re.split(r"[ \n\t\u00ad]+|(?<=-)", text)
+                    widest = max((text_width_mm(w, size, bold) for w in words), default=0.0)
+                    indent = r.indent * 2.8 if not is_head else 0.0
+                    need[p.col] = max(need[p.col], widest + CELL_PADDING_MM + indent)
+        if sum(need) >= usable_mm:
+            return [usable_mm * n / sum(need) for n in need] if sum(need) else [usable_mm / self.width] * self.width
+        fixed: dict[int, float] = {}
+        while True:
+            free = usable_mm - sum(fixed.values())
+            rest = [i for i in range(self.width) if i not in fixed]
+            weight = sum(self.columns[i].width for i in rest) or 1.0
+            widths = {i: free * self.columns[i].width / weight for i in rest}
+            short = [i for i in rest if widths[i] < need[i]]
+            if not short:
+                break
+            for i in short:
+                fixed[i] = need[i]
+        return [fixed.get(i, widths.get(i, 0.0)) for i in range(self.width)]
+
     def cell_text(self, cell: Cell, col: int) -> str:
         """The printed text of a cell, formatted by its column's rules."""
         return format_cell(cell, self.columns[col] if col < self.width else Column())
@@ -245,6 +348,29 @@ class Table:
         if cell.is_number or (isinstance(cell.value, str) and cell.value in numbers.MARKERS):
             return column.align if column.kind != "text" else "right"
         return "left" if column.kind != "text" else column.align
+
+
+CELL_PADDING_MM = 2.5      # left and right inner margins of a table cell, with a little to spare
+
+
+def _em(ch: str) -> float:
+    """The advance of a character in em, rounded up from Times New Roman / Liberation Serif."""
+    if ch.isdigit():
+        return 0.5
+    if ch in " \u00a0":
+        return 0.25
+    if ch in ".,:;'!|()[]-":
+        return 0.34
+    if ch.isupper():
+        return 0.74 if ch not in "ШЩЖМЮФЫ" else 0.92
+    if ch in "шщжмюфы":
+        return 0.72
+    return 0.5
+
+
+def text_width_mm(text: str, size: float, bold: bool = False) -> float:
+    """The printed width of one line of ``text`` at ``size`` points (an upper estimate)."""
+    return sum(_em(ch) for ch in text) * size * 0.3528 * (1.06 if bold else 1.0)
 
 
 def format_cell(cell: Cell, column: Column) -> str:
@@ -301,6 +427,15 @@ class Section:
     def add(self, *blocks: Block) -> "Section":
         self.blocks.extend(blocks)
         return self
+
+
+PAGE_MM = {"portrait": (210.0, 297.0), "landscape": (297.0, 210.0)}   # A4 (width, height)
+
+
+def usable_width_mm(section: Section) -> float:
+    """The width between the margins of an A4 page of ``section``."""
+    _, right, _, left = section.margins_mm
+    return PAGE_MM[section.orientation][0] - left - right
 
 
 @dataclass

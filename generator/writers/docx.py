@@ -27,6 +27,8 @@ from ._files import reproducible_zip, write_atomic, zip_time
 PAGE_MM = {"portrait": (210.0, 297.0), "landscape": (297.0, 210.0)}
 TWIPS_PER_MM = 56.692
 ALIGN = {"left": "left", "right": "right", "center": "center", "justify": "both"}
+LANGUAGE = "ru-RU"       # Russian hyphenation and spelling in Word and LibreOffice
+RUN_LANG = f'<w:lang w:val="{LANGUAGE}" w:eastAsia="{LANGUAGE}" w:bidi="{LANGUAGE}"/>'
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -37,8 +39,8 @@ def xml_text(text: str) -> str:
 
 def _run_xml(text: str, size: float, bold=False, italic=False, superscript=False) -> str:
     props = ["<w:b/>" if bold else "", "<w:i/>" if italic else "",
-             '<w:vertAlign w:val="superscript"/>' if superscript else "",
-             f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>']
+             f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>',
+             '<w:vertAlign w:val="superscript"/>' if superscript else "", RUN_LANG]
     parts = []
     for i, line in enumerate(text.split("\n")):
         if i:
@@ -47,17 +49,25 @@ def _run_xml(text: str, size: float, bold=False, italic=False, superscript=False
     return f"<w:r><w:rPr>{''.join(props)}</w:rPr>{''.join(parts)}</w:r>"
 
 
-def _cell_paragraph(text: str, align: str, size: float, bold: bool, italic: bool, indent: int) -> str:
+def _cell_paragraph(text: str, align: str, size: float, bold: bool, italic: bool, indent: int,
+                    keep_next: bool = False) -> str:
     ind = f'<w:ind w:left="{indent * 200}"/>' if indent else ""
-    return (f'<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>{ind}'
+    keep = "<w:keepNext/>" if keep_next else ""
+    return (f'<w:p><w:pPr>{keep}<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>{ind}'
             f'<w:jc w:val="{ALIGN[align]}"/></w:pPr>'
             f"{_run_xml(text, size, bold, italic) if text else ''}</w:p>")
 
 
-def table_xml(table: model.Table, usable_mm: float, size: float) -> str:
-    """The whole ``w:tbl`` element for ``table`` as one XML string."""
-    total = sum(c.width for c in table.columns) or 1.0
-    widths = [round(usable_mm * TWIPS_PER_MM * c.width / total) for c in table.columns]
+def table_xml(table: model.Table, usable_mm: float, size: float, section: model.Section | None = None) -> str:
+    """The whole ``w:tbl`` element for ``table`` as one XML string.
+
+    Column widths fit each column's longest word (:meth:`model.Table.fitted_widths`). The header
+    rows and the rows of a block kept together (:meth:`model.Table.kept_blocks`, the model's
+    page-break rule) never split across pages (``w:cantSplit``) and keep with the next row
+    (``w:keepNext`` on their paragraphs), so Word and LibreOffice move the whole block.
+    """
+    widths = [round(w * TWIPS_PER_MM) for w in table.fitted_widths(usable_mm, size)]
+    kept = {r: block for block in table.kept_blocks(section, size) for r in block}
     border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     parts = [f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblW w:w=\"{sum(widths)}\" w:type=\"dxa\"/>"
@@ -67,8 +77,10 @@ def table_xml(table: model.Table, usable_mm: float, size: float) -> str:
     parts.extend(f'<w:gridCol w:w="{w}"/>' for w in widths)
     parts.append("</w:tblGrid>")
     for rows, is_head in ((table.head_rows(), True), (table.body, False)):
-        for row, row_slots in zip(rows, table.slots(rows)):
-            parts.append("<w:tr><w:trPr>")
+        for r, (row, row_slots) in enumerate(zip(rows, table.slots(rows))):
+            block = None if is_head else kept.get(r)
+            keep_next = is_head or (block is not None and r < block.stop - 1)
+            parts.append("<w:tr><w:trPr><w:cantSplit/>" if is_head or block is not None else "<w:tr><w:trPr>")
             if is_head and table.repeat_header:
                 parts.append("<w:tblHeader/>")
             parts.append("</w:trPr>")
@@ -80,7 +92,8 @@ def table_xml(table: model.Table, usable_mm: float, size: float) -> str:
                     props.append(f'<w:gridSpan w:val="{cell.colspan}"/>')
                 if kind == "continue":
                     props.append("<w:vMerge/>")
-                    parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr><w:p/></w:tc>")
+                    parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>"
+                                 f"<w:p>{'<w:pPr><w:keepNext/></w:pPr>' if keep_next else ''}</w:p></w:tc>")
                     continue
                 if cell.rowspan > 1:
                     props.append('<w:vMerge w:val="restart"/>')
@@ -90,7 +103,7 @@ def table_xml(table: model.Table, usable_mm: float, size: float) -> str:
                 bold = cell.bold or (not is_head and row.style in ("total", "group"))
                 indent = row.indent if p.col == _first_text_col(table) else 0
                 parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>"
-                             f"{_cell_paragraph(text, align, size, bold, cell.italic, indent)}</w:tc>")
+                             f"{_cell_paragraph(text, align, size, bold, cell.italic, indent, keep_next)}</w:tc>")
             parts.append("</w:tr>")
     parts.append("</w:tbl>")
     return "".join(parts)
@@ -116,6 +129,35 @@ def _name_font(rpr, name: str) -> None:
         rfonts.set(qn(attr), name)
 
 
+def _russian(document) -> None:
+    """``ru-RU`` on the document defaults and every style with run properties, and automatic
+    hyphenation on (``w:autoHyphenation`` in settings): Word hyphenates Russian words in narrow
+    columns instead of breaking them without a hyphen."""
+    from docx.oxml import OxmlElement
+    styles = document.styles.element
+    targets = [rpr for rpr in styles.iter(qn("w:rPr"))]
+    for rpr in targets:
+        lang = rpr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            tail = [rpr.find(qn(t)) for t in ("w:eastAsianLayout", "w:specVanish", "w:oMath")]
+            tail = [t for t in tail if t is not None]
+            if tail:
+                tail[0].addprevious(lang)
+            else:
+                rpr.append(lang)
+        for attr in ("w:val", "w:eastAsia", "w:bidi"):
+            lang.set(qn(attr), LANGUAGE)
+    settings = document.settings.element
+    if settings.find(qn("w:autoHyphenation")) is None:
+        hyphenation = OxmlElement("w:autoHyphenation")
+        anchor = settings.find(qn("w:defaultTabStop"))
+        if anchor is not None:
+            anchor.addnext(hyphenation)
+        else:
+            settings.insert(0, hyphenation)
+
+
 class _Renderer:
     def __init__(self, document: model.Document, options: dict):
         self.document = document
@@ -138,6 +180,7 @@ class _Renderer:
             if rpr is not None and rpr.find(qn("w:rFonts")) is not None:
                 _name_font(rpr, self.style.font)
         normal.paragraph_format.space_after = Pt(0)
+        _russian(self.doc)
 
     def render(self) -> bytes:
         body = self.doc.element.body
@@ -207,7 +250,7 @@ class _Renderer:
             self._paragraph(block)
         elif isinstance(block, model.Table):
             size = block.font_size or self.table_size
-            body.sectPr.addprevious(parse_xml(table_xml(block, self._usable_mm(section), size)))
+            body.sectPr.addprevious(parse_xml(table_xml(block, self._usable_mm(section), size, section)))
             self.doc.add_paragraph()  # Word needs a paragraph between adjacent tables
         elif isinstance(block, model.Footnotes):
             self._paragraph(model.Paragraph.of("______________________________", align="left", size=10))
