@@ -457,6 +457,9 @@ class Document:
     date: _dt.datetime = field(default_factory=lambda: _dt.datetime(2000, 1, 1))
     style: Style = field(default_factory=Style)
     kind: str = "document"               # what the document is (for manifests)
+    # where its content came from and what the product chose (act lines, derived tables, methods):
+    # written to the package's manifest.json, never printed in the document
+    provenance: list[str] = field(default_factory=list)
 
     def section(self, orientation: Orientation = "portrait") -> Section:
         section = Section(orientation=orientation)

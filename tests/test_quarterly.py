@@ -756,7 +756,7 @@ def test_cli_demo_q3_reports_sokolsky_late(demo):
     ws = load_workbook(base / "q3" / "reports" / "camps-svodnyy-otchet.xlsx").worksheets[0]
     assert ws["A1"].value == NOTICE
     row = next(r for r in ws.iter_rows(values_only=True) if r[1] == "Сокольский муниципальный район")
-    assert row[9:] == ("12.10.2021", "с опозданием на 2 дн.")
+    assert row[9:] == ("12.10.2021", "с опозданием на 2\u00a0дн.")
     assert D(str(row[3])) == D("440771.92")
 
 
