@@ -11,12 +11,13 @@ cell covering several rows or columns says so with ``rowspan``/``colspan``.
 
 Page breaks inside tables, one rule for every engine (Typst, WeasyPrint, DOCX):
 rows joined by a row span (a financing row and its source lines, an indicator and
-its variables) form a *block*; a block that fits on a page is **kept together**:
-it never starts at the foot of one page and continues on the next, so its merged
-labels (number, status, name, executor) always stand on the same page as its first
-line. A block taller than a page (see :meth:`Table.kept_blocks`) is allowed to
-break; the header rows repeat on every page either way. No engine repeats merged
-labels on a continuation page.
+its variables) form a *block*, and a row without spans is a block of its own; a
+block that fits on a page is **kept together**: it never starts at the foot of one
+page and continues on the next, so its merged labels (number, status, name,
+executor) always stand on the same page as its first line, and a row's number on
+the same page as its text. A block taller than a page (see
+:meth:`Table.kept_blocks`) is allowed to break; the header rows repeat on every
+page either way. No engine repeats merged labels on a continuation page.
 """
 
 from __future__ import annotations
@@ -262,9 +263,9 @@ class Table:
         return blocks
 
     def kept_blocks(self, section: "Section | None" = None, size: float = 12.0) -> list[range]:
-        """The body blocks of more than one row that are kept on one page (the module's page-break rule).
+        """The body blocks (one row or rows joined by spans) kept on one page (the module's page-break rule).
 
-        A block is kept when its estimated height is at most three quarters of the page body of ``section``
+        A block is kept when its estimated height is at most 85 % of the page body of ``section``
         (A4, its orientation and margins) at font ``size`` points; the estimate counts the lines of
         each cell's text at about half an em per character. A taller block may break (a kept block
         taller than a page would run off it). The estimate is generous (Liberation Serif averages
@@ -278,7 +279,7 @@ class Table:
         char_mm = size * 0.3528 * 0.5
         total = sum(c.width for c in self.columns) or 1.0
         widths = [(page_w - left - right) * c.width / total for c in self.columns]
-        limit = (page_h - top - bottom) * 0.75        # the rest: the repeated header rows
+        limit = (page_h - top - bottom) * 0.85        # the rest: the repeated header rows
         rows = self.body
         lines = [1.0] * len(rows)
         spans: list[tuple[int, int, float]] = []
@@ -293,8 +294,6 @@ class Table:
                     lines[p.row] = max(lines[p.row], n)
         kept = []
         for block in self.row_blocks(rows):
-            if len(block) < 2:
-                continue
             height = sum(lines[r] for r in block)
             height = max([height] + [n for start, _, n in spans if start in block])
             if height * line_mm + len(block) * 1.2 <= limit:

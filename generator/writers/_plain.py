@@ -35,8 +35,8 @@ def _table(table: model.Table, section: model.Section | None = None, table_size:
                     "italic": cell.italic,
                     "nowrap": cell.is_number,
                     "indent": row.indent if (not is_head and cell.value is not None and isinstance(cell.value, str)) else 0,
-                    # a row span of a kept block: its rows stay on one page
-                    "keep": bool(not is_head and cell.rowspan > 1 and p.row in kept_row),
+                    # a cell of a kept block: its rows stay on one page (Typst: breakable: false)
+                    "keep": bool(not is_head and p.row in kept_row),
                 })
             block = None if is_head else kept_row.get(len(out))
             out.append({"style": row.style, "cells": cells,
