@@ -166,12 +166,18 @@ def page_problems(pdf_bytes_or_path, heads: dict[str, Head], name: str = "") -> 
                 head = heads.get(first_row)
                 if head is None:
                     problems.append(f"{where}: a table continues without its header rows (first row {rows[0][:3]})")
-                elif len(rows) > head.depth and not head.empty_first:
-                    depth = head.depth
-                    label = squash(rows[depth][0]) if rows[depth] else ""
-                    if not label:
-                        problems.append(f"{where}: the first row under the header has no merged label "
-                                        f"(its block began on the previous page): {rows[depth][:4]}")
+                elif len(first.rows) > head.depth and not head.empty_first:
+                    # the top line under the header must hold the block's label in the first column
+                    head_bottom = first.rows[head.depth - 1].bbox[3]
+                    col0 = first.rows[0].cells[0]
+                    under = [c for c in body if c["top"] > head_bottom and _center_in(c, first.bbox)]
+                    if col0 is not None and under:
+                        top = min(c["top"] for c in under)
+                        label = [c for c in under if c["top"] < top + 3 and col0[0] <= (c["x0"] + c["x1"]) / 2 <= col0[2]]
+                        if not label:
+                            line = "".join(c["text"] for c in sorted(under, key=lambda c: c["x0"]) if c["top"] < top + 3)
+                            problems.append(f"{where}: the first line under the header has no label in the first "
+                                            f"column (its block began on the previous page): {line[:60]!r}")
             last = tables[-1]
             last_rows = last.extract() if last is not first else rows
             last_first = squash("".join(c or "" for c in last_rows[0])) if last_rows else ""
