@@ -305,11 +305,12 @@ class Table:
         that every column fits the longest unbreakable word (a number with its no-break spaces, a
         date, "Подпрограмма") of its one-column cells at the table's font size, bold where printed
         bold, plus the cell padding; what a widened column takes comes from the columns with room
-        to spare. When even the longest words cannot all fit, the widths are those minimums scaled
-        down. Estimated with :func:`text_width_mm` (Times New Roman / Liberation Serif metrics)."""
+        to spare. When not every word can fit, long words are left to hyphenation: numbers, dates and
+        short words (which cannot hyphenate) still fit, and the rest of the width goes to the columns
+        by how much more they want. Estimated with :func:`text_width_mm` (Times New Roman / Liberation Serif metrics)."""
         size = self.font_size or size
-        total = sum(c.width for c in self.columns) or 1.0
-        need = [0.0] * self.width
+        need = [0.0] * self.width           # every word fits
+        hard = [0.0] * self.width           # the words that cannot hyphenate fit (numbers, dates, short words)
         for rows, is_head in ((self.head_rows(), True), (self.body, False)):
             for r, placed in zip(rows, self.placements(rows)):
                 for p in placed:
@@ -318,11 +319,19 @@ class Table:
                     bold = p.cell.bold or (not is_head and r.style in ("total", "group"))
                     text = self.cell_text(p.cell, p.col)
                     words = re.split(r"[ \n\t\u00ad]+|(?<=-)", text)
+                    indent = (r.indent * 2.8 if not is_head else 0.0) + CELL_PADDING_MM
                     widest = max((text_width_mm(w, size, bold) for w in words), default=0.0)
-                    indent = r.indent * 2.8 if not is_head else 0.0
-                    need[p.col] = max(need[p.col], widest + CELL_PADDING_MM + indent)
-        if sum(need) >= usable_mm:
-            return [usable_mm * n / sum(need) for n in need] if sum(need) else [usable_mm / self.width] * self.width
+                    need[p.col] = max(need[p.col], widest + indent)
+                    rigid = max((text_width_mm(w, size, bold) for w in words if _unhyphenable(w)), default=0.0)
+                    hard[p.col] = max(hard[p.col], rigid + indent)
+        if sum(need) > usable_mm:
+            # not every word fits: long words hyphenate (Typst, WeasyPrint, Word with autoHyphenation);
+            # numbers, dates and short words get their width, the rest is shared by what each still wants
+            if sum(hard) >= usable_mm:
+                return [usable_mm * h / sum(hard) for h in hard] if sum(hard) else [usable_mm / self.width] * self.width
+            want = [n - h for n, h in zip(need, hard)]
+            spare = usable_mm - sum(hard)
+            return [h + spare * w / (sum(want) or 1.0) for h, w in zip(hard, want)]
         fixed: dict[int, float] = {}
         while True:
             free = usable_mm - sum(fixed.values())
@@ -365,6 +374,12 @@ def _em(ch: str) -> float:
     if ch in "шщжмюфы":
         return 0.72
     return 0.5
+
+
+def _unhyphenable(word: str) -> bool:
+    """A word no hyphenation can break: a number, a date, a code, or a word of up to six letters."""
+    letters = sum(ch.isalpha() for ch in word)
+    return letters == 0 or any(ch.isdigit() for ch in word) or letters <= 6
 
 
 def text_width_mm(text: str, size: float, bold: bool = False) -> float:
