@@ -276,7 +276,6 @@ class Table:
         top, right, bottom, left = section.margins_mm
         size = self.font_size or size
         line_mm = size * 0.3528 * 1.25
-        char_mm = size * 0.3528 * 0.5
         total = sum(c.width for c in self.columns) or 1.0
         widths = [(page_w - left - right) * c.width / total for c in self.columns]
         limit = (page_h - top - bottom) * 0.85        # the rest: the repeated header rows
@@ -286,8 +285,7 @@ class Table:
         for placed in self.placements(rows):
             for p in placed:
                 width = sum(widths[p.col:p.col + p.cell.colspan]) - 1.5
-                text = self.cell_text(p.cell, p.col)
-                n = sum(max(1, -(-len(part) * char_mm // max(width, 1.0))) for part in text.split("\n"))
+                n = text_lines(self.cell_text(p.cell, p.col), width, size)
                 if p.cell.rowspan > 1:
                     spans.append((p.row, p.row + p.cell.rowspan, n))
                 else:
@@ -374,6 +372,12 @@ def _em(ch: str) -> float:
     if ch in "шщжмюфы":
         return 0.72
     return 0.5
+
+
+def text_lines(text: str, width_mm: float, size: float) -> int:
+    """About how many lines ``text`` takes in a column ``width_mm`` wide at ``size`` points (an upper estimate)."""
+    char_mm = size * 0.3528 * 0.5
+    return int(sum(max(1, -(-len(part) * char_mm // max(width_mm, 1.0))) for part in text.split("\n")))
 
 
 def _unhyphenable(word: str) -> bool:

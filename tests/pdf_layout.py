@@ -168,9 +168,12 @@ def page_problems(pdf_bytes_or_path, heads: dict[str, Head], name: str = "") -> 
                     problems.append(f"{where}: a table continues without its header rows (first row {rows[0][:3]})")
                 elif len(first.rows) > head.depth and not head.empty_first:
                     # the top line under the header must hold the block's label in the first column
-                    head_bottom = first.rows[head.depth - 1].bbox[3]
+                    numbering = [i for i, row in enumerate(rows[:head.depth + 2])
+                                 if [c for c in row if c] == [str(k) for k in range(1, len([c for c in row if c]) + 1)]
+                                 and len([c for c in row if c]) > 2]
+                    head_bottom = first.rows[numbering[0] if numbering else head.depth - 1].bbox[3]
                     col0 = first.rows[0].cells[0]
-                    under = [c for c in body if c["top"] > head_bottom and _center_in(c, first.bbox)]
+                    under = [c for c in body if (c["top"] + c["bottom"]) / 2 > head_bottom and _center_in(c, first.bbox)]
                     if col0 is not None and under:
                         top = min(c["top"] for c in under)
                         label = [c for c in under if c["top"] < top + 3 and col0[0] <= (c["x0"] + c["x1"]) / 2 <= col0[2]]

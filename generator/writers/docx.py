@@ -77,10 +77,15 @@ def table_xml(table: model.Table, usable_mm: float, size: float, section: model.
     parts.extend(f'<w:gridCol w:w="{w}"/>' for w in widths)
     parts.append("</w:tblGrid>")
     for rows, is_head in ((table.head_rows(), True), (table.body, False)):
+        heights = _head_heights(table, rows, widths, size) if is_head else {}
         for r, (row, row_slots) in enumerate(zip(rows, table.slots(rows))):
             block = None if is_head else kept.get(r)
             keep_next = is_head or (block is not None and r < block.stop - 1)
             parts.append("<w:tr><w:trPr><w:cantSplit/>" if is_head or block is not None else "<w:tr><w:trPr>")
+            if heights.get(r):
+                # a header cell merged down sets the height of its first row: LibreOffice repeats the
+                # header rows at their own heights and would clip the merged cell's last lines
+                parts.append(f'<w:trHeight w:val="{heights[r]}" w:hRule="atLeast"/>')
             if is_head and table.repeat_header:
                 parts.append("<w:tblHeader/>")
             parts.append("</w:trPr>")
@@ -107,6 +112,20 @@ def table_xml(table: model.Table, usable_mm: float, size: float, section: model.
             parts.append("</w:tr>")
     parts.append("</w:tbl>")
     return "".join(parts)
+
+
+def _head_heights(table: model.Table, rows: list, widths: list[int], size: float) -> dict[int, int]:
+    """Twips each header row needs so that the cells merged down from it show whole (an estimate)."""
+    out: dict[int, int] = {}
+    line = size * 1.2 * 20
+    for r, placed in enumerate(table.placements(rows)):
+        for p in placed:
+            if p.cell.rowspan < 2:
+                continue
+            width_mm = sum(widths[p.col:p.col + p.cell.colspan]) / TWIPS_PER_MM - 2.0
+            lines = model.text_lines(table.cell_text(p.cell, p.col), width_mm, size)
+            out[r] = max(out.get(r, 0), round(lines * line + 60))
+    return out
 
 
 def _first_text_col(table: model.Table) -> int:
