@@ -159,6 +159,10 @@ def test_no_traces_in_annual_and_diff_documents(tmp_path):
     assert any("memo" in p.name or "zapiska" in p.name for p in files) or len(files) >= 6
     found = traces_in(tmp_path)
     assert not found, "\n".join(found[:30])
+    # the annual documents and the explanatory note pass the page checks too (no table-header model here)
+    pdfs = sorted(tmp_path.rglob("*.pdf"))
+    problems = [p for pdf in pdfs for p in page_problems(str(pdf), {}, pdf.name)]
+    assert not problems, "\n".join(problems[:30])
 
 
 def test_provenance_goes_to_the_manifest(built):
