@@ -173,3 +173,30 @@ def test_provenance_goes_to_the_manifest(built):
     assert any("строка 133 файла source/act.txt" in n for n in notes["01-programma-tablicy.pdf"])
     assert any("Таблица 1" in n and "строка 439" in n for n in notes["11-podprogramma-1-tablicy.docx"])
     assert notes["11-podprogramma-1-tablicy.pdf"] == notes["11-podprogramma-1-tablicy.xlsx"]
+
+
+# --- a tall row and a long vertical merge (shared case data/tall-row-sp2.yaml) ----------------
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tiny-program"
+TALL_ROW = Path(__file__).resolve().parent / "cases" / "tall-row-sp2.yaml"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_tall_row_keeps_the_header_on_every_page(engine, tmp_path):
+    """A 14,000-character cell and a 40-row merge: the rows break (they are taller than a page), and
+    every page still starts with the table's header rows (WeasyPrint dropped them)."""
+    data = tmp_path / "program"
+    shutil.copytree(FIXTURE, data)
+    shutil.copyfile(TALL_ROW, data / "subprograms" / "sp2.yaml")
+    result = CliRunner().invoke(main, ["build", str(data), "--out", str(tmp_path / "out"), "--quiet", "--jobs", "1",
+                                       "--format", "pdf", "--pdf-engine", engine, "--only", "prilozheniya"])
+    assert result.exit_code == 0, result.output
+    (pdf,) = (tmp_path / "out").rglob("*prilozheniya.pdf")
+    documents = {p.name: p.document for p in program_package(load_program(data))}
+    heads = expectations(documents[pdf.stem])
+    assert heads
+    import pdfplumber
+    with pdfplumber.open(str(pdf)) as opened:
+        assert len(opened.pages) > 3
+    problems = [p for p in page_problems(str(pdf), heads, pdf.name) if "without its header" in p or "blank" in p]
+    assert not problems, "\n".join(problems)
