@@ -766,3 +766,18 @@ def test_cli_demo_q3_report_lists_the_rejected_wrong_period_file(demo, data):
         doc = reports.consolidated_report(data, reg, "camps", YEAR, 3)
     texts = [b.text for s in doc.sections for b in s.blocks if isinstance(b, model.Paragraph)]
     assert any("20211007-camps-2021-q2-sokolsky.xlsx" in t for t in texts), texts[-3:]
+
+
+def test_municipality_report_names_its_subsidy_and_the_year(demo, data):
+    """Issue 17: the report says which subsidy it is about, "на 2021 год" instead of "на 20__ год", and
+    never prints "г.." after a date."""
+    base, _ = demo
+    with Registry(base / "demo-registry") as reg:
+        submission = next(s for s in reg.history() if s.status == "accepted" and s.subsidy == "education")
+    doc = reports.municipality_report(data, submission)
+    texts = [b.text for s in doc.sections for b in s.blocks if isinstance(b, model.Paragraph)]
+    assert data.subsidies["education"].name in texts
+    assert not any("г.." in t for t in texts)
+    table = next(doc.tables())
+    head = [table.cell_text(p.cell, p.col) for placed in table.placements(table.head_rows()) for p in placed]
+    assert any("на 2021\u00a0год" in h for h in head) and not any("20__" in h for h in head)
