@@ -157,7 +157,7 @@ def page_problems(pdf_bytes_or_path, heads: dict[str, Head], name: str = "") -> 
                 # no closed table on the page, yet ruled columns run from its top: a row of the previous
                 # page's table continues here, without the header rows
                 if previous_headed and any(e["orientation"] == "v" and e["top"] < page.height / 4
-                                           for e in page.edges):
+                                           and e["bottom"] - e["top"] > 20 for e in page.edges):
                     problems.append(f"{where}: a table continues without its header rows")
                     continue
                 previous_headed = False
