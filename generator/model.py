@@ -8,11 +8,22 @@ Like docutils' ``nodes``: plain data, no rendering. A :class:`Document` holds
 Tables are laid out like HTML: a row lists only the cells that start in it; a
 cell covering several rows or columns says so with ``rowspan``/``colspan``.
 :meth:`Table.placements` resolves that once, for every writer.
+
+Page breaks inside tables, one rule for every engine (Typst, WeasyPrint, DOCX):
+rows joined by a row span (a financing row and its source lines, an indicator and
+its variables) form a *block*, and a row without spans is a block of its own; a
+block that fits on a page is **kept together**: it never starts at the foot of one
+page and continues on the next, so its merged labels (number, status, name,
+executor) always stand on the same page as its first line, and a row's number on
+the same page as its text. A block taller than a page (see
+:meth:`Table.kept_blocks`) is allowed to break; the header rows repeat on every
+page either way. No engine repeats merged labels on a continuation page.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterator, Literal, Sequence, Union
@@ -56,6 +67,9 @@ class Heading:
     level: int = 1
     align: Align = "center"
 
+    def __post_init__(self):
+        self.text = numbers.tie(self.text)
+
 
 @dataclass
 class Paragraph:
@@ -64,6 +78,11 @@ class Paragraph:
     indent_first_line: bool = False
     size: float | None = None   # points; None = the document's text size
     space_after: float = 0.0
+
+    def __post_init__(self):
+        # no line breaks inside numbers or between a number and its unit (numbers.tie), in every format
+        for run in self.runs:
+            run.text = numbers.tie(run.text)
 
     @classmethod
     def of(cls, content: "str | Run | Sequence[Run]", **kw) -> "Paragraph":
@@ -233,6 +252,104 @@ class Table:
         return [{c for kind, p in row_slots if kind == "continue" for c in range(p.col, p.col + p.cell.colspan)}
                 for row_slots in self.slots(rows)]
 
+    def row_blocks(self, rows: Sequence[Row]) -> list[range]:
+        """The blocks of ``rows``: maximal runs of rows joined by row spans (a row alone is a block)."""
+        reach = list(range(len(rows)))          # the last row each row is joined to
+        for placed in self.placements(rows):
+            for p in placed:
+                last = min(len(rows) - 1, p.row + p.cell.rowspan - 1)
+                reach[p.row] = max(reach[p.row], last)
+        blocks, start, end = [], 0, -1
+        for r in range(len(rows)):
+            if r > end and r > 0 and end >= start:
+                blocks.append(range(start, end + 1))
+                start = r
+            end = max(end, reach[r])
+        if rows:
+            blocks.append(range(start, len(rows)))
+        return blocks
+
+    def kept_blocks(self, section: "Section | None" = None, size: float = 12.0) -> list[range]:
+        """The body blocks (one row or rows joined by spans) kept on one page (the module's page-break rule).
+
+        A block is kept when its estimated height is at most 85 % of the page body of ``section``
+        (A4, its orientation and margins) at font ``size`` points; the estimate counts the lines of
+        each cell's text at about half an em per character. A taller block may break (a kept block
+        taller than a page would run off it). The estimate is generous (Liberation Serif averages
+        under 0.45 em per character), so a kept block fits under the repeated header.
+        """
+        section = section or Section()
+        page_w, page_h = PAGE_MM[section.orientation]
+        top, right, bottom, left = section.margins_mm
+        size = self.font_size or size
+        line_mm = size * 0.3528 * 1.25
+        total = sum(c.width for c in self.columns) or 1.0
+        widths = [(page_w - left - right) * c.width / total for c in self.columns]
+        limit = (page_h - top - bottom) * 0.85        # the rest: the repeated header rows
+        rows = self.body
+        lines = [1.0] * len(rows)
+        spans: list[tuple[int, int, float]] = []
+        for placed in self.placements(rows):
+            for p in placed:
+                width = sum(widths[p.col:p.col + p.cell.colspan]) - 1.5
+                n = text_lines(self.cell_text(p.cell, p.col), width, size)
+                if p.cell.rowspan > 1:
+                    spans.append((p.row, p.row + p.cell.rowspan, n))
+                else:
+                    lines[p.row] = max(lines[p.row], n)
+        kept = []
+        for block in self.row_blocks(rows):
+            height = sum(lines[r] for r in block)
+            height = max([height] + [n for start, _, n in spans if start in block])
+            if height * line_mm + len(block) * 1.2 <= limit:
+                kept.append(block)
+        return kept
+
+    def fitted_widths(self, usable_mm: float, size: float = 12.0) -> list[float]:
+        """Column widths in mm summing to ``usable_mm``: the columns' relative widths, widened so
+        that every column fits the longest unbreakable word (a number with its no-break spaces, a
+        date, "Подпрограмма") of its one-column cells at the table's font size, bold where printed
+        bold, plus the cell padding; what a widened column takes comes from the columns with room
+        to spare. When not every word can fit, long words are left to hyphenation: numbers, dates and
+        short words (which cannot hyphenate) still fit, and the rest of the width goes to the columns
+        by how much more they want. Estimated with :func:`text_width_mm` (Times New Roman / Liberation Serif metrics)."""
+        size = self.font_size or size
+        need = [0.0] * self.width           # every word fits
+        hard = [0.0] * self.width           # the words that cannot hyphenate fit (numbers, dates, short words)
+        for rows, is_head in ((self.head_rows(), True), (self.body, False)):
+            for r, placed in zip(rows, self.placements(rows)):
+                for p in placed:
+                    if p.cell.colspan != 1 or p.col >= self.width:
+                        continue
+                    bold = p.cell.bold or (not is_head and r.style in ("total", "group"))
+                    text = self.cell_text(p.cell, p.col)
+                    words = re.split(r"[ \n\t\u00ad]+|(?<=-)", text)
+                    indent = (r.indent * 2.8 if not is_head else 0.0) + CELL_PADDING_MM
+                    widest = max((text_width_mm(w, size, bold) for w in words), default=0.0)
+                    need[p.col] = max(need[p.col], widest + indent)
+                    rigid = max((text_width_mm(w, size, bold) for w in words if _unhyphenable(w)), default=0.0)
+                    hard[p.col] = max(hard[p.col], rigid + indent)
+        if sum(need) > usable_mm:
+            # not every word fits: long words hyphenate (Typst, WeasyPrint, Word with autoHyphenation);
+            # numbers, dates and short words get their width, the rest is shared by what each still wants
+            if sum(hard) >= usable_mm:
+                return [usable_mm * h / sum(hard) for h in hard] if sum(hard) else [usable_mm / self.width] * self.width
+            want = [n - h for n, h in zip(need, hard)]
+            spare = usable_mm - sum(hard)
+            return [h + spare * w / (sum(want) or 1.0) for h, w in zip(hard, want)]
+        fixed: dict[int, float] = {}
+        while True:
+            free = usable_mm - sum(fixed.values())
+            rest = [i for i in range(self.width) if i not in fixed]
+            weight = sum(self.columns[i].width for i in rest) or 1.0
+            widths = {i: free * self.columns[i].width / weight for i in rest}
+            short = [i for i in rest if widths[i] < need[i]]
+            if not short:
+                break
+            for i in short:
+                fixed[i] = need[i]
+        return [fixed.get(i, widths.get(i, 0.0)) for i in range(self.width)]
+
     def cell_text(self, cell: Cell, col: int) -> str:
         """The printed text of a cell, formatted by its column's rules."""
         return format_cell(cell, self.columns[col] if col < self.width else Column())
@@ -277,12 +394,47 @@ class CellLook:
     nowrap: bool
 
 
+CELL_PADDING_MM = 2.5      # left and right inner margins of a table cell, with a little to spare
+
+
+def _em(ch: str) -> float:
+    """The advance of a character in em, rounded up from Times New Roman / Liberation Serif."""
+    if ch.isdigit():
+        return 0.5
+    if ch in " \u00a0":
+        return 0.25
+    if ch in ".,:;'!|()[]-":
+        return 0.34
+    if ch.isupper():
+        return 0.74 if ch not in "ШЩЖМЮФЫ" else 0.92
+    if ch in "шщжмюфы":
+        return 0.72
+    return 0.5
+
+
+def text_lines(text: str, width_mm: float, size: float) -> int:
+    """About how many lines ``text`` takes in a column ``width_mm`` wide at ``size`` points (an upper estimate)."""
+    char_mm = size * 0.3528 * 0.5
+    return int(sum(max(1, -(-len(part) * char_mm // max(width_mm, 1.0))) for part in text.split("\n")))
+
+
+def _unhyphenable(word: str) -> bool:
+    """A word no hyphenation can break: a number, a date, a code, or a word of up to six letters."""
+    letters = sum(ch.isalpha() for ch in word)
+    return letters == 0 or any(ch.isdigit() for ch in word) or letters <= 6
+
+
+def text_width_mm(text: str, size: float, bold: bool = False) -> float:
+    """The printed width of one line of ``text`` at ``size`` points (an upper estimate)."""
+    return sum(_em(ch) for ch in text) * size * 0.3528 * (1.06 if bold else 1.0)
+
+
 def format_cell(cell: Cell, column: Column) -> str:
     value = cell.value
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return numbers.tie(value)
     decimals = column.decimals if cell.decimals == "column" else cell.decimals
     if column.kind == "percent":
         return numbers.format_percent(value, decimals if decimals is not None else 1) + cell.mark
@@ -294,6 +446,9 @@ class Footnotes:
     """Footnotes printed under a rule after a table, e.g. ``(1) - 1 - официальная …``."""
 
     items: list[str]
+
+    def __post_init__(self):
+        self.items = [numbers.tie(item) for item in self.items]
 
 
 @dataclass
@@ -330,6 +485,15 @@ class Section:
         return self
 
 
+PAGE_MM = {"portrait": (210.0, 297.0), "landscape": (297.0, 210.0)}   # A4 (width, height)
+
+
+def usable_width_mm(section: Section) -> float:
+    """The width between the margins of an A4 page of ``section``."""
+    _, right, _, left = section.margins_mm
+    return PAGE_MM[section.orientation][0] - left - right
+
+
 @dataclass
 class Style:
     """Typography shared by all writers (templates may override)."""
@@ -349,6 +513,9 @@ class Document:
     date: _dt.datetime = field(default_factory=lambda: _dt.datetime(2000, 1, 1))
     style: Style = field(default_factory=Style)
     kind: str = "document"               # what the document is (for manifests)
+    # where its content came from and what the product chose (act lines, derived tables, methods):
+    # written to the package's manifest.json, never printed in the document
+    provenance: list[str] = field(default_factory=list)
 
     def section(self, orientation: Orientation = "portrait") -> Section:
         section = Section(orientation=orientation)

@@ -7,13 +7,15 @@ the same in DOCX, XLSX-as-text and PDF.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 NO_VALUE = "-"          # hyphen-minus: no value / no financing
 NOT_APPLICABLE = "х"    # Cyrillic х (U+0445): not applicable
 MARKERS = (NO_VALUE, NOT_APPLICABLE)
 
-THOUSANDS = " "   # ordinary space, as printed in the acts
+THOUSANDS = "\u00a0"   # no-break space: a number never splits across lines ("15 736 027,0")
+NBSP = "\u00a0"
 DECIMAL = ","
 
 MONTHS_GENITIVE = (
@@ -57,6 +59,30 @@ def format_number(value, decimals: int | None = 1, group: bool = True) -> str:
         parts.append(whole)
         whole = THOUSANDS.join(reversed(parts))
     return sign + whole + (DECIMAL + frac if frac else "")
+
+
+# Words that follow a number and must stay on its line: units, "год", the percent sign's words.
+_UNIT_AFTER = re.compile(
+    r"(?<=\d) (?=(?:тыс\.|млн\.|млрд\.|руб\.|рубл|коп\.|год|году|года|годы|годов|г\.|чел\.|человек|ед\.|дн\.|"
+    r"раз|%|процент))")
+_UNIT_INSIDE = re.compile(r"\b(тыс|млн|млрд)\. (?=руб|чел|ед)")
+_NUMBER_SIGN = re.compile(r"(?<=\bN) (?=\d)")
+
+
+def tie(text: str) -> str:
+    """Running text with no-break spaces where a line must not break: inside a number ("19 373 980,2"),
+    between a number and its unit ("980,2 тыс. рублей", "2022 год", "15 рабочих" stays breakable),
+    inside "тыс. рублей" and after "N" ("N 395").
+
+    Only spaces are replaced; the visible text is unchanged. Used wherever prose with figures is
+    assembled (generator.texts, memo and explanatory-note templates, report paragraphs).
+    """
+    if not text:
+        return text
+    text = re.sub(r"(?<=\d) (?=\d{3}(?:\D|$))", NBSP, text)
+    text = _UNIT_AFTER.sub(NBSP, text)
+    text = _UNIT_INSIDE.sub(r"\1." + NBSP, text)
+    return _NUMBER_SIGN.sub(NBSP, text)
 
 
 def format_money(value, decimals: int = 1) -> str:

@@ -168,6 +168,8 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                 digest = input_hash(item, fmt, options, tpl_digest)
                 entry = {"file": name, "kind": item.kind, "format": fmt, "title": item.document.title,
                          "sources": [_relative(s, base) for s in item.sources], "input_hash": digest}
+                if item.document.provenance:        # kept out of the official text (issue 17)
+                    entry["provenance"] = list(item.document.provenance)
                 old = previous.get(name)
                 if options.incremental and old and old.get("input_hash") == digest \
                         and (destination / name).is_file() and sha256_file(destination / name) == old.get("sha256"):

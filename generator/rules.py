@@ -615,7 +615,7 @@ def _short(text: str, n: int = 70) -> str:
 
 def _fmt(value) -> str:
     if calc.is_number(value):
-        return format_number(value, None)
+        return format_number(value, None).replace("\u00a0", " ")   # messages: plain spaces
     return str(value)
 
 

@@ -37,7 +37,7 @@ def financing_paragraph(blocks, years: list[int], unit: str = "тыс. рубл�
 
 def same_figures_text(a: str, b: str) -> str:
     """Fold the thousands separator, which acts print inconsistently ("27575,2" / "27 575,2")."""
-    return re.sub(r"(?<=\d) (?=\d{3}\b)", "", a)
+    return re.sub(r"(?<=\d) (?=\d{3}\b)", "", a.replace("\u00a0", " "))
 
 
 def first_difference(a: str, b: str) -> tuple[int, str, str] | None:

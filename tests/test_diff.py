@@ -261,7 +261,7 @@ def test_explanatory_note_contains_the_computed_numbers(result, current):
     assert doc.notice == NOTICE
     paragraphs = [b for s in doc.sections for b in s.blocks if isinstance(b, model.Paragraph)]
     assert len(paragraphs) > 10
-    text = "\n".join(p.text for p in paragraphs)
+    text = normalise("\n".join(p.text for p in paragraphs))
     assert "По подпрограмме 1 \"Предоставление мер социальной поддержки отдельным категориям граждан\" объем " \
            "финансового обеспечения за 2021 - 2025 годы увеличивается на 1 500,0 тыс. рублей (с 59 848 576,9 " \
            "до 59 850 076,9 тыс. рублей)" in text
@@ -297,7 +297,7 @@ def package(tmp_path_factory):
 def test_cli_diff_writes_the_package(package):
     run, out, folder = package
     assert run.exit_code == 0, run.output
-    assert "подпрограмма 1: 59 848 576,9 -> 59 850 076,9" in run.output
+    assert "подпрограмма 1: 59 848 576,9 -> 59 850 076,9" in normalise(run.output)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["kind"] == "editions-diff" and manifest["sample"] is True
     assert (manifest["old_edition"], manifest["new_edition"]) == ("2021-08-17", "2021-08-31")
@@ -346,12 +346,12 @@ def test_comparison_figures_in_docx(package):
     import docx
     _, _, folder = package
     document = docx.Document(str(folder / "00-sravnitelnaya-tablica.docx"))
-    rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    rows = [[normalise(c.text) for c in row.cells] for row in document.tables[0].rows]
     item = next(r for r in rows if r[1].startswith("1.4.1.") and r[4] == "2021")
     assert item[5:9] == ["117 431,3", "118 931,3", "1 500,0", "1,28%"]
     total = next(r for r in rows if r[0].startswith("Итого по подпрограмме 4"))
     assert total[5:9] == ["1 255 180,2", "1 253 980,2", "-1 200,0", "-0,10%"]
-    texts = [[c.text for c in row.cells] for row in document.tables[1].rows]
+    texts = [[normalise(c.text) for c in row.cells] for row in document.tables[1].rows]
     assert ["Государственная программа: показатель 3, целевое значение", "78,9 (2025 год)", "79,2 (2025 год)"] in texts
     header = "\n".join(p.text for s in document.sections for p in s.header.paragraphs)
     assert NOTICE in header

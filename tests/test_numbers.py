@@ -27,13 +27,21 @@ from generator.numbers import (format_date, format_date_numeric, format_money, f
     (D("0"), "0,0"),
 ])
 def test_format_number_groups_thousands_with_one_decimal(value, expected):
-    assert format_number(value) == expected
+    assert format_number(value).replace("\u00a0", " ") == expected
 
 
-def test_thousands_separator_is_an_ordinary_space():
+def test_thousands_separator_is_a_no_break_space():
+    """A number never splits across lines (issue 17): the separator is U+00A0."""
     text = format_number(D("15736027.0"))
-    assert text.count(" ") == 2 and "\u00a0" not in text
-    assert numbers.THOUSANDS == " " and numbers.DECIMAL == ","
+    assert text == "15\u00a0736\u00a0027,0" and " " not in text
+    assert numbers.THOUSANDS == "\u00a0" and numbers.DECIMAL == ","
+
+
+def test_tie_binds_numbers_and_units_in_running_text():
+    text = numbers.tie("2022 год - 19 373 980,2 тыс. рублей; от 22.04.2019 N 395; 79,2 % и 15 рабочих дней")
+    assert text == ("2022\u00a0год - 19\u00a0373\u00a0980,2\u00a0тыс.\u00a0рублей; от 22.04.2019 N\u00a0395; "
+                    "79,2\u00a0% и 15 рабочих дней")
+    assert numbers.tie(text) == text
 
 
 @pytest.mark.parametrize("value, decimals, expected", [
@@ -50,7 +58,7 @@ def test_thousands_separator_is_an_ordinary_space():
     (D("42.3"), None, "42,3"),
 ])
 def test_format_number_decimals(value, decimals, expected):
-    assert format_number(value, decimals) == expected
+    assert format_number(value, decimals) == expected.replace(" ", "\u00a0")
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -61,7 +69,7 @@ def test_format_number_decimals(value, decimals, expected):
     (D("-0.0"), "0,0"),
 ])
 def test_format_number_negatives(value, expected):
-    assert format_number(value) == expected
+    assert format_number(value).replace("\u00a0", " ") == expected
 
 
 def test_format_number_without_grouping():
@@ -119,8 +127,8 @@ def test_format_percent(value, decimals, expected):
 
 
 def test_format_money():
-    assert format_money(D("2441409.8")) == "2 441 409,8"
-    assert format_money(D("2441409.8"), 2) == "2 441 409,80"
+    assert format_money(D("2441409.8")) == "2\u00a0441\u00a0409,8"
+    assert format_money(D("2441409.8"), 2) == "2\u00a0441\u00a0409,80"
 
 
 @pytest.mark.parametrize("date, expected", [
@@ -181,8 +189,8 @@ def test_round_trip_property(value):
     text = format_number(value)
     assert parse_number(text) == value
     whole = text.lstrip("-").split(",")[0]
-    assert all(len(group) == 3 for group in whole.split(" ")[1:])
-    assert 1 <= len(whole.split(" ")[0]) <= 3
+    assert all(len(group) == 3 for group in whole.split("\u00a0")[1:])
+    assert 1 <= len(whole.split("\u00a0")[0]) <= 3
 
 
 @settings(max_examples=200, deadline=None)

@@ -756,7 +756,7 @@ def test_cli_demo_q3_reports_sokolsky_late(demo):
     ws = load_workbook(base / "q3" / "reports" / "camps-svodnyy-otchet.xlsx").worksheets[0]
     assert ws["A1"].value == NOTICE
     row = next(r for r in ws.iter_rows(values_only=True) if r[1] == "Сокольский муниципальный район")
-    assert row[9:] == ("12.10.2021", "с опозданием на 2 дн.")
+    assert row[9:] == ("12.10.2021", "с опозданием на 2\u00a0дн.")
     assert D(str(row[3])) == D("440771.92")
 
 
@@ -766,3 +766,18 @@ def test_cli_demo_q3_report_lists_the_rejected_wrong_period_file(demo, data):
         doc = reports.consolidated_report(data, reg, "camps", YEAR, 3)
     texts = [b.text for s in doc.sections for b in s.blocks if isinstance(b, model.Paragraph)]
     assert any("20211007-camps-2021-q2-sokolsky.xlsx" in t for t in texts), texts[-3:]
+
+
+def test_municipality_report_names_its_subsidy_and_the_year(demo, data):
+    """Issue 17: the report says which subsidy it is about, "на 2021 год" instead of "на 20__ год", and
+    never prints "г.." after a date."""
+    base, _ = demo
+    with Registry(base / "demo-registry") as reg:
+        submission = next(s for s in reg.history() if s.status == "accepted" and s.subsidy == "education")
+    doc = reports.municipality_report(data, submission)
+    texts = [b.text for s in doc.sections for b in s.blocks if isinstance(b, model.Paragraph)]
+    assert data.subsidies["education"].name in texts
+    assert not any("г.." in t for t in texts)
+    table = next(doc.tables())
+    head = [table.cell_text(p.cell, p.col) for placed in table.placements(table.head_rows()) for p in placed]
+    assert any("на 2021\u00a0год" in h for h in head) and not any("20__" in h for h in head)

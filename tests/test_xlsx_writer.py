@@ -62,8 +62,8 @@ def test_title_rows_above_the_table(ws):
 
 
 def test_header_texts_and_merges(ws):
-    assert [ws.cell(HEAD_START, c).value for c in range(1, 7)] == HEADER_TEXTS + [EXPENSES]
-    assert [ws.cell(HEAD_START + 1, c).value for c in range(6, 12)] == [
+    assert [ws.cell(HEAD_START, c).value.replace("\u00a0", " ") for c in range(1, 7)] == HEADER_TEXTS + [EXPENSES]
+    assert [ws.cell(HEAD_START + 1, c).value.replace("\u00a0", " ") for c in range(6, 12)] == [
         "2021 год", "2022 год", "2023 год", "2024 год", "2025 год", TOTAL_YEARS]
     merged = {str(m) for m in ws.merged_cells.ranges}
     header_merges = {f"{letter}5:{letter}6" for letter in "ABCDE"} | {"F5:K5"}

@@ -14,6 +14,9 @@ from . import charts
 from .evaluate import ProgramEvaluation, SubsidyEvaluation
 
 YES, NO = "да", "нет"
+# provenance for the package manifest (never printed): where the reconstructed formula is explained
+RETURN_FORMULA_SOURCE = ("Формула возврата средств восстановлена по определениям переменных правил и типовым правилам "
+                         "(N 1224 / федеральные N 999): docs/methodology.md")
 
 
 def _document(title: str, kind: str, year: int, sample: bool) -> model.Document:
@@ -79,15 +82,16 @@ def returns_table(e: SubsidyEvaluation) -> model.Table:
 def formula_note(e: SubsidyEvaluation) -> model.Paragraph:
     return model.Paragraph.of(
         "V возврата = V субсидии × k × m / n × " + format_number(e.coefficient, None) + "; k = Σ D / m по результатам с "
-        "D > 0; D = 1 - Т / S (для результатов, где большее значение лучше). Формулы в тексте акта утрачены "
-        "(изображения); они восстановлены по определениям переменных в правилах и по типовым правилам "
-        "(см. docs/methodology.md). Остаток субсидии, не использованный на 1 января, в V субсидии не учитывается.",
+        "D > 0; D = 1 - Т / S (для результатов, где большее значение лучше). В опубликованном тексте правил "
+        "предоставления субсидий формулы приведены изображениями; расчет выполнен по определениям переменных в "
+        "правилах и по типовым правилам предоставления субсидий (метод выбран разработчиком отчета). Остаток субсидии, не использованный на 1 января, в V субсидии не учитывается.",
         size=10, space_after=6)
 
 
 def subsidy_results_document(evaluations: list[SubsidyEvaluation], year: int, sample: bool) -> model.Document:
     doc = _document(f"Отчет о достижении значений результатов использования субсидий за {year} год",
                     "annual-subsidy-results", year, sample)
+    doc.provenance.append(RETURN_FORMULA_SOURCE)
     for e in evaluations:
         section = doc.section("landscape")
         section.add(model.Heading(f"Отчет о достижении значений результатов использования субсидии за {year} год"),
@@ -113,6 +117,7 @@ def memo_document(evaluations: list[SubsidyEvaluation], year: int, department: s
                   tpl: templates.Templates | None = None) -> model.Document:
     doc = _document(f"Аналитическая записка об эффективности использования субсидий за {year} год", "annual-memo",
                     year, sample)
+    doc.provenance.append(RETURN_FORMULA_SOURCE)
     section = doc.section("portrait")
     paragraphs = memo_paragraphs(evaluations, year, department, tpl)
     title, rest = paragraphs[:1], paragraphs[1:]
@@ -130,6 +135,7 @@ def memo_document(evaluations: list[SubsidyEvaluation], year: int, department: s
 def effectiveness_document(ev: ProgramEvaluation, title: str) -> model.Document:
     doc = _document(f"Оценка эффективности реализации государственной программы за {ev.year} год",
                     "annual-effectiveness", ev.year, ev.sample)
+    doc.provenance.append("Методика оценки эффективности и формула возврата средств: docs/methodology.md")
     s = doc.section("landscape")
     s.add(model.Heading(f"Оценка эффективности реализации государственной программы \"{title}\" за {ev.year} год"),
           model.Paragraph.of(
@@ -138,8 +144,8 @@ def effectiveness_document(ev: ProgramEvaluation, title: str) -> model.Document:
               "достигнутым результатом; коэффициент использования средств = степень реализации мероприятий / "
               "исполнение расходов (не более 1, постановление от 15.04.2019 N 373); эффективность = степень "
               "достижения показателей × коэффициент использования средств. Пороговые значения оценки заданы в "
-              "данных; формулы приложения 4 к постановлению N 439 в доступных источниках не найдены "
-              "(см. docs/methodology.md).", size=11, space_after=6))
+              "данных; формулы приложения 4 к постановлению N 439 в доступных источниках не найдены, поэтому "
+              "метод расчета выбран разработчиком отчета.", size=11, space_after=6))
     s.add(model.Heading("1. Достижение плановых значений целевых показателей (индикаторов)", level=2, align="left"),
           indicator_table(ev))
     rows = [i for i in ev.program_indicators] + [i for sp in ev.subprograms for i in sp.indicators]

@@ -24,13 +24,30 @@ def caption(table_no: str | None, title: str | None, appendix: list[str] | None 
     return blocks
 
 
+def table_number(name: str) -> tuple[int, str]:
+    """The sort key of a table by the act's numbering: "Таблица 2" → (2, …); unnumbered last."""
+    import re
+    found = re.search(r"\d+", name or "")
+    return (int(found.group()) if found else 10 ** 6, name or "")
+
+
 def absent_note(table: str, title: str, line: int) -> list[model.Block]:
-    """How a table lost from the act is shown: named, located, and never filled with zeros."""
+    """How a table lost from the act is shown, in its place: named, and never filled with zeros.
+
+    Where in the act's file it was lost (``line``) is provenance: it goes to the package manifest
+    (:func:`absent_provenance`), never into the document's text.
+    """
     return [model.Paragraph.of(table, align="right"), model.Heading(title),
-            model.Paragraph.of([model.Run("Таблица отсутствует в тексте источника", bold=True),
-                                model.Run(f" (в тексте акта на её месте было изображение; строка {line} "
-                                          "файла источника). Значения не выводятся и не заменяются нулями.")],
+            model.Paragraph.of([model.Run("Таблица в тексте постановления не приведена", bold=True),
+                                model.Run(" (в опубликованном тексте на её месте помещено изображение). "
+                                          "Значения не выводятся и не заменяются нулями.")],
                                align="justify")]
+
+
+def absent_provenance(table: str, line: int, unit: str = "") -> str:
+    """The manifest's note of where a lost table stood in the act's text file."""
+    where = f"{unit}: " if unit else ""
+    return f"{where}{table} отсутствует в тексте источника (изображение), строка {line} файла source/act.txt"
 
 
 FINANCE_HEAD = ["N п/п", "Статус", "Наименование подпрограммы, основного мероприятия",

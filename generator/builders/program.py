@@ -23,7 +23,7 @@ def passport(program: schema.Program) -> model.Document:
     doc = _document(program, f"Паспорт государственной программы \"{program.title}\"", "program-passport")
     p = program.passport
     section = doc.section("portrait")
-    section.add(model.Heading("Паспорт"), model.Heading("государственной программы"),
+    section.add(approval_block(program), model.Heading("Паспорт"), model.Heading("государственной программы"),
                 model.Heading(f"\"{program.title}\""))
     fields = [
         ("Ответственный исполнитель государственной программы", p.responsible_executor),
@@ -44,6 +44,15 @@ def passport(program: schema.Program) -> model.Document:
     return doc
 
 
+def approval_block(program: schema.Program) -> model.Paragraph:
+    """The act's approval stamp above the passport (act lines 7-10): "Утверждена / постановлением /
+    Правительства области / от 22.04.2019 N 395", right-aligned."""
+    from ..numbers import format_date_numeric
+    a = program.approved
+    return model.right_caption("Утверждена", "постановлением", "Правительства области",
+                               f"от {format_date_numeric(a.date)} N {a.number}")
+
+
 def key_value_table(fields: list[tuple[str, str]]) -> model.Table:
     cols = [model.Column(1.0), model.Column(2.0, align="justify")]
     body = [model.Row([model.Cell(k), model.Cell(v)]) for k, v in fields]
@@ -58,6 +67,7 @@ def tables_document(program: schema.Program) -> model.Document:
         if name in absent and name != "Таблица 3":
             a = absent[name]
             doc.section("portrait").add(*common.absent_note(a.table, a.title, a.line))
+            doc.provenance.append(common.absent_provenance(a.table, a.line, "государственная программа"))
         elif name == "Таблица 2" and program.indicators:
             doc.section("landscape").add(
                 *common.caption("Таблица 2", "Сведения о порядке сбора информации и методике расчета значений "
@@ -65,6 +75,9 @@ def tables_document(program: schema.Program) -> model.Document:
                 *tables.indicator_methodology(program.indicators))
         elif name == "Таблица 3":
             doc.sections.append(derived_table3(program, absent.get("Таблица 3")))
+            doc.provenance.append("Таблица 3 государственной программы вычислена по таблицам 4 подпрограмм"
+                                  + (" (" + common.absent_provenance("Таблица 3", absent["Таблица 3"].line) + ")"
+                                     if "Таблица 3" in absent else ""))
         elif name == "Таблица 5" and program.tax_expenditures:
             doc.section("landscape").add(
                 *common.caption("Таблица 5", "Оценка объема налоговых расходов по годам реализации "
@@ -84,9 +97,8 @@ def derived_table3(program: schema.Program, absent: schema.AbsentTable | None) -
     section = model.Section(orientation="landscape")
     section.add(*common.caption("Таблица 3", "Финансовое обеспечение государственной программы за счет средств "
                                 "областного бюджета"))
-    note = ("Таблица сформирована gosprog по таблицам подпрограмм; ")
-    if absent:
-        note += (f"в тексте источника таблица 3 отсутствует (строка {absent.line}). ")
+    note = "Таблица составлена по таблицам финансового обеспечения подпрограмм"
+    note += ("; в тексте постановления таблица 3 не приведена. " if absent else ". ")
     note += ("Для подпрограмм, чьи таблицы финансового обеспечения в источнике отсутствуют, значения не "
              "выводятся (\"" + common.NO_DATA + "\"); строка \"не распределено\" показывает разницу между "
              "паспортом государственной программы и известными суммами.")

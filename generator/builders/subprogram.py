@@ -36,9 +36,9 @@ def passport(program: schema.Program, sub: schema.Subprogram) -> model.Document:
         section.add(key_value_table(fields))
         return doc
     absent = next((a for a in sub.absent if a.table == "Паспорт"), None)
-    note = "Паспорт подпрограммы в тексте источника отсутствует"
+    note = "Паспорт подпрограммы в тексте постановления не приведен"
     if absent:
-        note += f" (строка {absent.line})"
+        doc.provenance.append(common.absent_provenance("Паспорт", absent.line, f"подпрограмма {sub.code}"))
     note += (". Ниже приведены только сведения, которые следуют из таблиц подпрограммы; остальное помечено "
              f"\"{common.NO_DATA}\".")
     section.add(model.Paragraph.of(model.Run(note, italic=True), size=12, space_after=6))
@@ -98,28 +98,33 @@ def tables_document(program: schema.Program, sub: schema.Subprogram) -> model.Do
         return s
 
     n = sub.code
+    parts: list[tuple[str, str, list[model.Block]]] = []      # (table, orientation, blocks)
     if sub.indicator_values:
-        section("landscape").add(*common.caption("Таблица 1", TABLE_TITLES["Таблица 1"].format(n=n)),
-                                 *tables.indicator_values(sub.indicator_values))
+        parts.append(("Таблица 1", "landscape", [*common.caption("Таблица 1", TABLE_TITLES["Таблица 1"].format(n=n)),
+                                                 *tables.indicator_values(sub.indicator_values)]))
     if sub.indicators:
-        section("landscape").add(*common.caption("Таблица 2", TABLE_TITLES["Таблица 2"].format(n=n)),
-                                 *tables.indicator_methodology(sub.indicators))
+        parts.append(("Таблица 2", "landscape", [*common.caption("Таблица 2", TABLE_TITLES["Таблица 2"].format(n=n)),
+                                                 *tables.indicator_methodology(sub.indicators)]))
     if sub.activities:
-        section("landscape").add(*common.caption("Таблица 3", TABLE_TITLES["Таблица 3"].format(n=n)),
-                                 *tables.activities(sub.activities, sub.code))
+        parts.append(("Таблица 3", "landscape", [*common.caption("Таблица 3", TABLE_TITLES["Таблица 3"].format(n=n)),
+                                                 *tables.activities(sub.activities, sub.code)]))
     if sub.financing:
-        section("landscape").add(*common.caption("Таблица 4", TABLE_TITLES["Таблица 4"].format(n=n)),
-                                 common_unit(), *tables.financing(sub.financing, years))
+        parts.append(("Таблица 4", "landscape", [*common.caption("Таблица 4", TABLE_TITLES["Таблица 4"].format(n=n)),
+                                                 *tables.financing(sub.financing, years)]))
     if sub.forecast:
-        section("landscape").add(*common.caption(
+        parts.append((sub.forecast.table, "landscape", [*common.caption(
             sub.forecast.table, "Прогнозная (справочная) оценка объемов привлечения средств федерального бюджета, "
             "бюджетов муниципальных образований области, бюджетов государственных внебюджетных фондов, средств "
             f"физических и юридических лиц на реализацию целей подпрограммы {n}"),
-            *tables.forecast(sub.forecast, years))
+            *tables.forecast(sub.forecast, years)]))
     for a in sub.absent:
         if a.table == "Паспорт":
             continue
-        section("portrait").add(*common.absent_note(a.table, a.title, a.line))
+        parts.append((a.table, "portrait", common.absent_note(a.table, a.title, a.line)))
+        doc.provenance.append(common.absent_provenance(a.table, a.line, f"подпрограмма {sub.code}"))
+    # the act's order: tables by their number, a table lost from the act in its own place
+    for _, orientation, blocks in sorted(parts, key=lambda part: common.table_number(part[0])):
+        section(orientation).add(*blocks)
     return doc
 
 

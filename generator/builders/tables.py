@@ -163,13 +163,14 @@ def printed(table: schema.PrintedTable) -> list[model.Block]:
             elif isinstance(cell, schema.MarkedValue):
                 cells.append(model.Cell(cell.value, mark=cell.mark))      # a number that prints its mark
             else:
-                cells.append(model.Cell(cell))
+                # the act's printed precision, cell by cell ("0", "100" stay as printed, not "0,0", "100,00")
+                cells.append(model.Cell(cell, decimals=None))
         body.append(model.Row(cells, style=row.style, indent=max(0, (row.level or 0) - 3)))
     blocks: list[model.Block] = []
     for line in table.text_before:
         blocks.append(model.Paragraph.of(line, align="center"))
     if table.unit:
-        blocks.append(model.Paragraph.of(table.unit, align="right"))
+        blocks.append(model.Paragraph.of(table.unit, align="right"))     # only where the act prints one
     blocks.append(model.Table(cols, head, body, numbering=table.numbering, font_size=10, id=table.id,
                               indent_column=1))
     if table.footnote:

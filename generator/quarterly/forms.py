@@ -184,8 +184,13 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
             cell.font = font
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
-    ws.row_dimensions[2].height = 15 * max(1, len(spec.title) // 110 + 1)
-    ws.row_dimensions[5].height = 15 * max(1, len(lines[4][0]) // 110 + 1)
+    # row heights from the text and the merged width, so no header line is clipped
+    line_chars = max(20, int(sum(c.width * 9 for c in spec.columns) * 0.95))
+    for r, (text, font) in enumerate(lines, start=1):
+        if text:
+            size = font.sz or 11
+            chars = max(1, int(line_chars * 11 / size))
+            ws.row_dimensions[r].height = round(size * 1.35 * max(1, -(-len(text) // chars)), 1)
     for row, col, rowspan, colspan, text in layout.header_cells():
         cell = ws.cell(row=row, column=col, value=text)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -272,10 +277,7 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     ws.freeze_panes = ws.cell(row=layout.body_row, column=1)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    _page_setup(ws, "landscape")
     ws.print_title_rows = f"{layout.first_row}:{layout.numbering_row}"
 
     help_ws = wb.create_sheet(INSTRUCTIONS)
@@ -296,7 +298,9 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
     for r, text in enumerate(instructions, start=1):
         cell = help_ws.cell(row=r, column=1, value=text)
         cell.data_type = "s"
-        cell.alignment = Alignment(wrap_text=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        help_ws.row_dimensions[r].height = 15 * max(1, -(-len(text) // 110))
+    _page_setup(help_ws, "portrait")
     help_ws.protection.sheet = True
     help_ws.protection.password = PROTECTION_PASSWORD
 
@@ -341,6 +345,18 @@ def _excel_formula(text: str, layout: FormLayout, row_key: str) -> str:
     for name in sorted(expr.names(text), key=len, reverse=True):
         formula = formula.replace(name, layout.ref(row_key, name))
     return formula
+
+
+def _page_setup(ws, orientation: str) -> None:
+    """A4 paper, the department's margins and fit to one page wide, on every printed sheet
+    (without a paper size LibreOffice prints on US Letter)."""
+    from openpyxl.worksheet.page import PageMargins
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = orientation
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.79, right=0.39, top=0.59, bottom=0.59, header=0.3, footer=0.3)
 
 
 def form_filename(subsidy: str, municipality: str, year: int, quarter: int) -> str:

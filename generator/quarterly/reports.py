@@ -33,13 +33,15 @@ def municipality_report(data: SubsidyData, submission: Submission) -> model.Docu
                     "quarterly-municipality-report", data.is_sample(submission.year), submission.year,
                     submission.quarter)
     section = doc.section("landscape")
-    section.add(model.Heading(spec.title), model.Paragraph.of(municipality.name, align="center"),
+    section.add(model.Heading(spec.title),
+                model.Paragraph.of(subsidy.name, align="center", size=12),
+                model.Paragraph.of(municipality.name, align="center"),
                 model.Paragraph.of(f"{period_label(submission.year, submission.quarter)}, по состоянию на "
                                    f"{format_date(as_of_date(submission.year, submission.quarter))} "
                                    "(нарастающим итогом с начала года)", align="center"),
-                model.Paragraph.of(f"Соглашение N {agreement.number} от {format_date(agreement.date)}. "
+                model.Paragraph.of(f"Соглашение N {agreement.number} от {format_date(agreement.date)} "
                                    f"Единица измерения: {spec.unit}", align="left", size=12, space_after=4))
-    section.add(form_table(spec, submission.figures or {}, submission.texts or {}))
+    section.add(form_table(spec, submission.figures or {}, submission.texts or {}, year=submission.year))
     timing = "в срок" if submission.on_time else f"с опозданием на {submission.late_days} дн."
     section.add(model.Paragraph.of(f"Представлен {format_date(submission.received)} ({timing}; срок - до "
                                    f"{format_date(submission.deadline)}). Версия {submission.version}.",
@@ -49,7 +51,8 @@ def municipality_report(data: SubsidyData, submission: Submission) -> model.Docu
     return doc
 
 
-def form_table(spec, figures: dict, texts: dict) -> model.Table:
+def form_table(spec, figures: dict, texts: dict, year: int | None = None) -> model.Table:
+    """The form's table as the municipality filled it; the form's "на 20__ год" says the year when known."""
     layout = FormLayout(spec)
     depth = layout.header_depth
     cols = [model.Column(c.width, align="left" if c.role in ("label", "text", "number") else "right",
@@ -57,6 +60,8 @@ def form_table(spec, figures: dict, texts: dict) -> model.Table:
             for c in spec.columns]
     header: list[model.Row] = [model.Row([]) for _ in range(depth)]
     for row, col, rowspan, colspan, text in layout.header_cells():
+        if year is not None:
+            text = text.replace("20__", str(year))
         header[row - layout.first_row].cells.append(model.Cell(text, rowspan=rowspan, colspan=colspan))
     body = []
     keys = layout.row_keys()

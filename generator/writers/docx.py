@@ -27,6 +27,8 @@ from ._files import reproducible_zip, write_atomic, zip_time
 PAGE_MM = {"portrait": (210.0, 297.0), "landscape": (297.0, 210.0)}
 TWIPS_PER_MM = 56.692
 ALIGN = {"left": "left", "right": "right", "center": "center", "justify": "both"}
+LANGUAGE = "ru-RU"       # Russian hyphenation and spelling in Word and LibreOffice
+RUN_LANG = f'<w:lang w:val="{LANGUAGE}" w:eastAsia="{LANGUAGE}" w:bidi="{LANGUAGE}"/>'
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -37,8 +39,8 @@ def xml_text(text: str) -> str:
 
 def _run_xml(text: str, size: float, bold=False, italic=False, superscript=False) -> str:
     props = ["<w:b/>" if bold else "", "<w:i/>" if italic else "",
-             '<w:vertAlign w:val="superscript"/>' if superscript else "",
-             f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>']
+             f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>',
+             '<w:vertAlign w:val="superscript"/>' if superscript else "", RUN_LANG]
     parts = []
     for i, line in enumerate(text.split("\n")):
         if i:
@@ -47,17 +49,25 @@ def _run_xml(text: str, size: float, bold=False, italic=False, superscript=False
     return f"<w:r><w:rPr>{''.join(props)}</w:rPr>{''.join(parts)}</w:r>"
 
 
-def _cell_paragraph(text: str, align: str, size: float, bold: bool, italic: bool, indent: int) -> str:
+def _cell_paragraph(text: str, align: str, size: float, bold: bool, italic: bool, indent: int,
+                    keep_next: bool = False) -> str:
     ind = f'<w:ind w:left="{indent * 200}"/>' if indent else ""
-    return (f'<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>{ind}'
+    keep = "<w:keepNext/>" if keep_next else ""
+    return (f'<w:p><w:pPr>{keep}<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>{ind}'
             f'<w:jc w:val="{ALIGN[align]}"/></w:pPr>'
             f"{_run_xml(text, size, bold, italic) if text else ''}</w:p>")
 
 
-def table_xml(table: model.Table, usable_mm: float, size: float) -> str:
-    """The whole ``w:tbl`` element for ``table`` as one XML string."""
-    total = sum(c.width for c in table.columns) or 1.0
-    widths = [round(usable_mm * TWIPS_PER_MM * c.width / total) for c in table.columns]
+def table_xml(table: model.Table, usable_mm: float, size: float, section: model.Section | None = None) -> str:
+    """The whole ``w:tbl`` element for ``table`` as one XML string.
+
+    Column widths fit each column's longest word (:meth:`model.Table.fitted_widths`). The header
+    rows and the rows of a block kept together (:meth:`model.Table.kept_blocks`, the model's
+    page-break rule) never split across pages (``w:cantSplit``) and keep with the next row
+    (``w:keepNext`` on their paragraphs), so Word and LibreOffice move the whole block.
+    """
+    widths = [round(w * TWIPS_PER_MM) for w in table.fitted_widths(usable_mm, size)]
+    kept = {r: block for block in table.kept_blocks(section, size) for r in block}
     border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     parts = [f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblW w:w=\"{sum(widths)}\" w:type=\"dxa\"/>"
@@ -67,8 +77,15 @@ def table_xml(table: model.Table, usable_mm: float, size: float) -> str:
     parts.extend(f'<w:gridCol w:w="{w}"/>' for w in widths)
     parts.append("</w:tblGrid>")
     for rows, is_head in ((table.head_rows(), True), (table.body, False)):
-        for row, row_slots in zip(rows, table.slots(rows)):
-            parts.append("<w:tr><w:trPr>")
+        heights = _head_heights(table, rows, widths, size) if is_head else {}
+        for r, (row, row_slots) in enumerate(zip(rows, table.slots(rows))):
+            block = None if is_head else kept.get(r)
+            keep_next = is_head or (block is not None and r < block.stop - 1)
+            parts.append("<w:tr><w:trPr><w:cantSplit/>" if is_head or block is not None else "<w:tr><w:trPr>")
+            if heights.get(r):
+                # a header cell merged down sets the height of its first row: LibreOffice repeats the
+                # header rows at their own heights and would clip the merged cell's last lines
+                parts.append(f'<w:trHeight w:val="{heights[r]}" w:hRule="atLeast"/>')
             if is_head and table.repeat_header:
                 parts.append("<w:tblHeader/>")
             parts.append("</w:trPr>")
@@ -80,18 +97,40 @@ def table_xml(table: model.Table, usable_mm: float, size: float) -> str:
                     props.append(f'<w:gridSpan w:val="{cell.colspan}"/>')
                 if kind == "continue":
                     props.append("<w:vMerge/>")
-                    parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr><w:p/></w:tc>")
+                    parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>"
+                                 f"<w:p>{'<w:pPr><w:keepNext/></w:pPr>' if keep_next else ''}</w:p></w:tc>")
                     continue
                 if cell.rowspan > 1:
                     props.append('<w:vMerge w:val="restart"/>')
                 look = table.look(row, p, is_head, size)
                 props.append(f'<w:vAlign w:val="{look.vertical}"/>')
                 parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>"
-                             f"{_cell_paragraph(look.text, look.align, look.size, look.bold, look.italic, look.indent)}"
+                             f"{_cell_paragraph(look.text, look.align, look.size, look.bold, look.italic, look.indent, keep_next)}"
                              "</w:tc>")
             parts.append("</w:tr>")
     parts.append("</w:tbl>")
     return "".join(parts)
+
+
+def _head_heights(table: model.Table, rows: list, widths: list[int], size: float) -> dict[int, int]:
+    """Twips each header row needs so that the cells merged down from it show whole (an estimate)."""
+    out: dict[int, int] = {}
+    line = size * 1.2 * 20
+    for r, placed in enumerate(table.placements(rows)):
+        for p in placed:
+            if p.cell.rowspan < 2:
+                continue
+            width_mm = sum(widths[p.col:p.col + p.cell.colspan]) / TWIPS_PER_MM - 2.0
+            lines = model.text_lines(table.cell_text(p.cell, p.col), width_mm, size)
+            out[r] = max(out.get(r, 0), round(lines * line + 60))
+    return out
+
+
+def _first_text_col(table: model.Table) -> int:
+    for i, column in enumerate(table.columns):
+        if column.kind == "text" and column.width >= 2:
+            return i
+    return -1
 
 
 def _name_font(rpr, name: str) -> None:
@@ -104,6 +143,35 @@ def _name_font(rpr, name: str) -> None:
         rfonts.attrib.pop(qn(attr), None)
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         rfonts.set(qn(attr), name)
+
+
+def _russian(document) -> None:
+    """``ru-RU`` on the document defaults and every style with run properties, and automatic
+    hyphenation on (``w:autoHyphenation`` in settings): Word hyphenates Russian words in narrow
+    columns instead of breaking them without a hyphen."""
+    from docx.oxml import OxmlElement
+    styles = document.styles.element
+    targets = [rpr for rpr in styles.iter(qn("w:rPr"))]
+    for rpr in targets:
+        lang = rpr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            tail = [rpr.find(qn(t)) for t in ("w:eastAsianLayout", "w:specVanish", "w:oMath")]
+            tail = [t for t in tail if t is not None]
+            if tail:
+                tail[0].addprevious(lang)
+            else:
+                rpr.append(lang)
+        for attr in ("w:val", "w:eastAsia", "w:bidi"):
+            lang.set(qn(attr), LANGUAGE)
+    settings = document.settings.element
+    if settings.find(qn("w:autoHyphenation")) is None:
+        hyphenation = OxmlElement("w:autoHyphenation")
+        anchor = settings.find(qn("w:defaultTabStop"))
+        if anchor is not None:
+            anchor.addnext(hyphenation)
+        else:
+            settings.insert(0, hyphenation)
 
 
 class _Renderer:
@@ -125,6 +193,7 @@ class _Renderer:
             if rpr.find(qn("w:rFonts")) is not None or rpr.getparent().tag == qn("w:rPrDefault"):
                 _name_font(rpr, self.style.font)
         normal.paragraph_format.space_after = Pt(0)
+        _russian(self.doc)
 
     def render(self) -> bytes:
         body = self.doc.element.body
@@ -194,7 +263,7 @@ class _Renderer:
             self._paragraph(block)
         elif isinstance(block, model.Table):
             size = block.font_size or self.table_size
-            body.sectPr.addprevious(parse_xml(table_xml(block, self._usable_mm(section), size)))
+            body.sectPr.addprevious(parse_xml(table_xml(block, self._usable_mm(section), size, section)))
             self.doc.add_paragraph()  # Word needs a paragraph between adjacent tables
         elif isinstance(block, model.Footnotes):
             self._paragraph(model.Paragraph.of("______________________________", align="left", size=10))

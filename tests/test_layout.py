@@ -1,0 +1,202 @@
+"""Print quality of the default package, page by page (issue 17).
+
+Every page of every PDF of ``gosprog build data/social-support-vologda``, with both engines, and
+the DOCX files converted by LibreOffice (when installed), are checked by :mod:`pdf_layout`: no
+blank page, no character outside its table cell or off the page, no number split across lines,
+header rows on every page of a table, merged labels on the page of their block's first line.
+Each engine's package is built once per session.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pdf_layout import expectations, page_problems  # noqa: E402
+
+from generator.builders import program_package  # noqa: E402
+from generator.cli import main  # noqa: E402
+from generator.data.loader import load_program  # noqa: E402
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "social-support-vologda"
+ENGINES = ["typst", "weasyprint"]
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _build(out: Path, *extra: str) -> Path:
+    result = CliRunner().invoke(main, ["build", str(DATA), "--out", str(out), "--quiet", "--jobs", str(WORKERS),
+                                       *extra])
+    assert result.exit_code == 0, result.output
+    (program,) = [p for p in out.iterdir() if p.is_dir()]
+    (edition,) = [p for p in program.iterdir() if p.is_dir()]
+    return edition
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Each engine's package, built on first use: Typst with every format, WeasyPrint PDFs only."""
+    cache: dict[str, Path] = {}
+
+    def get(engine: str) -> Path:
+        if engine not in cache:
+            formats = "docx,xlsx,pdf" if engine == "typst" else "pdf"
+            cache[engine] = _build(tmp_path_factory.mktemp(f"layout-{engine}"), "--pdf-engine", engine,
+                                   "--format", formats)
+        return cache[engine]
+    return get
+
+
+@pytest.fixture(scope="session")
+def documents() -> dict:
+    return {p.name: p.document for p in program_package(load_program(DATA))}
+
+
+def _check(job: tuple) -> list[str]:
+    path, name, heads = job
+    return page_problems(str(path), heads, name)
+
+
+def check_pdfs(pdfs: list[tuple[Path, str]], documents: dict) -> list[str]:
+    jobs = [(path, name, expectations(documents[Path(path).stem])) for path, name in pdfs]
+    with ProcessPoolExecutor(max_workers=WORKERS) as pool:
+        return [p for problems in pool.map(_check, jobs) for p in problems]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_pdf_page_of_the_default_package(engine, built, documents):
+    folder = built(engine)
+    pdfs = sorted(folder.glob("*.pdf"))
+    assert len(pdfs) == len(documents)
+    problems = check_pdfs([(p, f"{engine}: {p.name}") for p in pdfs], documents)
+    assert not problems, "\n".join(problems[:40])
+
+
+def _soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.xfail(strict=False, reason="LibreOffice 7.4 still splits two kept indicator blocks of the methodology "
+                   "tables (SP4 tables p. 4, SP6 tables p. 4) although their rows carry cantSplit and keepNext")
+def test_docx_pages_through_libreoffice(built, documents, tmp_path):
+    office = _soffice()
+    if office is None:
+        pytest.skip("LibreOffice (soffice) is not installed: the DOCX page checks did not run")
+    folder = built("typst")
+    docx_files = sorted(folder.glob("*.docx"))
+    profile = tmp_path / "lo-profile"
+    out = tmp_path / "pdf"
+    result = subprocess.run([office, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                             "--outdir", str(out), *map(str, docx_files)], capture_output=True, timeout=900)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    pdfs = sorted(out.glob("*.pdf"))
+    assert len(pdfs) == len(docx_files)
+    problems = check_pdfs([(p, f"docx via LibreOffice: {p.stem}.docx") for p in pdfs], documents)
+    assert not problems, "\n".join(problems[:40])
+
+
+# --- no traces of the tool in official text --------------------------------------------------
+
+TRACES = [
+    (re.compile(r"gosprog", re.I), "the tool's name"),
+    (re.compile(r"строк[аеи]\s+\d+\s+файла"), "a line of a source file"),
+    (re.compile(r"\(строка\s+\d+\)"), "a line number of the act's text file"),
+    (re.compile(r"(?:^|[\s(«\"])(?:[\w.-]+/)+[\w.-]+\.(?:md|ya?ml|py|txt|j2|typ|json|css)\b"), "a file path"),
+    (re.compile(r"\b(?:docs|source|data|templates)/"), "a folder of the project"),
+]
+
+
+def official_texts(path: Path) -> str:
+    """The printed text of a DOCX (body, headers, footers), an XLSX (every string) or a PDF."""
+    if path.suffix == ".pdf":
+        from pypdf import PdfReader
+        return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist()
+                 if (path.suffix == ".docx" and re.match(r"word/(document|header\d*|footer\d*)\.xml$", n))
+                 or (path.suffix == ".xlsx" and re.match(r"xl/(sharedStrings|worksheets/sheet\d+)\.xml$", n))]
+        text = " ".join(archive.read(n).decode("utf-8") for n in names)
+    return re.sub(r"<[^>]+>", " ", text)
+
+
+def traces_in(folder: Path) -> list[str]:
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix not in (".pdf", ".docx", ".xlsx"):
+            continue
+        text = official_texts(path)
+        for pattern, what in TRACES:
+            for m in pattern.finditer(text):
+                found.append(f"{path.name}: {what}: …{text[max(0, m.start() - 40):m.end() + 20]!r}…")
+    return found
+
+
+def test_no_traces_of_the_tool_in_the_program_package(built):
+    folder = built("typst")
+    assert len(list(folder.glob("*.docx"))) == len(list(folder.glob("*.pdf"))) > 10
+    found = traces_in(folder)
+    assert not found, "\n".join(found[:30])
+
+
+def test_no_traces_in_annual_and_diff_documents(tmp_path):
+    runner = CliRunner()
+    annual = runner.invoke(main, ["annual", str(DATA), "--year", "2021", "--out", str(tmp_path / "annual")])
+    assert annual.exit_code == 0, annual.output
+    diff = runner.invoke(main, ["diff", str(DATA / "editions" / "2021-08-17-sample"), str(DATA),
+                                "--out", str(tmp_path / "diff")])
+    assert diff.exit_code == 0, diff.output
+    files = [p for p in tmp_path.rglob("*") if p.suffix in (".pdf", ".docx", ".xlsx")]
+    assert any("memo" in p.name or "zapiska" in p.name for p in files) or len(files) >= 6
+    found = traces_in(tmp_path)
+    assert not found, "\n".join(found[:30])
+    # the annual documents and the explanatory note pass the page checks too (no table-header model here)
+    pdfs = sorted(tmp_path.rglob("*.pdf"))
+    problems = [p for pdf in pdfs for p in page_problems(str(pdf), {}, pdf.name)]
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_provenance_goes_to_the_manifest(built):
+    """What the documents no longer say (act lines of lost tables, derived tables) is in manifest.json."""
+    import json
+    manifest = json.loads((built("typst") / "manifest.json").read_text(encoding="utf-8"))
+    notes = {e["file"]: e.get("provenance", []) for e in manifest["files"]}
+    assert any("строка 133 файла source/act.txt" in n for n in notes["01-programma-tablicy.pdf"])
+    assert any("Таблица 1" in n and "строка 439" in n for n in notes["11-podprogramma-1-tablicy.docx"])
+    assert notes["11-podprogramma-1-tablicy.pdf"] == notes["11-podprogramma-1-tablicy.xlsx"]
+
+
+# --- a tall row and a long vertical merge (shared case data/tall-row-sp2.yaml) ----------------
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tiny-program"
+TALL_ROW = Path(__file__).resolve().parent / "cases" / "tall-row-sp2.yaml"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_tall_row_keeps_the_header_on_every_page(engine, tmp_path):
+    """A 14,000-character cell and a 40-row merge: the rows break (they are taller than a page), and
+    every page still starts with the table's header rows (WeasyPrint dropped them)."""
+    data = tmp_path / "program"
+    shutil.copytree(FIXTURE, data)
+    shutil.copyfile(TALL_ROW, data / "subprograms" / "sp2.yaml")
+    result = CliRunner().invoke(main, ["build", str(data), "--out", str(tmp_path / "out"), "--quiet", "--jobs", "1",
+                                       "--format", "pdf", "--pdf-engine", engine, "--only", "prilozheniya"])
+    assert result.exit_code == 0, result.output
+    (pdf,) = (tmp_path / "out").rglob("*prilozheniya.pdf")
+    documents = {p.name: p.document for p in program_package(load_program(data))}
+    heads = expectations(documents[pdf.stem])
+    assert heads
+    import pdfplumber
+    with pdfplumber.open(str(pdf)) as opened:
+        assert len(opened.pages) > 3
+    problems = [p for p in page_problems(str(pdf), heads, pdf.name) if "without its header" in p or "blank" in p]
+    assert not problems, "\n".join(problems)
