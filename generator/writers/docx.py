@@ -126,13 +126,6 @@ def _head_heights(table: model.Table, rows: list, widths: list[int], size: float
     return out
 
 
-def _first_text_col(table: model.Table) -> int:
-    for i, column in enumerate(table.columns):
-        if column.kind == "text" and column.width >= 2:
-            return i
-    return -1
-
-
 def _name_font(rpr, name: str) -> None:
     """Set ``w:rFonts`` of a run-properties element to ``name`` for every script, dropping theme fonts."""
     rfonts = rpr.find(qn("w:rFonts"))
