@@ -1,0 +1,159 @@
+"""Portal test fixtures: an application on a temporary SQLite file, or on a real PostgreSQL server started
+from the system's binaries (initdb/pg_ctl on a loopback port in a temporary folder; skipped with the reason
+when the Debian ``postgresql`` package is missing), with four accounts and "today" = 5 April 2021
+(first quarter 2021 open; camps due 10 April, education due 5 April)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+DATA_DIR = ROOT / "data" / "social-support-vologda"
+TODAY = dt.date(2021, 4, 5)
+PASSWORDS = {"mo-babaevsky": "Babaevo-pass-2021", "mo-belozersky": "Belozersk-pass-2021",
+             "mo-vashkinsky": "Vashki-pass-2021", "department": "Dept-secret-2021"}
+ACCOUNTS = {"mo-babaevsky": ("municipality", "babaevsky"), "mo-belozersky": ("municipality", "belozersky"),
+            "mo-vashkinsky": ("municipality", "vashkinsky"), "department": ("department", None)}
+SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
+
+
+@pytest.fixture(scope="session")
+def program_data():
+    from generator.portal import quarterly as q
+    return q.load(DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def subsidies(program_data):
+    return program_data[1]
+
+
+# --- PostgreSQL from the system's binaries ------------------------------------------------------------------
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """(url without database, admin engine) of a PostgreSQL server on 127.0.0.1 in a temporary folder."""
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found: install the Debian `postgresql` package "
+                    "to run the portal suite on PostgreSQL")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install 'psycopg[binary]'): PostgreSQL suite not run")
+    folder = Path(tempfile.mkdtemp(prefix="gosprog-pg-"))
+    data, sockets = folder / "data", folder / "sock"
+    sockets.mkdir()
+    run_as: list[str] = []
+    if os.geteuid() == 0:                       # initdb refuses root: run the server as the postgres user
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no `postgres` user to run the test server")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        os.chown(sockets, user.pw_uid, user.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    subprocess.run(run_as + [str(bin_dir / "initdb"), "-D", str(data), "-U", "gosprog", "--auth=trust",
+                             "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+    subprocess.run(run_as + [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"),
+                             "-o", f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    from sqlalchemy import create_engine
+    base = f"postgresql+psycopg://gosprog@127.0.0.1:{port}"
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        yield base, admin
+    finally:
+        admin.dispose()
+        subprocess.run(run_as + [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'portal.sqlite'}"
+        return
+    base, admin = request.getfixturevalue("pg_server")
+    from sqlalchemy import text
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as c:
+        c.execute(text(f"CREATE DATABASE {name}"))
+    yield f"{base}/{name}"
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+# --- the portal ---------------------------------------------------------------------------------------------
+
+
+class Portal:
+    def __init__(self, app, settings):
+        self.app, self.settings = app, settings
+
+    def client(self):
+        from fastapi.testclient import TestClient
+        return TestClient(self.app, follow_redirects=True)
+
+    def logged_in(self, login: str):
+        from portalkit import log_in
+        client = self.client()
+        response = log_in(client, login, PASSWORDS[login])
+        assert response.status_code == 200, response.text[:500]
+        return client
+
+    def rows(self, table):
+        from sqlalchemy import select
+        with self.app.state.factory() as db:
+            return list(db.scalars(select(table).order_by(table.id)))
+
+
+def make_portal(tmp_path, database_url, program_data, today=TODAY, **overrides) -> Portal:
+    from generator.portal import accounts
+    from generator.portal.app import create_app
+    from generator.portal.settings import from_env
+    settings = from_env(DATA_DIR, env={}, portal_dir=tmp_path / "portal", database_url=database_url,
+                        secret_key=SECRET, today=lambda: today, **overrides)
+    app = create_app(settings, data=program_data)
+    with app.state.factory.begin() as db:
+        for login, (role, code) in ACCOUNTS.items():
+            accounts.add(db, login, PASSWORDS[login], role, code, program_data[1].municipalities)
+    return Portal(app, settings)
+
+
+@pytest.fixture
+def portal(tmp_path, database_url, program_data) -> Portal:
+    yield make_portal(tmp_path, database_url, program_data)
