@@ -115,9 +115,11 @@ def authenticate(factory: sessionmaker, login: str, password: str, address: str,
     with factory.begin() as db:
         counts = [db.scalar(select(func.count()).select_from(LoginFailure)
                             .where(LoginFailure.key == k, LoginFailure.at >= since)) for k in keys]
-        if counts[0] >= max_per_login or counts[1] >= max_per_address:
+        limited = counts[0] >= max_per_login or counts[1] >= max_per_address
+        if limited:
             audit(db, login, address, "login", None, None, "отказ: слишком много неудачных попыток")
-            raise RateLimited()
+    if limited:                      # raised after the commit, so the audit line stays
+        raise RateLimited()
     account = None
     with factory() as db:
         account = db.scalar(select(Account).where(Account.login == login))

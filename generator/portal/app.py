@@ -110,6 +110,33 @@ class BodyLimit:
         return await self.app(scope, counted, send)
 
 
+class SecurityHeaders:
+    """ASGI middleware: no framing, no MIME sniffing, same-origin forms, no caching of pages."""
+
+    HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+               (b"referrer-policy", b"same-origin"),
+               (b"content-security-policy", b"default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                            b"form-action 'self'; frame-ancestors 'none'")]
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in self.HEADERS if k not in names]
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+        return await self.app(scope, receive, with_headers)
+
+
 def create_app(settings: Settings, data=None) -> FastAPI:
     """The application for ``settings``; upgrades the database schema first. ``data``: an already loaded
     (program, SubsidyData) pair (default: loaded from ``settings.data_dir``)."""
@@ -449,19 +476,7 @@ def create_app(settings: Settings, data=None) -> FastAPI:
 
     # --- middleware (the last added runs first) ----------------------------------------------------------
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; "
-                                    "frame-ancestors 'none'")
-        if "text/html" in response.headers.get("content-type", ""):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="gosprog_session",
                        max_age=settings.session_hours * 3600, same_site="lax", https_only=settings.cookie_secure)
     app.add_middleware(BodyLimit, upload_limit=settings.upload_limit)
