@@ -17,8 +17,16 @@ from .db import Account, AuditEntry, LoginFailure, utcnow
 HASHER = PasswordHasher()        # argon2-cffi's RFC 9106 low-memory profile (Argon2id, 64 MiB, t=3)
 MIN_PASSWORD = 10
 LOGIN_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
-# verified against when the login does not exist, so both cases take the same time
-_DUMMY_HASH = HASHER.hash("gosprog-no-such-account")
+_DUMMY = {}
+
+
+def _dummy_hash() -> str:
+    """A hash (of the current hasher's profile) verified when the login does not exist, so that an
+    unknown login and a wrong password take the same time."""
+    key = (HASHER.time_cost, HASHER.memory_cost, HASHER.parallelism)
+    if key not in _DUMMY:
+        _DUMMY[key] = HASHER.hash("gosprog-no-such-account")
+    return _DUMMY[key]
 
 
 class AccountError(ValueError):
@@ -125,7 +133,7 @@ def authenticate(factory: sessionmaker, login: str, password: str, address: str,
         account = db.scalar(select(Account).where(Account.login == login))
     ok = False
     try:
-        ok = HASHER.verify(account.password_hash if account else _DUMMY_HASH, password or "")
+        ok = HASHER.verify(account.password_hash if account else _dummy_hash(), password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     ok = ok and account is not None and account.active

@@ -33,6 +33,15 @@ ACCOUNTS = {"mo-babaevsky": ("municipality", "babaevsky"), "mo-belozersky": ("mu
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 
 
+@pytest.fixture(autouse=True)
+def quick_argon2(monkeypatch):
+    """Argon2id with small costs in these tests (the production profile takes about a second per hash on
+    a loaded 2-core machine); test_production_argon2_profile checks the real one."""
+    from argon2 import PasswordHasher
+    from generator.portal import accounts
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1))
+
+
 @pytest.fixture(scope="session")
 def program_data():
     from generator.portal import quarterly as q

@@ -277,3 +277,11 @@ def test_users_cli_add_list_passwd(tmp_path, monkeypatch):
                                                                                "Kaduy-password-2")
     key = tmp_path / "portal" / "secret.key"
     assert key.exists() and oct(key.stat().st_mode & 0o777) == "0o600"
+
+
+def test_production_argon2_profile():
+    from argon2 import PasswordHasher
+    from generator.portal import accounts
+    hashed = PasswordHasher().hash("Some-password-1")           # what accounts.HASHER is outside the tests
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert accounts.HASHER.verify(hashed, "Some-password-1")    # any profile verifies any other's hashes
