@@ -180,3 +180,31 @@ def test_session_cookie_is_signed_httponly_samesite(portal):
     client.cookies.clear()
     client.cookies.set("gosprog_session", value[:-4] + ("AAAA" if not value.endswith("AAAA") else "BBBB"))
     assert client.get("/mo/babaevsky").url.path == "/login"          # a tampered cookie is no session
+
+
+def test_rejection_protocol_pdf_lists_the_problems(portal, subsidies):
+    from pypdf import PdfReader
+    client = portal.logged_in("mo-babaevsky")
+    form = download_form(client)
+    values = camps_values(subsidies.agreement("camps", "babaevsky", 2021))
+    values["regional"]["used"] = values["regional"]["received"] + Decimal("100.00")
+    upload(client, "babaevsky", type_into(form, subsidies.form_of("camps"), values))
+    (row,) = portal.rows(SubmissionRow)
+    response = client.get(f"/mo/babaevsky/submissions/{row.id}/protocol.pdf")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Результат: ОТКЛОНЕН" in text and "Q02" in text and "Отчет!D11" in text
+
+
+def test_server_error_page_is_russian_and_hides_the_trace(portal, monkeypatch):
+    from fastapi.testclient import TestClient
+    from generator.portal import quarterly
+    client = portal.logged_in("department")
+    client = TestClient(portal.app, raise_server_exceptions=False, cookies=client.cookies)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+    monkeypatch.setattr(quarterly, "consolidated", broken)
+    response = client.get("/department/camps/2021/1/report.xlsx")
+    assert response.status_code == 500
+    assert "Внутренняя ошибка" in response.text and "secret internal detail" not in response.text
