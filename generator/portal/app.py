@@ -381,6 +381,8 @@ def create_app(settings: Settings, data=None) -> FastAPI:
         outcome = await run_in_threadpool(q.submit, content, upload.filename, subsidies, registry, period, code,
                                           who.login, settings.today())
         result = {"accepted": "принят", "rejected": "отклонен", "refused": "отказ: форма другого МО"}[outcome.status]
+        if outcome.status == "refused" and outcome.findings[0].code != "ACCOUNT":
+            result = "отказ: файл не прочитан"
         if outcome.submission is not None:
             result += f" (N {outcome.submission.id}"
             result += f", версия {outcome.submission.version})" if outcome.submission.version else ")"

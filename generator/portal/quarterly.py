@@ -307,6 +307,10 @@ def submit(content: bytes, name: str, data: SubsidyData, registry: SqlRegistry, 
         reading = _importer.read(content, data)
     except _importer.FormRejected:
         reading = None                 # the importer will record the refusal with its problems
+    except Exception as exc:           # noqa: BLE001 - a reader failure on a malformed file (issue 19's cases)
+        return Outcome("refused", sha, [Finding(
+            "FILE", f"файл не удалось прочитать как книгу Excel ({type(exc).__name__}): откройте его в Excel "
+                    "или LibreOffice, сохраните как книгу .xlsx и отправьте снова")])
     claimed = reading.period() if reading is not None else None
     if claimed is not None and claimed[1] != account_municipality:
         other = data.municipalities.get(claimed[1])

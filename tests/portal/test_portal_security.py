@@ -285,3 +285,43 @@ def test_production_argon2_profile():
     hashed = PasswordHasher().hash("Some-password-1")           # what accounts.HASHER is outside the tests
     assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert accounts.HASHER.verify(hashed, "Some-password-1")    # any profile verifies any other's hashes
+
+
+CASES = __import__("pathlib").Path(__file__).resolve().parent / "cases"     # copied from ../shared/cases/forms
+
+
+def _vologodsky(portal, subsidies):
+    from generator.portal import accounts
+    with portal.app.state.factory.begin() as db:
+        accounts.add(db, "mo-vologodsky", "Vologda-pass-2021", "municipality", "vologodsky", subsidies.municipalities)
+    client = portal.client()
+    assert log_in(client, "mo-vologodsky", "Vologda-pass-2021").url.path == "/mo/vologodsky"
+    return client
+
+
+def test_shared_case_forged_babaevsky_is_refused_for_the_vologodsky_account(portal, subsidies):
+    """forged-babaevsky.xlsx: vologodsky's form with the identity rewritten to babaevsky and the public
+    checksum recomputed. The importer alone accepts it as babaevsky's report; the portal refuses it."""
+    client = _vologodsky(portal, subsidies)
+    result = upload(client, "vologodsky", (CASES / "forged-babaevsky.xlsx").read_bytes())
+    assert result.status_code == 422 and "Бабаевский муниципальный район" in result.text
+    assert "другого муниципального образования" in result.text
+    assert portal.rows(SubmissionRow) == []
+    genuine = upload(client, "vologodsky", (CASES / "genuine-vologodsky-camps-q1.xlsx").read_bytes())
+    assert "Принят" in genuine.text
+    (row,) = portal.rows(SubmissionRow)
+    assert (row.municipality, row.owner, row.status) == ("vologodsky", "vologodsky", "accepted")
+
+
+@pytest.mark.parametrize("name", ["row_r_not_int", "huge_exponent", "encrypted_flag_workbook", "deflate64_workbook"])
+def test_shared_case_malformed_workbook_is_a_russian_refusal_not_a_server_error(portal, subsidies, name):
+    client = _vologodsky(portal, subsidies)
+    result = upload(client, "vologodsky", (CASES / f"{name}.xlsx").read_bytes(), name=f"{name}.xlsx")
+    assert result.status_code in (200, 422), result.text[:300]
+    assert "Принят" not in result.text
+    assert "файл не удалось прочитать" in result.text or "Отклонен" in result.text
+    archive = portal.settings.portal_dir / "archive"
+    rows = portal.rows(SubmissionRow)
+    archived = [p for p in archive.rglob("*") if p.is_file()] if archive.exists() else []
+    assert len(archived) == len({r.sha256 for r in rows})          # nothing archived without its row
+    assert all(r.status == "rejected" and r.owner == "vologodsky" for r in rows)
