@@ -11,7 +11,8 @@
 5. Load: all 84 uploads released together from 84 threads; every response time recorded.
 6. Checks: every upload recorded exactly once (84 accepted rows, version 1, one per municipality and
    subsidy), every archived file present with its sha256, the audit log holding exactly one upload line
-   per request. Prints p50/p95/max and the p95 ratio against the baseline; writes bench/portal-load.json.
+   per request. Prints p50/p95/max and the p95 ratio against the baseline; writes
+   bench/portal-load-<sqlite or postgresql>.json.
 
 Bounded: every request has a 120 s timeout, the server is stopped in all cases. Binds 127.0.0.1 only.
 """
@@ -231,7 +232,7 @@ def main(argv=None) -> int:
         times = [r[5] for r in results]
         base_times = [r[5] for r in baseline]
         report = {
-            "database": url.split("://")[0], "uploads": len(results), "wall_s": round(wall, 2),
+            "database": url.split("://")[0].split("+")[0], "uploads": len(results), "wall_s": round(wall, 2),
             "p50_s": round(statistics.median(times), 3), "p95_s": round(percentile(times, 95), 3),
             "max_s": round(max(times), 3), "baseline_mean_s": round(statistics.mean(base_times), 3),
             "baseline_p95_s": round(percentile(base_times, 95), 3),
@@ -241,8 +242,8 @@ def main(argv=None) -> int:
             "cpus": os.cpu_count(), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
         print(json.dumps(report, ensure_ascii=False, indent=2))
-        (BENCH / "portal-load.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n",
-                                                encoding="utf-8")
+        out = BENCH / f"portal-load-{report['database']}.json"
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         for c in clients.values():
             c.close()
         return 0 if not problems else 1
