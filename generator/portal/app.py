@@ -161,7 +161,11 @@ def create_app(settings: Settings, data=None) -> FastAPI:
         user = request.session.get("user")
         if not user:
             return None
-        p = accounts.Principal(**user)
+        try:
+            p = accounts.Principal(**user)
+        except TypeError:             # a cookie of another version: no session
+            request.session.clear()
+            return None
         with factory() as db:
             if not accounts.still_valid(db, p):
                 request.session.clear()
