@@ -325,3 +325,12 @@ def test_shared_case_malformed_workbook_is_a_russian_refusal_not_a_server_error(
     archived = [p for p in archive.rglob("*") if p.is_file()] if archive.exists() else []
     assert len(archived) == len({r.sha256 for r in rows})          # nothing archived without its row
     assert all(r.status == "rejected" and r.owner == "vologodsky" for r in rows)
+
+
+def test_file_names_are_escaped_in_pages(portal):
+    client = portal.logged_in("mo-babaevsky")
+    name = '<script>alert("x")</script>.xlsx'
+    result = upload(client, "babaevsky", b"not a workbook", name=name)
+    assert "<script>alert" not in result.text and "&lt;script&gt;alert" in result.text
+    history = client.get("/mo/babaevsky/history")          # the registry keeps the name after the last "/"
+    assert "<script" not in history.text.lower() and "script&gt;.xlsx" in history.text
