@@ -31,9 +31,9 @@ def _database(settings):
 
 def _municipalities(data_dir: str) -> dict:
     from ..data import DataError, DataErrors
-    from ..quarterly.load import load_subsidies
+    from .quarterly import municipalities
     try:
-        return load_subsidies(data_dir).municipalities
+        return municipalities(data_dir)
     except (DataError, DataErrors) as exc:
         raise UserError(f"данные программы не прочитаны: {exc}") from None
 

@@ -59,6 +59,11 @@ def load(data_dir: str | Path):
     return program, load_subsidies(data_dir, program)
 
 
+def municipalities(data_dir: str | Path) -> dict:
+    """Municipality code → ``Municipality`` (name, kind) of a program folder's subsidy data."""
+    return load_subsidies(data_dir).municipalities
+
+
 @dataclass(frozen=True)
 class Period:
     subsidy: str
