@@ -5,32 +5,19 @@ when the Debian ``postgresql`` package is missing), with four accounts and "toda
 
 from __future__ import annotations
 
-import datetime as dt
 import glob
 import os
 import pwd
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-DATA_DIR = ROOT / "data" / "social-support-vologda"
-TODAY = dt.date(2021, 4, 5)
-PASSWORDS = {"mo-babaevsky": "Babaevo-pass-2021", "mo-belozersky": "Belozersk-pass-2021",
-             "mo-vashkinsky": "Vashki-pass-2021", "department": "Dept-secret-2021"}
-ACCOUNTS = {"mo-babaevsky": ("municipality", "babaevsky"), "mo-belozersky": ("municipality", "belozersky"),
-            "mo-vashkinsky": ("municipality", "vashkinsky"), "department": ("department", None)}
-SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
+from .portalkit import DATA_DIR, Portal, make_portal  # noqa: F401  (Portal: the fixture's type)
 
 
 @pytest.fixture(autouse=True)
@@ -127,40 +114,6 @@ def database_url(request, tmp_path):
 
 
 # --- the portal ---------------------------------------------------------------------------------------------
-
-
-class Portal:
-    def __init__(self, app, settings):
-        self.app, self.settings = app, settings
-
-    def client(self):
-        from fastapi.testclient import TestClient
-        return TestClient(self.app, follow_redirects=True)
-
-    def logged_in(self, login: str):
-        from portalkit import log_in
-        client = self.client()
-        response = log_in(client, login, PASSWORDS[login])
-        assert response.status_code == 200, response.text[:500]
-        return client
-
-    def rows(self, table):
-        from sqlalchemy import select
-        with self.app.state.factory() as db:
-            return list(db.scalars(select(table).order_by(table.id)))
-
-
-def make_portal(tmp_path, database_url, program_data, today=TODAY, **overrides) -> Portal:
-    from generator.portal import accounts
-    from generator.portal.app import create_app
-    from generator.portal.settings import from_env
-    settings = from_env(DATA_DIR, env={}, portal_dir=tmp_path / "portal", database_url=database_url,
-                        secret_key=SECRET, today=lambda: today, **overrides)
-    app = create_app(settings, data=program_data)
-    with app.state.factory.begin() as db:
-        for login, (role, code) in ACCOUNTS.items():
-            accounts.add(db, login, PASSWORDS[login], role, code, program_data[1].municipalities)
-    return Portal(app, settings)
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import PASSWORDS, make_portal
-from portalkit import camps_values, type_into
+from .portalkit import PASSWORDS, make_portal, camps_values, type_into
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -60,6 +59,7 @@ def browser(tmp_path):
                                               "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(60)
+    driver.implicitly_wait(30)            # form posts return before the next page is there on a busy machine
     driver.downloads = downloads
     yield driver
     driver.quit()

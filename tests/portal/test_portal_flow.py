@@ -12,9 +12,8 @@ from decimal import Decimal
 import docx
 from openpyxl import load_workbook
 
-from conftest import DATA_DIR, make_portal
 from generator.portal.db import AuditEntry, SubmissionRow
-from portalkit import XLSX, camps_values, ru, token_of, type_into, upload
+from .portalkit import make_portal, XLSX, camps_values, ru, token_of, type_into, upload
 
 
 def download_form(client, code="babaevsky", subsidy="camps"):

@@ -10,9 +10,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from conftest import PASSWORDS, make_portal
-from generator.portal.db import Account, AuditEntry, LoginFailure, SubmissionRow
-from portalkit import XLSX, camps_values, log_in, token_of, type_into, upload
+from generator.portal.db import Account, AuditEntry, SubmissionRow
+from .portalkit import DATA_DIR, PASSWORDS, make_portal, XLSX, camps_values, log_in, token_of, type_into, upload
 
 OWN, FOREIGN = "babaevsky", "belozersky"
 
@@ -243,7 +242,6 @@ def test_password_change_ends_open_sessions(portal, monkeypatch):
 
 
 def test_users_cli_add_list_passwd(tmp_path, monkeypatch):
-    from conftest import DATA_DIR
     from generator.cli import main
     monkeypatch.setenv("GOSPROG_PORTAL_DIR", str(tmp_path / "portal"))
     monkeypatch.delenv("GOSPROG_DATABASE_URL", raising=False)
