@@ -118,4 +118,6 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def portal(tmp_path, database_url, program_data) -> Portal:
-    yield make_portal(tmp_path, database_url, program_data)
+    made = make_portal(tmp_path, database_url, program_data)
+    yield made
+    made.app.state.engine.dispose()
