@@ -1,5 +1,6 @@
 # make demo: set up and build the full package for the default data into output/
 # make test: set up and run the whole test suite
+# make serve: the intake portal on 127.0.0.1:8000 with the default data (demo accounts printed once)
 # make lock: refresh requirements.lock (exact versions with hashes) from the ranges in setup.cfg
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,9 @@ DATA := data/social-support-vologda
 LOCK_ARGS := --quiet --extra test --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	--no-emit-find-links --output-file requirements.lock setup.cfg requirements-build.in
 
-.PHONY: demo test bench fuzz lock clean
+PORTAL_TODAY ?= 2021-04-05
+
+.PHONY: demo test bench fuzz lock clean serve
 
 # The environment is exactly requirements.lock (hash-checked), then gosprog itself without resolving anything.
 $(STAMP): requirements.lock setup.cfg setup.py pyproject.toml
@@ -24,6 +27,9 @@ demo: $(STAMP)
 	$(BIN)/gosprog quarterly demo --data $(DATA) --year 2021 --out output
 	$(BIN)/gosprog annual $(DATA) --year 2021 --out output
 	$(BIN)/gosprog diff $(DATA)/editions/2021-08-17-sample $(DATA) --out output
+
+serve: $(STAMP)
+	GOSPROG_TODAY=$${GOSPROG_TODAY:-$(PORTAL_TODAY)} $(BIN)/gosprog serve $(DATA) --demo-accounts --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
 	GOSPROG_LOCKED=1 $(BIN)/python -m pytest

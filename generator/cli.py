@@ -185,7 +185,10 @@ def _register_commands() -> None:
     from .cli_annual import annual
     from .cli_diff import diff
     from .cli_quarterly import quarterly
+    from .portal.cli import serve, users
     main.add_command(quarterly)
+    main.add_command(serve)
+    main.add_command(users)
     main.add_command(annual)
     main.add_command(diff)
     main.add_command(edition)

@@ -1,0 +1,155 @@
+"""``gosprog serve [DATA_DIR]`` and ``gosprog users add|list|passwd``: the portal from the command line."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+
+from ..cli import DEFAULT_DATA, UserError
+
+
+def _settings(data_dir: str, **overrides):
+    from .settings import SettingsError, from_env
+    try:
+        return from_env(data_dir, **overrides)
+    except SettingsError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _database(settings):
+    from .db import make_engine, sessions, upgrade
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    except Exception as exc:                    # unreachable server, wrong password, read-only file …
+        raise UserError(f"база данных портала недоступна ({settings.database_url.split('://')[0]}): "
+                        f"{getattr(exc, 'orig', exc)}") from None
+    return sessions(engine)
+
+
+def _municipalities(data_dir: str) -> dict:
+    from ..data import DataError, DataErrors
+    from .quarterly import municipalities
+    try:
+        return municipalities(data_dir)
+    except (DataError, DataErrors) as exc:
+        raise UserError(f"данные программы не прочитаны: {exc}") from None
+
+
+def create_demo_accounts(factory, municipalities: dict) -> list[tuple[str, str, str]]:
+    """Create a department account and one per municipality with random passwords, when the database has
+    no account yet; returns (login, role/municipality, password) of those created (empty otherwise)."""
+    from sqlalchemy import func, select
+    from . import accounts
+    from .db import Account
+    created = []
+    with factory.begin() as db:
+        if db.scalar(select(func.count()).select_from(Account)):
+            return []
+        password = secrets.token_urlsafe(12)
+        accounts.add(db, "department", password, "department", None)
+        created.append(("department", "department", password))
+        for code in sorted(municipalities):
+            password = secrets.token_urlsafe(12)
+            accounts.add(db, f"mo-{code}", password, "municipality", code, municipalities)
+            created.append((f"mo-{code}", code, password))
+    return created
+
+
+@click.command("serve")
+@click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (keep 127.0.0.1 behind a reverse proxy with TLS).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--demo-accounts", is_flag=True,
+              help="When there is no account yet, create demo accounts and print their passwords once.")
+def serve(data_dir, host, port, demo_accounts) -> None:
+    """The municipal intake portal: municipalities submit reports, the department follows them."""
+    import uvicorn
+    from .app import create_app
+    demo = demo_accounts
+    settings = _settings(data_dir)
+    factory = _database(settings)
+    if demo:
+        created = create_demo_accounts(factory, _municipalities(data_dir))
+        if created:
+            click.echo("Демонстрационные учетные записи (пароли показываются один раз):")
+            for login, role, password in created:
+                click.echo(f"  {login:32} {role:24} {password}")
+    try:
+        app = create_app(settings)
+    except Exception as exc:
+        from ..data import DataError, DataErrors
+        if isinstance(exc, (DataError, DataErrors)):
+            raise UserError(f"данные программы не прочитаны: {exc}") from None
+        raise
+    click.echo(f"Портал: http://{host}:{port}/  (база: {settings.database_url.split('://')[0]}, "
+               f"папка: {settings.portal_dir})")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+
+
+@click.group("users")
+def users() -> None:
+    """Portal accounts: add, list, change a password."""
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Пароль", hide_input=True, confirmation_prompt="Пароль еще раз")
+
+
+@users.command("add")
+@click.argument("login")
+@click.option("--role", type=click.Choice(["municipality", "department"]), required=True)
+@click.option("--municipality", default=None, help="The municipality code (municipalities.yaml) for --role municipality.")
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+def users_add(login, role, municipality, data_dir, password_stdin) -> None:
+    """Create an account (the password is asked for, never given on the command line)."""
+    from . import accounts
+    settings = _settings(data_dir)
+    known = _municipalities(data_dir) if role == "municipality" else None
+    factory = _database(settings)
+    password = _password(password_stdin)
+    try:
+        with factory.begin() as db:
+            account = accounts.add(db, login, password, role, municipality, known)
+            accounts.audit(db, None, "cli", "user_add", account.login, None,
+                           f"создан: {role}{' ' + municipality if municipality else ''}")
+    except accounts.AccountError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"пользователь {account.login} создан ({role}{', ' + municipality if municipality else ''})")
+
+
+@users.command("list")
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
+def users_list(data_dir) -> None:
+    """Every account: login, role, municipality, state."""
+    from . import accounts
+    factory = _database(_settings(data_dir))
+    with factory() as db:
+        rows = accounts.listing(db)
+    for a in rows:
+        click.echo(f"{a.login:32} {a.role:13} {a.municipality or '-':28} {'активна' if a.active else 'отключена'}")
+    click.echo(f"{len(rows)} учетных записей")
+
+
+@users.command("passwd")
+@click.argument("login")
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+def users_passwd(login, data_dir, password_stdin) -> None:
+    """Set a new password; the account's open sessions stop working."""
+    from . import accounts
+    factory = _database(_settings(data_dir))
+    password = _password(password_stdin)
+    try:
+        with factory.begin() as db:
+            account = accounts.set_password(db, login, password)
+            accounts.audit(db, None, "cli", "user_passwd", account.login, None, "пароль изменен")
+    except accounts.AccountError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"пароль пользователя {account.login} изменен")

@@ -1,0 +1,109 @@
+"""Portal settings from environment variables (documented in docs/portal.md).
+
+=========================  ==========================================================  =====================
+variable                   meaning                                                     default
+=========================  ==========================================================  =====================
+GOSPROG_PORTAL_DIR         the portal's own folder: database (SQLite), archive, key    ``output/portal``
+GOSPROG_DATABASE_URL       SQLAlchemy URL; ``postgresql+psycopg://user:pw@host/db``    SQLite file in the dir
+GOSPROG_SECRET_KEY         the key that signs session cookies (at least 32 chars)      read from the key file
+GOSPROG_SECRET_KEY_FILE    a file holding the key (created 0600 when missing)          ``DIR/secret.key``
+GOSPROG_UPLOAD_LIMIT       largest accepted upload, bytes (suffixes K, M allowed)      5M (the importer's)
+GOSPROG_COOKIE_SECURE      ``1``: cookies only over HTTPS (behind a TLS proxy)         ``0``
+GOSPROG_TODAY              the date the portal takes as today (demonstrations, tests)  the system date
+=========================  ==========================================================  =====================
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+DEFAULT_DIR = "output/portal"
+DEFAULT_UPLOAD_LIMIT = 5 * 1024 * 1024
+MIN_KEY_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message is in Russian and names the variable."""
+
+
+@dataclass
+class Settings:
+    data_dir: Path
+    portal_dir: Path
+    database_url: str
+    secret_key: str
+    upload_limit: int = DEFAULT_UPLOAD_LIMIT
+    cookie_secure: bool = False
+    session_hours: int = 8
+    login_window_minutes: int = 15
+    max_failures_per_login: int = 5
+    max_failures_per_address: int = 20
+    today: Callable[[], _dt.date] = field(default=_dt.date.today)
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.portal_dir / "archive"
+
+
+def parse_size(text: str, variable: str = "GOSPROG_UPLOAD_LIMIT") -> int:
+    """``"5242880"``, ``"512K"``, ``"5M"`` → bytes; raises :class:`SettingsError` otherwise."""
+    match = re.fullmatch(r"\s*(\d+)\s*([KkMm]?)[Bb]?\s*", text or "")
+    if not match:
+        raise SettingsError(f"{variable}={text!r}: укажите размер в байтах, например 5242880 или 5M")
+    value = int(match.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[match.group(2).lower()]
+    if value < 1024:
+        raise SettingsError(f"{variable}={text!r}: предел меньше 1 КБ, форма в него не поместится")
+    return value
+
+
+def _secret_key(env: Mapping[str, str], portal_dir: Path) -> str:
+    key = env.get("GOSPROG_SECRET_KEY")
+    if key:
+        if len(key) < MIN_KEY_LENGTH:
+            raise SettingsError(f"GOSPROG_SECRET_KEY слишком короткий: нужно не менее {MIN_KEY_LENGTH} символов")
+        return key
+    path = Path(env.get("GOSPROG_SECRET_KEY_FILE") or portal_dir / "secret.key")
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) < MIN_KEY_LENGTH:
+            raise SettingsError(f"{path}: ключ слишком короткий (нужно не менее {MIN_KEY_LENGTH} символов)")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)   # never world-readable, never overwritten
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def from_env(data_dir: str | Path, env: Mapping[str, str] | None = None, **overrides) -> Settings:
+    """Settings for DATA_DIR from ``env`` (default ``os.environ``); ``overrides`` win (tests, CLI options).
+
+    Raises :class:`SettingsError` for an unusable value."""
+    env = os.environ if env is None else env
+    portal_dir = Path(overrides.pop("portal_dir", None) or env.get("GOSPROG_PORTAL_DIR") or DEFAULT_DIR)
+    portal_dir.mkdir(parents=True, exist_ok=True)
+    url = overrides.pop("database_url", None) or env.get("GOSPROG_DATABASE_URL") or \
+        f"sqlite:///{(portal_dir / 'portal.sqlite').resolve()}"
+    if not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", url):
+        raise SettingsError(f"GOSPROG_DATABASE_URL: поддерживаются sqlite:///ФАЙЛ и postgresql+psycopg://…, "
+                            f"а указано {url.split(':', 1)[0]}:…")
+    limit = parse_size(env["GOSPROG_UPLOAD_LIMIT"]) if env.get("GOSPROG_UPLOAD_LIMIT") else DEFAULT_UPLOAD_LIMIT
+    today = _dt.date.today
+    if env.get("GOSPROG_TODAY"):
+        try:
+            fixed = _dt.date.fromisoformat(env["GOSPROG_TODAY"])
+        except ValueError:
+            raise SettingsError(f"GOSPROG_TODAY={env['GOSPROG_TODAY']!r}: укажите дату как ГГГГ-ММ-ДД") from None
+        today = lambda: fixed  # noqa: E731
+    values = dict(data_dir=Path(data_dir), portal_dir=portal_dir, database_url=url,
+                  secret_key=overrides.pop("secret_key", None) or _secret_key(env, portal_dir),
+                  upload_limit=limit, cookie_secure=env.get("GOSPROG_COOKIE_SECURE", "0") == "1", today=today)
+    values.update(overrides)
+    return Settings(**values)
