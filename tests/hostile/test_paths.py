@@ -236,6 +236,15 @@ def test_builder_names_stay_inside_out_even_past_the_loader(codes, tmp_path):
         assert SAFE.match(item.name) and len(item.name) < 200 and "/" not in item.name, item.name
     out = tmp_path / "out"
     destination = out / safe_name(program.code) / program.edition.date.isoformat()
+    names = [item.name for item in planned]
+    if len(set(names)) < len(names):
+        # two codes that make one file name: refused before anything is written (never one file overwriting
+        # another, never a manifest listing a file twice)
+        from generator.package import PackageError
+        with pytest.raises(PackageError, match="одно имя файла"):
+            build(planned, destination, Options(formats=("docx",), jobs=1), {"date": "2024-03-15"})
+        assert not destination.exists()
+        return
     build(planned, destination, Options(formats=("docx",), jobs=1), {"date": "2024-03-15"})
     for path in tmp_path.rglob("*"):
         assert path.resolve().is_relative_to(out.resolve()), path
