@@ -152,7 +152,7 @@ def main(argv=None) -> int:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         env = {**os.environ, "GOSPROG_PORTAL_DIR": str(work / "portal"), "GOSPROG_DATABASE_URL": url,
-               "GOSPROG_TODAY": "2022-01-05", "GOSPROG_SECRET_KEY": "load-test-secret-" + "x" * 32}
+               "GOSPROG_TODAY": "2022-01-05", "GOSPROG_SESSION_KEY": "load-test-secret-" + "x" * 32}
         server = subprocess.Popen([sys.executable, "-m", "generator", "serve", str(data_dir), "--host", "127.0.0.1",
                                    "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                                   stderr=open(work / "server.log", "wb"))

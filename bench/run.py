@@ -11,7 +11,7 @@ Prints a table and writes bench/results.json. Sections:
 * scale     - a quarter's import + checks + consolidated report (+ its XLSX) for 200, 2,000 and 20,000
               synthetic municipalities: time, peak memory, growth. Forms are read by openpyxl after the
               limits of issue 19, in --jobs worker processes; they are signed with a bench-only key
-              (GOSPROG_SECRET_KEY_FILE in the run's scratch folder).
+              (GOSPROG_SESSION_KEY_FILE in the run's scratch folder).
 
 Targets are checked here and only here (never in unit tests). Scratch files go to bench/.work/.
 """
@@ -299,7 +299,7 @@ def bench_scale(work: Path, sizes: list[int], sample: int, previous_at: int | No
     key = work / "bench-secret.key"              # never the user's real key
     key.write_text(os.urandom(32).hex() + "\n")
     key.chmod(0o600)
-    os.environ["GOSPROG_SECRET_KEY_FILE"] = str(key)
+    os.environ["GOSPROG_SESSION_KEY_FILE"] = str(key)
     cases = [(n, False) for n in sizes]
     if previous_at:
         cases.append((previous_at, True))

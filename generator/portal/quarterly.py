@@ -16,6 +16,7 @@ internals change (keyed form identity, a new reader, a new registry) only this m
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -32,7 +33,6 @@ from sqlalchemy.orm import sessionmaker
 
 from .. import model
 from ..quarterly import forms as _forms
-from ..quarterly import importer as _importer
 from ..quarterly import intake as _intake
 from ..quarterly import reports as _reports
 from ..quarterly.load import SubsidyData, load_subsidies
@@ -131,13 +131,20 @@ class SqlRegistry:
         return None
 
     def store_file(self, data: bytes, suffix: str = ".xlsx") -> tuple[str, str]:
-        """Keep the file unchanged (content-addressed, 0600, fsynced); returns (sha256, path relative to
-        the portal folder). A stored copy whose content does not match its name is rewritten."""
+        """Keep the file unchanged (content-addressed); returns (sha256, path relative to the portal folder)."""
+        digest, relative, _ = self.keep(data, suffix)
+        return digest, relative
+
+    def keep(self, data: bytes, suffix: str = ".xlsx") -> tuple[str, str, bool]:
+        """``Registry.keep`` on the portal's archive: (sha256, relative path, whether the file is new). The copy
+        is a 0600 file in a 0700 folder, fsynced with its folder before the row is committed; a stored copy
+        whose content does not match its name is rewritten."""
         digest = hashlib.sha256(data).hexdigest()
         relative = f"{self.archive.name}/{digest[:2]}/{digest}{suffix}"
         target = self.folder / relative
-        if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
-            return digest, relative
+        existed = target.exists()
+        if existed and hashlib.sha256(target.read_bytes()).hexdigest() == digest:
+            return digest, relative, False
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=target.parent)
         try:
@@ -145,6 +152,7 @@ class SqlRegistry:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.chmod(tmp, 0o600)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -154,7 +162,19 @@ class SqlRegistry:
             os.fsync(directory)
         finally:
             os.close(directory)
-        return digest, relative
+        return digest, relative, not existed
+
+    def discard(self, relative: str) -> None:
+        """Remove a copy :meth:`keep` wrote when its row could not be committed (nothing half-recorded)."""
+        try:
+            os.unlink(self.folder / relative)
+        except OSError:
+            pass
+
+    @contextlib.contextmanager
+    def batch(self):
+        """``Registry.batch``: here every row is its own transaction (the portal imports one file a request)."""
+        yield self
 
     def record(self, *, subsidy: str, municipality: str | None, year: int | None, quarter: int | None,
                status: str, received: _dt.date, deadline: _dt.date | None, sha256: str, original_name: str,
@@ -305,17 +325,13 @@ def submit(content: bytes, name: str, data: SubsidyData, registry: SqlRegistry, 
     """Check and record one uploaded file for ``period`` on the page of ``account_municipality``.
 
     A file whose form identity names another municipality is refused here, before anything is archived
-    or recorded (the form's own identity check in the importer catches edited identities). Anything else
+    or recorded (the form's own keyed identity check in the reader refuses edited identities). Anything else
     goes through ``intake.import_bytes`` expecting exactly this subsidy, year, quarter and municipality."""
     sha = hashlib.sha256(content).hexdigest()
-    try:
-        reading = _importer.read(content, data)
-    except _importer.FormRejected:
-        reading = None                 # the importer will record the refusal with its problems
-    except Exception as exc:           # noqa: BLE001 - a reader failure on a malformed file (issue 19's cases)
-        return Outcome("refused", sha, [Finding(
-            "FILE", f"файл не удалось прочитать как книгу Excel ({type(exc).__name__}): откройте его в Excel "
-                    "или LibreOffice, сохраните как книгу .xlsx и отправьте снова")])
+    # read once, never raising: a file that is not a readable form of ours (malformed, forged identity) comes
+    # back as problems, and import_bytes records that refusal without archiving the file
+    read = _intake.read_form(content, data)
+    reading = read[0]
     claimed = reading.period() if reading is not None else None
     if claimed is not None and claimed[1] != account_municipality:
         other = data.municipalities.get(claimed[1])
@@ -328,7 +344,7 @@ def submit(content: bytes, name: str, data: SubsidyData, registry: SqlRegistry, 
                            period=(period.subsidy, period.year, period.quarter))
     result = _intake.import_bytes(content, name, data, registry, received,
                                   _intake.Expectation(period.year, period.quarter, period.subsidy,
-                                                      account_municipality), submitted_by=login)
+                                                      account_municipality), submitted_by=login, read=read)
     return Outcome(result.status, result.submission.sha256, [_finding(p) for p in result.problems],
                    result.submission)
 

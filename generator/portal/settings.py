@@ -5,8 +5,8 @@ variable                   meaning                                              
 =========================  ==========================================================  =====================
 GOSPROG_PORTAL_DIR         the portal's own folder: database (SQLite), archive, key    ``output/portal``
 GOSPROG_DATABASE_URL       SQLAlchemy URL; ``postgresql+psycopg://user:pw@host/db``    SQLite file in the dir
-GOSPROG_SECRET_KEY         the key that signs session cookies (at least 32 chars)      read from the key file
-GOSPROG_SECRET_KEY_FILE    a file holding the key (created 0600 when missing)          ``DIR/secret.key``
+GOSPROG_SESSION_KEY         the key that signs session cookies (at least 32 chars)      read from the key file
+GOSPROG_SESSION_KEY_FILE    a file holding the key (created 0600 when missing)          ``DIR/session.key``
 GOSPROG_UPLOAD_LIMIT       largest accepted upload, bytes (suffixes K, M allowed)      5M (the importer's)
 GOSPROG_COOKIE_SECURE      ``1``: cookies only over HTTPS (behind a TLS proxy)         ``0``
 GOSPROG_TODAY              the date the portal takes as today (demonstrations, tests)  the system date
@@ -63,12 +63,12 @@ def parse_size(text: str, variable: str = "GOSPROG_UPLOAD_LIMIT") -> int:
 
 
 def _secret_key(env: Mapping[str, str], portal_dir: Path) -> str:
-    key = env.get("GOSPROG_SECRET_KEY")
+    key = env.get("GOSPROG_SESSION_KEY")
     if key:
         if len(key) < MIN_KEY_LENGTH:
-            raise SettingsError(f"GOSPROG_SECRET_KEY слишком короткий: нужно не менее {MIN_KEY_LENGTH} символов")
+            raise SettingsError(f"GOSPROG_SESSION_KEY слишком короткий: нужно не менее {MIN_KEY_LENGTH} символов")
         return key
-    path = Path(env.get("GOSPROG_SECRET_KEY_FILE") or portal_dir / "secret.key")
+    path = Path(env.get("GOSPROG_SESSION_KEY_FILE") or portal_dir / "session.key")
     if path.exists():
         key = path.read_text(encoding="utf-8").strip()
         if len(key) < MIN_KEY_LENGTH:

@@ -82,6 +82,9 @@ def log_in(driver, base, login):
     driver.find_element(By.NAME, "login").send_keys(login)
     driver.find_element(By.NAME, "password").send_keys(PASSWORDS[login])
     driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    from selenium.webdriver.support.ui import WebDriverWait
+    # the post returns before the next page is there on a busy machine: wait until the browser has left /login
+    WebDriverWait(driver, 60).until(lambda d: not d.current_url.endswith("/login"))
 
 
 def test_browser_municipality_submits_and_department_follows(server, browser, subsidies, tmp_path):

@@ -245,7 +245,7 @@ def test_users_cli_add_list_passwd(tmp_path, monkeypatch):
     from generator.cli import main
     monkeypatch.setenv("GOSPROG_PORTAL_DIR", str(tmp_path / "portal"))
     monkeypatch.delenv("GOSPROG_DATABASE_URL", raising=False)
-    monkeypatch.delenv("GOSPROG_SECRET_KEY", raising=False)
+    monkeypatch.delenv("GOSPROG_SESSION_KEY", raising=False)
     runner = CliRunner()
     data = ["--data", str(DATA_DIR), "--password-stdin"]
     added = runner.invoke(main, ["users", "add", "mo-kaduy", "--role", "municipality", "--municipality", "kaduysky",
@@ -273,7 +273,7 @@ def test_users_cli_add_list_passwd(tmp_path, monkeypatch):
         account = db.query(Account).filter_by(login="mo-kaduy").one()
         assert account.password_hash.startswith("$argon2id$") and HASHER.verify(account.password_hash,
                                                                                "Kaduy-password-2")
-    key = tmp_path / "portal" / "secret.key"
+    key = tmp_path / "portal" / "session.key"
     assert key.exists() and oct(key.stat().st_mode & 0o777) == "0o600"
 
 
@@ -299,13 +299,31 @@ def _vologodsky(portal, subsidies):
 
 def test_shared_case_forged_babaevsky_is_refused_for_the_vologodsky_account(portal, subsidies):
     """forged-babaevsky.xlsx: vologodsky's form with the identity rewritten to babaevsky and the public
-    checksum recomputed. The importer alone accepts it as babaevsky's report; the portal refuses it."""
+    checksum recomputed. The keyed identity (issue 19) refuses it; nothing is archived."""
     client = _vologodsky(portal, subsidies)
     result = upload(client, "vologodsky", (CASES / "forged-babaevsky.xlsx").read_bytes())
+    assert "Принят" not in result.text and "Отклонен" in result.text
+    rows = portal.rows(SubmissionRow)
+    assert [(r.status, r.stored_as) for r in rows] == [("rejected", "")]
+    archive = portal.settings.portal_dir / "archive"
+    assert not archive.exists() or not [p for p in archive.rglob("*") if p.is_file()]
+
+
+def test_form_issued_to_another_municipality_is_refused_for_the_account(portal, subsidies):
+    """A genuine form of this installation, issued to babaevsky, uploaded from the vologodsky account: the
+    portal's account check refuses it before anything is recorded; vologodsky's own form is accepted."""
+    from test_forms_cases import resign
+
+    client = _vologodsky(portal, subsidies)
+    from generator.quarterly.forms import generate
+    other = generate(subsidies.form_of("camps"), subsidies.subsidies["camps"], subsidies.municipalities["babaevsky"],
+                     subsidies.agreement("camps", "babaevsky", 2021), 2021, 1, sample=True)
+    result = upload(client, "vologodsky", other)
     assert result.status_code == 422 and "Бабаевский муниципальный район" in result.text
     assert "другого муниципального образования" in result.text
     assert portal.rows(SubmissionRow) == []
-    genuine = upload(client, "vologodsky", (CASES / "genuine-vologodsky-camps-q1.xlsx").read_bytes())
+    own = resign((CASES / "genuine-vologodsky-camps-q1.xlsx").read_bytes(), subsidies)
+    genuine = upload(client, "vologodsky", own)
     assert "Принят" in genuine.text
     (row,) = portal.rows(SubmissionRow)
     assert (row.municipality, row.owner, row.status) == ("vologodsky", "vologodsky", "accepted")
@@ -321,8 +339,8 @@ def test_shared_case_malformed_workbook_is_a_russian_refusal_not_a_server_error(
     archive = portal.settings.portal_dir / "archive"
     rows = portal.rows(SubmissionRow)
     archived = [p for p in archive.rglob("*") if p.is_file()] if archive.exists() else []
-    assert len(archived) == len({r.sha256 for r in rows})          # nothing archived without its row
-    assert all(r.status == "rejected" and r.owner == "vologodsky" for r in rows)
+    assert archived == []                    # a file that is not a readable form is refused, never archived
+    assert rows and all(r.status == "rejected" and r.owner == "vologodsky" and r.stored_as == "" for r in rows)
 
 
 def test_file_names_are_escaped_in_pages(portal):
