@@ -367,22 +367,3 @@ def test_a_world_readable_key_stops_the_import_it_is_not_blamed_on_the_file(data
     assert f"ключ подписи форм: файл ключа {loose} доступен другим пользователям: выполните chmod 600" in result.output
     with Registry(tmp_path / "reg") as reg:
         assert reg.history() == []
-
-
-def test_a_reading_worker_that_dies_refuses_its_file_only(data, form, monkeypatch):
-    """A worker killed while reading (the OOM killer, a crash in a parser) costs only its own file."""
-    from generator.quarterly import intake
-    real = intake._worker_read
-
-    def fragile(content):
-        if content == b"kills the reader":
-            os._exit(9)
-        return real(content)
-    monkeypatch.setattr(intake, "_worker_read", fragile)            # inherited by the forked workers
-    items = [("a", form), ("b", b"kills the reader"), ("c", form), ("d", None), ("e", form + b"\0")]
-    out = list(intake.read_many(items, data, jobs=2, chunk=3))
-    assert [tag for tag, _, _ in out] == ["a", "b", "c", "d", "e"]
-    assert [r[0] is not None for tag, _, r in out if tag != "d"] == [True, False, True, True]
-    problem = out[1][2][1][0]
-    assert problem.code == "FILE" and "процесс чтения прерван" in problem.message
-    assert out[3][2] is None

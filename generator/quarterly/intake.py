@@ -114,27 +114,11 @@ def read_many(items: Iterable[tuple[object, bytes | None]], subsidies: SubsidyDa
             yield tag, data, (read_form(data, subsidies) if data is not None else None)
         return
     import collections
+    import concurrent.futures
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-
-    def new_pool(workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(subsidies,))
-
-    def alone(data: bytes):
-        """A file whose worker died (killed for memory, a crash in a parser): read again in a process of its
-        own, so that it alone is refused."""
-        with new_pool(1) as single:
-            try:
-                return single.submit(_worker_read, data).result()
-            except BrokenProcessPool:
-                return None, [Problem("FILE", "файл не удалось прочитать: процесс чтения прерван (нехватка памяти "
-                                              "или сбой программы чтения); откройте файл в Excel или LibreOffice "
-                                              "и сохраните его заново")]
-
-    pool = new_pool(jobs)
-    try:
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
+                                                initargs=(subsidies,)) as pool:
         iterator = iter(items)
         window: collections.deque = collections.deque()
 
@@ -146,18 +130,9 @@ def read_many(items: Iterable[tuple[object, bytes | None]], subsidies: SubsidyDa
         top_up()
         while window:
             tag, data, future = window.popleft()
-            try:
-                result = future.result() if future is not None else None
-            except BrokenProcessPool:
-                result = alone(data)
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = new_pool(jobs)           # the other files in flight are read again
-                window = collections.deque((t, d, pool.submit(_worker_read, d) if d is not None else None)
-                                           for t, d, _ in window)
+            result = future.result() if future is not None else None
             top_up()
             yield tag, data, result
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def import_many(items: Iterable[tuple[str, bytes | None, list[Problem]]], subsidies: SubsidyData,
