@@ -164,6 +164,8 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
         entries, jobs = [], []
         for item in planned:
             for fmt in options.formats:
+                if item.formats is not None and fmt not in item.formats:
+                    continue               # e.g. a draft resolution is prose: DOCX and PDF, never a workbook
                 name = f"{item.name}.{fmt}"
                 digest = input_hash(item, fmt, options, tpl_digest)
                 entry = {"file": name, "kind": item.kind, "format": fmt, "title": item.document.title,

@@ -344,3 +344,15 @@ def lock_report() -> list[str]:
         return [f"locked environment: all {len(pins)} packages of requirements.lock at their locked versions ({key})"]
     return [f"locked environment: {len(wrong)} of {len(pins)} packages differ from requirements.lock: "
             + ", ".join(f"{n} {v[1] or 'missing'} (locked {v[0]})" for n, v in sorted(wrong.items()))]
+
+
+def rezip(content: bytes, replace: dict[str, bytes]) -> bytes:
+    """The same zip package (an XLSX) with some parts replaced: names, order and the other parts' bytes kept."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, replace.get(info.filename, source.read(info.filename)))
+    return out.getvalue()

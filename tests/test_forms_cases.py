@@ -27,6 +27,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from conftest import rezip
+
 from generator.cli import main
 from generator.quarterly import secretkey, xlsxread
 from generator.quarterly.forms import IDENTITY, IDENTITY_KEYS, generate, identity_payload, prefill_values
@@ -61,16 +63,6 @@ def _identity_part(content: bytes) -> str:
     target = re.search(rf'<Relationship Id="{rid}"[^>]*Target="([^"]+)"', rels) or \
         re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
     return "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
-
-
-def rezip(content: bytes, replace: dict[str, bytes]) -> bytes:
-    """The same package with some parts replaced (names, order and the other parts' bytes kept)."""
-    source = zipfile.ZipFile(io.BytesIO(content))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            target.writestr(info.filename, replace.get(info.filename, source.read(info.filename)))
-    return out.getvalue()
 
 
 def resign(content: bytes, data, key: secretkey.Key | None = None, **changes) -> bytes:

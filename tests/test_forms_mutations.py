@@ -21,6 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from conftest import rezip
+
 from generator.quarterly.forms import SHEET, FormLayout, generate
 from generator.quarterly.intake import import_bytes
 from generator.quarterly.registry import Registry
@@ -57,15 +59,6 @@ def filled(data) -> bytes:
                     data.agreement("camps", "babaevsky", 2021), 2021, 1, sample=True)
     return fill(form, spec, SampleSubmission(subsidy="camps", municipality="babaevsky", quarter=1,
                                              submitted=RECEIVED, values=TYPED))
-
-
-def _rezip(content: bytes, replace: dict[str, bytes]) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(content))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            target.writestr(info.filename, replace.get(info.filename, source.read(info.filename)))
-    return out.getvalue()
 
 
 # --- mutations ----------------------------------------------------------------------------------------------------
@@ -187,7 +180,7 @@ SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
 def test_xml_mutation_never_a_traceback_never_other_figures(data, filled, draw):
     xml = zipfile.ZipFile(io.BytesIO(filled)).read(SHEET_XML).decode("utf-8")
     mutated = draw.draw(xml_mutation(xml))
-    check_import(data, _rezip(filled, {SHEET_XML: mutated.encode("utf-8")}))
+    check_import(data, rezip(filled, {SHEET_XML: mutated.encode("utf-8")}))
 
 
 @SETTINGS
@@ -231,7 +224,7 @@ def _mutants(filled: bytes, count: int) -> list[bytes]:
         if seed % 2:
             out.append(_rnd_zip(filled, rnd))
         else:
-            out.append(_rezip(filled, {SHEET_XML: _rnd_xml(xml, rnd).encode("utf-8")}))
+            out.append(rezip(filled, {SHEET_XML: _rnd_xml(xml, rnd).encode("utf-8")}))
     return out
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import rezip
+
 from generator.cli import main
 from generator.quarterly import registry as registry_module
 from generator.quarterly import xlsxread
@@ -43,15 +45,6 @@ def form(data) -> bytes:
         wb["Отчет"][ref] = value
     out = io.BytesIO()
     wb.save(out)
-    return out.getvalue()
-
-
-def rezip(content: bytes, replace: dict[str, bytes]) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(content))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            target.writestr(info.filename, replace.get(info.filename, source.read(info.filename)))
     return out.getvalue()
 
 

@@ -83,7 +83,7 @@ def start(data_dir: Path, program, date: _dt.date, number: str, act_date: _dt.da
     target = snapshot_dir(data_dir, old)
     if target.exists():
         raise EditionError(f"{target}: предыдущая редакция уже сохранена в этой папке; новая редакция не начата")
-    _copy_tree(data_dir, target, only={"program.yaml", "subprograms"})
+    _copy_tree(data_dir, target, only={"program.yaml", "subprograms", "known-findings.yaml"})
     write_text(program_file, new_text)
     return {"edition": data_dir, "previous": target}
 

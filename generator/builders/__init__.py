@@ -18,6 +18,7 @@ class Planned:
     kind: str
     document: model.Document
     sources: list[str] = field(default_factory=list)
+    formats: tuple[str, ...] | None = None     # the formats this document exists in; None: every requested one
 
 
 def program_package(program: schema.Program, located=None) -> list[Planned]:

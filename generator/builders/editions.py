@@ -335,7 +335,7 @@ def diff_package(diff: ProgramDiff, approved=None, templates=None, sources: list
     if old is not None and new is not None:
         from ..amend.draft import draft_document
         out.append(Planned("02-proekt-postanovleniya", "draft-resolution", draft_document(diff, old, new, templates),
-                           sources or []))
+                           sources or [], formats=("docx", "pdf")))     # a draft circulates as DOCX (and PDF)
     return out
 
 
