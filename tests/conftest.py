@@ -329,11 +329,35 @@ def lock_mismatches() -> dict[str, tuple[str, str | None]]:
 
 
 def pytest_sessionstart(session):
-    """Print which versions this run uses (also under ``-q``, which hides pytest's own header)."""
+    """Print which versions this run uses (also under ``-q``, which hides pytest's own header), and give
+    LibreOffice and Chromium the bundled fonts when the system's are hidden (as CI runs the suite)."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = lock_report() + bundled_fonts_for_external_programs()
     if reporter is not None:
-        for line in lock_report():
+        for line in lines:
             reporter.write_line(line)
+
+
+def bundled_fonts_for_external_programs() -> list[str]:
+    """Where no system font is visible, point fontconfig (``FONTCONFIG_FILE``) at the bundled fonts.
+
+    gosprog itself never needs system fonts, but LibreOffice (DOCX/XLSX round trips) and Chromium (the
+    portal's browser test) cannot start without any font; they then see Liberation Serif only.
+    """
+    import os
+    import tempfile
+
+    folders = [Path(d) for d in ("/usr/share/fonts", "/usr/local/share/fonts")]
+    if os.environ.get("FONTCONFIG_FILE") or any(
+            p.suffix.lower() in (".ttf", ".otf", ".ttc", ".pfb") for d in folders if d.is_dir() for p in d.rglob("*")):
+        return []
+    from generator import fonts
+    config = Path(tempfile.mkdtemp(prefix="gosprog-fontconfig-")) / "fonts.conf"
+    config.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+                      f"<fontconfig><dir>{fonts.folder()}</dir><cachedir>{config.parent / 'cache'}</cachedir>"
+                      "</fontconfig>\n", encoding="utf-8")
+    os.environ["FONTCONFIG_FILE"] = str(config)
+    return [f"system fonts hidden: LibreOffice and Chromium use the bundled fonts (FONTCONFIG_FILE={config})"]
 
 
 def lock_report() -> list[str]:
