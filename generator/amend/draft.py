@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from .. import model
 from ..builders import common
+from ..builders.editions import paragraphs
 from ..builders import program as program_builders
 from ..builders import subprogram as subprogram_builders
 from ..data.schema import Program
@@ -150,15 +151,6 @@ def draft_context(diff: ProgramDiff, old: Program, new: Program, changed: Change
             "amended": bool(old.amendments or new.amendments), "items": items, "appendices": appendices}
 
 
-def _paragraphs(text: str) -> list[str]:
-    out = []
-    for chunk in re.split(r"\n\s*\n", text):
-        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
-        if lines:
-            out.append(" ".join(lines))
-    return out
-
-
 def draft_document(diff: ProgramDiff, old: Program, new: Program, templates=None) -> model.Document:
     """The draft resolution as a document (DOCX/PDF through the writers). Raises ValueError on a
     directive the template uses that this layout does not know."""
@@ -173,7 +165,7 @@ def draft_document(diff: ProgramDiff, old: Program, new: Program, templates=None
                          notice=common.SAMPLE_NOTICE if diff.sample else None)
     section = doc.section("portrait")
     tables = _appendix_tables(context, changed)
-    for para in _paragraphs(text):
+    for para in paragraphs(text):
         directive, _, rest = para.partition(" ") if para.startswith("#") else ("", "", para)
         if directive == "#title":
             section.add(model.Heading(rest))

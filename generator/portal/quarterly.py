@@ -36,7 +36,7 @@ from ..quarterly import forms as _forms
 from ..quarterly import intake as _intake
 from ..quarterly import reports as _reports
 from ..quarterly.load import SubsidyData, load_subsidies
-from ..quarterly.registry import Submission
+from ..quarterly.registry import PeriodQueries, Submission
 from .db import SubmissionRow
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -108,7 +108,7 @@ def find_period(data: SubsidyData, today: _dt.date, municipality: str, subsidy: 
 # --- the registry on SQLAlchemy ----------------------------------------------------------------------
 
 
-class SqlRegistry:
+class SqlRegistry(PeriodQueries):
     """``Registry``'s interface on the portal database. ``owner`` (the municipality of the page that
     received a file) and ``period`` (subsidy, year, quarter of that page) fill what an unreadable file
     cannot tell, so every row belongs to the municipality that sent it."""
@@ -232,22 +232,6 @@ class SqlRegistry:
                 query = query.where(column == value)
         with self.factory() as db:
             return [_submission(r) for r in db.scalars(query)]
-
-    def latest(self, subsidy: str, year: int, quarter: int, municipality: str | None = None
-               ) -> dict[str, Submission]:
-        out: dict[str, Submission] = {}
-        for s in self.history(subsidy, year, quarter, municipality):
-            if s.status == "accepted" and s.municipality and (
-                    s.municipality not in out or s.version > out[s.municipality].version):
-                out[s.municipality] = s
-        return out
-
-    def previous_figures(self, subsidy: str, municipality: str, year: int, quarter: int) -> dict | None:
-        for q in range(quarter - 1, 0, -1):
-            current = self.latest(subsidy, year, q, municipality).get(municipality)
-            if current is not None:
-                return current.figures
-        return None
 
     # the portal's own queries ------------------------------------------------------------------------
 

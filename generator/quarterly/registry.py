@@ -113,7 +113,29 @@ def _private_dir(folder: Path) -> None:
     _fsync_dir(folder.parent)
 
 
-class Registry:
+class PeriodQueries:
+    """What every registry answers from its own ``history(subsidy, year, quarter, municipality)``: the file
+    registry below and the portal's database (``generator.portal.quarterly.SqlRegistry``)."""
+
+    def latest(self, subsidy: str, year: int, quarter: int, municipality: str | None = None) -> dict[str, Submission]:
+        """The current (highest version) accepted submission of each municipality (or of one) for a period."""
+        out: dict[str, Submission] = {}
+        for s in self.history(subsidy, year, quarter, municipality):
+            if s.status == "accepted" and s.municipality and (
+                    s.municipality not in out or s.version > out[s.municipality].version):
+                out[s.municipality] = s
+        return out
+
+    def previous_figures(self, subsidy: str, municipality: str, year: int, quarter: int) -> dict | None:
+        """The accepted figures of the latest earlier quarter of the same year (for year-to-date checks)."""
+        for q in range(quarter - 1, 0, -1):
+            current = self.latest(subsidy, year, q, municipality).get(municipality)
+            if current is not None:
+                return current.figures
+        return None
+
+
+class Registry(PeriodQueries):
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
         self._batch: list[tuple[Path, bool]] | None = None     # files kept in the open batch: (path, new)
@@ -273,23 +295,6 @@ class Registry:
                 query += f" AND {column}=?"
                 args.append(value)
         return [self._submission(r) for r in self.db.execute(query + " ORDER BY id", args)]
-
-    def latest(self, subsidy: str, year: int, quarter: int, municipality: str | None = None) -> dict[str, Submission]:
-        """The current (highest version) accepted submission of each municipality (or of one) for a period."""
-        out: dict[str, Submission] = {}
-        for s in self.history(subsidy, year, quarter, municipality):
-            if s.status == "accepted" and s.municipality and (
-                    s.municipality not in out or s.version > out[s.municipality].version):
-                out[s.municipality] = s
-        return out
-
-    def previous_figures(self, subsidy: str, municipality: str, year: int, quarter: int) -> dict | None:
-        """The accepted figures of the latest earlier quarter of the same year (for year-to-date checks)."""
-        for q in range(quarter - 1, 0, -1):
-            current = self.latest(subsidy, year, q, municipality).get(municipality)
-            if current is not None:
-                return current.figures
-        return None
 
     @staticmethod
     def _submission(row) -> Submission:
