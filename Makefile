@@ -12,7 +12,13 @@ LOCK_ARGS := --quiet --extra test --generate-hashes --allow-unsafe --strip-extra
 
 PORTAL_TODAY ?= 2021-04-05
 
-.PHONY: demo test bench fuzz lock clean serve
+.PHONY: demo test bench fuzz lock clean serve catalogs
+
+# Message catalogs (generator/i18n.py): the .po files are the source, compiled here, never kept in git.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard generator/locale/*/LC_MESSAGES/*.po))
+catalogs: $(CATALOGS)
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel -q compile -i $< -o $@
 
 # The environment is exactly requirements.lock (hash-checked), then gosprog itself without resolving anything.
 $(STAMP): requirements.lock setup.cfg setup.py pyproject.toml
@@ -21,21 +27,21 @@ $(STAMP): requirements.lock setup.cfg setup.py pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) $(CATALOGS)
 	$(BIN)/gosprog validate $(DATA)
 	$(BIN)/gosprog build $(DATA) --out output
 	$(BIN)/gosprog quarterly demo --data $(DATA) --year 2021 --out output
 	$(BIN)/gosprog annual $(DATA) --year 2021 --out output
 	$(BIN)/gosprog diff $(DATA)/editions/2021-08-17-sample $(DATA) --out output
 
-serve: $(STAMP)
+serve: $(STAMP) $(CATALOGS)
 	GOSPROG_TODAY=$${GOSPROG_TODAY:-$(PORTAL_TODAY)} $(BIN)/gosprog serve $(DATA) --demo-accounts --host 127.0.0.1 --port 8000
 
-test: $(STAMP)
+test: $(STAMP) $(CATALOGS)
 	GOSPROG_LOCKED=1 $(BIN)/python -m pytest
 
 # make bench: benchmarks (about 10 minutes; `$(BIN)/python bench/run.py --quick` for a smoke run)
-bench: $(STAMP)
+bench: $(STAMP) $(CATALOGS)
 	$(BIN)/python bench/run.py
 
 fuzz: $(STAMP)

@@ -9,10 +9,28 @@ from pathlib import Path
 import click
 
 from . import __version__
+from . import i18n
 from . import rules
 from .data import DataError, DataErrors
 
 DEFAULT_DATA = "data/social-support-vologda"
+
+
+def argv_language(argv: list[str]) -> str | None:
+    """The ``--lang`` of a command line, read before click parses it: help texts are made when the
+    command modules are imported, so the language must be active by then."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+try:
+    i18n.activate(argv_language(sys.argv[1:]))
+except ValueError:
+    i18n.activate()  # click reports the bad --lang value itself
 
 
 class UserError(click.ClickException):
@@ -53,8 +71,16 @@ jobs_option = click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0
                            help="Parallel processes (0: one per core).")
 
 
+def _set_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        i18n.activate(value)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gosprog")
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), is_eager=True, expose_value=False,
+              callback=_set_language, help=i18n._("Interface language (default: Russian; English with "
+                                                  "LANG=en_US.UTF-8 or GOSPROG_LANG=en)."))
 def main() -> None:
     """gosprog: official documents of a regional state program, from its data.
 

@@ -1,0 +1,71 @@
+"""The interface language: gettext catalogs compiled by make, Russian by default, English on request."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from generator import i18n
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("po", sorted((ROOT / "generator" / "locale").glob("*/LC_MESSAGES/*.po")),
+                         ids=lambda p: p.parent.parent.name)
+def test_compiled_catalog_is_current(po, tmp_path):
+    """The .mo beside each .po is what `pybabel compile` makes of it now (make compiles; git keeps no .mo)."""
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    fresh = tmp_path / "fresh.mo"
+    with fresh.open("wb") as f:
+        write_mo(f, catalog)
+    compiled = po.with_suffix(".mo")
+    assert compiled.exists(), f"{compiled} missing: run make"
+    assert compiled.read_bytes() == fresh.read_bytes(), f"{compiled} is older than {po.name}: run make"
+
+
+def test_catalog_has_no_untranslated_or_fuzzy_entries():
+    for po in (ROOT / "generator" / "locale").glob("*/LC_MESSAGES/*.po"):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        empty = [m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
+        fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+        assert not empty, f"{po}: no translation for {empty[:5]}"
+        assert not fuzzy, f"{po}: fuzzy entries {fuzzy[:5]}"
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, "ru"), ({"LANG": "C.UTF-8"}, "ru"), ({"LANG": "POSIX"}, "ru"), ({"LANG": "de_DE.UTF-8"}, "ru"),
+    ({"LANG": "en_US.UTF-8"}, "en"), ({"LANG": "ru_RU.UTF-8"}, "ru"), ({"LC_ALL": "en_GB.UTF-8", "LANG": "ru_RU"}, "en"),
+    ({"LANGUAGE": "en:ru", "LANG": "ru_RU.UTF-8"}, "en"), ({"GOSPROG_LANG": "ru", "LANG": "en_US.UTF-8"}, "ru"),
+])
+def test_language_detection(env, expected):
+    assert i18n.detect(env) == expected
+
+
+def _run(args, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in i18n.LOCALE_VARIABLES}
+    clean.update(env)
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True,
+                          env=clean, cwd=ROOT)
+
+
+def test_help_is_russian_by_default_and_english_on_request():
+    ru = _run(["--help"], LANG="C.UTF-8")
+    assert ru.returncode == 0
+    assert "Использование: gosprog" in ru.stdout and "Показать эту справку и выйти." in ru.stdout
+    assert "Usage:" not in ru.stdout
+    en = _run(["--help"], LANG="en_US.UTF-8")
+    assert "Usage: gosprog" in en.stdout and "Show this message and exit." in en.stdout
+    flag = _run(["--lang", "en", "--help"], LANG="ru_RU.UTF-8")
+    assert "Usage: gosprog" in flag.stdout and "Interface language" in flag.stdout
+
+
+def test_click_errors_are_translated():
+    result = _run(["no-such-command"], LANG="C.UTF-8")
+    assert result.returncode == 2
+    assert "Ошибка:" in result.stderr and "Справка: 'gosprog --help'." in result.stderr
