@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Literal, Optional, Union
 
-from . import calc
+from . import calc, wording
 from .data.schema import (Activity, FinancingRow, Indicator, Program, Subprogram, normalise_code)
 from .numbers import format_number, quantize
 
@@ -235,6 +235,7 @@ class ProgramDiff:
     subprograms_added: list[SubprogramRef] = field(default_factory=list)
     subprograms_removed: list[SubprogramRef] = field(default_factory=list)
     amendments: list[TextChange] = field(default_factory=list)
+    wording: object = field(default=None, compare=False, repr=False)   # the new edition's generator.wording.Wording
 
     CHANGE_LISTS = ("financing", "rows_added", "rows_removed", "money", "passport_texts", "passport_financing",
                     "indicators_added", "indicators_removed", "indicators_changed", "activities_added",
@@ -329,7 +330,7 @@ def scope_label(scope: str) -> str:
 def compare(old: Program, new: Program) -> ProgramDiff:
     """Everything that differs between the ``old`` and the ``new`` edition."""
     result = ProgramDiff(program=new.code, title=new.title, years=tuple(new.years),
-                         old=_edition(old), new=_edition(new))
+                         old=_edition(old), new=_edition(new), wording=wording.of(new))
     _amendments(old, new, result)
     _passport(old, new, result)
     _indicators("program", old.indicators, new.indicators, result)

@@ -186,13 +186,14 @@ class _Checker:
     def passport_text(self) -> None:
         """F09: the paragraph generated from the passport's figures equals the act's printed one."""
         from .texts import financing_paragraph, first_difference
+        from .wording import of
         checks = [("program", ("passport",), self.program.passport, self.program.years)]
         checks += [(f"sp{s.code}", ("passport",), s.passport, self.program.subprogram_years(s))
                    for s in self.program.subprograms if s.passport]
         for unit, path, passport, years in checks:
             if not passport.financing_text or not passport.financing:
                 continue
-            generated = financing_paragraph(passport.financing, years)
+            generated = financing_paragraph(passport.financing, years, of(self.program).forms["unit_long"])
             diff = first_difference(generated, passport.financing_text)
             if diff:
                 pos, ours, theirs = diff

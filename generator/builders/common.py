@@ -9,7 +9,6 @@ from ..data.schema import FinancingRow, SourceLine
 
 NO_DATA = "нет данных в источнике"
 SAMPLE_NOTICE = "Образец (условные данные)"
-PROGRAM_APPENDIX = "к государственной программе"
 
 
 def caption(table_no: str | None, title: str | None, appendix: list[str] | None = None) -> list[model.Block]:
@@ -62,7 +61,9 @@ def finance_columns(n_years: int) -> list[model.Column]:
     return cols
 
 
-def finance_header(years: list[int], money_title: str = "Расходы (тыс. руб.)") -> list[model.Row]:
+def finance_header(years: list[int], money_title: str) -> list[model.Row]:
+    """The two header rows of a financing table; ``money_title`` heads the year columns (the "money_head"
+    from the program's wording)."""
     top = [model.Cell(text, rowspan=2) for text in FINANCE_HEAD]
     top.append(model.Cell(money_title, colspan=len(years) + 1))
     bottom = [model.Cell(f"{y} год") for y in years]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from .. import calc, model
+from .. import calc, model, wording
 from ..diff import FigureChange, FinancingChange, MoneyChange, ProgramDiff, YearChange, scope_label
 from ..numbers import MONTHS_GENITIVE, format_number, format_percent
 from . import Planned, common
@@ -19,8 +19,8 @@ from . import Planned, common
 COMPARISON_TITLE = "Сравнительная таблица изменений"
 NOTE_TITLE = "Пояснительная записка к проекту постановления о внесении изменений"
 NOTE_TEMPLATE = "explanatory_note.txt.j2"
-MONEY_HEAD = ["N п/п", "Подпрограмма / мероприятие", "Исполнитель", "Источник", "Год", "Было (тыс. руб.)",
-              "Стало (тыс. руб.)", "Отклонение (тыс. руб.)", "Отклонение, %"]
+MONEY_HEAD = ["N п/п", "Подпрограмма / мероприятие", "Исполнитель", "Источник", "Год", "money_was",
+              "money_now", "money_change", "Отклонение, %"]          # money_*: texts of templates/wording.yaml
 TEXT_HEAD = ["Элемент", "Было", "Стало"]
 FIGURE_HEAD = ["N п/п", "Элемент", "Год", "Было", "Стало", "Отклонение", "Отклонение, %"]
 NOTHING = "-"
@@ -30,8 +30,19 @@ def _date(d: _dt.date) -> _dt.datetime:
     return _dt.datetime(d.year, d.month, d.day)
 
 
-def edition_text(edition) -> str:
-    return (f"редакция от {edition.date:%d.%m.%Y} (постановление Правительства области от "
+def _wording(diff: ProgramDiff) -> wording.Wording:
+    return diff.wording or wording.Wording()
+
+
+def money_head(diff: ProgramDiff) -> list[str]:
+    """The money table's header: :data:`MONEY_HEAD` with the program's unit ("Было (тыс. руб.)")."""
+    w = _wording(diff)
+    return [w(h) if h in w.texts else h for h in MONEY_HEAD]
+
+
+def edition_text(edition, w: wording.Wording | None = None) -> str:
+    approver = (w or wording.Wording()).forms["approver"]
+    return (f"редакция от {edition.date:%d.%m.%Y} (постановление {approver} от "
             f"{edition.act_date:%d.%m.%Y} N {edition.number})")
 
 
@@ -42,8 +53,9 @@ def _document(diff: ProgramDiff, title: str, kind: str) -> model.Document:
 
 def _lead(diff: ProgramDiff) -> list[model.Block]:
     blocks: list[model.Block] = [
-        model.Paragraph.of(f"Государственная программа \"{diff.title}\": {edition_text(diff.old)} (было) и "
-                           f"{edition_text(diff.new)} (стало).", align="center", size=12, space_after=4)]
+        model.Paragraph.of(f"{_wording(diff).forms['Program']} \"{diff.title}\": {edition_text(diff.old, _wording(diff))} "
+                           f"(было) и {edition_text(diff.new, _wording(diff))} (стало).", align="center", size=12,
+                           space_after=4)]
     for edition in (diff.old, diff.new):
         if edition.sample:
             note = edition.note or "редакция составлена для демонстрации, цифры условные"
@@ -131,7 +143,7 @@ def financing_table(diff: ProgramDiff) -> model.Table:
         label = "Итого по подпрограммам, в которые вносятся изменения (" + ", ".join(order) + f"): всего за {_period(diff)}"
         body.append(model.Row([model.Cell(label, colspan=5)] + _figures(t.old, t.new, t.difference, t.percent),
                               style="total"))
-    head = [model.Row([model.Cell(h) for h in MONEY_HEAD])]
+    head = [model.Row([model.Cell(h) for h in money_head(diff)])]
     return model.Table(_money_columns(), head, body, font_size=9.5, id="comparison-financing",
                        indent_column=1)
 
@@ -148,12 +160,13 @@ def text_table(diff: ProgramDiff) -> model.Table:
                        id="comparison-texts")
 
 
-def figure_element(f: FigureChange) -> str:
+def figure_element(f: FigureChange, w: wording.Wording | None = None) -> str:
+    w = w or wording.Wording()
     if f.part == "passport":
-        where = "Паспорт государственной программы" if f.scope == "program" else f"Паспорт подпрограммы {f.scope}"
+        where = w("passport_of_program") if f.scope == "program" else f"Паспорт подпрограммы {f.scope}"
         return f"{where}: {f.element}"
     if f.part == "tax":
-        what = "количество плательщиков, тыс. чел." if f.field == "payers" else "финансовая оценка, тыс. руб."
+        what = "количество плательщиков, тыс. чел." if f.field == "payers" else w("tax_amount_field")
         return f"Налоговые расходы (таблица 5): {f.element}; {what}"
     if f.part == "indicator":
         return f"{scope_label(f.scope)}, таблица 1 (значения целевых показателей): {f.element}"
@@ -177,7 +190,7 @@ def figure_table(diff: ProgramDiff) -> model.Table:
         n = j - i
         number += 1
         for k, f in enumerate(changes[i:j]):
-            cells = [model.Cell(f"{number}.", rowspan=n), model.Cell(figure_element(f), rowspan=n)] if k == 0 else []
+            cells = [model.Cell(f"{number}.", rowspan=n), model.Cell(figure_element(f, _wording(diff)), rowspan=n)] if k == 0 else []
             cells.append(model.Cell(year_label(f.year)))
             cells += _figures(f.old, f.new, f.difference, f.percent)
             body.append(model.Row(cells))
@@ -274,7 +287,7 @@ def note_context(diff: ProgramDiff, approved=None) -> dict:
         else:
             entry["years"].append(words)
     texts = [{"element": t.element, "old": t.old, "new": t.new} for t in diff.text_changes()]
-    figures = [{"element": figure_element(f), "year": f.year, "old": format_number(f.old, None) if calc.is_number(f.old) else (f.old or NOTHING),
+    figures = [{"element": figure_element(f, _wording(diff)), "year": f.year, "old": format_number(f.old, None) if calc.is_number(f.old) else (f.old or NOTHING),
                 "new": format_number(f.new, None) if calc.is_number(f.new) else (f.new or NOTHING)}
                for f in diff.figure_changes() if not (f.part == "passport" and f.scope == "program")]
     return {

@@ -101,9 +101,9 @@ def activities(table: schema.ActivityTable, subprogram_code: str) -> list[model.
     return blocks
 
 
-def financing(table: schema.FinancingTable, years: list[int]) -> list[model.Block]:
+def financing(table: schema.FinancingTable, years: list[int], money_title: str) -> list[model.Block]:
     cols = common.finance_columns(len(years))
-    head = common.finance_header(years)
+    head = common.finance_header(years, money_title)
     body: list[model.Row] = []
     for row in table.rows:
         style = "total" if row.kind in ("subprogram", "program") else "normal"
@@ -115,12 +115,12 @@ def financing(table: schema.FinancingTable, years: list[int]) -> list[model.Bloc
     return [model.Table(cols, head, body, font_size=9.5, id="financing", indent_column=2)]
 
 
-def forecast(table: schema.ForecastTable, years: list[int]) -> list[model.Block]:
+def forecast(table: schema.ForecastTable, years: list[int], money_title: str) -> list[model.Block]:
     cols = [model.Column(0.6, align="center"), model.Column(4.0)]
     cols += [model.Column(1.6, align="right", kind="number", decimals=1) for _ in range(len(years) + 1)]
     cols[-1].sum_of = list(range(2, 2 + len(years)))
     top = [model.Cell("N п/п", rowspan=2), model.Cell("Источник финансового обеспечения", rowspan=2),
-           model.Cell("Оценка расходов (тыс. руб.)", colspan=len(years) + 1)]
+           model.Cell(money_title, colspan=len(years) + 1)]
     bottom = [model.Cell(f"{y} год") for y in years] + [model.Cell(f"всего за {years[0]} - {years[-1]} годы")]
     body = []
     for row in table.rows:

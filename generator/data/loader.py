@@ -162,6 +162,15 @@ def check_structure(program: Program, located: Located) -> list[DataError]:
         file, line = located.where(unit, path)
         errors.append(DataError(message, file=file, line=line, field=field_path(path) or None))
 
+    from ..wording import catalogue
+    book = catalogue()
+    for key, part in (("kind", "kinds"), ("budget", "budgets"), ("unit", "units")):
+        if getattr(program, key) not in book.get(part, {}):
+            err("program", (key,), f"unknown {key} {getattr(program, key)!r} (known: {', '.join(book.get(part, {}))}; "
+                "see templates/wording.yaml)")
+    for key in program.wording:
+        if key not in book.get("texts", {}):
+            err("program", ("wording", key), f"unknown text {key!r} (see templates/wording.yaml \"texts\")")
     source_keys = {s.key for s in program.sources}
     project_codes = {normalise_code(r.code) for r in program.regional_projects.rows if r.code} \
         if program.regional_projects else None

@@ -465,6 +465,9 @@ class Program(Strict):
     title: str
     years: list[int]
     unit: str = "тыс. руб."
+    kind: str = "state"                  # state | municipal: a key of templates/wording.yaml "kinds"
+    budget: str = "regional"             # regional | local | republic | ...: a key of its "budgets"
+    wording: dict[str, Union[str, list[str]]] = {}   # any text of templates/wording.yaml, overridden
     approved: Act
     edition: Edition
     amendments: list[Amendment] = []
