@@ -518,6 +518,9 @@ def _cell(unit: str, row: int, source: str, position: int) -> str:
     return f"{unit}/financing/{row}/{source}/{position}"
 
 
+financing_cell = _cell      # the public name: findings list the figures they involve as these ids (Finding.cells)
+
+
 def group(findings: list[Finding]) -> list[list[Finding]]:
     """Findings that share a printed figure, together: one changed figure breaks every relation it takes
     part in (its line's total, its parent's sum), and is one finding for the reader. Order is kept."""

@@ -138,6 +138,7 @@ class ActivityEvaluation:
     cash: Decimal
     done: bool
     explanation: str | None
+    plan_doubts: list[str] = field(default_factory=list)    # failed control relations of the plan figure: "F02: ..."
 
     @property
     def execution(self) -> Decimal | None:
@@ -167,8 +168,19 @@ class ProgramEvaluation:
     ratings: list[tuple[Decimal, str]]
 
 
-def evaluate_program(program: Program, facts: AnnualFacts) -> ProgramEvaluation:
+def evaluate_program(program: Program, facts: AnnualFacts, findings: list | None = None) -> ProgramEvaluation:
+    """The effectiveness evaluation of ``facts.year`` (docs/methodology.md). ``findings``: the control
+    relations' findings of the program (:func:`generator.rules.check`); an activity's plan figure (table 4,
+    "всего" of the year) that one of them involves keeps its value and carries the finding
+    (:attr:`ActivityEvaluation.plan_doubts`), so the document says the evaluation used a doubtful figure.
+    Raises :class:`DataErrors` for facts naming what the program does not have."""
+    from ..rules import financing_cell
     params = facts.parameters
+    doubts_of: dict[str, list[str]] = {}
+    for f in findings or []:
+        if f.severity == "error":
+            for cell in f.cells:
+                doubts_of.setdefault(cell, []).append(f"{f.rule}: {f.message}")
     ratings = [(r.min, r.label) for r in params.ratings]
     year = facts.year
     problems: list[DataError] = []
@@ -195,16 +207,20 @@ def evaluate_program(program: Program, facts: AnnualFacts) -> ProgramEvaluation:
         inds = [e for f in facts.indicators if f.subprogram == sub.code for e in [indicator(sub, f)] if e is not None]
         acts = []
         years = program.subprogram_years(sub)
-        rows = {normalise_code(r.code): r for r in (sub.financing.rows if sub.financing else []) if r.kind == "activity"}
+        rows = {normalise_code(r.code): (n, r) for n, r in enumerate(sub.financing.rows if sub.financing else [])
+                if r.kind == "activity"}
         for f in (a for a in facts.activities if a.subprogram == sub.code):
-            row = rows.get(normalise_code(f.code))
-            plan = None
+            n, row = rows.get(normalise_code(f.code), (None, None))
+            plan, doubts = None, []
             if row is not None and year in years:
                 line = row.source("total") or (row.sources[0] if len(row.sources) == 1 else None)
                 plan = calc.as_decimal(line.values[years.index(year)]) if line else None
+                if line is not None:
+                    doubts = list(dict.fromkeys(
+                        doubts_of.get(financing_cell(f"sp{sub.code}", n, line.source, years.index(year)), [])))
             name = next((a.name for a in (sub.activities.items if sub.activities else [])
                          if normalise_code(a.code) == normalise_code(f.code)), f"Основное мероприятие {f.code}")
-            acts.append(ActivityEvaluation(sub.code, f.code, name, plan, f.cash, f.done, f.explanation))
+            acts.append(ActivityEvaluation(sub.code, f.code, name, plan, f.cash, f.done, f.explanation, doubts))
         gaps = []
         plan = calc.total(a.plan for a in acts if a.plan is not None)
         cash = calc.total(a.cash for a in acts if a.plan is not None)

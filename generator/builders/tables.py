@@ -26,11 +26,11 @@ def indicator_methodology(table: schema.IndicatorTable) -> list[model.Block]:
     for ind in table.items:
         variables = ind.variables or [""]
         n = len(variables)
-        formula = ind.formula if ind.formula is not None else FORMULA_LOST
+        formula = ind.formula if ind.formula is not None else (FORMULA_LOST if _formula_lost(ind) else "")
         first = [model.Cell(ind.no or ind.code, rowspan=n), model.Cell(ind.name, rowspan=n),
                  model.Cell(ind.unit, rowspan=n), model.Cell(ind.definition or "", rowspan=n),
                  model.Cell(ind.time_characteristic or "", rowspan=n),
-                 model.Cell(formula, rowspan=n, italic=ind.formula is None),
+                 model.Cell(formula, rowspan=n, italic=ind.formula is None and bool(formula)),
                  model.Cell(variables[0]), model.Cell(ind.collection_method or "", rowspan=n),
                  model.Cell(ind.responsible or "", rowspan=n)]
         body.append(model.Row(first))
@@ -40,6 +40,12 @@ def indicator_methodology(table: schema.IndicatorTable) -> list[model.Block]:
     if table.footnote:
         blocks.append(model.Footnotes([table.footnote]))
     return blocks
+
+
+def _formula_lost(ind: schema.Indicator) -> bool:
+    """The act printed a methodology for the indicator whose formula did not survive (an image): it names
+    the formula's variables. An indicator whose row gives no variables never had a formula to lose."""
+    return bool(ind.variables)
 
 
 def indicator_values(values: schema.IndicatorValues) -> list[model.Block]:
