@@ -86,7 +86,7 @@ class SyntheticSpec:
 
     first_year: int = 2021
     last_year: int = 2025
-    sources: int = 3
+    sources: int | list = 3          # a count of SOURCES, or the sources themselves (as SOURCES rows)
     subprograms: int = 2
     activities: int = 3
     items: int = 2
@@ -95,6 +95,12 @@ class SyntheticSpec:
     tax_expenditures: bool = True
     kind: str = "state"
     budget: str = "regional"
+    departments: tuple = tuple(DEPARTMENTS)
+    topics: tuple = tuple(TOPICS)
+
+    @property
+    def source_table(self) -> list[tuple[str, str, str, str]]:
+        return list(self.sources) if isinstance(self.sources, (list, tuple)) else SOURCES[:self.sources]
 
     @property
     def years(self) -> list[int]:
@@ -104,7 +110,8 @@ class SyntheticSpec:
 def write_program(folder: str | Path, *, first_year: int = 2021, last_year: int = 2025, sources: int = 3,
                   subprograms: int = 2, activities: int = 3, items: int = 2, seed: int = 0,
                   code: str | None = None, tax_expenditures: bool = True, kind: str = "state",
-                  budget: str = "regional") -> Path:
+                  budget: str = "regional", departments: list[str] | None = None,
+                  topics: list[str] | None = None) -> Path:
     """Write a synthetic program into ``folder`` (created; an existing ``program.yaml`` is replaced).
 
     ``sources``: 2..6 funding sources besides "всего"; ``subprograms``, ``activities`` (per subprogram),
@@ -114,10 +121,10 @@ def write_program(folder: str | Path, *, first_year: int = 2021, last_year: int 
     a kind or budget the wording catalogue does not know.
     """
     spec = SyntheticSpec(first_year, last_year, sources, subprograms, activities, items, seed, code,
-                         tax_expenditures, kind, budget)
+                         tax_expenditures, kind, budget, tuple(departments or DEPARTMENTS), tuple(topics or TOPICS))
     if last_year < first_year:
         raise ValueError("last_year is before first_year")
-    if not 1 <= sources <= len(SOURCES):
+    if isinstance(sources, int) and not 1 <= sources <= len(SOURCES):
         raise ValueError(f"sources must be 1..{len(SOURCES)}")
     folder = Path(folder)
     (folder / "subprograms").mkdir(parents=True, exist_ok=True)
@@ -136,10 +143,10 @@ def _generate(spec: SyntheticSpec) -> tuple[dict, list[dict]]:
     years = spec.years
     n = len(years)
     forms = Wording(spec.kind, spec.budget).forms
-    sources = [tuple(text.format(**forms) for text in source) for source in SOURCES[:spec.sources]]
+    sources = [tuple(text.format(**forms) for text in source) for source in spec.source_table]
     keys = [s[0] for s in sources]
     labels = {s[0]: s[1] for s in sources}
-    code = spec.code or f"synthetic-{years[0]}-{years[-1]}-{spec.sources}s-{spec.seed}"
+    code = spec.code or f"synthetic-{years[0]}-{years[-1]}-{len(sources)}s-{spec.seed}"
     lines = _Counter()
     period = f"{years[0]} - {years[-1]} годы"
 
@@ -184,6 +191,7 @@ def _lines_of(money: dict[str, list[Decimal]], keys: list[str], labels: dict[str
 def _subprogram(spec, rnd, s, keys, labels, lines, leaf_money, period, sources) -> dict:
     years = spec.years
     n = len(years)
+    DEPARTMENTS, TOPICS = spec.departments, spec.topics
     title = f"{TOPICS[(s - 1 + spec.seed) % len(TOPICS)]} (условная подпрограмма {s})"
     responsible = DEPARTMENTS[(s - 1) % len(DEPARTMENTS)]
     rows: list[_Row] = []
@@ -350,6 +358,7 @@ def _program(spec, rnd, code, keys, sources, totals, subs, lines, period, forms)
                "total": sum(whole, D("0.0")), "years": whole, "parts": list(keys)}]
     blocks += [{"key": k, "label": sources[i][2], "total": sum(totals[k], D("0.0")), "years": totals[k]}
                for i, k in enumerate(keys)]
+    DEPARTMENTS, TOPICS = spec.departments, spec.topics
     executors = sorted({DEPARTMENTS[i % len(DEPARTMENTS)] for i in range(1, max(2, spec.subprograms))})
     program = {
         "code": code,

@@ -33,8 +33,7 @@ def passport(program: schema.Program) -> model.Document:
             w("subprogram_item", title=s.title, appendix=s.appendix or s.code) for s in program.subprograms)),
         (w("field_goal"), p.goal),
         (w("field_tasks"), "; ".join(p.tasks)),
-        (w("field_indicators"), p.indicators_text or "; ".join(
-            i.name for i in (program.indicators.items if program.indicators else []))),
+        (w("field_indicators"), p.indicators_text or _indicator_names(program)),
         (w("field_period"), p.period_text),
         (w("field_financing"),
          financing_paragraph(p.financing, program.years, w.forms["unit_long"]) if p.financing else common.NO_DATA),
@@ -42,6 +41,14 @@ def passport(program: schema.Program) -> model.Document:
     ]
     section.add(key_value_table(fields))
     return doc
+
+
+def _indicator_names(program: schema.Program) -> str:
+    """The passport's indicators where the act prints no cell text: the program's own (table 2), else the
+    subprograms' (each once), else "нет данных в источнике" - never a blank cell."""
+    tables = [program.indicators] if program.indicators else [s.indicators for s in program.subprograms]
+    names = list(dict.fromkeys(i.name for t in tables if t for i in t.items))
+    return "; ".join(names) if names else common.NO_DATA
 
 
 def approval_block(program: schema.Program) -> model.Paragraph:

@@ -100,12 +100,33 @@ def _executors(sub: schema.Subprogram) -> list[str]:
 
     if sub.activities:
         for act in sub.activities.items:
-            for part in re.split(r"[;,\n]", act.executors):
-                add(part)
+            for part in re.split(r"[;\n]", act.executors):
+                for name in _comma_names(part):
+                    add(name)
     if sub.financing:
         for row in sub.financing.rows:
             if row.kind in ("executor", "activity_executor"):
                 add(row.executor)
+    return names
+
+
+def _comma_names(text: str) -> list[str]:
+    """Names listed with commas ("Департамент А, департамент Б, Департамент В") apart, a comma inside a
+    name ("Управление культуры, спорта и молодежной политики") kept: a comma separates two names where the
+    next word is capitalised or is the list's first word in any case."""
+    words = text.split()
+    first = words[0].casefold() if words else ""
+    names = []
+    pieces = text.split(",")
+    current = pieces[0]
+    for piece in pieces[1:]:
+        word = piece.split()[0] if piece.split() else ""
+        if word and (word[0].isupper() or word.casefold() == first):
+            names.append(current)
+            current = piece
+        else:
+            current += "," + piece
+    names.append(current)
     return names
 
 
