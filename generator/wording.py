@@ -42,14 +42,17 @@ class Wording:
                  overrides: dict | None = None, book: dict | None = None):
         book = book or catalogue()
         forms: dict[str, str] = {}
+        texts = dict(book.get("texts", {}))
         for part, key in (("kinds", kind), ("budgets", budget), ("units", unit)):
             table = book.get(part, {})
             if key not in table:
                 raise UnknownWording(f"{part[:-1]} {key!r} is not in {FILE} (known: {', '.join(table)})")
-            forms.update(table[key])
+            entry = dict(table[key])
+            texts.update(entry.pop("texts", {}))         # a kind's (budget's) own wording of a text
+            forms.update(entry)
         forms["Program"] = forms["program"][:1].upper() + forms["program"][1:]
         self.forms = forms
-        self.texts = {**book.get("texts", {}), **(overrides or {})}
+        self.texts = {**texts, **(overrides or {})}
 
     def __call__(self, key: str, **names) -> str:
         return self._fill(self.texts[key], names)

@@ -144,9 +144,12 @@ def test_build_prints_the_2030_column(built):
     assert any(isinstance(v, (int, float)) and Decimal(str(v)) == local_2030 for v in cells)
     pages = pdf_pages_text((built / "11-podprogramma-1-tablicy.pdf").read_bytes())
     assert squash(format_number(local_2030, 1)) in squash(" ".join(pages))
-    # subprogram 3's indicators never had a methodology: nothing says a formula was lost
-    text = " ".join(pdf_pages_text((built / "13-podprogramma-3-tablicy.pdf").read_bytes()))
-    assert "отсутствует" not in text
+    # subprogram 3's indicators never had a methodology: no empty table 2, nothing says a formula was lost;
+    # subprogram 1 prints its table 2
+    text = squash(" ".join(pdf_pages_text((built / "13-podprogramma-3-tablicy.pdf").read_bytes())))
+    assert "отсутствует" not in text and squash("Сведения о порядке сбора информации") not in text
+    assert squash("Сведения о целевых показателях (индикаторах) подпрограммы 3") in text
+    assert squash("Сведения о порядке сбора информации") in squash(" ".join(pages))
     # the fallback passport of subprogram 2 names each executor once
     wb = load_workbook(built / "12-podprogramma-2-pasport.xlsx")
     row = next(r for ws in wb.worksheets for r in ws.iter_rows(values_only=True)

@@ -69,6 +69,9 @@ def test_municipal_program_speaks_of_the_local_budget(tmp_path):
     sub = _texts(subprogram_builders.tables_document(program, sp1))
     assert "подпрограммы 1 за счет средств местного бюджета" in sub
     assert "к муниципальной программе" in sub and "Расходы (тыс. руб.)" in sub
+    # a kind words a text its own way: the forecast of a municipal program attracts regional money
+    assert "оценка объемов привлечения средств федерального бюджета, областного бюджета, бюджетов поселений" in sub
+    assert "бюджетов государственных внебюджетных фондов, средств" not in sub
 
 
 def test_unit_and_overrides_come_from_data(tmp_path):

@@ -35,7 +35,7 @@ def _wording(diff: ProgramDiff) -> wording.Wording:
 
 
 def money_head(diff: ProgramDiff) -> list[str]:
-    """The money table's header: :data:`MONEY_HEAD` with the program's unit ("Было (тыс. руб.)")."""
+    """The money table's header: :data:`MONEY_HEAD` with the program's unit (the wording's "money_was", ...)."""
     w = _wording(diff)
     return [w(h) if h in w.texts else h for h in MONEY_HEAD]
 

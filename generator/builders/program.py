@@ -76,7 +76,7 @@ def tables_document(program: schema.Program) -> model.Document:
             a = absent[name]
             doc.section("portrait").add(*common.absent_note(a.table, a.title, a.line))
             doc.provenance.append(common.absent_provenance(a.table, a.line, w("program_absent_unit")))
-        elif name == "Таблица 2" and program.indicators:
+        elif name == "Таблица 2" and tables.has_methodology(program.indicators):
             doc.section("landscape").add(
                 *common.caption("Таблица 2", w("program_table2")),
                 *tables.indicator_methodology(program.indicators))

@@ -150,7 +150,7 @@ def tables_document(program: schema.Program, sub: schema.Subprogram) -> model.Do
     if sub.indicator_values:
         parts.append(("Таблица 1", "landscape", [*common.caption("Таблица 1", TABLE_TITLES["Таблица 1"].format(n=n)),
                                                  *tables.indicator_values(sub.indicator_values)]))
-    if sub.indicators:
+    if tables.has_methodology(sub.indicators):
         parts.append(("Таблица 2", "landscape", [*common.caption("Таблица 2", TABLE_TITLES["Таблица 2"].format(n=n)),
                                                  *tables.indicator_methodology(sub.indicators)]))
     if sub.activities:
@@ -161,9 +161,7 @@ def tables_document(program: schema.Program, sub: schema.Subprogram) -> model.Do
                                                  *tables.financing(sub.financing, years, w("money_head"))]))
     if sub.forecast:
         parts.append((sub.forecast.table, "landscape", [*common.caption(
-            sub.forecast.table, "Прогнозная (справочная) оценка объемов привлечения средств федерального бюджета, "
-            "бюджетов муниципальных образований области, бюджетов государственных внебюджетных фондов, средств "
-            f"физических и юридических лиц на реализацию целей подпрограммы {n}"),
+            sub.forecast.table, w("subprogram_forecast", n=n)),
             *tables.forecast(sub.forecast, years, w("forecast_money_head"))]))
     for a in sub.absent:
         if a.table == "Паспорт":

@@ -42,6 +42,13 @@ def indicator_methodology(table: schema.IndicatorTable) -> list[model.Block]:
     return blocks
 
 
+def has_methodology(table: schema.IndicatorTable | None) -> bool:
+    """True when some indicator of the table has a methodology (definition, time, formula, variables,
+    collection method or who collects): a table of names and units alone is not printed as table 2."""
+    return bool(table) and any(i.definition or i.time_characteristic or i.formula or i.variables
+                               or i.collection_method or i.responsible for i in table.items)
+
+
 def _formula_lost(ind: schema.Indicator) -> bool:
     """The act printed a methodology for the indicator whose formula did not survive (an image): it names
     the formula's variables. An indicator whose row gives no variables never had a formula to lose."""
