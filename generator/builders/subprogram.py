@@ -174,8 +174,10 @@ def tables_document(program: schema.Program, sub: schema.Subprogram) -> model.Do
     return doc
 
 
-def common_unit(program: schema.Program) -> model.Paragraph:
-    return model.Paragraph.of(wording.of(program)("unit_caption"), align="right", size=12)
+def common_unit(program: schema.Program | None = None) -> model.Paragraph:
+    """The unit line above a money table ("тыс. руб." of the program's wording; default wording without one)."""
+    w = wording.of(program) if program is not None else wording.Wording()
+    return model.Paragraph.of(w("unit_caption"), align="right", size=12)
 
 
 def appendices_document(program: schema.Program, sub: schema.Subprogram) -> model.Document | None:

@@ -114,9 +114,11 @@ def activities(table: schema.ActivityTable, subprogram_code: str) -> list[model.
     return blocks
 
 
-def financing(table: schema.FinancingTable, years: list[int], money_title: str) -> list[model.Block]:
+def financing(table: schema.FinancingTable, years: list[int], money_title: str | None = None) -> list[model.Block]:
+    """Table 4 of a subprogram; ``money_title`` heads the year columns (default: the default wording's)."""
+    from ..wording import Wording
     cols = common.finance_columns(len(years))
-    head = common.finance_header(years, money_title)
+    head = common.finance_header(years, money_title or Wording()("money_head"))
     body: list[model.Row] = []
     for row in table.rows:
         style = "total" if row.kind in ("subprogram", "program") else "normal"
