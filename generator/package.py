@@ -78,8 +78,17 @@ def input_hash(planned: Planned, fmt: str, options: Options, templates: str) -> 
 
 
 def _render(job: tuple) -> tuple[str, str]:
+    """Render one file. A template the engine refuses raises :class:`generator.templates.TemplateError`
+    (file, line, message for the user), not the engine's own exception."""
     planned, fmt, path, options = job
-    write_document(planned.document, path, fmt, **options.writer_options(fmt))
+    try:
+        write_document(planned.document, path, fmt, **options.writer_options(fmt))
+    except Exception as exc:
+        from .templates import get, typst_error
+        located = typst_error(exc, get(options.templates))
+        if located is None:
+            raise
+        raise located from None
     return str(path), fmt
 
 
