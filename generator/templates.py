@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import click
 import jinja2
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
@@ -82,19 +83,26 @@ class Templates:
         return any(resolved.is_relative_to(d) for d in self.dirs)
 
 
-class TemplateError(Exception):
+class TemplateError(click.ClickException):
     """A template (usually a user's ``--templates`` overlay) that Jinja2 or Typst refuses: the file, the line
-    (``None`` when the engine gives none), the engine's message in the user's language, and the engine."""
+    (``None`` when the engine gives none), the engine's message in the user's language, and the engine.
+
+    A :class:`click.ClickException`, so that any command rendering templates reports it as an input error
+    (``Ошибка: ошибка в шаблоне …``, exit code 1, no traceback); it pickles by its four fields, so it
+    crosses from the worker processes of a parallel build."""
+
+    exit_code = 1
 
     def __init__(self, file: str, line: int | None, message: str, engine: str):
-        super().__init__(file, line, message, engine)
-        self.file, self.line, self.message, self.engine = file, line, message, engine
-
-    def __str__(self) -> str:
-        if self.line:
-            return _("error in the template {file}, line {line}: {message}").format(
-                file=self.file, line=self.line, message=self.message)
-        return _("error in the template {file}: {message}").format(file=self.file, message=self.message)
+        self.file, self.line, self.engine = file, line, engine
+        if line:
+            text = _("error in the template {file}, line {line}: {message}").format(file=file, line=line,
+                                                                                    message=message)
+        else:
+            text = _("error in the template {file}: {message}").format(file=file, message=message)
+        super().__init__(text)
+        self.detail = message
+        self.args = (file, line, message, engine)
 
 
 #: The engines' usual messages in the user's words (anything else is quoted as the engine wrote it).

@@ -82,9 +82,9 @@ def test_broken_overlay_stops_build_with_a_located_russian_message(tmp_path, eng
 
 
 def test_broken_memo_overlay_stops_annual(tmp_path):
-    folder, path = _overlay(tmp_path, "memo.txt.j2", 1, "{{ unknown_thing }}")
+    folder, path = _overlay(tmp_path, "memo.txt.j2", 3, " {{ unknown_thing }}")
     result = _gosprog("annual", DATA, "--year", "2021", "--out", tmp_path / "out", "--format", "docx",
                       "--templates", folder, "--quiet", LANG="C.UTF-8")
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
-    assert f"ошибка в шаблоне {path}, строка 1: шаблон использует «unknown_thing»" in result.stderr
+    assert f"ошибка в шаблоне {path}, строка 3: шаблон использует «unknown_thing»" in result.stderr
