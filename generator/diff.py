@@ -2,7 +2,7 @@
 
 Pure: takes two loaded :class:`~generator.data.schema.Program` objects and returns
 typed dataclasses, no I/O and no documents (``builders/editions.py`` lays the result
-out, ``cli_diff.py`` drives it). A diff of an edition with itself is empty.
+out, ``generator/cli/diff.py`` drives it). A diff of an edition with itself is empty.
 
 Financing rows (table 4 of each subprogram) are matched by kind and code (activities,
 items), by kind and executor (executor rows), by kind, code and executor (an activity's

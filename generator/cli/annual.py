@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from .cli import DEFAULT_DATA, UserError, _formats, checked, force_option, load_or_exit, pdf_engine_option, \
-    templates_option
-from .data import DataError, DataErrors
+from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
+    parse_formats as _formats, pdf_engine_option, templates_option
 
 
 @click.command()
@@ -22,12 +21,12 @@ from .data import DataError, DataErrors
 @force_option
 def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) -> None:
     """Subsidy results and returns, the analytical memo and the effectiveness evaluation of a year."""
-    from . import templates as templates_mod
-    from .annual.documents import effectiveness_document, memo_document, subsidy_results_document
-    from .annual.evaluate import evaluate_program, evaluate_subsidy, load_facts
-    from .builders import Planned
-    from .cli_quarterly import _subsidies
-    from .package import Options, build
+    from .. import templates as templates_mod
+    from ..data import DataError, DataErrors
+    from ..annual.documents import effectiveness_document, memo_document, subsidy_results_document
+    from ..annual.evaluate import evaluate_program, evaluate_subsidy, load_facts
+    from ..builders import Planned
+    from ..package import Options, build
     fmts = _formats(formats)
     forced, _report = checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
@@ -38,7 +37,7 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) ->
         raise UserError("errors in the annual facts:\n" + "\n".join(map(str, exc.errors))) from None
     except DataError as exc:
         raise UserError(str(exc)) from None
-    data = _subsidies(data_dir, program)
+    data = load_subsidies_or_exit(data_dir, program)
     evaluations = [evaluate_subsidy(data, facts, sid) for sid in sorted(data.subsidies)
                    if data.agreements_for(sid, year)]
     departments = sorted({e.department for e in evaluations})

@@ -9,18 +9,11 @@ from pathlib import Path
 
 import click
 
-from .cli import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, pdf_engine_option, _formats
-from .data import DataError, DataErrors
+from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
+    parse_formats as _formats, pdf_engine_option
 
 
-def _subsidies(data_dir: str, program=None):
-    from .quarterly.load import load_subsidies
-    try:
-        return load_subsidies(data_dir, program)
-    except DataErrors as exc:
-        raise UserError("errors in the subsidy data:\n" + "\n".join(map(str, exc.errors))) from None
-    except DataError as exc:
-        raise UserError(str(exc)) from None
+_subsidies = load_subsidies_or_exit
 
 
 def _check_subsidy(data, subsidy: str | None) -> list[str]:
@@ -62,9 +55,9 @@ def period(f):
 @force_option
 def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
     """One pre-filled XLSX form per municipality with an agreement (after the checks of ``validate``)."""
-    from .quarterly.forms import form_filename, generate
-    from .quarterly.secretkey import SecretKeyError
-    from .writers._files import write_atomic
+    from ..quarterly.forms import form_filename, generate
+    from ..quarterly.secretkey import SecretKeyError
+    from ..writers._files import write_atomic
     checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
@@ -105,10 +98,10 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
     """Check filled forms and record them; rejected files get a list of problems. Exit 1 if any is rejected."""
     import os
 
-    from .quarterly.importer import FormRejected
-    from .quarterly.intake import Expectation, describe, import_many, read_upload
-    from .quarterly.registry import RegistryError
-    from .quarterly.secretkey import SecretKeyError
+    from ..quarterly.importer import FormRejected
+    from ..quarterly.intake import Expectation, describe, import_many, read_upload
+    from ..quarterly.registry import RegistryError
+    from ..quarterly.secretkey import SecretKeyError
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     when = received.date() if received else _dt.date.today()
@@ -148,7 +141,7 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
 
 
 def _open_registry(folder: Path):
-    from .quarterly.registry import Registry, RegistryError
+    from ..quarterly.registry import Registry, RegistryError
     try:
         return Registry(folder)
     except RegistryError as exc:
@@ -158,7 +151,7 @@ def _open_registry(folder: Path):
 def _check_key_place(*folders) -> None:
     """The installation key must not live in the data, output or registry folders (they are shared, copied
     and published); see docs/quarterly-key.md."""
-    from .quarterly.secretkey import key_path
+    from ..quarterly.secretkey import key_path
     key = key_path().expanduser().absolute()
     for folder in folders:
         if folder and key.is_relative_to(Path(folder).absolute()):
@@ -181,7 +174,7 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
     forced, _report = checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
-    from .quarterly.registry import Registry
+    from ..quarterly.registry import Registry
     with Registry(_registry_dir(out, program.code, registry)) as reg:
         destination = build_quarter_reports(program, data, reg, _check_subsidy(data, subsidy), year, quarter,
                                             Path(out), _formats(formats), pdf_engine, forced)
@@ -191,9 +184,9 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
 
 def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Path, formats, pdf_engine,
                           forced: dict | None = None) -> Path:
-    from .builders import Planned
-    from .package import Options, build
-    from .quarterly.reports import consolidated_report, municipality_report
+    from ..builders import Planned
+    from ..package import Options, build
+    from ..quarterly.reports import consolidated_report, municipality_report
     planned = []
     for sid in subsidies:
         planned.append(Planned(f"{sid}-svodnyy-otchet", "quarterly-consolidated-report",
@@ -217,11 +210,11 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
 @force_option
 def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
     """The whole quarterly loop on the sample submissions: forms, filling, import, reports, for 4 quarters."""
-    from .quarterly.forms import form_filename, generate
-    from .quarterly.intake import Expectation, describe, import_bytes
-    from .quarterly.registry import Registry
-    from .quarterly.sample import fill
-    from .writers._files import write_atomic
+    from ..quarterly.forms import form_filename, generate
+    from ..quarterly.intake import Expectation, describe, import_bytes
+    from ..quarterly.registry import Registry
+    from ..quarterly.sample import fill
+    from ..writers._files import write_atomic
     checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)

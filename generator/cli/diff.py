@@ -13,12 +13,12 @@ from pathlib import Path
 
 import click
 
-from .cli import UserError, _formats, checked, force_option, load_or_exit, pdf_engine_option
+from .common import UserError, checked, force_option, load_or_exit, parse_formats as _formats, pdf_engine_option
 
 
 def _money(value) -> str:
-    from .numbers import format_number
-    from . import calc
+    from ..numbers import format_number
+    from .. import calc
     return format_number(value, 1) if calc.is_number(value) else "-"
 
 
@@ -70,10 +70,10 @@ LEVELS = {"activity": "основное мероприятие", "item": "мер
 @force_option
 def diff(old_dir, new_dir, out_dir, formats, pdf_engine, as_json, quiet, force) -> None:
     """Compare two editions (program folders) and build the comparison documents."""
-    from . import diff as diff_module
-    from .builders.editions import diff_package
-    from .package import Options, build as build_package
-    from .paths import safe_name
+    from .. import diff as diff_module
+    from ..builders.editions import diff_package
+    from ..package import Options, build as build_package
+    from ..paths import safe_name
     fmts = _formats(formats)
     forced = {}
     for which, folder in (("old", old_dir), ("new", new_dir)):    # both editions are published side by side
