@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import __version__
-from .builders import Planned
+from .plans import Planned
 from .writers import write as write_document
 from .writers._plain import plain
 

@@ -64,8 +64,9 @@ def tables() -> None:
 def tables_export(data_dir, out_file) -> None:
     """Write the editing workbook: figures unlocked, totals as formulas, the edition's identity hidden."""
     from ..amend.workbook import export
+    from ..paths import tables_workbook_name
     program, _ = load_or_exit(data_dir)
-    path = Path(out_file or f"{program.code}-{program.edition.date.isoformat()}-tablicy.xlsx")
+    path = Path(out_file or tables_workbook_name(program.code, program.edition.date))
     try:
         summary = export(program, path)
     except OSError as exc:

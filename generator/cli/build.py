@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from .common import DEFAULT_DATA, UserError, checked, force_option, jobs_option, load_or_exit, \
-    parse_formats as _formats, pdf_engine_option, pdf_standard_option, progress as _progress, templates_option
+    parse_formats as _formats, pdf_engine_option, pdf_standard_option, publish, templates_option
 
 
 @click.command()
@@ -27,31 +25,20 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
     """Build the program package: passports and all tables in every format.
 
     The data is checked first (as ``validate``); new errors stop the build unless --force."""
-    from ..builders import program_package
     from .. import writers
-    from ..package import Options, build as build_package
-    from ..paths import safe_name
+    from ..builders import plan
+    from ..package import Options
     fmts = _formats(formats)
     forced, report = checked(data_dir, force)
     if report.program is None or report.errors:
         program, located = load_or_exit(data_dir)
     else:
         program, located = report.program, report.located     # read once: the gate's reading is the build's
-    planned = program_package(program, located)
-    if only:
-        planned = [p for p in planned if any(o in p.name or o in p.kind for o in only)]
-        if not planned:
-            raise UserError(f"no document matches --only {' '.join(only)}")
-    destination = Path(out_dir) / safe_name(program.code) / program.edition.date.isoformat()
+    planned = plan(program, located, out_dir, base=data_dir).only(only)
+    if not planned.documents:
+        raise UserError(f"no document matches --only {' '.join(only)}")
     options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
                       jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
-    meta = {"program": program.code, "title": program.title, "edition": program.edition.date.isoformat(),
-            "date": program.edition.date.isoformat(), "kind": "program-package", **forced}
-    from ..package import PackageError
-    try:
-        manifest = build_package(planned, destination, options, meta, progress=None if quiet else _progress,
-                                 base=Path(data_dir))
-    except PackageError as exc:
-        raise UserError(str(exc)) from None
+    manifest = publish(planned, options, progress_bar=not quiet, extra_meta=forced)
     if not quiet:
-        click.echo(f"{len(manifest['files'])} files ({manifest['rendered']} rendered) in {destination}")
+        click.echo(f"{len(manifest['files'])} files ({manifest['rendered']} rendered) in {planned.destination}")

@@ -121,3 +121,14 @@ def progress(iterable, length):
     """A progress bar on standard error over ``iterable`` (``length`` items), for ``package.build``."""
     with click.progressbar(iterable, length=length, label="Rendering", file=sys.stderr) as bar:
         yield from bar
+
+
+def publish(plan, options, progress_bar: bool = False, extra_meta: dict | None = None) -> dict:
+    """Render a report family's plan (:func:`generator.plans.publish`); returns the manifest. A package that
+    cannot be written (:class:`generator.package.PackageError`) is a :class:`UserError`."""
+    from ..package import PackageError
+    from ..plans import publish as publish_plan
+    try:
+        return publish_plan(plan, options, progress if progress_bar else None, extra_meta)
+    except PackageError as exc:
+        raise UserError(str(exc)) from None

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
-    parse_formats as _formats, pdf_engine_option
+    parse_formats as _formats, pdf_engine_option, publish
 
 
 _subsidies = load_subsidies_or_exit
@@ -25,7 +25,8 @@ def _check_subsidy(data, subsidy: str | None) -> list[str]:
 
 
 def _registry_dir(out: str, program_code: str, registry: str | None) -> Path:
-    return Path(registry) if registry else Path(out) / program_code / "submissions"
+    from ..paths import registry_folder
+    return registry_folder(out, program_code, registry)
 
 
 @click.group()
@@ -55,13 +56,14 @@ def period(f):
 @force_option
 def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
     """One pre-filled XLSX form per municipality with an agreement (after the checks of ``validate``)."""
-    from ..quarterly.forms import form_filename, generate
+    from ..paths import form_filename, quarterly_forms_folder
+    from ..quarterly.forms import generate
     from ..quarterly.secretkey import SecretKeyError
     from ..writers._files import write_atomic
     checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
-    folder = Path(out) / program.code / "quarterly" / str(year) / f"q{quarter}" / "forms"
+    folder = quarterly_forms_folder(out, program.code, year, quarter)
     count = 0
     _check_key_place(data_dir, out, registry)
     with _open_registry(_registry_dir(out, program.code, registry)) as reg:
@@ -184,21 +186,12 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
 
 def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Path, formats, pdf_engine,
                           forced: dict | None = None) -> Path:
-    from ..builders import Planned
-    from ..package import Options, build
-    from ..quarterly.reports import consolidated_report, municipality_report
-    planned = []
-    for sid in subsidies:
-        planned.append(Planned(f"{sid}-svodnyy-otchet", "quarterly-consolidated-report",
-                               consolidated_report(data, reg, sid, year, quarter)))
-        for code, submission in sorted(reg.latest(sid, year, quarter).items()):
-            planned.append(Planned(f"{sid}-{code}", "quarterly-municipality-report",
-                                   municipality_report(data, submission)))
-    destination = out / program.code / "quarterly" / str(year) / f"q{quarter}" / "reports"
-    meta = {"program": program.code, "kind": "quarterly-reports", "year": year, "quarter": quarter,
-            "date": f"{year}-{quarter * 3:02d}-01", "sample": data.is_sample(year), **(forced or {})}
-    build(planned, destination, Options(formats=formats, pdf_engine=pdf_engine), meta)
-    return destination
+    """Publish the reports of one quarter (:func:`generator.quarterly.plan.plan`); returns their folder."""
+    from ..package import Options
+    from ..quarterly.plan import plan
+    planned = plan(program, data, reg, subsidies, year, quarter, out)
+    publish(planned, Options(formats=formats, pdf_engine=pdf_engine), extra_meta=forced)
+    return planned.destination
 
 
 @quarterly.command("demo")
@@ -210,7 +203,8 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
 @force_option
 def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
     """The whole quarterly loop on the sample submissions: forms, filling, import, reports, for 4 quarters."""
-    from ..quarterly.forms import form_filename, generate
+    from ..paths import demo_registry_folder, form_filename, quarterly_inbox_folder
+    from ..quarterly.forms import generate
     from ..quarterly.intake import Expectation, describe, import_bytes
     from ..quarterly.registry import Registry
     from ..quarterly.sample import fill
@@ -221,14 +215,13 @@ def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
     book = data.sample_submissions.get(year)
     if book is None:
         raise UserError(f"no sample submissions for {year} in {data.folder / 'sample'}")
-    base = Path(out) / program.code / "quarterly" / str(year)
-    registry_dir = base / "demo-registry"
+    registry_dir = demo_registry_folder(out, program.code, year)
     if registry_dir.exists():
         shutil.rmtree(registry_dir)
     fmts = _formats(formats)
     with Registry(registry_dir) as reg:
         for quarter in (1, 2, 3, 4):
-            inbox = base / f"q{quarter}" / "inbox"
+            inbox = quarterly_inbox_folder(out, program.code, year, quarter)
             for entry in sorted((e for e in book.submissions if e.quarter == quarter), key=lambda e: e.submitted):
                 agreement = data.agreement(entry.subsidy, entry.municipality, year)
                 form_quarter = entry.period_as or quarter
