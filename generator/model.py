@@ -516,6 +516,9 @@ class Document:
     # where its content came from and what the product chose (act lines, derived tables, methods):
     # written to the package's manifest.json, never printed in the document
     provenance: list[str] = field(default_factory=list)
+    # who the document is from, for the files' metadata (the responsible executor of the program);
+    # empty when unknown -- never the tool's name (issue 17)
+    author: str = ""
 
     def section(self, orientation: Orientation = "portrait") -> Section:
         section = Section(orientation=orientation)
