@@ -86,8 +86,6 @@ def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-@pytest.mark.xfail(strict=False, reason="LibreOffice 7.4 still splits two kept indicator blocks of the methodology "
-                   "tables (SP4 tables p. 4, SP6 tables p. 4) although their rows carry cantSplit and keepNext")
 def test_docx_pages_through_libreoffice(built, documents, tmp_path):
     office = _soffice()
     if office is None:
