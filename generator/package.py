@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import __version__
-from .builders import Planned
+from .plans import Planned
 from .writers import write as write_document
 from .writers._plain import plain
 
@@ -273,13 +273,19 @@ def _run(jobs: list, workers: int, progress) -> None:
         return
     # forkserver, not fork: a process that has loaded fonts or started threads must not be forked
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["generator.package", "generator.writers.docx", "generator.writers.xlsx",
-                                    "generator.writers.typst_pdf"])
+    context.set_forkserver_preload(preload_modules(jobs))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_watch_parent,
                              initargs=(os.getpid(),)) as pool:
         results = pool.map(_render, jobs, chunksize=1)
         for _ in (progress(results, len(jobs)) if progress else results):
             pass
+
+
+def preload_modules(jobs: list) -> list[str]:
+    """The modules a worker process imports before its first job: this package and the writers of the
+    jobs' formats only (a PDF-only build never loads python-docx or openpyxl)."""
+    from .writers import module_of
+    return ["generator.package", *sorted({module_of(fmt, options.pdf_engine) for _, fmt, _, options in jobs})]
 
 
 def _watch_parent(parent: int) -> None:

@@ -293,9 +293,9 @@ def summary(report: Report, limit: int = 10) -> list[str]:
 def gate(folder: str | Path, force: bool, echo) -> tuple[dict | None, Report]:
     """Run the checks before publishing. Returns ``(mark, report)``: ``mark`` is ``None`` when the data is
     clean, the manifest mark (``{"new_errors": n, "unreadable": m, "findings": [...]}``) when ``force`` lets
-    blocked data through; raises :class:`generator.cli.UserError` (exit 1, Russian summary) when blocked.
+    blocked data through; raises :class:`generator.cli.common.UserError` (exit 1, Russian summary) when blocked.
     ``echo`` prints the summary of what ``force`` let through."""
-    from .cli import UserError
+    from .cli.common import UserError
 
     report = validate_folder(folder, editions=False)
     if not report.blocking:
