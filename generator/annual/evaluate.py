@@ -213,11 +213,12 @@ def evaluate_program(program: Program, facts: AnnualFacts, findings: list | None
             n, row = rows.get(normalise_code(f.code), (None, None))
             plan, doubts = None, []
             if row is not None and year in years:
-                line = row.source("total") or (row.sources[0] if len(row.sources) == 1 else None)
-                plan = calc.as_decimal(line.values[years.index(year)]) if line else None
-                if line is not None:
-                    doubts = list(dict.fromkeys(
-                        doubts_of.get(financing_cell(f"sp{sub.code}", n, line.source, years.index(year)), [])))
+                money = calc.row_money(row, "total")      # the act's plan of the activity (table 4)
+                plan = calc.as_decimal(money[years.index(year)]) if money is not None else None
+                # the figures that plan is: the "всего" line's, else (a row printed without one) its lines'
+                keys = ["total"] if row.source("total") else [line.source for line in row.sources]
+                doubts = list(dict.fromkeys(d for key in keys for d in doubts_of.get(
+                    financing_cell(f"sp{sub.code}", n, key, years.index(year)), [])))
             name = next((a.name for a in (sub.activities.items if sub.activities else [])
                          if normalise_code(a.code) == normalise_code(f.code)), f"Основное мероприятие {f.code}")
             acts.append(ActivityEvaluation(sub.code, f.code, name, plan, f.cash, f.done, f.explanation, doubts))

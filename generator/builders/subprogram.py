@@ -175,7 +175,7 @@ def tables_document(program: schema.Program, sub: schema.Subprogram) -> model.Do
 
 
 def common_unit(program: schema.Program | None = None) -> model.Paragraph:
-    """The unit line above a money table ("тыс. руб." of the program's wording; default wording without one)."""
+    """The unit line above a money table (the wording's "unit_caption"; the default wording without a program)."""
     w = wording.of(program) if program is not None else wording.Wording()
     return model.Paragraph.of(w("unit_caption"), align="right", size=12)
 
