@@ -23,6 +23,11 @@ ZERO = Decimal(0)
 class CalculationError(ValueError):
     """Input that a formula cannot take (a zero plan, a negative amount): said plainly."""
 
+    def finding(self, file=None, line=None, field=None):
+        """This refusal as a :class:`generator.findings.Finding` (rule ``CALC``) located where the input came from."""
+        from .findings import Finding
+        return Finding(str(self), file, line, field=field, rule="CALC")
+
 
 def _dec(value, name: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):

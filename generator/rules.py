@@ -38,7 +38,7 @@ from dataclasses import field as _dc_field
 from decimal import Decimal
 from typing import Iterator, Literal
 
-from . import calc
+from . import calc, findings
 from .data.errors import field_path
 from .data.loader import Located
 from .data.schema import FinancingRow, Program, Subprogram, normalise_code
@@ -47,25 +47,32 @@ from .numbers import format_number
 Severity = Literal["error", "warning", "gap"]
 
 
+_LEGACY_KEYS = ("rule", "severity", "message", "file", "line", "codes", "numbers", "difference", "source_line",
+                "field", "cells")
+
+
 @dataclass
-class Finding:
-    rule: str
-    severity: Severity
-    message: str
-    file: str | None = None
-    line: int | None = None
-    codes: list[str] = field(default_factory=list)
-    numbers: dict[str, str] = field(default_factory=dict)
+class Finding(findings.Finding):
+    """A control relation's finding: a :class:`generator.findings.Finding` (``rule`` an ID of this module,
+    ``figures`` the printed figures by name) with what the relation involves: the ``codes`` of the rows,
+    the ``difference``, the act's ``source_line`` and the printed ``cells`` (for grouping one changed figure)."""
+
+    codes: list[str] = _dc_field(default_factory=list)
+    numbers: dict[str, str] = _dc_field(default_factory=dict)
     difference: str | None = None
     source_line: int | None = None        # line of the act the figures were taken from
-    field: str | None = None              # the field path in the file (stable across edits of other lines)
     cells: list[str] = _dc_field(default_factory=list)   # the printed figures the relation involves (for grouping)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def __post_init__(self) -> None:
+        if not self.figures and self.numbers:
+            self.figures = self.numbers
+        elif not self.numbers and self.figures:
+            self.numbers = self.figures
 
-    def location(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else str(self.file or "")
+    def to_dict(self) -> dict:
+        """The finding as ``gosprog validate --json`` and known-findings.yaml have it (their keys, their order)."""
+        data = asdict(self)
+        return {key: data[key] for key in _LEGACY_KEYS}
 
 
 class _Checker:
@@ -76,10 +83,11 @@ class _Checker:
     def add(self, rule: str, severity: Severity, message: str, unit: str, path: tuple,
             codes=(), numbers=None, difference=None, source_line=None, cells=()) -> None:
         file, line = self.located.where(unit, path)
-        self.findings.append(Finding(rule, severity, message, str(file) if file else None, line, list(codes),
-                                     {k: _fmt(v) for k, v in (numbers or {}).items()},
-                                     _fmt(difference) if difference is not None else None, source_line,
-                                     field_path(path) or None, list(cells)))
+        self.findings.append(Finding(message, str(file) if file else None, line, None, field_path(path) or None,
+                                     rule, severity, codes=list(codes),
+                                     numbers={k: _fmt(v) for k, v in (numbers or {}).items()},
+                                     difference=_fmt(difference) if difference is not None else None,
+                                     source_line=source_line, cells=list(cells)))
 
     # --- financing tables -------------------------------------------------
 
@@ -634,12 +642,11 @@ def glyph_findings(located: Located) -> list[Finding]:
                     line = next((marks[path[:cut]][0] for cut in range(len(path), -1, -1) if path[:cut] in marks),
                                 None)
                     out.append(Finding(
-                        "G02", "error",
                         f"символ {fonts.code(ch)} ({_char_name(ch)}) отсутствует в шрифте PDF "
                         f"{fonts.PRINT_FAMILY}: в PDF он будет напечатан как [{fonts.code(ch)}]; "
                         f"замените его (например, маркер списка из Word - на «-» или «•»)",
-                        str(file) if file else None, line, [fonts.code(ch)], {"символ": fonts.code(ch)},
-                        field=field_path(path) or None))
+                        str(file) if file else None, line, rule="G02", severity="error", codes=[fonts.code(ch)],
+                        numbers={"символ": fonts.code(ch)}, field=field_path(path) or None))
             elif isinstance(node, dict):
                 stack.extend(((path + (k,), v) for k, v in reversed(list(node.items()))))
             elif isinstance(node, list):

@@ -162,10 +162,10 @@ def cofinancing_findings(data, located: Located) -> list[Finding]:
                                 f"{_fmt(cap)}% по правилам субсидии")
             if problems:
                 file, line = located.where(str(path), ("agreements", i)) if path else (None, None)
-                out.append(Finding("K01", "error", f"соглашение {a.number} ({a.subsidy}, {a.municipality}): "
-                                   + "; ".join(problems), str(file) if file else None, line,
-                                   [a.subsidy, a.municipality], {"доля": _fmt(share.quantize(Decimal("0.01"))),
-                                                                 "уровень": _fmt(a.level)},
+                out.append(Finding(f"соглашение {a.number} ({a.subsidy}, {a.municipality}): "
+                                   + "; ".join(problems), str(file) if file else None, line, rule="K01",
+                                   severity="error", codes=[a.subsidy, a.municipality],
+                                   numbers={"доля": _fmt(share.quantize(Decimal("0.01"))), "уровень": _fmt(a.level)},
                                    field=f"agreements[{i}]"))
     return out
 
