@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import calc, model
 from ..diff import FigureChange, FinancingChange, MoneyChange, ProgramDiff, YearChange, scope_label
-from ..numbers import MONTHS_GENITIVE, format_number, format_percent
+from ..numbers import MONTHS_GENITIVE, format_number, format_percent, money_or_dash
 from . import Planned, common
 
 COMPARISON_TITLE = "Сравнительная таблица изменений"
@@ -27,18 +27,13 @@ FIGURE_HEAD = ["N п/п", "Элемент", "Год", "Было", "Стало", 
 NOTHING = "-"
 
 
-def _date(d: _dt.date) -> _dt.datetime:
-    return _dt.datetime(d.year, d.month, d.day)
-
-
 def edition_text(edition) -> str:
     return (f"редакция от {edition.date:%d.%m.%Y} (постановление Правительства области от "
             f"{edition.act_date:%d.%m.%Y} N {edition.number})")
 
 
 def _document(diff: ProgramDiff, title: str, kind: str) -> model.Document:
-    return model.Document(title=title, kind=kind, date=_date(diff.new.date),
-                          notice=common.SAMPLE_NOTICE if diff.sample else None)
+    return common.stamped_document(title, kind, diff.new.date, diff.sample)
 
 
 def _lead(diff: ProgramDiff) -> list[model.Block]:
@@ -219,8 +214,7 @@ def comparison_document(diff: ProgramDiff) -> model.Document:
 # --- the explanatory note -----------------------------------------------------------
 
 
-def money(value) -> str:
-    return format_number(value, 1) if calc.is_number(value) else NOTHING
+money = money_or_dash
 
 
 def _change_words(change: YearChange) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from decimal import Decimal
 
 from .. import calc, model
@@ -10,13 +9,11 @@ from ..data import schema
 from ..rules import subprogram_money
 from ..texts import financing_paragraph
 from . import common, tables
-from .common import SAMPLE_NOTICE
+from .common import stamped_document
 
 
 def _document(program: schema.Program, title: str, kind: str) -> model.Document:
-    edition = program.edition.date
-    return model.Document(title=title, kind=kind, date=_dt.datetime(edition.year, edition.month, edition.day),
-                          notice=SAMPLE_NOTICE if program.edition.sample else None)
+    return stamped_document(title, kind, program.edition.date, program.edition.sample)
 
 
 def passport(program: schema.Program) -> model.Document:

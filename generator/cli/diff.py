@@ -16,9 +16,8 @@ from .common import UserError, checked, force_option, load_or_exit, parse_format
 
 
 def _money(value) -> str:
-    from ..numbers import format_number
-    from .. import calc
-    return format_number(value, 1) if calc.is_number(value) else "-"
+    from ..numbers import money_or_dash
+    return money_or_dash(value)
 
 
 def summary_lines(result) -> list[str]:
