@@ -53,7 +53,8 @@ class Finding:
 def text(finding: Finding) -> str:
     """One line: ``file:line:column: field: message`` (``<data>`` when the file is unknown), with
     ``[rule]`` first when the finding has a rule ID."""
-    where = str(finding.file) if finding.file else "<data>"
+    from .i18n import _
+    where = str(finding.file) if finding.file else _("<data>")
     if finding.line:
         where += f":{finding.line}"
         if finding.column:

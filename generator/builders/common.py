@@ -13,12 +13,14 @@ SAMPLE_NOTICE = "Образец (условные данные)"
 PROGRAM_APPENDIX = "к государственной программе"
 
 
-def stamped_document(title: str, kind: str, date: _dt.date, sample: bool) -> model.Document:
+def stamped_document(title: str, kind: str, date: _dt.date, sample: bool, author: str | None = None) -> model.Document:
     """A new document with its stamp: ``title``, ``kind`` (for manifests), ``date`` (the document's date:
-    the edition's, the report's "as of" date; a date or datetime, midnight for a date) and, for sample
-    figures, the notice printed on every page (:data:`SAMPLE_NOTICE`). The one place documents are started."""
+    the edition's, the report's "as of" date; a date or datetime, midnight for a date), for sample
+    figures the notice printed on every page (:data:`SAMPLE_NOTICE`), and the ``author`` of the files'
+    metadata (``None``: none). The one place documents are started."""
     when = date if isinstance(date, _dt.datetime) else _dt.datetime(date.year, date.month, date.day)
-    return model.Document(title=title, kind=kind, notice=SAMPLE_NOTICE if sample else None, date=when)
+    return model.Document(title=title, kind=kind, notice=SAMPLE_NOTICE if sample else None, date=when,
+                          author=author)
 
 
 def caption(table_no: str | None, title: str | None, appendix: list[str] | None = None) -> list[model.Block]:

@@ -13,7 +13,8 @@ from .common import stamped_document
 
 
 def _document(program: schema.Program, title: str, kind: str) -> model.Document:
-    return stamped_document(title, kind, program.edition.date, program.edition.sample)
+    return stamped_document(title, kind, program.edition.date, program.edition.sample,
+                            author=program.passport.responsible_executor)
 
 
 def passport(program: schema.Program) -> model.Document:
