@@ -25,6 +25,7 @@ class DataErrors(Exception):
 
 
 def field_path(path: tuple) -> str:
+    """A field path as errors print it: ``("financing", "rows", 3, "total")`` → ``"financing.rows[3].total"``."""
     out = ""
     for part in path:
         if isinstance(part, int):
