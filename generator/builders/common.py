@@ -13,11 +13,11 @@ SAMPLE_NOTICE = "Образец (условные данные)"
 PROGRAM_APPENDIX = "к государственной программе"
 
 
-def stamped_document(title: str, kind: str, date: _dt.date, sample: bool, author: str | None = None) -> model.Document:
+def stamped_document(title: str, kind: str, date: _dt.date, sample: bool, author: str = "") -> model.Document:
     """A new document with its stamp: ``title``, ``kind`` (for manifests), ``date`` (the document's date:
     the edition's, the report's "as of" date; a date or datetime, midnight for a date), for sample
     figures the notice printed on every page (:data:`SAMPLE_NOTICE`), and the ``author`` of the files'
-    metadata (``None``: none). The one place documents are started."""
+    metadata (``""``: none). The one place documents are started."""
     when = date if isinstance(date, _dt.datetime) else _dt.datetime(date.year, date.month, date.day)
     return model.Document(title=title, kind=kind, notice=SAMPLE_NOTICE if sample else None, date=when,
                           author=author)
