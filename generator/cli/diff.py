@@ -60,8 +60,8 @@ LEVELS = {"activity": "основное мероприятие", "item": "мер
 @force_option
 def diff(old_dir, new_dir, out_dir, formats, pdf_engine, as_json, quiet, force) -> None:
     """Compare two editions (program folders) and build the comparison documents."""
-    from .. import diff as diff_module
-    from ..builders.editions import plan
+    from ..editions import compare as diff_module
+    from ..editions.documents import plan
     from ..package import Options
     fmts = _formats(formats)
     forced = {}
