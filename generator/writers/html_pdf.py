@@ -60,11 +60,15 @@ def _mime(path: Path) -> str:
 
 
 def to_html(document: model.Document, templates: templates_mod.Templates) -> str:
+    """The HTML of ``document`` (``templates/document.html.j2`` over the plain tree), as WeasyPrint prints it."""
     return templates.render("document.html.j2",
                             doc=fonts.printable_tree(plain(document), where=document.title))
 
 
 def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, **options) -> bytes:
+    """The PDF bytes of ``document`` through HTML/CSS and WeasyPrint (:func:`to_html`; no network: only
+    the document's own images are fetched); ``pdf_standard`` ``"a-2b"``/``"a-3b"`` gives PDF/A. Raises
+    ``ValueError`` for an unknown standard."""
     from weasyprint import HTML
 
     tpl = templates_mod.get(templates)
@@ -95,4 +99,5 @@ def _identifier(document: model.Document) -> bytes:
 
 
 def write(document: model.Document, path: Path, **options) -> None:
+    """Render ``document`` to ``path`` (:func:`render`), atomically: the file is whole or absent (previous one kept)."""
     write_atomic(path, render(document, **options))

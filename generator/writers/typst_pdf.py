@@ -27,6 +27,10 @@ STANDARDS = {"a-2b": "a-2b", "a-3b": "a-3b", "a-2u": "a-2u", "ua-1": "ua-1"}
 
 
 def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, **options) -> bytes:
+    """The PDF bytes of ``document`` through Typst: ``templates/document.typ`` (or an overlay's, ``templates``: a
+    folder) laid over the plain tree (:func:`generator.writers._plain.plain`), only the bundled fonts;
+    ``pdf_standard`` ``"a-2b"``/``"a-3b"`` gives archival PDF/A. Raises ``ValueError`` for an unknown
+    standard, :class:`generator.templates.TemplateError`/``typst.TypstError`` for a template that fails."""
     import typst
 
     tpl = templates_mod.get(templates)
@@ -54,4 +58,5 @@ def render(document: model.Document, *, templates=None, pdf_standard: str | None
 
 
 def write(document: model.Document, path: Path, **options) -> None:
+    """Render ``document`` to ``path`` (:func:`render`), atomically: the file is whole or absent (previous one kept)."""
     write_atomic(path, render(document, **options))
