@@ -23,7 +23,7 @@ def test_labels_come_from_the_templates():
     data = yaml.safe_load(text)
     assert compare.labels() == data
     assert compare.PASSPORT_FIELDS[0] == ("responsible_executor", "ответственный исполнитель")
-    assert "{n}" in data["subprogram_tables"]["Таблица 4"]
+    assert data["passport_title"] == "Паспорт подпрограммы {n}"
     assert "ФИО" not in compare.__doc__ and "Сведения о порядке" not in Path(compare.__file__).read_text("utf-8")
 
 
@@ -35,3 +35,23 @@ def test_a_removed_table_is_named_by_its_title_from_the_labels():
     result = compare.compare(old, new)
     titles = {t.table: t.title for t in result.tables if t.scope == sub.code}
     assert titles["Таблица 3"] == f"Перечень основных мероприятий подпрограммы {sub.code}"
+
+
+def test_the_act_table_titles_have_one_home():
+    from generator.amend.layout import sheets
+    from generator.builders import subprogram
+    from generator.builders.common import table_title
+    program = load_program(DATA)
+    sub = next(s for s in program.subprograms if s.forecast is not None and s.financing is not None)
+    forecast = table_title("subprogram", "forecast", sub.code)
+    assert forecast.startswith("Прогнозная (справочная) оценка объемов привлечения средств федерального бюджета")
+    assert forecast.endswith(f"подпрограммы {sub.code}")
+    doc = subprogram.tables_document(program, sub)
+    headings = [b.text for s in doc.sections for b in s.blocks if b.__class__.__name__ == "Heading"]
+    assert forecast in headings and table_title("subprogram", "Таблица 4", sub.code) in headings
+    old = program.model_copy(deep=True)
+    old.subprograms[program.subprograms.index(sub)] = sub.model_copy(update={"forecast": None})
+    changed = {t.table: t.title for t in compare.compare(old, program).tables if t.scope == sub.code}
+    assert changed[sub.forecast.table] == forecast                       # the diff names it as the document does
+    titles = [s.title for s in sheets(program)]
+    assert f"{sub.forecast.table} подпрограммы {sub.code}. {forecast}, тыс. руб." in titles   # and the workbook

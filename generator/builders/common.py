@@ -23,6 +23,22 @@ def stamped_document(title: str, kind: str, date: _dt.date, sample: bool, author
                           author=author)
 
 
+def table_title(scope: str, table: str, n: str | None = None) -> str:
+    """The title of one of the act's tables, from ``templates/act-tables.yaml`` (the one place they are
+    written): ``scope`` ``"program"`` or ``"subprogram"``, ``table`` the act's number (``"Таблица 4"``) or
+    ``"forecast"``, ``n`` the subprogram's code. Raises ``KeyError`` for a table the file does not name."""
+    global _TABLE_TITLES
+    if _TABLE_TITLES is None:
+        import yaml
+
+        from .. import templates
+        _TABLE_TITLES = yaml.safe_load(templates.get(None).find("act-tables.yaml").read_text(encoding="utf-8"))
+    return _TABLE_TITLES[scope][table].format(n=n)
+
+
+_TABLE_TITLES: dict | None = None
+
+
 def caption(table_no: str | None, title: str | None, appendix: list[str] | None = None) -> list[model.Block]:
     """The blocks above a table: "Приложение N / к …", "Таблица N" (right) and the title (centred)."""
     blocks: list[model.Block] = []

@@ -24,6 +24,7 @@ from typing import Any, Iterable, Literal, Optional, Union
 
 from .. import calc
 from ..data.schema import (Activity, FinancingRow, Indicator, Program, Subprogram, normalise_code)
+from ..builders.common import table_title
 from ..numbers import format_number, quantize
 
 PERCENT_PLACES = 2
@@ -381,8 +382,8 @@ def _amendments(old: Program, new: Program, result: ProgramDiff) -> None:
 
 def labels() -> dict:
     """The comparison's Russian labels, from ``templates/editions.yaml``: ``passport_fields`` and
-    ``indicator_fields`` (field name -> label), ``program_tables`` and ``subprogram_tables`` (the act's table
-    number -> title; ``{n}`` the subprogram's code; ``forecast``: the forecast table's title)."""
+    ``indicator_fields`` (field name -> label), ``passport_title`` (a subprogram's passport, ``{n}`` its code).
+    The act's table titles are :func:`generator.builders.common.table_title`'s."""
     global _LABELS
     if _LABELS is None:
         import yaml
@@ -761,11 +762,10 @@ def _program_tables(program: Program) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for a in program.absent:
         out[a.table] = ("absent", a.title)
-    titles = labels()["program_tables"]
     for table, value in (("Таблица 2", program.indicators), ("Таблица 5", program.tax_expenditures),
                          ("Таблица 6", program.regional_projects)):
         if value:
-            out[table] = ("present", titles[table])
+            out[table] = ("present", table_title("program", table))
     return out
 
 
@@ -775,14 +775,14 @@ def _subprogram_tables(sub: Optional[Subprogram]) -> dict[str, tuple[str, str]]:
         return out
     for a in sub.absent:
         out[a.table] = ("absent", a.title)
-    titles = {k: v.format(n=sub.code) for k, v in labels()["subprogram_tables"].items()}
     present = [("Паспорт", sub.passport), ("Таблица 1", sub.indicator_values), ("Таблица 2", sub.indicators),
                ("Таблица 3", sub.activities), ("Таблица 4", sub.financing)]
     for table, value in present:
         if value is not None:
-            out[table] = ("present", titles[table])
+            out[table] = ("present", labels()["passport_title"].format(n=sub.code) if table == "Паспорт"
+                          else table_title("subprogram", table, sub.code))
     if sub.forecast is not None:
-        out[sub.forecast.table] = ("present", titles["forecast"])
+        out[sub.forecast.table] = ("present", table_title("subprogram", "forecast", sub.code))
     for t in sub.tables:
         out[f"{t.appendix} ({t.id})" if t.appendix else t.id] = ("present", t.title)
     return out
