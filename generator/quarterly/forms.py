@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from ..numbers import format_date
+from ..paths import form_filename  # noqa: F401  (file names have one home: generator.paths)
 from ..writers._files import reproducible_zip
 from . import expr, secretkey
 from .schema import Agreement, FormSpec, Municipality, Subsidy
@@ -359,10 +360,6 @@ def _page_setup(ws, orientation: str) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins = PageMargins(left=0.79, right=0.39, top=0.59, bottom=0.59, header=0.3, footer=0.3)
-
-
-def form_filename(subsidy: str, municipality: str, year: int, quarter: int) -> str:
-    return f"{subsidy}-{year}-q{quarter}-{municipality}.xlsx"
 
 
 def period_label(year: int, quarter: int) -> str:
