@@ -305,7 +305,7 @@ class Table:
         wide at ``size`` points, and ``(first row, stop row, lines)`` of each cell spanning rows."""
         lines = [1.0] * len(rows)
         spans: list[tuple[int, int, float]] = []
-        for row, placed in zip(rows, self.placements(rows)):
+        for placed in self.placements(rows):
             for p in placed:
                 width = sum(widths_mm[p.col:p.col + p.cell.colspan]) - 1.5
                 n = text_lines(self.cell_text(p.cell, p.col), width, size)

@@ -259,3 +259,33 @@ def test_pages_of_synthetic_programs(tmp_path, years, sources):
         with pdfplumber.open(str(tables)) as pdf:
             text = " ".join((page.extract_text() or "") for page in pdf.pages).replace("\u00a0", " ")
         assert "Таблица 4 (продолжение)" in text
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_footnote_alone_on_a_page(engine, built, documents):
+    """A table's footnote stays with the table's last rows (WeasyPrint put it alone on SP2 tables p. 11)."""
+    import pdfplumber
+
+    from generator import model
+    from pdf_layout import PAGE_LABEL, squash
+    found = []
+    for pdf in sorted(built(engine).glob("*.pdf")):
+        notes = [squash(item) for s in documents[pdf.stem].sections for b in s.blocks
+                 if isinstance(b, model.Footnotes) for item in b.items]
+        if not notes:
+            continue
+        with pdfplumber.open(str(pdf)) as opened:
+            for number, page in enumerate(opened.pages, start=1):
+                lines = [squash(line) for line in (page.extract_text() or "").splitlines()]
+                text = "".join(line for line in lines if not PAGE_LABEL.match(line)
+                               and line != squash("Образец (условные данные)"))
+                if text and not page.find_tables() and _only_footnotes(text, notes):
+                    found.append(f"{pdf.name} p. {number}")
+    assert not found, found
+
+
+def _only_footnotes(text: str, notes: list[str]) -> bool:
+    """Whether the squashed page text is nothing but footnotes of the document."""
+    for note in notes:
+        text = text.replace(note, "")
+    return not text
