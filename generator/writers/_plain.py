@@ -89,6 +89,7 @@ def plain(document: model.Document) -> dict:
         "style": {"font": document.style.print_font, "text_size": document.style.text_size,
                   "table_size": document.style.table_size, "page_label": document.style.page_label},
         "sections": [{"orientation": s.orientation, "margins_mm": list(s.margins_mm),
-                      "blocks": [block(b, s, document.style.table_size) for b in s.blocks]}
+                      "blocks": [block(b, s, document.style.table_size)
+                                 for b in model.print_blocks(s, document.style)]}   # wide tables in parts
                      for s in document.sections],
     }
