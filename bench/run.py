@@ -47,7 +47,10 @@ TARGETS = {
     # of the hand-written reader: forms are read with openpyxl (correct on real clients' files), 60 s is enough.
     "scale_2000_s": 60.0,
     "scale_2000_mb": 500.0,        # the main process; each reading worker is reported next to it
+    "long_word_weasyprint_2000_s": 5.0,   # a 2,000-character word in a table cell, WeasyPrint
+    "long_word_growth": 0.2,       # x10 characters -> x10 time, +-20 % (layout linear in text length)
 }
+LONG_WORDS = {"weasyprint": (2000, 20000), "typst": (4000, 40000)}
 
 
 # --- measuring processes ---------------------------------------------------------------------------
@@ -295,6 +298,25 @@ def bench_baseline(work: Path, tables: dict[str, Path], runs: dict[str, int]) ->
     return out
 
 
+def bench_long_words(work: Path, runs: int) -> dict:
+    """One word of n letters in a table cell to PDF, timed in a fresh process after an untimed short one;
+    per engine, two lengths ten times apart (the growth shows whether layout stays linear)."""
+    out = {}
+    for engine, sizes in LONG_WORDS.items():
+        out[engine] = {}
+        for n in sizes:
+            times = []
+            for _ in range(runs):
+                r = measure([PY, str(BENCH / "worker.py"), "long-word", "--n", str(n), "--engine", engine,
+                             "--out", str(work / f"long-{engine}-{n}.pdf")])
+                times.append(json.loads(r["stdout"])["render_s"])
+            out[engine][str(n)] = {"render_s": median(times), "runs_s": times}
+            print(f"  long word {engine:10} {n:>6,} characters: {median(times):.2f} s", flush=True)
+        a, b = (out[engine][str(n)]["render_s"] for n in sizes)
+        out[engine]["growth"] = b / a
+    return out
+
+
 def bench_scale(work: Path, sizes: list[int], sample: int, previous_at: int | None, jobs: int = 2) -> list[dict]:
     key = work / "bench-secret.key"              # never the user's real key
     key.write_text(os.urandom(32).hex() + "\n")
@@ -357,6 +379,18 @@ def targets(results: dict) -> list[dict]:
             lines.append({"target": f"PDF {engine} vs docxtpl+LibreOffice, {name}", "value": speedup,
                           "unit": "x faster", "limit": f">= {TARGETS['pdf_speedup']:g}x",
                           "pass": speedup >= TARGETS["pdf_speedup"]})
+    long_words = results.get("long_words") or {}
+    if "weasyprint" in long_words and "2000" in long_words["weasyprint"]:
+        value = long_words["weasyprint"]["2000"]["render_s"]
+        lines.append({"target": "WeasyPrint, a 2,000-character word in a table cell", "value": value,
+                      "limit": f"< {TARGETS['long_word_weasyprint_2000_s']:g} s",
+                      "pass": value < TARGETS["long_word_weasyprint_2000_s"]})
+    for engine, r in long_words.items():
+        small, large = LONG_WORDS[engine]
+        size = large / small
+        lines.append({"target": f"long word {engine}: {small:,} -> {large:,} characters (x{size:g}), time grows",
+                      "value": r["growth"], "unit": "x", "limit": f"x{size:g} +-{TARGETS['long_word_growth']:.0%}",
+                      "pass": r["growth"] <= size * (1 + TARGETS["long_word_growth"])})
     for r in results.get("scale") or []:
         if r["n"] == 2000 and not r["previous_quarter_in_registry"]:
             lines.append({"target": f"2,000 municipalities: import + checks + report + XLSX, openpyxl reader, "
@@ -413,6 +447,12 @@ def print_report(results: dict) -> None:
                     ("PDF weasyprint (docxtpl+soffice)", b["baseline_pdf_s"], b["gosprog_pdf_weasyprint_s"],
                      b["ratio_pdf_weasyprint"])):
                 print(f"  {name:14} {route:34} {base:10.2f} {ours:10.2f} {ratio:7.2f} {1 / ratio:8.1f}x")
+    if results.get("long_words"):
+        print("\nLong words: one word of n letters in a table cell to PDF (render only, fresh process, median)")
+        for engine, r in results["long_words"].items():
+            sizes = [k for k in r if k != "growth"]
+            cells = ", ".join(f"{int(k):,} characters {r[k]['render_s']:.2f} s" for k in sizes)
+            print(f"  {engine:12} {cells}; growth x{r['growth']:.1f}")
     if results.get("scale"):
         print("\nScale: one quarter, one subsidy, synthetic municipalities (import = limits + openpyxl read + check "
               "in --jobs workers, then fsynced store + record with SQLite synchronous=FULL; then the consolidated "
@@ -449,8 +489,8 @@ def main(argv=None) -> int:
                         help="also measure this many municipalities with the previous quarter in the registry "
                              "(0: skip)")
     parser.add_argument("--jobs", type=int, default=2, help="--jobs for the package build (default 2)")
-    parser.add_argument("--only", default="package,formats,baseline,scale",
-                        help="comma-separated sections (package, formats, baseline, scale)")
+    parser.add_argument("--only", default="package,formats,baseline,longwords,scale",
+                        help="comma-separated sections (package, formats, baseline, longwords, scale)")
     parser.add_argument("--sizes", default=None, help="municipality counts (default 200,2000,20000)")
     parser.add_argument("--sample", type=int, default=2000,
                         help="above this many municipalities, time the import of this many files only")
@@ -484,6 +524,9 @@ def main(argv=None) -> int:
         if "baseline" in sections:
             print("baseline ...", flush=True)
             results["baseline"] = bench_baseline(work, tables, table_runs)
+        if "longwords" in sections:
+            print("long words ...", flush=True)
+            results["long_words"] = bench_long_words(work, runs)
         if "scale" in sections:
             print("scale ...", flush=True)
             results["scale"] = bench_scale(work, sizes, args.sample, None if args.quick else args.previous_at or None,
@@ -496,7 +539,7 @@ def main(argv=None) -> int:
     if args.merge and Path(args.out).exists():
         previous = json.loads(Path(args.out).read_text(encoding="utf-8"))
         runs_by_section = previous.get("section_runs", {})
-        for section in ("package", "formats", "baseline", "scale", "growth"):
+        for section in ("package", "formats", "baseline", "long_words", "scale", "growth"):
             if section in results:
                 runs_by_section[section] = results["machine"]["date"]
             elif section in previous:

@@ -2,6 +2,7 @@
 
     worker.py render     --rows R.json --fmt docx|xlsx|pdf [--engine typst|weasyprint] --out FILE
     worker.py timed-render --rows R.json --warmup W.json --fmt F [--engine E] --out FILE
+    worker.py long-word  --n N --engine typst|weasyprint --out FILE
     worker.py docxtpl    --rows R.json --template T.docx --out FILE
     worker.py scale-setup   --folder DIR --n N --files K
     worker.py scale-measure --folder DIR --n N
@@ -71,6 +72,17 @@ def cmd_timed_render(args) -> None:
     doc = workloads.gosprog_document(table, years)
     writers.write(doc, out, args.fmt, **options)
     print(json.dumps({"render_s": time.perf_counter() - t0}))
+
+
+def cmd_long_word(args) -> None:
+    """A table cell with an ``n``-letter word to PDF, timed in-process after an untimed 50-letter one."""
+    from generator import writers
+    out = Path(args.out)
+    writers.write(workloads.long_word_document(50), out.with_name("warmup-" + out.name), "pdf",
+                  pdf_engine=args.engine)
+    t0 = time.perf_counter()
+    writers.write(workloads.long_word_document(args.n), out, "pdf", pdf_engine=args.engine)
+    print(json.dumps({"render_s": time.perf_counter() - t0, "peak_rss_mb": _peak_mb()}))
 
 
 def cmd_docxtpl(args) -> None:
@@ -199,6 +211,10 @@ def main(argv=None) -> None:
     p.add_argument("--fmt", required=True)
     p.add_argument("--engine", default="typst")
     p.add_argument("--out", required=True)
+    p = sub.add_parser("long-word")
+    p.add_argument("--n", type=int, required=True)
+    p.add_argument("--engine", default="weasyprint")
+    p.add_argument("--out", required=True)
     p = sub.add_parser("docxtpl")
     p.add_argument("--rows", required=True)
     p.add_argument("--template", required=True)
@@ -214,6 +230,7 @@ def main(argv=None) -> None:
     p.add_argument("--jobs", type=int, default=1, help="worker processes reading the forms")
     args = parser.parse_args(argv)
     {"render": cmd_render, "timed-render": cmd_timed_render, "docxtpl": cmd_docxtpl,
+     "long-word": cmd_long_word,
      "scale-setup": cmd_scale_setup, "scale-measure": cmd_scale_measure}[args.command](args)
 
 

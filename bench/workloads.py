@@ -89,6 +89,21 @@ def gosprog_document(table_json: dict, years: list[int]):
     return doc
 
 
+def long_word_document(n: int):
+    """A table whose text cell holds one word of ``n`` letters (cycling the Russian alphabet, so it can
+    hyphenate anywhere): what a municipality's text typed without spaces, or a pasted URL, gives."""
+    from generator import model
+    alphabet = "абвгдежзиклмнопрстуфхцчшщэюя"
+    word = "".join(alphabet[i % len(alphabet)] for i in range(n))
+    C = model.Cell
+    table = model.Table(columns=[model.Column(width=1), model.Column(width=4), model.Column(width=1, kind="number")],
+                        header=[model.Row([C("N"), C("Текст"), C("Сумма")])],
+                        body=[model.Row([C("1."), C(word), C(1)]), model.Row([C("2."), C("конец таблицы"), C(2)])])
+    doc = model.Document(title="Длинное слово", kind="x", date=dt.datetime(2021, 1, 1))
+    doc.section("portrait").add(table)
+    return doc
+
+
 # --- the baseline: a docxtpl template ----------------------------------------------------------
 
 HEAD = ["N п/п", "Статус", "Наименование подпрограммы, основного мероприятия",

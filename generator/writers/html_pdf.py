@@ -15,10 +15,10 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .. import fonts, model
+from .. import model
 from .. import templates as templates_mod
 from ._files import write_atomic
-from ._plain import plain
+from ._plain import for_pdf
 
 
 def url_fetcher_for(templates: templates_mod.Templates):
@@ -60,7 +60,7 @@ def _mime(path: Path) -> str:
 
 def to_html(document: model.Document, templates: templates_mod.Templates) -> str:
     return templates.render("document.html.j2",
-                            doc=fonts.printable_tree(plain(document), where=document.title))
+                            doc=for_pdf(document))
 
 
 def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, **options) -> bytes:

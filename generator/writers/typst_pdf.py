@@ -18,10 +18,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .. import fonts, model
+from .. import model
 from .. import templates as templates_mod
 from ._files import write_atomic
-from ._plain import plain
+from ._plain import for_pdf
 
 STANDARDS = {"a-2b": "a-2b", "a-3b": "a-3b", "a-2u": "a-2u", "ua-1": "ua-1"}
 
@@ -30,7 +30,7 @@ def render(document: model.Document, *, templates=None, pdf_standard: str | None
     import typst
 
     tpl = templates_mod.get(templates)
-    data = fonts.printable_tree(plain(document), where=document.title)
+    data = for_pdf(document)
     font_dirs = [str(d / "fonts") for d in tpl.dirs if (d / "fonts").is_dir()]
     with tempfile.TemporaryDirectory(prefix="gosprog-typst-") as work:
         root = Path(work)
