@@ -3,6 +3,8 @@
     worker.py render     --rows R.json --fmt docx|xlsx|pdf [--engine typst|weasyprint] --out FILE
     worker.py timed-render --rows R.json --warmup W.json --fmt F [--engine E] --out FILE
     worker.py long-word  --n N --engine typst|weasyprint --out FILE
+    worker.py render --plain ... (the baseline's plain table, no merged cells)
+    worker.py xlsxwriter --rows R.json --out FILE
     worker.py docxtpl    --rows R.json --template T.docx --out FILE
     worker.py scale-setup   --folder DIR --n N --files K
     worker.py scale-measure --folder DIR --n N
@@ -52,7 +54,7 @@ def _peak_mb() -> float:
 def cmd_render(args) -> None:
     from generator import writers
     table, years = workloads.load_rows(Path(args.rows))
-    doc = workloads.gosprog_document(table, years)
+    doc = (workloads.plain_document if args.plain else workloads.gosprog_document)(table, years)
     options = {"pdf_engine": args.engine} if args.fmt == "pdf" else {}
     writers.write(doc, args.out, args.fmt, **options)
 
@@ -83,6 +85,45 @@ def cmd_long_word(args) -> None:
     t0 = time.perf_counter()
     writers.write(workloads.long_word_document(args.n), out, "pdf", pdf_engine=args.engine)
     print(json.dumps({"render_s": time.perf_counter() - t0, "peak_rss_mb": _peak_mb()}))
+
+
+def cmd_xlsxwriter(args) -> None:
+    """The XLSX baseline: a plain XlsxWriter script writing the plain table's values and styles (caption,
+    bold centred wrapped header, numbering row, bordered body, amounts as numbers with "# ##0,0",
+    column widths, landscape, repeated header rows) - what a team would write by hand."""
+    import xlsxwriter
+    table, years = workloads.load_rows(Path(args.rows))
+    labels = workloads.header_labels(years)
+    wb = xlsxwriter.Workbook(args.out, {"default_format_properties": {"font_name": "Times New Roman",
+                                                                      "font_size": 9.5}})
+    ws = wb.add_worksheet("Таблица 4")
+    base = {"font_name": "Times New Roman", "font_size": 9.5, "border": 1, "valign": "top", "text_wrap": True}
+    head = wb.add_format({**base, "bold": True, "align": "center", "valign": "vcenter"})
+    text = wb.add_format(base)
+    amount = wb.add_format({**base, "align": "right", "num_format": "#,##0.0"})
+    widths = [0.7, 1.5, 3.4, 2.4, 2.3] + [1.75] * (len(years) + 1)
+    for i, w in enumerate(widths):
+        ws.set_column(i, i, 170 * w / sum(widths))
+    ws.write(0, len(labels) - 1, "Таблица 4")
+    ws.write(1, 0, workloads.TITLE, wb.add_format({"bold": True}))
+    ws.write(2, len(labels) - 1, "тыс. руб.")
+    for c, label in enumerate(labels):
+        ws.write(3, c, label, head)
+        ws.write(4, c, c + 1, head)
+    r = 5
+    for item in workloads.baseline_rows(table, formatted=False):
+        for c, field in enumerate(workloads.FIELDS[:len(labels)]):
+            v = item[field]
+            if c < len(workloads.HEAD) or v is None or isinstance(v, str):
+                ws.write_string(r, c, v or "", text if c < len(workloads.HEAD) else amount)
+            else:
+                ws.write_number(r, c, float(v), amount)
+        r += 1
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.repeat_rows(3, 4)
+    ws.freeze_panes(5, 0)
+    wb.close()
 
 
 def cmd_docxtpl(args) -> None:
@@ -202,6 +243,7 @@ def main(argv=None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("render")
     p.add_argument("--rows", required=True)
+    p.add_argument("--plain", action="store_true", help="the plain table (no merged cells) of the baseline")
     p.add_argument("--fmt", required=True)
     p.add_argument("--engine", default="typst")
     p.add_argument("--out", required=True)
@@ -214,6 +256,9 @@ def main(argv=None) -> None:
     p = sub.add_parser("long-word")
     p.add_argument("--n", type=int, required=True)
     p.add_argument("--engine", default="weasyprint")
+    p.add_argument("--out", required=True)
+    p = sub.add_parser("xlsxwriter")
+    p.add_argument("--rows", required=True)
     p.add_argument("--out", required=True)
     p = sub.add_parser("docxtpl")
     p.add_argument("--rows", required=True)
@@ -230,7 +275,7 @@ def main(argv=None) -> None:
     p.add_argument("--jobs", type=int, default=1, help="worker processes reading the forms")
     args = parser.parse_args(argv)
     {"render": cmd_render, "timed-render": cmd_timed_render, "docxtpl": cmd_docxtpl,
-     "long-word": cmd_long_word,
+     "long-word": cmd_long_word, "xlsxwriter": cmd_xlsxwriter,
      "scale-setup": cmd_scale_setup, "scale-measure": cmd_scale_measure}[args.command](args)
 
 
