@@ -45,7 +45,8 @@ LARGE_ROWS = 2000
 TARGETS = {
     "package_cold_s": 15.0,        # full default package, cold, 2 cores
     "package_warm_s": 0.3,         # nothing changed (decided from hashes and the manifest, issue 23)
-    "package_warm_10x_s": 0.6,     # nothing changed, a program with 10x the activities
+    "package_warm_10x_s": 0.6,
+    "cold_vs_raw_typst": 1.5,      # cold package (Typst, --jobs 2) / raw Typst compiling the same PDFs + reading data     # nothing changed, a program with 10x the activities
     "pdf_speedup": 5.0,            # PDF route vs docxtpl + LibreOffice, same table
     "xlsx_ratio": 1.5,             # gosprog XLSX vs a plain XlsxWriter script, same values and styles
     # 2,000 municipalities: import + checks + consolidated report, on 2 cores. Issue 19 withdrew the 5 s target
@@ -314,6 +315,33 @@ def bench_baseline(work: Path, tables: dict[str, Path], runs: dict[str, int]) ->
     return out
 
 
+def bench_parallel(work: Path, runs: int, jobs: int) -> dict:
+    """The cold package against its floor, paired (A B A B): ``gosprog build --full --jobs N`` (Typst; all
+    formats, and PDF only) against raw Typst compiling the same PDFs from prepared inputs (byte-identical
+    output) in N processes after reading the data files with libyaml (``worker.py raw-typst``)."""
+    raw = work / "raw-typst"
+    setup = json.loads(measure([PY, str(BENCH / "worker.py"), "raw-typst-setup", "--data", str(DATA), "--dir",
+                                str(raw)])["stdout"])
+    times: dict[str, list[float]] = {"package": [], "package_pdf": [], "raw_typst": []}
+    for i in range(runs):
+        for key in (("package", "package_pdf", "raw_typst") if i % 2 == 0 else ("raw_typst", "package_pdf", "package")):
+            if key == "raw_typst":
+                cmd = [PY, str(BENCH / "worker.py"), "raw-typst", "--data", str(DATA), "--dir", str(raw),
+                       "--fonts", setup["fonts"], "--jobs", str(jobs)]
+            else:
+                dest = work / f"parallel-{key}"
+                shutil.rmtree(dest, ignore_errors=True)
+                cmd = [GOSPROG, "build", str(DATA), "--out", str(dest), "--full", "-q", "--jobs", str(jobs),
+                       "--pdf-engine", "typst", "--format", "pdf" if key == "package_pdf" else "docx,xlsx,pdf"]
+            times[key].append(measure(cmd)["wall_s"])
+        print(f"  parallel run {i + 1}: package {times['package'][-1]:.2f} s, PDF only {times['package_pdf'][-1]:.2f} s, "
+              f"raw Typst {times['raw_typst'][-1]:.2f} s", flush=True)
+    m = {k: median(v) for k, v in times.items()}
+    return {"jobs": jobs, "documents": setup["documents"], "package_s": m["package"], "package_pdf_s": m["package_pdf"],
+            "raw_typst_s": m["raw_typst"], "ratio": m["package"] / m["raw_typst"],
+            "ratio_pdf_only": m["package_pdf"] / m["raw_typst"], "runs_s": times}
+
+
 def bench_nochange_10x(work: Path, runs: int, jobs: int) -> dict:
     """The no-change rebuild of a synthetic program with about 10x the default data's activities
     (generator/synthetic.py: 7 subprograms x 26 main activities x 3 items), DOCX only for the untimed first
@@ -423,6 +451,12 @@ def targets(results: dict) -> list[dict]:
                           "value": speedup,
                           "unit": "x faster", "limit": f">= {TARGETS['pdf_speedup']:g}x" if engine == "typst" else "info",
                           "pass": speedup >= TARGETS["pdf_speedup"] if engine == "typst" else None})
+    if results.get("parallel"):
+        r = results["parallel"]
+        lines.append({"target": f"cold package, Typst, --jobs {r['jobs']}, vs raw Typst on the same "
+                                f"{r['documents']} PDFs + reading the data ({r['raw_typst_s']:.2f} s)",
+                      "value": r["ratio"], "unit": "x its time", "limit": f"<= {TARGETS['cold_vs_raw_typst']:g}x",
+                      "pass": r["ratio"] <= TARGETS["cold_vs_raw_typst"]})
     if results.get("nochange_10x"):
         r = results["nochange_10x"]
         lines.append({"target": f"10x program, nothing changed (python -c pass {r['python_start_s']:.2f} s)",
@@ -478,6 +512,12 @@ def print_report(results: dict) -> None:
                   f"{r['cold']['tree_rss_mb']:>25.0f} / {r['cold']['peak_rss_mb']:<4.0f} {r['warm']['tree_rss_mb']:>16.0f}")
         print("  (tree: all processes of the build summed, sampled every 50 ms; main: getrusage of the gosprog "
               "process and the children it waited for - forkserver workers are not among them)")
+    if results.get("parallel"):
+        r = results["parallel"]
+        print(f"\nCold package against raw Typst ({r['documents']} PDFs, byte-identical, {r['jobs']} processes, "
+              f"after reading the data with libyaml), paired runs, medians")
+        print(f"  raw Typst {r['raw_typst_s']:.2f} s; gosprog package (docx,xlsx,pdf) {r['package_s']:.2f} s = "
+              f"{r['ratio']:.2f}x; PDF only {r['package_pdf_s']:.2f} s = {r['ratio_pdf_only']:.2f}x")
     if results.get("nochange_10x"):
         r = results["nochange_10x"]
         print(f"\nNo-change rebuild of a program with ~10x the activities ({r['spec']}): {r['warm_s']:.2f} s "
@@ -651,8 +691,9 @@ def main(argv=None) -> int:
                         help="also measure this many municipalities with the previous quarter in the registry "
                              "(0: skip)")
     parser.add_argument("--jobs", type=int, default=2, help="--jobs for the package build (default 2)")
-    parser.add_argument("--only", default="package,nochange10x,formats,baseline,longwords,scale",
-                        help="comma-separated sections (package, nochange10x, formats, baseline, longwords, scale)")
+    parser.add_argument("--only", default="package,parallel,nochange10x,formats,baseline,longwords,scale",
+                        help="comma-separated sections (package, parallel, nochange10x, formats, baseline, longwords, "
+                             "scale)")
     parser.add_argument("--sizes", default=None, help="municipality counts (default 200,2000,20000)")
     parser.add_argument("--sample", type=int, default=2000,
                         help="above this many municipalities, time the import of this many files only")
@@ -688,6 +729,9 @@ def main(argv=None) -> int:
         if "baseline" in sections:
             print("baseline ...", flush=True)
             results["baseline"] = bench_baseline(work, tables, table_runs)
+        if "parallel" in sections:
+            print("parallel (cold package vs raw Typst) ...", flush=True)
+            results["parallel"] = bench_parallel(work, runs, args.jobs)
         if "nochange10x" in sections:
             print("no-change rebuild, 10x program ...", flush=True)
             results["nochange_10x"] = bench_nochange_10x(work, runs, args.jobs)

@@ -5,6 +5,7 @@
     worker.py long-word  --n N --engine typst|weasyprint --out FILE
     worker.py render --plain ... (the baseline's plain table, no merged cells)
     worker.py xlsxwriter --rows R.json --out FILE
+    worker.py raw-typst-setup --data DATA --dir DIR ; worker.py raw-typst --data DATA --dir DIR --fonts F --jobs 2
     worker.py docxtpl    --rows R.json --template T.docx --out FILE
     worker.py scale-setup   --folder DIR --n N --files K
     worker.py scale-measure --folder DIR --n N
@@ -124,6 +125,58 @@ def cmd_xlsxwriter(args) -> None:
     ws.repeat_rows(3, 4)
     ws.freeze_panes(5, 0)
     wb.close()
+
+
+def cmd_raw_typst_setup(args) -> None:
+    """The raw Typst floor's input, untimed: for each PDF of the default package, a folder with the
+    template, its images and the JSON gosprog hands to Typst (``sys.inputs.doc``)."""
+    import base64
+    import shutil
+
+    from generator import templates
+    from generator.builders import program_package
+    from generator.data import load_program
+    from generator.writers._plain import for_pdf
+    tpl = templates.get(None)
+    out = Path(args.dir)
+    for item in program_package(load_program(args.data)):
+        folder = out / item.name
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tpl.find("document.typ"), folder / "document.typ")
+        data = for_pdf(item.document)
+        n = 0
+        for section in data["sections"]:
+            for block in section["blocks"]:
+                if block["type"] == "image":
+                    n += 1
+                    (folder / f"image-{n}.png").write_bytes(base64.b64decode(block.pop("png")))
+                    block["file"] = f"image-{n}.png"
+        (folder / "doc.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps({"documents": len(list(out.iterdir())), "fonts": str(tpl.dirs[0] / "fonts")}))
+
+
+def _raw_compile(job: tuple[str, str]) -> int:
+    import typst
+    folder, fonts = job
+    root = Path(folder)
+    pdf = typst.compile(str(root / "document.typ"), root=str(root), font_paths=[fonts], ignore_system_fonts=True,
+                        sys_inputs={"doc": (root / "doc.json").read_text(encoding="utf-8")})
+    (root / "out.pdf").write_bytes(pdf)
+    return len(pdf)
+
+
+def cmd_raw_typst(args) -> None:
+    """The floor of a cold package's PDFs: read the data files (libyaml, no model), then Typst compiles
+    the prepared documents in ``--jobs`` processes. Timed by run.py as a whole process."""
+    import multiprocessing
+
+    import yaml
+    for path in sorted(Path(args.data).rglob("*.yaml")):
+        yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    jobs = [(str(folder), args.fonts) for folder in sorted(Path(args.dir).iterdir())]
+    with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+        sizes = pool.map(_raw_compile, jobs, chunksize=1)
+    print(json.dumps({"documents": len(sizes), "bytes": sum(sizes)}))
 
 
 def cmd_docxtpl(args) -> None:
@@ -260,6 +313,14 @@ def main(argv=None) -> None:
     p = sub.add_parser("xlsxwriter")
     p.add_argument("--rows", required=True)
     p.add_argument("--out", required=True)
+    p = sub.add_parser("raw-typst-setup")
+    p.add_argument("--data", required=True)
+    p.add_argument("--dir", required=True)
+    p = sub.add_parser("raw-typst")
+    p.add_argument("--data", required=True)
+    p.add_argument("--dir", required=True)
+    p.add_argument("--fonts", required=True)
+    p.add_argument("--jobs", type=int, default=2)
     p = sub.add_parser("docxtpl")
     p.add_argument("--rows", required=True)
     p.add_argument("--template", required=True)
@@ -276,6 +337,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     {"render": cmd_render, "timed-render": cmd_timed_render, "docxtpl": cmd_docxtpl,
      "long-word": cmd_long_word, "xlsxwriter": cmd_xlsxwriter,
+     "raw-typst-setup": cmd_raw_typst_setup, "raw-typst": cmd_raw_typst,
      "scale-setup": cmd_scale_setup, "scale-measure": cmd_scale_measure}[args.command](args)
 
 

@@ -180,7 +180,23 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
     from . import writers
     from .package import Options, build as build_package
     from .paths import safe_name
+    from .buildstamp import fingerprint, unchanged
     fmts = _formats(formats)
+    # nothing changed since the last build (data, templates, gosprog's code, options): done before the
+    # program is read (issue 23); --full always renders
+    inputs = fingerprint(data_dir, {"formats": list(fmts), "only": sorted(only), "pdf_engine": pdf_engine,
+                                    "pdf_standard": pdf_standard, "templates": templates, "force": bool(force)})
+    if not full:
+        current = unchanged(out_dir, inputs)
+        if current is not None:
+            if not quiet:
+                click.echo(i18n._("Nothing changed since the last build: {folder} is up to date").format(
+                    folder=current))
+            return
+    from .package import Workers
+    # something changed: the render processes start now, while the program is read and checked
+    workers = Workers(jobs)
+    click.get_current_context().call_on_close(workers.close)
     forced, report = checked(data_dir, force)
     if report.program is None or report.errors:
         program, located = load_or_exit(data_dir)
@@ -195,11 +211,12 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
     options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
                       jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
     meta = {"program": program.code, "title": program.title, "edition": program.edition.date.isoformat(),
-            "date": program.edition.date.isoformat(), "kind": "program-package", **forced}
+            "date": program.edition.date.isoformat(), "kind": "program-package", **forced,
+            "inputs": inputs}
     from .package import PackageError
     try:
         manifest = build_package(planned, destination, options, meta, progress=None if quiet else _progress,
-                                 base=Path(data_dir))
+                                 base=Path(data_dir), workers=workers)
     except PackageError as exc:
         raise UserError(str(exc)) from None
     if not quiet:

@@ -120,10 +120,11 @@ def _breakable_tree(node):
     return node
 
 
-def for_pdf(document: model.Document) -> dict:
+def for_pdf(document: model.Document, plain_data: dict | None = None) -> dict:
     """:func:`plain` as both PDF engines lay it out: characters the bundled fonts lack made visible
     (:func:`generator.fonts.printable_tree`, which warns) and line-break opportunities in very long
-    tokens of the sections' texts (:func:`breakable`), so layout time stays linear in text length."""
-    data = fonts.printable_tree(plain(document), where=document.title)
+    tokens of the sections' texts (:func:`breakable`), so layout time stays linear in text length.
+    ``plain_data``: ``plain(document)`` already computed (not modified here)."""
+    data = fonts.printable_tree(plain_data if plain_data is not None else plain(document), where=document.title)
     data["sections"] = _breakable_tree(data["sections"])
     return data

@@ -58,16 +58,19 @@ def _mime(path: Path) -> str:
     return {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".ttf": "font/ttf"}.get(path.suffix, "application/octet-stream")
 
 
-def to_html(document: model.Document, templates: templates_mod.Templates) -> str:
+def to_html(document: model.Document, templates: templates_mod.Templates, plain_data=None) -> str:
     return templates.render("document.html.j2",
-                            doc=for_pdf(document))
+                            doc=for_pdf(document, plain_data))
 
 
-def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, **options) -> bytes:
+def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, plain_data=None,
+           **options) -> bytes:
+    """The document as PDF bytes. ``plain_data``: the document's :func:`~generator.writers._plain.plain`
+    form when the caller has it already (a package build computes it once per document)."""
     from weasyprint import HTML
 
     tpl = templates_mod.get(templates)
-    html = to_html(document, tpl)
+    html = to_html(document, tpl, plain_data)
     base = tpl.find("document.html.j2").parent
     variant = {"a-2b": "pdf/a-2b", "a-3b": "pdf/a-3b", "a-2u": "pdf/a-2u", "ua-1": "pdf/ua-1"}.get(pdf_standard or "")
     if pdf_standard and not variant:

@@ -13,6 +13,7 @@ same on every machine.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import shutil
 import tempfile
@@ -26,12 +27,23 @@ from ._plain import for_pdf
 STANDARDS = {"a-2b": "a-2b", "a-3b": "a-3b", "a-2u": "a-2u", "ua-1": "ua-1"}
 
 
-def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, **options) -> bytes:
+@functools.lru_cache(maxsize=4)
+def font_set(font_dirs: tuple[str, ...]):
+    """One ``typst.Fonts`` per set of font folders, shared by every compile of this process: the faces are
+    read and indexed once instead of once per document (system fonts never included)."""
+    import typst
+    return typst.Fonts(include_system_fonts=False, font_paths=list(font_dirs))
+
+
+def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, plain_data=None,
+           **options) -> bytes:
+    """The document as PDF bytes. ``plain_data``: the document's :func:`~generator.writers._plain.plain`
+    form when the caller has it already (a package build computes it once per document)."""
     import typst
 
     tpl = templates_mod.get(templates)
-    data = for_pdf(document)
-    font_dirs = [str(d / "fonts") for d in tpl.dirs if (d / "fonts").is_dir()]
+    data = for_pdf(document, plain_data)
+    font_dirs = tuple(str(d / "fonts") for d in tpl.dirs if (d / "fonts").is_dir())
     with tempfile.TemporaryDirectory(prefix="gosprog-typst-") as work:
         root = Path(work)
         shutil.copyfile(tpl.find("document.typ"), root / "document.typ")
@@ -48,7 +60,7 @@ def render(document: model.Document, *, templates=None, pdf_standard: str | None
             if pdf_standard not in STANDARDS:
                 raise ValueError(f"unknown PDF standard {pdf_standard!r}")
             kwargs["pdf_standards"] = STANDARDS[pdf_standard]
-        return typst.compile(str(root / "document.typ"), root=str(root), font_paths=font_dirs,
+        return typst.compile(str(root / "document.typ"), root=str(root), font_paths=font_set(font_dirs),
                              ignore_system_fonts=True,
                              sys_inputs={"doc": json.dumps(data, ensure_ascii=False)}, **kwargs)
 
