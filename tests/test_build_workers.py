@@ -9,10 +9,15 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+import importlib
+
 from conftest import ROOT, make_document
-from generator import cli, package
+from generator import package
 from generator.builders import Planned
+from generator.cli import main
 from generator.writers import _plain, typst_pdf
+
+cli = importlib.import_module("generator.cli.build")     # the build command's module
 
 DATA = ROOT / "data" / "social-support-vologda"
 
@@ -26,7 +31,7 @@ def test_workers_are_running_while_the_program_is_checked(tmp_path, monkeypatch)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(cli, "checked", spy)
-    result = CliRunner().invoke(cli.main, ["build", str(DATA), "--out", str(tmp_path), "--format", "docx",
+    result = CliRunner().invoke(main, ["build", str(DATA), "--out", str(tmp_path), "--format", "docx",
                                            "--only", "00-programma-pasport", "--only", "11-podprogramma-1-pasport",
                                            "--jobs", "2"], catch_exceptions=False)
     assert result.exit_code == 0, result.output

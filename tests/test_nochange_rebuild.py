@@ -15,8 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from generator import buildstamp, cli, package
+import importlib
+
+from generator import buildstamp, package
 from generator.cli import main
+
+cli = importlib.import_module("generator.cli.build")     # the build command's module
 
 DATA = ROOT / "data" / "social-support-vologda"
 ONLY = ["00-programma-pasport", "12-podprogramma-2-tablicy"]

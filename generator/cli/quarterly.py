@@ -9,18 +9,11 @@ from pathlib import Path
 
 import click
 
-from .cli import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, pdf_engine_option, _formats
-from .data import DataError, DataErrors
+from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
+    parse_formats as _formats, pdf_engine_option, publish
 
 
-def _subsidies(data_dir: str, program=None):
-    from .quarterly.load import load_subsidies
-    try:
-        return load_subsidies(data_dir, program)
-    except DataErrors as exc:
-        raise UserError("errors in the subsidy data:\n" + "\n".join(map(str, exc.errors))) from None
-    except DataError as exc:
-        raise UserError(str(exc)) from None
+_subsidies = load_subsidies_or_exit
 
 
 def _check_subsidy(data, subsidy: str | None) -> list[str]:
@@ -32,7 +25,8 @@ def _check_subsidy(data, subsidy: str | None) -> list[str]:
 
 
 def _registry_dir(out: str, program_code: str, registry: str | None) -> Path:
-    return Path(registry) if registry else Path(out) / program_code / "submissions"
+    from ..paths import registry_folder
+    return registry_folder(out, program_code, registry)
 
 
 @click.group()
@@ -62,13 +56,14 @@ def period(f):
 @force_option
 def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
     """One pre-filled XLSX form per municipality with an agreement (after the checks of ``validate``)."""
-    from .quarterly.forms import form_filename, generate
-    from .quarterly.secretkey import SecretKeyError
-    from .writers._files import write_atomic
+    from ..paths import form_filename, quarterly_forms_folder
+    from ..quarterly.forms import generate
+    from ..quarterly.secretkey import SecretKeyError
+    from ..writers._files import write_atomic
     checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
-    folder = Path(out) / program.code / "quarterly" / str(year) / f"q{quarter}" / "forms"
+    folder = quarterly_forms_folder(out, program.code, year, quarter)
     count = 0
     _check_key_place(data_dir, out, registry)
     with _open_registry(_registry_dir(out, program.code, registry)) as reg:
@@ -105,10 +100,10 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
     """Check filled forms and record them; rejected files get a list of problems. Exit 1 if any is rejected."""
     import os
 
-    from .quarterly.importer import FormRejected
-    from .quarterly.intake import Expectation, describe, import_many, read_upload
-    from .quarterly.registry import RegistryError
-    from .quarterly.secretkey import SecretKeyError
+    from ..quarterly.importer import FormRejected
+    from ..quarterly.intake import Expectation, describe, import_many, read_upload
+    from ..quarterly.registry import RegistryError
+    from ..quarterly.secretkey import SecretKeyError
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     when = received.date() if received else _dt.date.today()
@@ -148,7 +143,7 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
 
 
 def _open_registry(folder: Path):
-    from .quarterly.registry import Registry, RegistryError
+    from ..quarterly.registry import Registry, RegistryError
     try:
         return Registry(folder)
     except RegistryError as exc:
@@ -158,7 +153,7 @@ def _open_registry(folder: Path):
 def _check_key_place(*folders) -> None:
     """The installation key must not live in the data, output or registry folders (they are shared, copied
     and published); see docs/quarterly-key.md."""
-    from .quarterly.secretkey import key_path
+    from ..quarterly.secretkey import key_path
     key = key_path().expanduser().absolute()
     for folder in folders:
         if folder and key.is_relative_to(Path(folder).absolute()):
@@ -181,7 +176,7 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
     forced, _report = checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
-    from .quarterly.registry import Registry
+    from ..quarterly.registry import Registry
     with Registry(_registry_dir(out, program.code, registry)) as reg:
         destination = build_quarter_reports(program, data, reg, _check_subsidy(data, subsidy), year, quarter,
                                             Path(out), _formats(formats), pdf_engine, forced)
@@ -191,21 +186,12 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
 
 def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Path, formats, pdf_engine,
                           forced: dict | None = None) -> Path:
-    from .builders import Planned
-    from .package import Options, build
-    from .quarterly.reports import consolidated_report, municipality_report
-    planned = []
-    for sid in subsidies:
-        planned.append(Planned(f"{sid}-svodnyy-otchet", "quarterly-consolidated-report",
-                               consolidated_report(data, reg, sid, year, quarter)))
-        for code, submission in sorted(reg.latest(sid, year, quarter).items()):
-            planned.append(Planned(f"{sid}-{code}", "quarterly-municipality-report",
-                                   municipality_report(data, submission)))
-    destination = out / program.code / "quarterly" / str(year) / f"q{quarter}" / "reports"
-    meta = {"program": program.code, "kind": "quarterly-reports", "year": year, "quarter": quarter,
-            "date": f"{year}-{quarter * 3:02d}-01", "sample": data.is_sample(year), **(forced or {})}
-    build(planned, destination, Options(formats=formats, pdf_engine=pdf_engine), meta)
-    return destination
+    """Publish the reports of one quarter (:func:`generator.quarterly.plan.plan`); returns their folder."""
+    from ..package import Options
+    from ..quarterly.plan import plan
+    planned = plan(program, data, reg, subsidies, year, quarter, out)
+    publish(planned, Options(formats=formats, pdf_engine=pdf_engine), extra_meta=forced)
+    return planned.destination
 
 
 @quarterly.command("demo")
@@ -217,25 +203,25 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
 @force_option
 def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
     """The whole quarterly loop on the sample submissions: forms, filling, import, reports, for 4 quarters."""
-    from .quarterly.forms import form_filename, generate
-    from .quarterly.intake import Expectation, describe, import_bytes
-    from .quarterly.registry import Registry
-    from .quarterly.sample import fill
-    from .writers._files import write_atomic
+    from ..paths import demo_registry_folder, form_filename, quarterly_inbox_folder
+    from ..quarterly.forms import generate
+    from ..quarterly.intake import Expectation, describe, import_bytes
+    from ..quarterly.registry import Registry
+    from ..quarterly.sample import fill
+    from ..writers._files import write_atomic
     checked(data_dir, force)
     program, _ = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     book = data.sample_submissions.get(year)
     if book is None:
         raise UserError(f"no sample submissions for {year} in {data.folder / 'sample'}")
-    base = Path(out) / program.code / "quarterly" / str(year)
-    registry_dir = base / "demo-registry"
+    registry_dir = demo_registry_folder(out, program.code, year)
     if registry_dir.exists():
         shutil.rmtree(registry_dir)
     fmts = _formats(formats)
     with Registry(registry_dir) as reg:
         for quarter in (1, 2, 3, 4):
-            inbox = base / f"q{quarter}" / "inbox"
+            inbox = quarterly_inbox_folder(out, program.code, year, quarter)
             for entry in sorted((e for e in book.submissions if e.quarter == quarter), key=lambda e: e.submitted):
                 agreement = data.agreement(entry.subsidy, entry.municipality, year)
                 form_quarter = entry.period_as or quarter
