@@ -205,9 +205,9 @@ def pdf_pages(path: Path) -> int | None:
 # --- sections ------------------------------------------------------------------------------------------
 
 
-def bench_package(work: Path, runs: int, jobs: int) -> dict:
+def bench_package(work: Path, runs: int, jobs: int, engines: tuple[str, ...] = ("typst", "weasyprint")) -> dict:
     out = {}
-    for engine in ("typst", "weasyprint"):
+    for engine in engines:
         cold, warm = [], []
         for i in range(runs):
             dest = work / f"package-{engine}-{i}"
@@ -690,6 +690,8 @@ def main(argv=None) -> int:
     parser.add_argument("--previous-at", type=int, default=2000,
                         help="also measure this many municipalities with the previous quarter in the registry "
                              "(0: skip)")
+    parser.add_argument("--package-engines", default="typst,weasyprint",
+                        help="PDF engines of the package section (default typst,weasyprint)")
     parser.add_argument("--jobs", type=int, default=2, help="--jobs for the package build (default 2)")
     parser.add_argument("--only", default="package,parallel,nochange10x,formats,baseline,longwords,scale",
                         help="comma-separated sections (package, parallel, nochange10x, formats, baseline, longwords, "
@@ -722,7 +724,7 @@ def main(argv=None) -> int:
         results["settings"]["table_runs"] = table_runs
         if "package" in sections:
             print("package ...", flush=True)
-            results["package"] = bench_package(work, runs, args.jobs)
+            results["package"] = bench_package(work, runs, args.jobs, tuple(args.package_engines.split(",")))
         if "formats" in sections:
             print("formats ...", flush=True)
             results["formats"] = bench_formats(work, tables, table_runs, work / "warmup.json")
