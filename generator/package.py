@@ -334,7 +334,8 @@ def preload_modules(jobs: list) -> list[str]:
     """The modules a worker process imports before its first job: this package and the writers of the
     jobs' formats only (a PDF-only build never loads python-docx or openpyxl)."""
     from .writers import module_of
-    return ["generator.package", *sorted({module_of(fmt, options.pdf_engine) for _, fmt, _, options, _ in jobs})]
+    # a job is (planned, fmt, path, options[, plain form]): its format and options are all that count here
+    return ["generator.package", *sorted({module_of(job[1], job[3].pdf_engine) for job in jobs})]
 
 
 def modules_for(formats, pdf_engine: str) -> list[str]:
