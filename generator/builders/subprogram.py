@@ -11,14 +11,6 @@ from ..texts import financing_paragraph
 from . import common, tables
 from .program import _document, key_value_table
 
-TABLE_TITLES = {
-    "Таблица 1": "Сведения о целевых показателях (индикаторах) подпрограммы {n}",
-    "Таблица 2": "Сведения о порядке сбора информации и методике расчета целевых показателей (индикаторов) "
-                 "подпрограммы {n}",
-    "Таблица 3": "Перечень основных мероприятий подпрограммы {n}",
-}
-
-
 def appendix_lines(program: schema.Program, sub: schema.Subprogram) -> list[str]:
     return [f"Приложение {sub.appendix or sub.code}", wording.of(program)("program_appendix")]
 
@@ -148,20 +140,20 @@ def tables_document(program: schema.Program, sub: schema.Subprogram) -> model.Do
     n = sub.code
     parts: list[tuple[str, str, list[model.Block]]] = []      # (table, orientation, blocks)
     if sub.indicator_values:
-        parts.append(("Таблица 1", "landscape", [*common.caption("Таблица 1", TABLE_TITLES["Таблица 1"].format(n=n)),
+        parts.append(("Таблица 1", "landscape", [*common.caption("Таблица 1", common.table_title("subprogram", "Таблица 1", n)),
                                                  *tables.indicator_values(sub.indicator_values)]))
     if tables.has_methodology(sub.indicators):
-        parts.append(("Таблица 2", "landscape", [*common.caption("Таблица 2", TABLE_TITLES["Таблица 2"].format(n=n)),
+        parts.append(("Таблица 2", "landscape", [*common.caption("Таблица 2", common.table_title("subprogram", "Таблица 2", n, w)),
                                                  *tables.indicator_methodology(sub.indicators)]))
     if sub.activities:
-        parts.append(("Таблица 3", "landscape", [*common.caption("Таблица 3", TABLE_TITLES["Таблица 3"].format(n=n)),
+        parts.append(("Таблица 3", "landscape", [*common.caption("Таблица 3", common.table_title("subprogram", "Таблица 3", n)),
                                                  *tables.activities(sub.activities, sub.code)]))
     if sub.financing:
-        parts.append(("Таблица 4", "landscape", [*common.caption("Таблица 4", w("subprogram_table4", n=n)),
+        parts.append(("Таблица 4", "landscape", [*common.caption("Таблица 4", common.table_title("subprogram", "Таблица 4", n, w)),
                                                  *tables.financing(sub.financing, years, w("money_head"))]))
     if sub.forecast:
         parts.append((sub.forecast.table, "landscape", [*common.caption(
-            sub.forecast.table, w("subprogram_forecast", n=n)),
+            sub.forecast.table, common.table_title("subprogram", "forecast", n, w)),
             *tables.forecast(sub.forecast, years, w("forecast_money_head"))]))
     for a in sub.absent:
         if a.table == "Паспорт":
