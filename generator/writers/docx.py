@@ -194,7 +194,7 @@ class _Renderer:
             if index:
                 self.doc.add_section()
             self._setup_section(self.doc.sections[-1], section, first=index == 0)
-            for block in section.blocks:
+            for block in model.print_blocks(section, self.style, self.table_size):   # wide tables in parts
                 self._block(block, section, body)
         props = self.doc.core_properties
         props.title = self.document.title[:250]
