@@ -765,7 +765,7 @@ def demo(tmp_path_factory):
 
 def test_cli_demo_q3_reports_sokolsky_late(demo):
     base, output = demo
-    assert "quarter 4: reports in" in output
+    assert "4 квартал: отчеты в папке" in output
     assert "20211007-camps-2021-q2-sokolsky.xlsx: ОТКЛОНЕН" in output and "[PERIOD]" in output
     ws = load_workbook(base / "q3" / "reports" / "camps-svodnyy-otchet.xlsx").worksheets[0]
     assert ws["A1"].value == NOTICE
