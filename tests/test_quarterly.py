@@ -718,13 +718,15 @@ def _run(args):
 
 def test_cli_forms_one_file_per_camps_agreement(data_copy, tmp_path):
     out = tmp_path / "out"
-    result = _run(["forms", "--data", data_copy, "--subsidy", "camps", "--year", 2021, "--quarter", 1, "--out", out])
+    # --subsidy by a part of its Russian name, in another word form than the act's ("лагеря": "лагерей")
+    result = _run(["forms", "--data", data_copy, "--subsidy", "оздоровительные лагеря", "--year", 2021, "--quarter", 1,
+                   "--out", out])
     assert result.exit_code == 0, result.output
     folder = out / "social-support-vologda" / "quarterly" / "2021" / "q1" / "forms" / "camps"
     data = load_subsidies(data_copy)
     expected = sorted(f"camps-2021-q1-{a.municipality}.xlsx" for a in data.agreements_for("camps", YEAR))
     assert sorted(p.name for p in folder.iterdir()) == expected and len(expected) == 8
-    assert "8 forms" in result.output
+    assert "форм: 8" in result.output
     wb = load_workbook(folder / "camps-2021-q1-sokolsky.xlsx")
     assert wb[IDENTITY]["B4"].value == "sokolsky"
 
