@@ -357,3 +357,16 @@ def test_cofinancing_share_by_the_amounts_against_level_and_cap(own_copy):
     assert found[0].file == str(path) and found[0].line == line
     assert "по суммам доля области 60,00%, а в соглашении уровень 56,2%" in found[0].message
     assert "выше предельных 56,2%" in found[0].message
+
+
+def test_a_warning_is_listed_in_russian_with_what_to_do(own_copy):
+    # the printed financing paragraph no longer says what its figures say (F09, a warning)
+    _replace(own_copy / "program.yaml", "- 82 648 503,6 тыс. рублей, в том числе", "- 82 648 503,7 тыс. рублей, в том числе")
+    result = run("validate", own_copy, "--strict")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith("ВНИМАНИЕ  F09  "))
+    assert "абзац о финансировании, собранный из чисел, расходится с напечатанным" in lines[at + 1]
+    assert lines[at + 2].strip() == ("Что сделать: напечатанный абзац о финансировании расходится со своими "
+                                     "цифрами: исправьте абзац (financing_text) или цифры")
+    assert "предупреждений: 1" in lines[-1]

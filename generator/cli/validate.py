@@ -74,6 +74,9 @@ def validate(data_dir: str, as_json: bool, strict: bool) -> None:
             if f.severity != "error":
                 line(_label(f.severity), f"{f.rule}  {f.location()}")
                 detail(f.message)
+                advice = hint(f.rule) if f.severity == "warning" else None
+                if advice:
+                    detail(_("What to do: {hint}").format(hint=advice))
         if known:
             click.echo(_("The act's own known errors ({count}, listed in known-findings.yaml):").format(
                 count=len(known)))
