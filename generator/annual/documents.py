@@ -7,7 +7,7 @@ import datetime as _dt
 from decimal import Decimal
 
 from .. import model, templates
-from ..builders.common import NO_DATA, SAMPLE_NOTICE
+from ..builders.common import NO_DATA, stamped_document
 from ..numbers import format_date, format_number
 from ..effectiveness import achievement
 from . import charts
@@ -20,8 +20,7 @@ RETURN_FORMULA_SOURCE = ("Формула возврата средств вос�
 
 
 def _document(title: str, kind: str, year: int, sample: bool) -> model.Document:
-    return model.Document(title=title, kind=kind, notice=SAMPLE_NOTICE if sample else None,
-                          date=_dt.datetime(year + 1, 2, 20))
+    return stamped_document(title, kind, _dt.date(year + 1, 2, 20), sample)
 
 
 def results_table(e: SubsidyEvaluation) -> model.Table:

@@ -22,7 +22,17 @@ def load_facts(program_dir: str | Path, year: int) -> AnnualFacts:
     path = Path(program_dir) / "annual" / f"{year}.yaml"
     if not path.is_file():
         raise DataError(f"no annual facts for {year} (expected {path})", file=path)
-    return read_model(AnnualFacts, path)
+    from ..data.loader import Located
+    located = Located()
+    facts = read_model(AnnualFacts, path, located, "annual")
+    facts._located = located
+    return facts
+
+
+def _fact_error(facts: AnnualFacts, message: str, path: tuple, field: str) -> DataError:
+    """A located error of the annual facts file: the file and line where ``path`` was read."""
+    file, line = facts._located.where("annual", path) if facts._located is not None else (None, None)
+    return DataError(message, file, line, field=field)
 
 
 @dataclass
@@ -172,18 +182,23 @@ def evaluate_program(program: Program, facts: AnnualFacts) -> ProgramEvaluation:
     ratings = [(r.min, r.label) for r in params.ratings]
     year = facts.year
     problems: list[DataError] = []
+    positions = {id(f): i for i, f in enumerate(facts.indicators)}
+
+    def _index(fact) -> int:
+        return positions[id(fact)]
 
     def indicator(sub, fact) -> IndicatorEvaluation | None:
         table = sub.indicators if sub else program.indicators
         ind = next((i for i in (table.items if table else []) if i.code == fact.code), None)
         if ind is None:
-            problems.append(DataError(f"indicator {fact.code!r} of {'subprogram ' + sub.code if sub else 'the program'} "
-                                      "does not exist", field="indicators"))
+            problems.append(_fact_error(facts, f"indicator {fact.code!r} of "
+                                                f"{'subprogram ' + sub.code if sub else 'the program'} does not exist",
+                                        ("indicators", _index(fact)), f"indicators[{_index(fact)}].code"))
             return None
         try:
             degree = achievement(fact.fact, fact.plan, ind.direction, params.achievement_cap, ind.name[:60])
         except CalculationError as exc:
-            problems.append(DataError(str(exc), field=f"indicators[{fact.code}]"))
+            problems.append(_fact_error(facts, str(exc), ("indicators", _index(fact)), f"indicators[{fact.code}]"))
             return None
         return IndicatorEvaluation(sub.code if sub else None, fact.code, ind.name, ind.unit, ind.direction,
                                    fact.plan, fact.plan_sample, fact.fact, degree, fact.explanation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from decimal import Decimal
 
 from .. import calc, model
@@ -10,6 +11,32 @@ from ..data.schema import FinancingRow, SourceLine
 NO_DATA = "нет данных в источнике"
 SAMPLE_NOTICE = "Образец (условные данные)"
 PROGRAM_APPENDIX = "к государственной программе"
+
+
+def stamped_document(title: str, kind: str, date: _dt.date, sample: bool, author: str = "") -> model.Document:
+    """A new document with its stamp: ``title``, ``kind`` (for manifests), ``date`` (the document's date:
+    the edition's, the report's "as of" date; a date or datetime, midnight for a date), for sample
+    figures the notice printed on every page (:data:`SAMPLE_NOTICE`), and the ``author`` of the files'
+    metadata (``""``: none). The one place documents are started."""
+    when = date if isinstance(date, _dt.datetime) else _dt.datetime(date.year, date.month, date.day)
+    return model.Document(title=title, kind=kind, notice=SAMPLE_NOTICE if sample else None, date=when,
+                          author=author)
+
+
+def table_title(scope: str, table: str, n: str | None = None) -> str:
+    """The title of one of the act's tables, from ``templates/act-tables.yaml`` (the one place they are
+    written): ``scope`` ``"program"`` or ``"subprogram"``, ``table`` the act's number (``"Таблица 4"``) or
+    ``"forecast"``, ``n`` the subprogram's code. Raises ``KeyError`` for a table the file does not name."""
+    global _TABLE_TITLES
+    if _TABLE_TITLES is None:
+        import yaml
+
+        from .. import templates
+        _TABLE_TITLES = yaml.safe_load(templates.get(None).find("act-tables.yaml").read_text(encoding="utf-8"))
+    return _TABLE_TITLES[scope][table].format(n=n)
+
+
+_TABLE_TITLES: dict | None = None
 
 
 def caption(table_no: str | None, title: str | None, appendix: list[str] | None = None) -> list[model.Block]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from decimal import Decimal
 
 from .. import calc, model
@@ -10,14 +9,12 @@ from ..data import schema
 from ..rules import subprogram_money
 from ..texts import financing_paragraph
 from . import common, tables
-from .common import SAMPLE_NOTICE
+from .common import stamped_document
 
 
 def _document(program: schema.Program, title: str, kind: str) -> model.Document:
-    edition = program.edition.date
-    return model.Document(title=title, kind=kind, date=_dt.datetime(edition.year, edition.month, edition.day),
-                          notice=SAMPLE_NOTICE if program.edition.sample else None,
-                          author=program.passport.responsible_executor)
+    return stamped_document(title, kind, program.edition.date, program.edition.sample,
+                            author=program.passport.responsible_executor)
 
 
 def passport(program: schema.Program) -> model.Document:
@@ -71,8 +68,7 @@ def tables_document(program: schema.Program) -> model.Document:
             doc.provenance.append(common.absent_provenance(a.table, a.line, "государственная программа"))
         elif name == "Таблица 2" and program.indicators:
             doc.section("landscape").add(
-                *common.caption("Таблица 2", "Сведения о порядке сбора информации и методике расчета значений "
-                                "целевых показателей (индикаторов) государственной программы"),
+                *common.caption("Таблица 2", common.table_title("program", "Таблица 2")),
                 *tables.indicator_methodology(program.indicators))
         elif name == "Таблица 3":
             doc.sections.append(derived_table3(program, absent.get("Таблица 3")))
@@ -81,12 +77,10 @@ def tables_document(program: schema.Program) -> model.Document:
                                      if "Таблица 3" in absent else ""))
         elif name == "Таблица 5" and program.tax_expenditures:
             doc.section("landscape").add(
-                *common.caption("Таблица 5", "Оценка объема налоговых расходов по годам реализации "
-                                "государственной программы"), tax_table(program))
+                *common.caption("Таблица 5", common.table_title("program", "Таблица 5")), tax_table(program))
         elif name == "Таблица 6" and program.regional_projects:
             doc.section("landscape").add(
-                *common.caption("Таблица 6", "Общие сведения о региональных проектах, направленных на достижение "
-                                "целей и решение задач государственной программы (подпрограмм)"),
+                *common.caption("Таблица 6", common.table_title("program", "Таблица 6")),
                 projects_table(program.regional_projects))
     return doc
 

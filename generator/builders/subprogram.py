@@ -9,16 +9,6 @@ from ..texts import financing_paragraph
 from . import common, tables
 from .program import _document, key_value_table
 
-TABLE_TITLES = {
-    "Таблица 1": "Сведения о целевых показателях (индикаторах) подпрограммы {n}",
-    "Таблица 2": "Сведения о порядке сбора информации и методике расчета целевых показателей (индикаторов) "
-                 "подпрограммы {n}",
-    "Таблица 3": "Перечень основных мероприятий подпрограммы {n}",
-    "Таблица 4": "Финансовое обеспечение реализации основных мероприятий подпрограммы {n} за счет средств "
-                 "областного бюджета",
-}
-
-
 def appendix_lines(sub: schema.Subprogram) -> list[str]:
     return [f"Приложение {sub.appendix or sub.code}", common.PROGRAM_APPENDIX]
 
@@ -100,22 +90,20 @@ def tables_document(program: schema.Program, sub: schema.Subprogram) -> model.Do
     n = sub.code
     parts: list[tuple[str, str, list[model.Block]]] = []      # (table, orientation, blocks)
     if sub.indicator_values:
-        parts.append(("Таблица 1", "landscape", [*common.caption("Таблица 1", TABLE_TITLES["Таблица 1"].format(n=n)),
+        parts.append(("Таблица 1", "landscape", [*common.caption("Таблица 1", common.table_title("subprogram", "Таблица 1", n)),
                                                  *tables.indicator_values(sub.indicator_values)]))
     if sub.indicators:
-        parts.append(("Таблица 2", "landscape", [*common.caption("Таблица 2", TABLE_TITLES["Таблица 2"].format(n=n)),
+        parts.append(("Таблица 2", "landscape", [*common.caption("Таблица 2", common.table_title("subprogram", "Таблица 2", n)),
                                                  *tables.indicator_methodology(sub.indicators)]))
     if sub.activities:
-        parts.append(("Таблица 3", "landscape", [*common.caption("Таблица 3", TABLE_TITLES["Таблица 3"].format(n=n)),
+        parts.append(("Таблица 3", "landscape", [*common.caption("Таблица 3", common.table_title("subprogram", "Таблица 3", n)),
                                                  *tables.activities(sub.activities, sub.code)]))
     if sub.financing:
-        parts.append(("Таблица 4", "landscape", [*common.caption("Таблица 4", TABLE_TITLES["Таблица 4"].format(n=n)),
+        parts.append(("Таблица 4", "landscape", [*common.caption("Таблица 4", common.table_title("subprogram", "Таблица 4", n)),
                                                  *tables.financing(sub.financing, years)]))
     if sub.forecast:
         parts.append((sub.forecast.table, "landscape", [*common.caption(
-            sub.forecast.table, "Прогнозная (справочная) оценка объемов привлечения средств федерального бюджета, "
-            "бюджетов муниципальных образований области, бюджетов государственных внебюджетных фондов, средств "
-            f"физических и юридических лиц на реализацию целей подпрограммы {n}"),
+            sub.forecast.table, common.table_title("subprogram", "forecast", n)),
             *tables.forecast(sub.forecast, years)]))
     for a in sub.absent:
         if a.table == "Паспорт":

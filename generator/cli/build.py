@@ -25,10 +25,25 @@ from .common import DEFAULT_DATA, UserError, checked, force_option, jobs_option,
 @jobs_option
 @force_option
 def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standard, templates, jobs, force) -> None:
-    from .. import writers
-    from ..builders import plan
-    from ..package import Options
+    from .. import i18n, writers
+    from ..buildstamp import fingerprint, unchanged
     fmts = _formats(formats)
+    # nothing changed since the last build (data, templates, gosprog's code, options): decided from file
+    # hashes and the manifest before the program is read (issue 23); --full always renders
+    inputs = fingerprint(data_dir, {"formats": list(fmts), "only": sorted(only), "pdf_engine": pdf_engine,
+                                    "pdf_standard": pdf_standard, "templates": templates, "force": bool(force)})
+    if not full:
+        current = unchanged(out_dir, inputs)
+        if current is not None:
+            if not quiet:
+                click.echo(i18n._("Nothing changed since the last build: {folder} is up to date").format(
+                    folder=current))
+            return
+    from ..builders import plan
+    from ..package import Options, Workers, modules_for
+    # something changed: the render processes start now, while the program is read and checked
+    workers = Workers(jobs, modules_for(fmts, pdf_engine))
+    click.get_current_context().call_on_close(workers.close)
     forced, report = checked(data_dir, force)
     if report.program is None or report.errors:
         program, located = load_or_exit(data_dir)
@@ -44,7 +59,8 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
             raise UserError(str(exc)) from None
     options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
                       jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
-    manifest = publish(planned, options, progress_bar=not quiet, extra_meta=forced)
+    manifest = publish(planned, options, progress_bar=not quiet, extra_meta={**forced, "inputs": inputs},
+                       workers=workers)
     if not quiet:
         click.echo(_("{files} files ({rendered} rendered) in {folder}").format(
             files=len(manifest["files"]), rendered=manifest["rendered"], folder=planned.destination))

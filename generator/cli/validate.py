@@ -7,13 +7,11 @@ import sys
 
 import click
 
-from ..i18n import N_, _, ngettext
+from ..i18n import _, ngettext
 from .common import DEFAULT_DATA
 
 
-#: The label of each kind of line (severity) in the listing, the same width in every language.
-LABELS = {"error": N_("ERROR"), "warning": N_("WARNING"), "gap": N_("GAP"), "known": N_("KNOWN"),
-          "stale": N_("STALE"), "and": N_("and")}
+from ..findings import LABELS  # the label of each kind of line, translated where shown
 
 
 def _label(kind: str) -> str:
@@ -28,6 +26,7 @@ def _label(kind: str) -> str:
 @click.option("--strict", is_flag=True, help=_("Exit 1 on new warnings too."))
 def validate(data_dir: str, as_json: bool, strict: bool) -> None:
     """Check every file of a data folder (see the help text above)."""
+    from .. import findings
     from ..rules import counts
     from ..validation import hint, validate_folder
     report = validate_folder(data_dir)
@@ -62,7 +61,7 @@ def validate(data_dir: str, as_json: bool, strict: bool) -> None:
                                 "{count} file errors in the program data (files not read or not consistent):",
                                 len(report.errors)).format(count=len(report.errors)))
             for e in report.errors:
-                line(_label("error"), str(e))
+                line(_label("error"), findings.text(e))
         for found in groups:
             for n, f in enumerate(found):
                 line(_label("error") if n == 0 else "  " + _label("and"), f"{f.rule}  {f.location()}")

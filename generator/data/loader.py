@@ -34,6 +34,9 @@ class Located:
     values: dict[str, object] = field(default_factory=dict)     # the plain values read, per unit (for text checks)
 
     def where(self, unit: str, path: tuple = ()) -> tuple[Path | None, int | None]:
+        """``(file, line)`` of the value at ``path`` (keys and indexes) in ``unit`` (``"program"``, ``"sp1"``, a
+        file's path): the line of the value or of its nearest located parent (1-based); ``(file, None)`` when
+        nothing along the path is located, ``(None, None)`` for a unit that was not read."""
         marks = self.marks.get(unit, {})
         for cut in range(len(path), -1, -1):
             if path[:cut] in marks:
