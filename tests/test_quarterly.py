@@ -718,13 +718,15 @@ def _run(args):
 
 def test_cli_forms_one_file_per_camps_agreement(data_copy, tmp_path):
     out = tmp_path / "out"
-    result = _run(["forms", "--data", data_copy, "--subsidy", "camps", "--year", 2021, "--quarter", 1, "--out", out])
+    # --subsidy by a part of its Russian name, in another word form than the act's ("лагеря": "лагерей")
+    result = _run(["forms", "--data", data_copy, "--subsidy", "оздоровительные лагеря", "--year", 2021, "--quarter", 1,
+                   "--out", out])
     assert result.exit_code == 0, result.output
     folder = out / "social-support-vologda" / "quarterly" / "2021" / "q1" / "forms" / "camps"
     data = load_subsidies(data_copy)
     expected = sorted(f"camps-2021-q1-{a.municipality}.xlsx" for a in data.agreements_for("camps", YEAR))
     assert sorted(p.name for p in folder.iterdir()) == expected and len(expected) == 8
-    assert "8 forms" in result.output
+    assert "форм: 8" in result.output
     wb = load_workbook(folder / "camps-2021-q1-sokolsky.xlsx")
     assert wb[IDENTITY]["B4"].value == "sokolsky"
 
@@ -765,7 +767,7 @@ def demo(tmp_path_factory):
 
 def test_cli_demo_q3_reports_sokolsky_late(demo):
     base, output = demo
-    assert "quarter 4: reports in" in output
+    assert "4 квартал: отчеты в папке" in output
     assert "20211007-camps-2021-q2-sokolsky.xlsx: ОТКЛОНЕН" in output and "[PERIOD]" in output
     ws = load_workbook(base / "q3" / "reports" / "camps-svodnyy-otchet.xlsx").worksheets[0]
     assert ws["A1"].value == NOTICE

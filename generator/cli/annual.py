@@ -12,17 +12,19 @@ from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit
     parse_formats as _formats, pdf_engine_option, publish, templates_option
 
 
-@click.command()
+@click.command(help=_("Subsidy results and returns, the analytical memo and the effectiveness evaluation of "
+                      "a year."))
 @click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
-@click.option("--year", type=click.IntRange(2000, 2100), required=True)
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help=_("The reporting year."))
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+              help=_("Where the reports are written: OUT/<program>/annual/<year>/."))
+@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True, help=_("Comma-separated formats."))
 @pdf_engine_option
 @templates_option
-@click.option("--quiet", "-q", is_flag=True)
+@click.option("--quiet", "-q", is_flag=True, help=_("No status line."))
 @force_option
 def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) -> None:
-    """Subsidy results and returns, the analytical memo and the effectiveness evaluation of a year."""
+    """The annual reports of a year (see the help text above)."""
     from ..annual.plan import evaluate, plan
     from ..data import DataError, DataErrors
     from ..package import Options
@@ -34,7 +36,7 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) ->
     try:
         results = evaluate(program, data, data_dir, year, report.findings)
     except DataErrors as exc:
-        raise UserError("errors in the annual facts:\n" + "\n".join(map(str, exc.errors))) from None
+        raise UserError(_("errors in the annual facts:") + "\n" + "\n".join(map(str, exc.errors))) from None
     except DataError as exc:
         raise UserError(str(exc)) from None
     planned = plan(program, results, year, out, templates)
@@ -42,9 +44,11 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) ->
                        extra_meta=forced)
     if not quiet:
         evaluation = results.evaluation
-        score = f"{evaluation.score:.3f} ({evaluation.rating})" if evaluation.score is not None else _("not evaluated")
+        from ..numbers import format_number
+        score = (f"{format_number(evaluation.score, 3)} ({evaluation.rating})" if evaluation.score is not None
+                 else _("not evaluated"))
         line = _("{count} files in {folder}; program effectiveness {score}").format(
             count=len(manifest["files"]), folder=planned.destination, score=score)
         if data is not None:
-            line += "; " + _("to return {amount} rub.").format(amount=results.to_return)
+            line += "; " + _("to return {amount} rub.").format(amount=format_number(results.to_return, 2))
         click.echo(line)

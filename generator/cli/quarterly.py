@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import _
 from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
     parse_formats as _formats, pdf_engine_option, publish
 
@@ -17,11 +18,29 @@ _subsidies = load_subsidies_or_exit
 
 
 def _check_subsidy(data, subsidy: str | None) -> list[str]:
-    if subsidy is None:
-        return sorted(data.subsidies)
-    if subsidy not in data.subsidies:
-        raise UserError(f"unknown subsidy {subsidy!r}; known: {', '.join(sorted(data.subsidies))}")
-    return [subsidy]
+    """The subsidy ids ``--subsidy`` names (its code or a part of its name; all for none); an unknown or
+    ambiguous one is a :class:`UserError` listing the subsidies (:func:`generator.select.subsidy`)."""
+    from ..select import NotFound, subsidy as find_subsidy
+    try:
+        return find_subsidy(data.subsidies, subsidy)
+    except NotFound as exc:
+        raise UserError(str(exc)) from None
+
+
+class _SubsidiesListed(click.Command):
+    """A command whose help ends with the subsidies of the default data folder (codes and names), the values
+    its ``--subsidy`` takes."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from ..select import subsidies_help
+        lines = subsidies_help(DEFAULT_DATA)
+        if lines:
+            formatter.write_paragraph()
+            formatter.write_text(_("Subsidies of {folder} (--subsidy takes the code or a part of the name):")
+                                 .format(folder=DEFAULT_DATA))
+            with formatter.indentation():
+                formatter.write_dl([tuple(line.split(": ", 1)) for line in lines.split("\n")])
+        super().format_epilog(ctx, formatter)
 
 
 def _registry_dir(out: str, program_code: str, registry: str | None) -> Path:
@@ -29,14 +48,19 @@ def _registry_dir(out: str, program_code: str, registry: str | None) -> Path:
     return registry_folder(out, program_code, registry)
 
 
-@click.group()
+@click.group(help=_("Quarterly subsidy reports: forms, import with checks, consolidated reports.\n\n"
+                    "\b\n"
+                    "1. gosprog quarterly forms --year Y --quarter Q    forms for the municipalities\n"
+                    "2. send the forms; the municipalities fill them in and send them back\n"
+                    "3. gosprog quarterly import FILES...               check and record the filled forms\n"
+                    "4. gosprog quarterly report --year Y --quarter Q   the consolidated report"))
 def quarterly() -> None:
-    """Quarterly subsidy reports: forms, import with checks, consolidated reports."""
+    """Quarterly subsidy reports (see the help text above)."""
 
 
 common_period = [
-    click.option("--year", type=click.IntRange(2000, 2100), required=True),
-    click.option("--quarter", type=click.IntRange(1, 4), required=True),
+    click.option("--year", type=click.IntRange(2000, 2100), required=True, help=_("The reporting year.")),
+    click.option("--quarter", type=click.IntRange(1, 4), required=True, help=_("The quarter (1-4).")),
 ]
 
 
@@ -46,22 +70,26 @@ def period(f):
     return f
 
 
-@quarterly.command("forms")
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
-@click.option("--subsidy", default=None, help="Only this subsidy (default: all).")
+@quarterly.command("forms", cls=_SubsidiesListed,
+                   help=_("One pre-filled XLSX form per municipality with an agreement (after the checks of "
+                          "validate)."))
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
+              help=_("The program's data folder."))
+@click.option("--subsidy", default=None, help=_("Only this subsidy: its code or a part of its name (default: all)."))
 @period
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+              help=_("Where the results are written."))
 @click.option("--registry", default=None, type=click.Path(file_okay=False),
-              help="Submissions registry (for last quarter's values); default OUT/<program>/submissions.")
+              help=_("Submissions registry (for last quarter's values); default OUT/<program>/submissions."))
 @force_option
 def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
-    """One pre-filled XLSX form per municipality with an agreement (after the checks of ``validate``)."""
+    """The forms of a quarter (see the help text above)."""
     from ..paths import form_filename, quarterly_forms_folder
     from ..quarterly.forms import generate
     from ..quarterly.secretkey import SecretKeyError
     from ..writers._files import write_atomic
     checked(data_dir, force)
-    program, _ = load_or_exit(data_dir)
+    program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     folder = quarterly_forms_folder(out, program.code, year, quarter)
     count = 0
@@ -80,31 +108,35 @@ def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> Non
                 write_atomic(folder / sid / form_filename(sid, agreement.municipality, year, quarter), content)
                 count += 1
     if not count:
-        raise UserError(f"no agreements for {year}: nothing to generate")
-    click.echo(f"{count} forms in {folder}")
+        raise UserError(_("no agreements for {year}: nothing to generate").format(year=year))
+    click.echo(_("{count} forms in {folder}").format(count=count, folder=folder))
 
 
-@quarterly.command("import")
+@quarterly.command("import", help=_("Check filled forms and record them; rejected files get a list of problems. "
+                                    "Exit 1 if any is rejected."))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
-@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Only accept forms of this year.")
-@click.option("--quarter", type=click.IntRange(1, 4), default=None, help="Only accept forms of this quarter.")
-@click.option("--subsidy", default=None, help="Only accept forms of this subsidy.")
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
+              help=_("The program's data folder."))
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help=_("Only accept forms of this year."))
+@click.option("--quarter", type=click.IntRange(1, 4), default=None, help=_("Only accept forms of this quarter."))
+@click.option("--subsidy", default=None, help=_("Only accept forms of this subsidy (its code or a part of its name)."))
 @click.option("--received", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), default=None,
-              help="The date the files arrived (default: today).")
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--registry", default=None, type=click.Path(file_okay=False))
+              help=_("The date the files arrived (default: today)."))
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+              help=_("Where the results are written."))
+@click.option("--registry", default=None, type=click.Path(file_okay=False),
+              help=_("Submissions registry; default OUT/<program>/submissions."))
 @click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
-              help="Worker processes reading the files (0: up to 2, as many as CPU cores; small batches: 1).")
+              help=_("Worker processes reading the files (0: up to 2, as many as CPU cores; small batches: 1)."))
 def import_command(files, data_dir, year, quarter, subsidy, received, out, registry, jobs) -> None:
-    """Check filled forms and record them; rejected files get a list of problems. Exit 1 if any is rejected."""
+    """Import filled forms (see the help text above)."""
     import os
 
     from ..quarterly.importer import FormRejected
     from ..quarterly.intake import Expectation, describe, import_many, read_upload
     from ..quarterly.registry import RegistryError
     from ..quarterly.secretkey import SecretKeyError
-    program, _ = load_or_exit(data_dir)
+    program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     when = received.date() if received else _dt.date.today()
     rejected = 0
@@ -112,7 +144,7 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
     _check_key_place(data_dir, out, folder)
     if jobs == 0:
         jobs = 1 if len(files) < 16 else min(2, os.cpu_count() or 1)
-    expect = Expectation(year, quarter, subsidy)
+    expect = Expectation(year, quarter, _check_subsidy(data, subsidy)[0] if subsidy else None)
 
     def uploads():                     # (name, its bytes or None, problems of the upload)
         for name in files:
@@ -136,7 +168,8 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
         except SecretKeyError as exc:
             raise UserError(f"ключ подписи форм: {exc}") from None
     for name, exc in unreadable.items():
-        click.echo(f"{name}: cannot read ({exc.strerror})", err=True)
+        from ..data.yamlread import os_reason
+        click.echo(_("{name}: cannot read ({reason})").format(name=name, reason=os_reason(exc)), err=True)
         rejected += 1
     if rejected:
         sys.exit(1)
@@ -161,27 +194,31 @@ def _check_key_place(*folders) -> None:
                             "результатов (см. docs/quarterly-key.md) и задайте путь в GOSPROG_SECRET_KEY_FILE")
 
 
-@quarterly.command("report")
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
-@click.option("--subsidy", default=None, help="Only this subsidy (default: all).")
+@quarterly.command("report", cls=_SubsidiesListed,
+                   help=_("The consolidated report per subsidy and each municipality's report, for one quarter."))
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
+              help=_("The program's data folder."))
+@click.option("--subsidy", default=None, help=_("Only this subsidy: its code or a part of its name (default: all)."))
 @period
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--registry", default=None, type=click.Path(file_okay=False))
-@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+              help=_("Where the results are written."))
+@click.option("--registry", default=None, type=click.Path(file_okay=False),
+              help=_("Submissions registry; default OUT/<program>/submissions."))
+@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True, help=_("Comma-separated formats."))
 @pdf_engine_option
-@click.option("--quiet", "-q", is_flag=True)
+@click.option("--quiet", "-q", is_flag=True, help=_("No status line."))
 @force_option
 def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf_engine, quiet, force) -> None:
-    """The consolidated report per subsidy and each municipality's report, for one quarter."""
+    """The reports of a quarter (see the help text above)."""
     forced, _report = checked(data_dir, force)
-    program, _ = load_or_exit(data_dir)
+    program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     from ..quarterly.registry import Registry
     with Registry(_registry_dir(out, program.code, registry)) as reg:
         destination = build_quarter_reports(program, data, reg, _check_subsidy(data, subsidy), year, quarter,
                                             Path(out), _formats(formats), pdf_engine, forced)
     if not quiet:
-        click.echo(f"reports in {destination}")
+        click.echo(_("reports in {folder}").format(folder=destination))
 
 
 def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Path, formats, pdf_engine,
@@ -194,15 +231,19 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
     return planned.destination
 
 
-@quarterly.command("demo")
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
-@click.option("--year", type=click.IntRange(2000, 2100), default=2021, show_default=True)
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
+@quarterly.command("demo", help=_("The whole quarterly loop on the sample submissions: forms, filling, import, "
+                                  "reports, for 4 quarters."))
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
+              help=_("The program's data folder."))
+@click.option("--year", type=click.IntRange(2000, 2100), default=2021, show_default=True,
+              help=_("The reporting year."))
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+              help=_("Where the results are written."))
+@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True, help=_("Comma-separated formats."))
 @pdf_engine_option
 @force_option
 def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
-    """The whole quarterly loop on the sample submissions: forms, filling, import, reports, for 4 quarters."""
+    """The quarterly loop on sample data (see the help text above)."""
     from ..paths import demo_registry_folder, form_filename, quarterly_inbox_folder
     from ..quarterly.forms import generate
     from ..quarterly.intake import Expectation, describe, import_bytes
@@ -210,11 +251,12 @@ def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
     from ..quarterly.sample import fill
     from ..writers._files import write_atomic
     checked(data_dir, force)
-    program, _ = load_or_exit(data_dir)
+    program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     book = data.sample_submissions.get(year)
     if book is None:
-        raise UserError(f"no sample submissions for {year} in {data.folder / 'sample'}")
+        raise UserError(_("no sample submissions for {year} in {folder}").format(year=year,
+                                                                                 folder=data.folder / "sample"))
     registry_dir = demo_registry_folder(out, program.code, year)
     if registry_dir.exists():
         shutil.rmtree(registry_dir)
@@ -236,4 +278,4 @@ def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
                 click.echo(describe(result))
             destination = build_quarter_reports(program, data, reg, sorted(data.subsidies), year, quarter,
                                                 Path(out), fmts, pdf_engine)
-            click.echo(f"quarter {quarter}: reports in {destination}")
+            click.echo(_("quarter {quarter}: reports in {folder}").format(quarter=quarter, folder=destination))
