@@ -52,6 +52,7 @@ class Run:
 
 
 def runs_of(content: "str | Run | Sequence[Run]") -> list[Run]:
+    """``content`` as a list of runs: a string is one plain run, a run is itself, a sequence is copied."""
     if isinstance(content, str):
         return [Run(content)]
     if isinstance(content, Run):
@@ -513,6 +514,9 @@ def text_width_mm(text: str, size: float, bold: bool = False) -> float:
 
 
 def format_cell(cell: Cell, column: Column) -> str:
+    """The text every writer prints for ``cell`` in ``column``: ``""`` for no value, texts with no-break
+    spaces where a line must not break (:func:`generator.numbers.tie`), numbers Russian style with the
+    cell's or the column's decimals (``"15 736 027,0"``, a percent column ``"79,2%"``), then the cell's mark."""
     value = cell.value
     if value is None:
         return ""

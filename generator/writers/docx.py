@@ -289,8 +289,13 @@ class _Renderer:
 
 
 def render(document: model.Document, **options) -> bytes:
+    """The DOCX bytes of ``document`` (python-docx): sections with their orientation and margins, headings,
+    paragraphs, tables with repeated headers and rows kept together as the model decides, footnotes,
+    signatures, images; numbers as :func:`generator.model.format_cell` prints them. Raises ``TypeError`` for
+    a block the writer does not know."""
     return _Renderer(document, options).render()
 
 
 def write(document: model.Document, path: Path, **options) -> None:
+    """Render ``document`` to ``path`` (:func:`render`), atomically: the file is whole or absent (previous one kept)."""
     write_atomic(path, render(document, **options))

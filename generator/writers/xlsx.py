@@ -386,6 +386,11 @@ def caption_of(lead: list, document: model.Document, previous: str | None = None
 
 
 def render(document: model.Document, **options) -> bytes:
+    """The XLSX bytes of ``document`` (XlsxWriter): one sheet per table, numbers as numbers with the column's
+    format (Russian display), declared sums as live formulas, repeated header rows, page setup from the
+    section; saved reproducibly (fixed zip times from the document's date). Raises :class:`CellTooLong` for a
+    text over Excel's 32 767 characters, ``ValueError`` for a declared sum that refers outside the table and
+    ``TypeError`` for a block it does not know."""
     buffer = io.BytesIO()
     font = document.style.font
     workbook = xlsxwriter.Workbook(buffer, {
@@ -409,4 +414,5 @@ def render(document: model.Document, **options) -> bytes:
 
 
 def write(document: model.Document, path: Path, **options) -> None:
+    """Render ``document`` to ``path`` (:func:`render`), atomically: the file is whole or absent (previous one kept)."""
     write_atomic(path, render(document, **options))
