@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
-import shutil
 import sys
 from pathlib import Path
 
 import click
 
+from .i18n import N_, _
 from .cli import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, pdf_engine_option, _formats
 from .data import DataError, DataErrors
 
@@ -32,7 +32,15 @@ def _check_subsidy(data, subsidy: str | None) -> list[str]:
 
 
 def _registry_dir(out: str, program_code: str, registry: str | None) -> Path:
+    """The registry of a data set: --registry, or OUT/<program code>/submissions -- the same folder for
+    forms, import, report and demo, so that one command reads what another recorded."""
     return Path(registry) if registry else Path(out) / program_code / "submissions"
+
+
+PROTOCOL_HELP = N_("Formats of the check protocol written for each imported file into REGISTRY/protocols "
+                   "(docx, pdf; none: no protocols).")
+REGISTRY_HELP = N_("Submissions registry (default: OUT/<program>/submissions, one per data set, shared by forms, "
+                   "import, report and demo).")
 
 
 @click.group()
@@ -57,8 +65,7 @@ def period(f):
 @click.option("--subsidy", default=None, help="Only this subsidy (default: all).")
 @period
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--registry", default=None, type=click.Path(file_okay=False),
-              help="Submissions registry (for last quarter's values); default OUT/<program>/submissions.")
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
 @force_option
 def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
     """One pre-filled XLSX form per municipality with an agreement (after the checks of ``validate``)."""
@@ -66,7 +73,7 @@ def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> Non
     from .quarterly.secretkey import SecretKeyError
     from .writers._files import write_atomic
     checked(data_dir, force)
-    program, _ = load_or_exit(data_dir)
+    program, _source = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     folder = Path(out) / program.code / "quarterly" / str(year) / f"q{quarter}" / "forms"
     count = 0
@@ -98,10 +105,12 @@ def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> Non
 @click.option("--received", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), default=None,
               help="The date the files arrived (default: today).")
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--registry", default=None, type=click.Path(file_okay=False))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
 @click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
               help="Worker processes reading the files (0: up to 2, as many as CPU cores; small batches: 1).")
-def import_command(files, data_dir, year, quarter, subsidy, received, out, registry, jobs) -> None:
+@click.option("--protocol-format", "protocol_formats", default="docx,pdf", show_default=True,
+              help=_(PROTOCOL_HELP))
+def import_command(files, data_dir, year, quarter, subsidy, received, out, registry, jobs, protocol_formats) -> None:
     """Check filled forms and record them; rejected files get a list of problems. Exit 1 if any is rejected."""
     import os
 
@@ -109,9 +118,10 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
     from .quarterly.intake import Expectation, describe, import_many, read_upload
     from .quarterly.registry import RegistryError
     from .quarterly.secretkey import SecretKeyError
-    program, _ = load_or_exit(data_dir)
+    program, _source = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     when = received.date() if received else _dt.date.today()
+    _protocol_formats(protocol_formats)
     rejected = 0
     folder = _registry_dir(out, program.code, registry)
     _check_key_place(data_dir, out, folder)
@@ -136,8 +146,10 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
                     click.echo(f"{name}: НЕ ЗАПИСАН: {result}", err=True)
                     rejected += 1
                     continue
-                click.echo(describe(result))
-                rejected += result.status != "accepted"
+                click.echo(describe(result, data))
+                _protocols(data, reg, result, protocol_formats)
+                rejected += result.status == "rejected" or (
+                    result.status == "duplicate" and result.submission.status != "accepted")
         except SecretKeyError as exc:
             raise UserError(f"ключ подписи форм: {exc}") from None
     for name, exc in unreadable.items():
@@ -145,6 +157,30 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
         rejected += 1
     if rejected:
         sys.exit(1)
+
+
+def _protocol_formats(text: str) -> tuple[str, ...]:
+    from .quarterly.protocol import FORMATS
+    chosen = tuple(f.strip() for f in text.split(",") if f.strip() and f.strip() != "none")
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise UserError(_("unknown protocol format {format}; choose from docx, pdf or none").format(
+            format=", ".join(unknown)))
+    return chosen
+
+
+def _protocols(data, reg, result, formats: str) -> None:
+    """The check protocol of an imported file (not of the same file sent again: it has one already)."""
+    from .quarterly.protocol import write_protocols
+    chosen = _protocol_formats(formats)
+    if not chosen or result.status == "duplicate":
+        return
+    try:
+        paths = write_protocols(data, reg, result.submission, chosen)
+    except OSError as exc:
+        click.echo(_("the check protocol could not be written: {error}").format(error=exc.strerror or exc), err=True)
+        return
+    click.echo(_("  protocol: {file}").format(file=paths[0].with_suffix("")))
 
 
 def _open_registry(folder: Path):
@@ -171,7 +207,7 @@ def _check_key_place(*folders) -> None:
 @click.option("--subsidy", default=None, help="Only this subsidy (default: all).")
 @period
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--registry", default=None, type=click.Path(file_okay=False))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
 @click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
 @pdf_engine_option
 @click.option("--quiet", "-q", is_flag=True)
@@ -179,18 +215,33 @@ def _check_key_place(*folders) -> None:
 def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf_engine, quiet, force) -> None:
     """The consolidated report per subsidy and each municipality's report, for one quarter."""
     forced, _report = checked(data_dir, force)
-    program, _ = load_or_exit(data_dir)
+    program, _source = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
-    from .quarterly.registry import Registry
-    with Registry(_registry_dir(out, program.code, registry)) as reg:
-        destination = build_quarter_reports(program, data, reg, _check_subsidy(data, subsidy), year, quarter,
-                                            Path(out), _formats(formats), pdf_engine, forced)
+    from .quarterly.forms import period_label
+    folder = _registry_dir(out, program.code, registry)
+    with _open_registry(folder) as reg:
+        wanted = _check_subsidy(data, subsidy)
+        present = [sid for sid in wanted if reg.history(sid, year, quarter)]
+        for sid in wanted:
+            if sid not in present:
+                click.echo(_("no submissions for {subsidy}, {period} in the registry {folder}: its report is not "
+                             "written").format(subsidy=data.subsidies[sid].name, period=period_label(year, quarter),
+                                               folder=folder), err=True)
+        if not present:
+            raise UserError(_("the registry {folder} holds no submissions for {period}: nothing written (import "
+                              "the received forms first, or give the registry with --registry)").format(
+                                  folder=folder, period=period_label(year, quarter)))
+        destination = build_quarter_reports(program, data, reg, present, year, quarter, Path(out),
+                                            _formats(formats), pdf_engine, forced,
+                                            partial=present != sorted(data.subsidies))
     if not quiet:
-        click.echo(f"reports in {destination}")
+        click.echo(_("reports in {folder}").format(folder=destination))
 
 
 def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Path, formats, pdf_engine,
-                          forced: dict | None = None) -> Path:
+                          forced: dict | None = None, partial: bool = False) -> Path:
+    """The reports of ``subsidies`` for a quarter; ``partial``: the other subsidies' reports already in the
+    folder stay as they are (a report is never replaced by one of fewer subsidies)."""
     from .builders import Planned
     from .package import Options, build
     from .quarterly.reports import consolidated_report, municipality_report
@@ -204,7 +255,7 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
     destination = out / program.code / "quarterly" / str(year) / f"q{quarter}" / "reports"
     meta = {"program": program.code, "kind": "quarterly-reports", "year": year, "quarter": quarter,
             "date": f"{year}-{quarter * 3:02d}-01", "sample": data.is_sample(year), **(forced or {})}
-    build(planned, destination, Options(formats=formats, pdf_engine=pdf_engine), meta)
+    build(planned, destination, Options(formats=formats, pdf_engine=pdf_engine, partial=partial), meta)
     return destination
 
 
@@ -212,28 +263,30 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
 @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
 @click.option("--year", type=click.IntRange(2000, 2100), default=2021, show_default=True)
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
 @click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
 @pdf_engine_option
 @force_option
-def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
+@click.option("--protocol-format", "protocol_formats", default="docx,pdf", show_default=True,
+              help=_(PROTOCOL_HELP))
+def demo_command(data_dir, year, out, formats, pdf_engine, force, registry, protocol_formats) -> None:
     """The whole quarterly loop on the sample submissions: forms, filling, import, reports, for 4 quarters."""
-    from .quarterly.forms import form_filename, generate
+    from .quarterly.forms import QUARTER_NAMES, form_filename, generate
     from .quarterly.intake import Expectation, describe, import_bytes
-    from .quarterly.registry import Registry
     from .quarterly.sample import fill
     from .writers._files import write_atomic
     checked(data_dir, force)
-    program, _ = load_or_exit(data_dir)
+    program, _source = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     book = data.sample_submissions.get(year)
     if book is None:
         raise UserError(f"no sample submissions for {year} in {data.folder / 'sample'}")
     base = Path(out) / program.code / "quarterly" / str(year)
-    registry_dir = base / "demo-registry"
-    if registry_dir.exists():
-        shutil.rmtree(registry_dir)
+    registry_dir = _registry_dir(out, program.code, registry)
+    _check_key_place(data_dir, out, registry_dir)
     fmts = _formats(formats)
-    with Registry(registry_dir) as reg:
+    _protocol_formats(protocol_formats)
+    with _open_registry(registry_dir) as reg:
         for quarter in (1, 2, 3, 4):
             inbox = base / f"q{quarter}" / "inbox"
             for entry in sorted((e for e in book.submissions if e.quarter == quarter), key=lambda e: e.submitted):
@@ -247,7 +300,9 @@ def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
                 name = inbox / f"{entry.submitted:%Y%m%d}-{form_filename(entry.subsidy, entry.municipality, year, form_quarter)}"
                 write_atomic(name, filled)
                 result = import_bytes(filled, str(name), data, reg, entry.submitted, Expectation(year, quarter))
-                click.echo(describe(result))
+                click.echo(describe(result, data))
+                _protocols(data, reg, result, protocol_formats)
             destination = build_quarter_reports(program, data, reg, sorted(data.subsidies), year, quarter,
                                                 Path(out), fmts, pdf_engine)
-            click.echo(f"quarter {quarter}: reports in {destination}")
+            click.echo(_("quarter {quarter}: reports in {folder}").format(quarter=QUARTER_NAMES[quarter],
+                                                                            folder=destination))
