@@ -36,6 +36,34 @@ def column_sums(rows: Sequence[Sequence]) -> list[Decimal | None]:
     return [total(row[i] for row in rows) for i in range(len(rows[0]))]
 
 
+def row_money(row, key: str = "total") -> list | None:
+    """A financing row's money for one source: its per-year amounts followed by the all-years total
+    (тыс. руб., as printed: numbers, ``"-"``/``"х"`` markers or ``None``), or ``None`` when the row has no
+    money of that source. The one answer every reader of financing tables uses (control relations, the
+    editions' comparison, the annual evaluation, the quarterly limits).
+
+    ``row`` is a :class:`generator.data.schema.FinancingRow`; ``key`` a source key (``"total"``, ``"own"``,
+    ``"federal"``, ... of ``program.sources``). The row's line of that source is its money. A row printed
+    without a "всего" line (act tables 3-4: a single source line is not repeated as "всего") has as its
+    total the column sums of its source lines (markers count as absent).
+    """
+    line = row.source(key)
+    if line is not None:
+        return [*line.values, line.total]
+    if key == "total" and row.sources:
+        return column_sums([[*s.values, s.total] for s in row.sources])
+    return None
+
+
+def row_money_in(row, key: str, years: Sequence[int], year: int):
+    """The money of ``row`` (:func:`row_money`) for source ``key`` in ``year`` of the table's ``years``;
+    ``None`` when the row has no such money or the table no such year."""
+    money = row_money(row, key)
+    if money is None or year not in years:
+        return None
+    return money[list(years).index(year)]
+
+
 @dataclass(frozen=True)
 class Mismatch:
     position: int            # index within the compared vectors

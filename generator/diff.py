@@ -2,7 +2,7 @@
 
 Pure: takes two loaded :class:`~generator.data.schema.Program` objects and returns
 typed dataclasses, no I/O and no documents (``builders/editions.py`` lays the result
-out, ``cli_diff.py`` drives it). A diff of an edition with itself is empty.
+out, ``generator/cli/diff.py`` drives it). A diff of an edition with itself is empty.
 
 Financing rows (table 4 of each subprogram) are matched by kind and code (activities,
 items), by kind and executor (executor rows), by kind, code and executor (an activity's
@@ -670,14 +670,9 @@ def _financing(code: str, a_sub: Optional[Subprogram], b_sub: Optional[Subprogra
 
 
 def _money(row: Optional[FinancingRow], years: list[int]) -> dict[int, Value]:
-    """A row's "всего" money per year: its "всего" line, or the sum of its lines when it has no such line."""
-    if row is None or not row.sources:
-        return {}
-    line = row.source("total")
-    if line is not None:
-        return dict(zip(years, line.values))
-    sums = calc.column_sums([s.values for s in row.sources])
-    return dict(zip(years, sums))
+    """A row's "всего" money per year (:func:`generator.calc.row_money`)."""
+    money = calc.row_money(row, "total") if row is not None else None
+    return dict(zip(years, money[:-1])) if money else {}
 
 
 def _sum_money(rows: list[FinancingRow], years: list[int]) -> dict[int, Value]:

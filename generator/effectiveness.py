@@ -15,6 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Literal, Sequence
 
+from .i18n import _
+from .numbers import format_number
+
 Direction = Literal["increase", "decrease"]
 KOPECK = Decimal("0.01")
 ZERO = Decimal(0)
@@ -24,9 +27,14 @@ class CalculationError(ValueError):
     """Input that a formula cannot take (a zero plan, a negative amount): said plainly."""
 
 
+def _num(value) -> str:
+    """A figure of a message, Russian style with its own precision ("71 519,45")."""
+    return format_number(value, None)
+
+
 def _dec(value, name: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise CalculationError(f"{name}: expected a number, got {value!r}")
+        raise CalculationError(_("{name}: expected a number, got {value!r}").format(name=name, value=value))
     return Decimal(value)
 
 
@@ -49,22 +57,26 @@ def _decimal(value: Fraction) -> Decimal:
 # --- subsidy results ------------------------------------------------------------------------------
 
 
-def shortfall_fraction(fact, plan, direction: Direction = "increase", name: str = "result") -> Fraction:
+def shortfall_fraction(fact, plan, direction: Direction = "increase", name: str | None = None) -> Fraction:
     """D_i as an exact fraction (see :func:`shortfall_index`)."""
-    fact, plan = _dec(fact, f"{name}: actual value"), _dec(plan, f"{name}: planned value")
+    name = name or _("result")
+    fact = _dec(fact, _("{name}: actual value").format(name=name))
+    plan = _dec(plan, _("{name}: planned value").format(name=name))
     if fact < 0 or plan < 0:
-        raise CalculationError(f"{name}: a result value cannot be negative (plan {plan}, actual {fact})")
+        raise CalculationError(_("{name}: a result value cannot be negative (plan {plan}, actual {fact})").format(
+            name=name, plan=_num(plan), fact=_num(fact)))
     if direction == "increase":
         if plan == 0:
-            raise CalculationError(f"{name}: the planned value is 0, so the share achieved (T/S) is undefined; "
-                                   "correct the agreement's plan")
+            raise CalculationError(_("{name}: the planned value is 0, so the share achieved (T/S) is undefined; "
+                                     "correct the agreement's plan").format(name=name))
         return 1 - _exact(fact) / _exact(plan)
     if fact == 0:
-        raise CalculationError(f"{name}: the actual value is 0 for a \"less is better\" result, so S/T is undefined")
+        raise CalculationError(_("{name}: the actual value is 0 for a \"less is better\" result, so S/T is "
+                                 "undefined").format(name=name))
     return 1 - _exact(plan) / _exact(fact)
 
 
-def shortfall_index(fact, plan, direction: Direction = "increase", name: str = "result") -> Decimal:
+def shortfall_index(fact, plan, direction: Direction = "increase", name: str | None = None) -> Decimal:
     """D_i, the index of non-achievement of a result: ``1 - T/S`` when more is better,
     ``1 - S/T`` when less is better (T actual, S plan). Positive means the result was missed."""
     return _decimal(shortfall_fraction(fact, plan, direction, name))
@@ -134,24 +146,25 @@ def subsidy_return(provided, unused, results: Sequence[tuple[str, object, object
     ``results`` are ``(name, plan, fact, direction)``. ``unused`` (the balance not used on 1 January) is
     not counted in the subsidy, as the rules say.
     """
-    provided, unused = _dec(provided, "subsidy provided"), _dec(unused, "unused balance")
+    provided, unused = _dec(provided, _("subsidy provided")), _dec(unused, _("unused balance"))
     if provided < 0 or unused < 0:
-        raise CalculationError("the subsidy and the unused balance cannot be negative")
+        raise CalculationError(_("the subsidy and the unused balance cannot be negative"))
     if unused > provided:
-        raise CalculationError(f"the unused balance {unused} is larger than the subsidy provided {provided}")
+        raise CalculationError(_("the unused balance {unused} is larger than the subsidy provided {provided}").format(
+            unused=_num(unused), provided=_num(provided)))
     if not results:
-        raise CalculationError("a subsidy without results cannot be evaluated (n = 0)")
+        raise CalculationError(_("a subsidy without results cannot be evaluated (n = 0)"))
     checks = tuple(ResultCheck(name, _dec(plan, name), _dec(fact, name), direction,
                                shortfall_index(fact, plan, direction, name))
                    for name, plan, fact, direction in results)
-    return ReturnCalculation(provided - unused, checks, _dec(coefficient, "coefficient"), exempt_reason)
+    return ReturnCalculation(provided - unused, checks, _dec(coefficient, _("coefficient")), exempt_reason)
 
 
 def cofinancing_return(subsidy_provided, obligations, level) -> Decimal:
     """S_н = S_ф − P_ф × Y: the subsidy above the regional share of the obligations actually taken
     (Y as a fraction or a percent above 1). Never negative; rounded to kopecks."""
-    s, p, y = (_exact(_dec(v, n)) for v, n in ((subsidy_provided, "subsidy"), (obligations, "obligations"),
-                                                (level, "level")))
+    s, p, y = (_exact(_dec(v, n)) for v, n in ((subsidy_provided, _("subsidy")), (obligations, _("obligations")),
+                                                (level, _("level"))))
     if y > 1:
         y = y / 100
     return rubles(max(Fraction(0), s - p * y))
@@ -160,17 +173,19 @@ def cofinancing_return(subsidy_provided, obligations, level) -> Decimal:
 # --- program effectiveness ------------------------------------------------------------------------
 
 
-def achievement(fact, plan, direction: Direction = "increase", cap=Decimal(1), name: str = "indicator") -> Decimal:
+def achievement(fact, plan, direction: Direction = "increase", cap=Decimal(1), name: str | None = None) -> Decimal:
     """The degree of achievement of an indicator's plan: fact/plan (plan/fact when less is better), capped."""
     return _decimal(achievement_fraction(fact, plan, direction, cap, name))
 
 
 def achievement_fraction(fact, plan, direction: Direction = "increase", cap=Decimal(1),
-                         name: str = "indicator") -> Fraction:
-    fact, plan = _exact(_dec(fact, f"{name}: fact")), _exact(_dec(plan, f"{name}: plan"))
+                         name: str | None = None) -> Fraction:
+    name = name or _("indicator")
+    fact = _exact(_dec(fact, _("{name}: fact").format(name=name)))
+    plan = _exact(_dec(plan, _("{name}: plan").format(name=name)))
     if direction == "increase":
         if plan == 0:
-            raise CalculationError(f"{name}: the plan is 0, the degree of achievement is undefined")
+            raise CalculationError(_("{name}: the plan is 0, the degree of achievement is undefined").format(name=name))
         value = fact / plan
     else:
         value = plan / fact if fact else (_exact(cap) if cap is not None else Fraction(1))

@@ -15,8 +15,9 @@ its variables) form a *block*, and a row without spans is a block of its own; a
 block that fits on a page is **kept together**: it never starts at the foot of one
 page and continues on the next, so its merged labels (number, status, name,
 executor) always stand on the same page as its first line, and a row's number on
-the same page as its text. A block taller than a page (see
-:meth:`Table.kept_blocks`) is allowed to break; the header rows repeat on every
+the same page as its text. A block taller than the page under the table's header rows
+(see :meth:`Table.kept_blocks`) is allowed to break: no engine could keep it, and
+LibreOffice splits such a block even when its rows say ``cantSplit``/``keepNext``; the header rows repeat on every
 page either way. No engine repeats merged labels on a continuation page.
 """
 
@@ -272,31 +273,24 @@ class Table:
     def kept_blocks(self, section: "Section | None" = None, size: float = 12.0) -> list[range]:
         """The body blocks (one row or rows joined by spans) kept on one page (the module's page-break rule).
 
-        A block is kept when its estimated height is at most 85 % of the page body of ``section``
-        (A4, its orientation and margins) at font ``size`` points; the estimate counts the lines of
-        each cell's text at about half an em per character. A taller block may break (a kept block
-        taller than a page would run off it). The estimate is generous (Liberation Serif averages
-        under 0.45 em per character), so a kept block fits under the repeated header.
+        A block is kept when its estimated height fits the page body of ``section`` (A4, its
+        orientation and margins) under the repeated header rows, with a tenth to spare, at font
+        ``size`` points. Heights are estimated by :meth:`row_lines` in the fitted column widths.
+        A taller block may break (a kept block taller than a page would run off it, or be split
+        anyway by an engine that cannot keep it).
         """
         section = section or Section()
         page_w, page_h = PAGE_MM[section.orientation]
         top, right, bottom, left = section.margins_mm
         size = self.font_size or size
         line_mm = size * 0.3528 * 1.25
-        total = sum(c.width for c in self.columns) or 1.0
-        widths = [(page_w - left - right) * c.width / total for c in self.columns]
-        limit = (page_h - top - bottom) * 0.85        # the rest: the repeated header rows
+        widths = self.fitted_widths(page_w - left - right, size)
+        head = self.head_rows()
+        head_lines, head_spans = self.row_lines(head, widths, size)
+        head_mm = max([sum(head_lines)] + [n for _, _, n in head_spans]) * line_mm + len(head) * 1.2
+        limit = (page_h - top - bottom - head_mm) * 0.9
         rows = self.body
-        lines = [1.0] * len(rows)
-        spans: list[tuple[int, int, float]] = []
-        for placed in self.placements(rows):
-            for p in placed:
-                width = sum(widths[p.col:p.col + p.cell.colspan]) - 1.5
-                n = text_lines(self.cell_text(p.cell, p.col), width, size)
-                if p.cell.rowspan > 1:
-                    spans.append((p.row, p.row + p.cell.rowspan, n))
-                else:
-                    lines[p.row] = max(lines[p.row], n)
+        lines, spans = self.row_lines(rows, widths, size)
         kept = []
         for block in self.row_blocks(rows):
             height = sum(lines[r] for r in block)
@@ -304,6 +298,22 @@ class Table:
             if height * line_mm + len(block) * 1.2 <= limit:
                 kept.append(block)
         return kept
+
+    def row_lines(self, rows: Sequence[Row], widths_mm: Sequence[float], size: float
+                  ) -> tuple[list[float], list[tuple[int, int, float]]]:
+        """Estimated text lines of each row of ``rows`` (its one-row cells) in columns ``widths_mm``
+        wide at ``size`` points, and ``(first row, stop row, lines)`` of each cell spanning rows."""
+        lines = [1.0] * len(rows)
+        spans: list[tuple[int, int, float]] = []
+        for row, placed in zip(rows, self.placements(rows)):
+            for p in placed:
+                width = sum(widths_mm[p.col:p.col + p.cell.colspan]) - 1.5
+                n = text_lines(self.cell_text(p.cell, p.col), width, size)
+                if p.cell.rowspan > 1:
+                    spans.append((p.row, p.row + p.cell.rowspan, n))
+                else:
+                    lines[p.row] = max(lines[p.row], n)
+        return lines, spans
 
     def fitted_widths(self, usable_mm: float, size: float = 12.0) -> list[float]:
         """Column widths in mm summing to ``usable_mm``: the columns' relative widths, widened so
@@ -516,6 +526,9 @@ class Document:
     # where its content came from and what the product chose (act lines, derived tables, methods):
     # written to the package's manifest.json, never printed in the document
     provenance: list[str] = field(default_factory=list)
+    # who the document is from, for the files' metadata (the responsible executor of the program);
+    # empty when unknown -- never the tool's name (issue 17)
+    author: str = ""
 
     def section(self, orientation: Orientation = "portrait") -> Section:
         section = Section(orientation=orientation)

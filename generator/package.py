@@ -30,11 +30,14 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import __version__
-from .builders import Planned
+from .plans import Planned
 from .writers import write as write_document
 from .writers._plain import plain
 
 MANIFEST = "manifest.json"
+#: The table of contents beside the manifest: each document's Russian title and its files
+#: (``templates/contents.txt.j2``), for the reader who opens the folder or the zip.
+CONTENTS = "soderzhanie.txt"
 
 
 @dataclass
@@ -75,8 +78,17 @@ def input_hash(planned: Planned, fmt: str, options: Options, templates: str) -> 
 
 
 def _render(job: tuple) -> tuple[str, str]:
+    """Render one file. A template the engine refuses raises :class:`generator.templates.TemplateError`
+    (file, line, message for the user), not the engine's own exception."""
     planned, fmt, path, options = job
-    write_document(planned.document, path, fmt, **options.writer_options(fmt))
+    try:
+        write_document(planned.document, path, fmt, **options.writer_options(fmt))
+    except Exception as exc:
+        from .templates import get, typst_error
+        located = typst_error(exc, get(options.templates))
+        if located is None:
+            raise
+        raise located from None
     return str(path), fmt
 
 
@@ -191,9 +203,10 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             formats = [f for f in ("docx", "xlsx", "pdf") if any(e["format"] == f for e in entries)]
         manifest = {**meta, "generator": f"gosprog {__version__}", "formats": formats,
                     "pdf_engine": options.pdf_engine if "pdf" in options.formats else None,
-                    "files": entries}
+                    "files": entries, "contents": CONTENTS}
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                      encoding="utf-8")
+        (work / CONTENTS).write_text(contents(manifest, options.templates), encoding="utf-8")
         _swap(work, destination)
         work = None
         _zip(destination, destination.parent / f"{destination.name}.zip", manifest, meta.get("date"))
@@ -202,6 +215,29 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def contents(manifest: dict, templates: str | None = None) -> str:
+    """The package's table of contents (:data:`CONTENTS`): the documents in the manifest's order, each
+    with its Russian title and its files, rendered by ``templates/contents.txt.j2`` (a ``--templates``
+    overlay may replace it)."""
+    import datetime as _dt
+
+    from .numbers import format_date_numeric
+    from .templates import get
+    documents: dict[tuple, dict] = {}
+    for entry in manifest["files"]:
+        stem = entry["file"].rsplit(".", 1)[0]
+        doc = documents.setdefault((stem, entry.get("title")), {"title": entry.get("title") or stem, "files": []})
+        doc["files"].append(entry["file"])
+    edition = manifest.get("edition")
+    return get(templates).render(CONTENTS_TEMPLATE, title=manifest.get("title"),
+                                 edition=format_date_numeric(_dt.date.fromisoformat(edition)) if edition else None,
+                                 year=manifest.get("year"), quarter=manifest.get("quarter"),
+                                 sample=bool(manifest.get("sample")), documents=list(documents.values()))
+
+
+CONTENTS_TEMPLATE = "contents.txt.j2"
 
 
 def _carry_over(previous: dict, rebuilt: set[str], destination: Path, work: Path) -> list[dict]:
@@ -237,13 +273,19 @@ def _run(jobs: list, workers: int, progress) -> None:
         return
     # forkserver, not fork: a process that has loaded fonts or started threads must not be forked
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["generator.package", "generator.writers.docx", "generator.writers.xlsx",
-                                    "generator.writers.typst_pdf"])
+    context.set_forkserver_preload(preload_modules(jobs))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_watch_parent,
                              initargs=(os.getpid(),)) as pool:
         results = pool.map(_render, jobs, chunksize=1)
         for _ in (progress(results, len(jobs)) if progress else results):
             pass
+
+
+def preload_modules(jobs: list) -> list[str]:
+    """The modules a worker process imports before its first job: this package and the writers of the
+    jobs' formats only (a PDF-only build never loads python-docx or openpyxl)."""
+    from .writers import module_of
+    return ["generator.package", *sorted({module_of(fmt, options.pdf_engine) for _, fmt, _, options in jobs})]
 
 
 def _watch_parent(parent: int) -> None:
@@ -301,7 +343,7 @@ def _zip(folder: Path, target: Path, manifest: dict, date: str | None) -> None:
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name in [e["file"] for e in manifest["files"]] + [MANIFEST]:
+            for name in [e["file"] for e in manifest["files"]] + [MANIFEST, CONTENTS]:
                 info = zipfile.ZipInfo(f"{folder.name}/{name}", date_time=stamp)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16

@@ -541,15 +541,7 @@ def group(findings: list[Finding]) -> list[list[Finding]]:
     return list(groups.values())
 
 
-def row_vector(row: FinancingRow, key: str) -> list | None:
-    """A financing row's per-year values + total for one source key. A row printed with a single
-    source line has no "всего" line: that line is its total. None: the row has no such money."""
-    line = row.source(key)
-    if line is not None:
-        return line.values + [line.total]
-    if key == "total" and row.sources:
-        return calc.column_sums([s.values + [s.total] for s in row.sources])
-    return None
+row_vector = calc.row_money     # a financing row's money for a source: one function (generator.calc)
 
 
 def subprogram_money(program: Program, sub: Subprogram, key: str) -> list | None:
@@ -558,10 +550,10 @@ def subprogram_money(program: Program, sub: Subprogram, key: str) -> list | None
     if sub.financing:
         top = next((r for r in sub.financing.rows if r.kind == "subprogram"), None)
         if top is not None:
-            line = top.source(key)
-            if line is None:
+            vector = calc.row_money(top, key)
+            if vector is None:
                 return [Decimal(0)] * (len(program.years) + 1)
-            return _align_years(program, sub, line.values + [line.total])
+            return _align_years(program, sub, vector)
     if sub.passport and sub.passport.financing:
         block = next((b for b in sub.passport.financing if b.key == key), None)
         if block is not None:

@@ -36,6 +36,7 @@ from typing import Optional
 from .data import DataError, DataErrors
 from .data.loader import Located, read_model
 from .data.schema import Strict
+from .i18n import N_, _
 from .rules import Finding
 
 KNOWN_FILE = "known-findings.yaml"
@@ -139,7 +140,7 @@ def cofinancing_findings(data, located: Located) -> list[Finding]:
     rounding) and against the cap or the fixed level of the subsidy's rules (``subsidies.yaml``)."""
     from decimal import Decimal
 
-    from .rules import _fmt
+    from .rules import _fmt, _short
 
     out: list[Finding] = []
     for year, book in sorted(data.agreements.items()):
@@ -162,8 +163,9 @@ def cofinancing_findings(data, located: Located) -> list[Finding]:
                                 f"{_fmt(cap)}% по правилам субсидии")
             if problems:
                 file, line = located.where(str(path), ("agreements", i)) if path else (None, None)
-                out.append(Finding("K01", "error", f"соглашение {a.number} ({a.subsidy}, {a.municipality}): "
-                                   + "; ".join(problems), str(file) if file else None, line,
+                out.append(Finding("K01", "error", f"соглашение N {a.number} с {muni.name} (субсидия "
+                                   f"«{_short(sub.name, 60)}»): " + "; ".join(problems),
+                                   str(file) if file else None, line,
                                    [a.subsidy, a.municipality], {"доля": _fmt(share.quantize(Decimal("0.01"))),
                                                                  "уровень": _fmt(a.level)},
                                    field=f"agreements[{i}]"))
@@ -238,6 +240,32 @@ def _plural(n: int, one: str, few: str, many: str) -> str:
     return many
 
 
+#: What the person who keeps the data does about a finding of each rule (shown under the finding).
+_ARITHMETIC = N_("check these figures against the act and correct the mistyped one; if the act itself prints "
+                 "them so, add the finding to known-findings.yaml")
+HINTS = {
+    **{rule: _ARITHMETIC for rule in ("F01", "F02", "F03", "F04", "F05", "F06", "F07", "F08", "F10", "T01",
+                                       "P01", "P02")},
+    "F09": N_("the printed financing paragraph differs from its figures: correct the paragraph "
+              "(financing_text) or the figures"),
+    "C01": N_("make the source codes of table 3 agree with the money of table 4 for that year"),
+    "C02": N_("name this executor among the activity's executors in table 3, or correct the name in table 4"),
+    "C03": N_("define the code in the footnote of table 3, or correct the code"),
+    "K01": N_("correct the agreement's level or amounts (subsidies/sample/agreements-YYYY.yaml)"),
+    "G01": N_("nothing to do: the act does not print this table, and nothing is invented in its place"),
+    "G02": N_("replace the character with an ordinary one (a hyphen, a bullet typed anew) or remove it"),
+}
+
+
+def hint(rule: str, severity: str = "error") -> str | None:
+    """What to do about a finding of ``rule``, in the user's language (``None`` when nothing is known);
+    a gap of F06 needs nothing, like G01."""
+    if severity == "gap":
+        return _(HINTS["G01"])
+    message = HINTS.get(rule)
+    return _(message) if message else None
+
+
 def summary(report: Report, limit: int = 10) -> list[str]:
     """A short Russian summary of what blocks publishing: unreadable files and new errors."""
     lines = []
@@ -253,6 +281,9 @@ def summary(report: Report, limit: int = 10) -> list[str]:
         for found in groups[:limit]:
             lines.extend(f"  {'' if n == 0 else '  и '}{f.rule} {f.location()}: {f.message}"
                          for n, f in enumerate(found))
+            advice = hint(found[0].rule)
+            if advice:
+                lines.append("    " + _("What to do: {hint}").format(hint=advice))
     shown = min(n_err, limit) + min(n_new, limit)
     if n_err + n_new > shown:
         lines.append(f"  … и ещё {n_err + n_new - shown}; все - в выводе `gosprog validate {report.folder}`")
@@ -262,9 +293,9 @@ def summary(report: Report, limit: int = 10) -> list[str]:
 def gate(folder: str | Path, force: bool, echo) -> tuple[dict | None, Report]:
     """Run the checks before publishing. Returns ``(mark, report)``: ``mark`` is ``None`` when the data is
     clean, the manifest mark (``{"new_errors": n, "unreadable": m, "findings": [...]}``) when ``force`` lets
-    blocked data through; raises :class:`generator.cli.UserError` (exit 1, Russian summary) when blocked.
+    blocked data through; raises :class:`generator.cli.common.UserError` (exit 1, Russian summary) when blocked.
     ``echo`` prints the summary of what ``force`` let through."""
-    from .cli import UserError
+    from .cli.common import UserError
 
     report = validate_folder(folder, editions=False)
     if not report.blocking:

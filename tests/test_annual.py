@@ -374,5 +374,5 @@ def test_cli_malformed_facts(tmp_path, old, new):
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)
     assert f"2021.yaml:{line}:" in output
-    assert "expected a number" in output and "1 234,5" in output
+    assert "ожидается число" in output and "1 234,5" in output
     assert "Traceback" not in output

@@ -306,7 +306,7 @@ def test_cli_diff_writes_the_package(package):
                             for fmt in ("docx", "xlsx", "pdf")]
                            + ["02-proekt-postanovleniya.docx", "02-proekt-postanovleniya.pdf"])   # a draft: no workbook
     with zipfile.ZipFile(folder.parent / f"{folder.name}.zip") as archive:
-        assert len(archive.namelist()) == 9
+        assert len(archive.namelist()) == 10          # 8 files, manifest.json, soderzhanie.txt
     assert not list(folder.parent.glob(".tmp-*"))
 
 

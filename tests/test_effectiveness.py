@@ -115,29 +115,29 @@ def test_zero_plan_is_a_clear_error():
         subsidy_return(D("1000.00"), 0, [("Количество лагерей", 0, 1, "increase")])
     assert not isinstance(info.value, ZeroDivisionError)
     message = str(info.value)
-    assert "Количество лагерей" in message and "planned value is 0" in message
+    assert "Количество лагерей" in message and "плановое значение равно 0" in message
     # less is better with a fact of 0: S/T undefined, also said plainly
-    with pytest.raises(CalculationError, match="actual value is 0"):
+    with pytest.raises(CalculationError, match="фактическое значение равно 0"):
         shortfall_index(0, 5, "decrease", "очередь")
 
 
 def test_unused_above_provided_is_an_error():
-    with pytest.raises(CalculationError, match="larger than the subsidy provided"):
+    with pytest.raises(CalculationError, match="больше предоставленной субсидии"):
         subsidy_return(D("100.00"), D("100.01"), [("a", 1, 0, "increase")])
 
 
 @pytest.mark.parametrize("provided, unused", [(D("-1.00"), D("0")), (D("100.00"), D("-0.01"))])
 def test_negative_money_is_an_error(provided, unused):
-    with pytest.raises(CalculationError, match="cannot be negative"):
+    with pytest.raises(CalculationError, match="не могут быть отрицательными"):
         subsidy_return(provided, unused, [("a", 1, 0, "increase")])
 
 
 def test_no_results_and_bad_types_are_errors():
     with pytest.raises(CalculationError, match="n = 0"):
         subsidy_return(D("100.00"), 0, [])
-    with pytest.raises(CalculationError, match="expected a number"):
+    with pytest.raises(CalculationError, match="ожидается число"):
         subsidy_return(100.5, 0, [("a", 1, 0, "increase")])        # float refused
-    with pytest.raises(CalculationError, match="expected a number"):
+    with pytest.raises(CalculationError, match="ожидается число"):
         subsidy_return(D("100"), 0, [("a", "1", 0, "increase")])
 
 
@@ -193,7 +193,7 @@ def test_achievement_decrease_direction():
 
 
 def test_achievement_zero_plan_is_a_clear_error():
-    with pytest.raises(CalculationError, match="plan is 0"):
+    with pytest.raises(CalculationError, match="план равен 0"):
         achievement(D(5), D(0), name="показатель 1")
 
 

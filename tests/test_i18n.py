@@ -69,3 +69,30 @@ def test_click_errors_are_translated():
     result = _run(["no-such-command"], LANG="C.UTF-8")
     assert result.returncode == 2
     assert "Ошибка:" in result.stderr and "Справка: 'gosprog --help'." in result.stderr
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["build", "--pdf-engine", "foo"], "Ошибка: Недопустимое значение для '--pdf-engine': 'foo' — не одно из: "
+                                       "'typst', 'weasyprint'."),
+    (["build", "--jobs", "99"], "Недопустимое значение для '--jobs' / '-j': 99 вне допустимого диапазона 0<=x<=64."),
+    (["build", "--templates", "/no/such/folder"], "Папка '/no/such/folder' не существует."),
+    (["validate", "a", "b"], "Ошибка: Лишний аргумент (b)"),
+    (["build", "--out"], "Ошибка: Параметру '--out' нужно значение."),
+    (["build", "--no-such"], "Ошибка: Нет такого параметра: '--no-such'."),
+])
+def test_click_usage_errors_are_russian(args, expected):
+    result = _run(args, LANG="C.UTF-8")
+    assert result.returncode == 2
+    assert expected in result.stderr, result.stderr
+    assert "Usage" not in result.stderr and "Error" not in result.stderr
+
+
+def test_click_plural_forms_are_russian():
+    """Russian has three plural forms; the catalog's Plural-Forms picks them (1 аргумент, 2 аргумента)."""
+    i18n.activate("ru")
+    try:
+        one = i18n.ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 1)
+        two = i18n.ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 2)
+        assert one.startswith("Лишний аргумент") and two.startswith("Лишние аргументы")
+    finally:
+        i18n.activate()

@@ -298,12 +298,31 @@ def test_build_twice_same_bytes_and_manifest(tmp_path):
 def test_manifest_lists_every_file_with_sources(package):
     manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
     files = {e["file"] for e in manifest["files"]}
-    assert files == {p.name for p in package.iterdir() if p.name != "manifest.json"}
+    assert files == {p.name for p in package.iterdir() if p.name not in ("manifest.json", "soderzhanie.txt")}
     assert {e["format"] for e in manifest["files"]} == {"docx", "xlsx", "pdf"}
     passport = next(e for e in manifest["files"] if e["file"] == "00-programma-pasport.pdf")
     assert passport["sources"] == ["program.yaml"]
     with zipfile.ZipFile(package.parent / "2021-08-31.zip") as archive:
-        assert len(archive.namelist()) == len(files) + 1
+        assert len(archive.namelist()) == len(files) + 2          # and manifest.json, soderzhanie.txt
+
+
+def test_table_of_contents_beside_the_manifest(package):
+    """soderzhanie.txt: each document's Russian title, then its files; named in the manifest, in the zip."""
+    manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["contents"] == "soderzhanie.txt"
+    text = (package / "soderzhanie.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == "СОДЕРЖАНИЕ" and "Редакция от 31.08.2021" in lines
+    title = ('1. Паспорт государственной программы "Социальная поддержка граждан в Вологодской области на '
+             '2021 - 2025 годы"')
+    at = lines.index(title)
+    assert lines[at + 1].strip() == "00-programma-pasport.docx, 00-programma-pasport.xlsx, 00-programma-pasport.pdf"
+    sp7 = next(n for n, line in enumerate(lines) if line.split(". ", 1)[-1].startswith("Таблицы подпрограммы 7"))
+    assert "17-podprogramma-7-tablicy.pdf" in lines[sp7 + 1]
+    listed = {f.strip() for line in lines if line.startswith("   ") for f in line.split(",")}
+    assert listed == {e["file"] for e in manifest["files"]}
+    with zipfile.ZipFile(package.parent / "2021-08-31.zip") as archive:
+        assert archive.read("2021-08-31/soderzhanie.txt").decode("utf-8") == text
 
 
 def test_second_program_builds_with_no_code_change(tmp_path):

@@ -234,7 +234,7 @@ def test_form_1_has_the_acts_13_columns(education_form):
     assert texts == {
         "A8": "N п/п", "B8": "Перечень запланированных мероприятий",
         "C8": "Наименование образовательной организации",
-        "D8": "Предусмотрено средств на 20__ год (руб.)", "G8": "Получено средств (руб.)",
+        "D8": f"Предусмотрено средств на {YEAR} год (руб.)", "G8": "Получено средств (руб.)",
         "J8": "Стоимость работ по контракту (договору) (руб.)",
         "K8": "Израсходовано средств/оплачено выполненных работ (руб.)",
         **{f"{c}9": t for c, t in zip("DEF", group)}, **{f"{c}9": t for c, t in zip("GHI", group)},
@@ -319,6 +319,20 @@ def test_round_trip_education_form_1(data, registry):
         assert by_code[code].used == sum(v["used_reg"] for v in values.values())
         assert by_code[code].local_used == sum(v["used_mun"] for v in values.values())
     assert totals["used"] == sum(v["used_reg"] for vals in typed.values() for v in vals.values())
+
+
+def test_form_1_issued_with_the_blank_year_is_still_accepted(data, registry):
+    """Issue 17: the form says "на 2021 год"; a form issued before that ("на 20__ год") still imports."""
+    spec = data.form_of("education")
+    values = education_values(data.agreement("education", "vashkinsky", YEAR))
+    old = type_into(make_form(data, "education", "vashkinsky"), spec, values,
+                    raw={"D8": "Предусмотрено средств на 20__ год (руб.)"})
+    result = submit(data, registry, old)
+    assert result.status == "accepted", describe(result)
+    changed = type_into(make_form(data, "education", "vashkinsky"), spec, values,
+                        raw={"D8": "Предусмотрено средств на 2020 год (руб.)"})
+    result = submit(data, registry, changed)
+    assert result.status == "rejected" and "заголовок формы изменен" in describe(result)
 
 
 def _sum_formula(ws, formula: str) -> tuple[Decimal, list[int]]:

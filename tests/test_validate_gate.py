@@ -170,7 +170,7 @@ def test_annual_refuses_an_unreadable_subsidy_file(own_copy, tmp_path):
     (own_copy / "subsidies" / "subsidies.yaml").write_bytes(b"")
     result = run("annual", own_copy, "--year", "2021", "--out", tmp_path / "out", "--format", "xlsx", "-q")
     assert result.exit_code == 1
-    assert "subsidies.yaml" in result.stderr and "file is empty" in result.stderr
+    assert "subsidies.yaml" in result.stderr and "файл пуст" in result.stderr
 
 
 # --- G02: characters the PDF font lacks ------------------------------------------------------------
@@ -214,11 +214,11 @@ REFUSED = [
     ("hex", 45, "2146.7", "0x10", 14, ("шестнадцатеричной", "(16)")),
     ("binary", 45, "2146.7", "0b11", 14, ("двоичной", "(3)")),
     ("sexagesimal", 45, "2146.7", "1:30", 14, ("шестидесятеричной", "1:30 читается как 90")),
-    ("nan", 45, "2146.7", ".nan", 14, ("not a finite number", "NaN")),
-    ("minus-infinity", 45, "2146.7", "-.inf", 14, ("not a finite number",)),
+    ("nan", 45, "2146.7", ".nan", 14, ("не конечное число", "NaN")),
+    ("minus-infinity", 45, "2146.7", "-.inf", 14, ("не конечное число",)),
     ("fraction-of-a-kopeck", 45, "2146.7", "2146.700001", 14, ("точнее копейки", "не больше 5 знаков")),
     # libyaml itself refuses a surrogate escape (and a surrogate in UTF-8 bytes is not UTF-8)
-    ("lone-surrogate", 33, "повышение", "\\uD800повышение", 12, ("invalid Unicode character escape",)),
+    ("lone-surrogate", 33, "повышение", "\\uD800повышение", 12, ("недопустимый код символа (\\u...)",)),
     ("noncharacter-fffe", 33, "повышение", "\\uFFFEповышение", 9, ("U+FFFE", "несимвол")),
     ("noncharacter-plane-16", 33, "повышение", "\\U0010FFFFповышение", 9, ("U+10FFFF", "несимвол")),
     ("noncharacter-fdd0", 33, "повышение", "\\uFDD0повышение", 9, ("U+FDD0",)),

@@ -187,7 +187,11 @@ def draft_document(diff: ProgramDiff, old: Program, new: Program, templates=None
         elif directive == "#section":
             section = doc.section(rest.strip())
         elif directive:
-            raise ValueError(f"{TEMPLATE}: unknown directive {directive!r}")
+            from .. import i18n
+            raise templates_module.TemplateError(
+                str(env.find(TEMPLATE)), None, i18n._("unknown directive {directive!r} (known: #title, #center, "
+                                                      "#right, #plain, #position, #table, #signature, #section)")
+                .format(directive=directive), "gosprog")
         else:
             section.add(model.Paragraph.of(rest, align="justify", indent_first_line=True, space_after=3))
     return doc

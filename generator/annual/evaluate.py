@@ -200,8 +200,8 @@ def evaluate_program(program: Program, facts: AnnualFacts) -> ProgramEvaluation:
             row = rows.get(normalise_code(f.code))
             plan = None
             if row is not None and year in years:
-                line = row.source("total") or (row.sources[0] if len(row.sources) == 1 else None)
-                plan = calc.as_decimal(line.values[years.index(year)]) if line else None
+                money = calc.row_money(row, "total")      # the act's plan of the activity (table 4)
+                plan = calc.as_decimal(money[years.index(year)]) if money is not None else None
             name = next((a.name for a in (sub.activities.items if sub.activities else [])
                          if normalise_code(a.code) == normalise_code(f.code)), f"Основное мероприятие {f.code}")
             acts.append(ActivityEvaluation(sub.code, f.code, name, plan, f.cash, f.done, f.explanation))

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pathlib import Path
 
 from .. import model
 from ..data import schema
+from ..plans import Planned  # noqa: F401  (the builders' public name of a planned document)
 from . import program as program_builders
 from . import subprogram as subprogram_builders
-
-
-@dataclass
-class Planned:
-    """A document of a package: its file stem (ASCII, safe on Windows), kind, and the data it came from."""
-
-    name: str
-    kind: str
-    document: model.Document
-    sources: list[str] = field(default_factory=list)
-    formats: tuple[str, ...] | None = None     # the formats this document exists in; None: every requested one
 
 
 def program_package(program: schema.Program, located=None) -> list[Planned]:
@@ -51,3 +41,15 @@ def _order(sub: schema.Subprogram) -> int:
 def _safe(code: str) -> str:
     from ..paths import safe_name
     return safe_name(code)
+
+
+def plan(program: schema.Program, located=None, out: str | Path = "output", base: str | Path | None = None):
+    """The program package of ``program`` as a :class:`generator.plans.Plan`: every document of
+    :func:`program_package`, written to ``OUT/<program>/<edition date>`` (:mod:`generator.paths`); the
+    sources are listed relative to ``base`` (the data folder)."""
+    from ..paths import program_package_folder
+    from ..plans import Plan
+    meta = {"program": program.code, "title": program.title, "edition": program.edition.date.isoformat(),
+            "date": program.edition.date.isoformat(), "kind": "program-package"}
+    return Plan(program_package(program, located), program_package_folder(out, program.code, program.edition.date),
+                meta, Path(base) if base is not None else None)

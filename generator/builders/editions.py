@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from pathlib import Path
 
 from .. import calc, model
 from ..diff import FigureChange, FinancingChange, MoneyChange, ProgramDiff, YearChange, scope_label
@@ -339,3 +340,28 @@ def diff_package(diff: ProgramDiff, approved=None, templates=None, sources: list
     return out
 
 
+
+
+def plan(diff: ProgramDiff, old, new, old_dir: str | Path, new_dir: str | Path, out: str | Path = "output",
+         templates=None):
+    """The comparison package of two editions (``old``, ``new``: programs read from ``old_dir``, ``new_dir``)
+    as a :class:`generator.plans.Plan`: :func:`diff_package`, written to ``OUT/<program>/diff-<old>-<new>``;
+    sources relative to the folder both editions live under."""
+    from ..paths import editions_diff_folder
+    from ..plans import Plan
+    sources = [str(Path(d) / "program.yaml") for d in (old_dir, new_dir)]
+    documents = diff_package(diff, approved=new.approved, templates=templates, sources=sources, old=old, new=new)
+    meta = {"program": new.code, "title": new.title, "kind": "editions-diff",
+            "old_edition": old.edition.date.isoformat(), "new_edition": new.edition.date.isoformat(),
+            "sample": diff.sample, "date": new.edition.date.isoformat(), "changes": diff.summary()}
+    return Plan(documents, editions_diff_folder(out, new.code, old.edition.date, new.edition.date), meta,
+                common_base(old_dir, new_dir))
+
+
+def common_base(*folders: str | Path) -> Path:
+    """The folder all ``folders`` live under (the sources in the manifest are relative to it)."""
+    import os
+    try:
+        return Path(os.path.commonpath([str(Path(f).resolve()) for f in folders]))
+    except ValueError:          # different drives
+        return Path.cwd()

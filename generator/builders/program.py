@@ -16,7 +16,8 @@ from .common import SAMPLE_NOTICE
 def _document(program: schema.Program, title: str, kind: str) -> model.Document:
     edition = program.edition.date
     return model.Document(title=title, kind=kind, date=_dt.datetime(edition.year, edition.month, edition.day),
-                          notice=SAMPLE_NOTICE if program.edition.sample else None)
+                          notice=SAMPLE_NOTICE if program.edition.sample else None,
+                          author=program.passport.responsible_executor)
 
 
 def passport(program: schema.Program) -> model.Document:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import _
+
 
 @dataclass
 class DataError(Exception):
@@ -15,7 +17,7 @@ class DataError(Exception):
     field: str | None = None
 
     def __str__(self) -> str:
-        where = str(self.file) if self.file else "<data>"
+        where = str(self.file) if self.file else _("<data>")
         if self.line:
             where += f":{self.line}"
             if self.column:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from . import yamlread
 from .errors import DataError, DataErrors, field_path
+from ..i18n import _
 from ..paths import safe_name
 from .schema import Program, Subprogram, normalise_code
 
@@ -41,30 +42,54 @@ class Located:
 
 
 def _explain(err: dict) -> str:
-    kind, value = err["type"], err.get("input")
+    """What was wrong with a value pydantic refused, in the user's language, with what to write instead."""
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     if isinstance(value, str) and RUSSIAN_NUMBER.match(value.strip()):
         plain = value.replace(" ", "").replace(",", ".")
-        return f"expected a number, got the text {value!r}: write it as {plain}"
+        return _("expected a number, got the text {value!r}: write it as {plain}").format(value=value, plain=plain)
     if kind == "extra_forbidden":
-        return "unknown key (see docs/data-format.md for the keys this place accepts)"
+        return _("unknown key: check its spelling (docs/data-format.md lists the keys this place accepts)")
     if kind == "missing":
-        return "required key is missing"
+        return _("required key is missing: add it")
     if kind in ("decimal_parsing", "decimal_type", "int_parsing", "int_type", "float_parsing"):
-        return f"expected a number, got {value!r}"
+        return _("expected a number, got {value!r}").format(value=value)
     if kind == "value_error":
         message = err["msg"].removeprefix("Value error, ")
         if isinstance(value, Decimal):
             value = format(value, "f")
-        return f"{message}, got {value!r}" if not isinstance(value, (dict, list)) else message
+        if isinstance(value, (dict, list)):
+            return message
+        return _("{message}, got {value!r}").format(message=message, value=value)
     if kind == "literal_error":
-        return f"{err['msg'].lower()}, got {value!r}"
+        allowed = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", "")))) or str(ctx.get("expected"))
+        return _("expected one of: {allowed}; got {value!r}").format(allowed=allowed, value=value)
     if kind == "string_type":
-        return f"expected text, got {value!r}"
+        return _("expected text, got {value!r}: put the value in quotes").format(value=value)
     if kind == "list_type":
-        return f"expected a list, got {type(value).__name__}"
+        if isinstance(value, dict):
+            return _("expected a list ([..., ...]), got a mapping of keys")
+        return _("expected a list ([..., ...]), got {value!r}").format(value=value)
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"expected a mapping of keys, got {value!r}"
-    return f"{err['msg']} (got {value!r})"
+        if isinstance(value, list):
+            return _("expected a mapping of keys (key: value), got a list")
+        return _("expected a mapping of keys (key: value), got {value!r}").format(value=value)
+    if kind == "string_pattern_mismatch":
+        return _("{value!r} does not fit the pattern {pattern} (letters, digits and the signs it allows)").format(
+            value=value, pattern=ctx.get("pattern"))
+    if kind in ("bool_type", "bool_parsing"):
+        return _("expected true or false, got {value!r}").format(value=value)
+    if kind.startswith("date"):
+        return _("expected a date (YYYY-MM-DD), got {value!r}").format(value=value)
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(ctx.values()), "")
+        text = {"greater_than": _("must be greater than {bound}, got {value!r}"),
+                "greater_than_equal": _("must be at least {bound}, got {value!r}"),
+                "less_than": _("must be less than {bound}, got {value!r}"),
+                "less_than_equal": _("must be at most {bound}, got {value!r}")}[kind]
+        return text.format(bound=bound, value=value)
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        return _("wrong length ({detail}), got {value!r}").format(detail=err["msg"], value=value)
+    return _("value {value!r} is not accepted here ({detail})").format(value=value, detail=err["msg"])
 
 
 def _validation_errors(exc: ValidationError, path: Path, marks: dict) -> list[DataError]:
@@ -93,7 +118,7 @@ def read_model(model, path: Path, located: Located | None = None, unit: str | No
 def _read_model(model, path: Path, located: Located, unit: str, extra: dict | None = None):
     value, marks = yamlread.read(path)
     if not isinstance(value, dict):
-        raise DataError("expected a mapping of keys at the top of the file", file=path, line=1)
+        raise DataError(_("expected a mapping of keys (key: value) at the top of the file"), file=path, line=1)
     located.files[unit] = path
     located.marks[unit] = marks
     located.values[unit] = value
@@ -107,10 +132,10 @@ def load_program(folder: str | Path, with_locations: bool = False):
     """Read and check a program folder. Raises :class:`DataErrors` (or :class:`DataError`)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError("not a program folder (expected a directory with program.yaml)", file=folder)
+        raise DataError(_("not a program folder: give the folder that holds program.yaml and subprograms/"), file=folder)
     program_file = folder / "program.yaml"
     if not program_file.is_file():
-        raise DataError("program.yaml is missing", file=folder)
+        raise DataError(_("program.yaml is missing: give the folder that holds program.yaml and subprograms/"), file=folder)
     located = Located()
     errors: list[DataError] = []
     program = None
@@ -133,7 +158,8 @@ def load_program(folder: str | Path, with_locations: bool = False):
         if f"sp{sub.code}" in located.files:
             first = located.files[f"sp{sub.code}"]
             line = located.marks[f"sp:{path.stem}"].get(("code",), (None,))[0]
-            errors.append(DataError(f"duplicate subprogram code {sub.code!r}: {first} has it too",
+            errors.append(DataError(_("duplicate subprogram code {code!r}: {first} has it too; give each subprogram its own code")
+                                    .format(code=sub.code, first=first),
                                     file=path, line=line, field="code"))
             continue
         located.files[f"sp{sub.code}"] = path
@@ -171,63 +197,67 @@ def check_structure(program: Program, located: Located) -> list[DataError]:
         unit = f"sp{sub.code}"
         folded = safe_name(sub.code)        # file names are made from codes: "A"/"a", "1.1"/"1.1." would collide
         if folded in seen_codes:
-            err(unit, ("code",), f"duplicate subprogram code {sub.code!r} (also in {seen_codes[folded]})")
+            err(unit, ("code",), _("duplicate subprogram code {code!r} (also in {other}); give each subprogram its own code").format(
+                code=sub.code, other=seen_codes[folded]))
         seen_codes[folded] = str(located.files.get(unit))
         years = program.subprogram_years(sub)
         if not set(years) <= set(program.years):
-            err(unit, ("years",), f"years {years} are outside the program's period {program.years}")
+            err(unit, ("years",), _("years {years} are outside the program's period {period}").format(years=years, period=program.years))
         indicator_codes = set()
         if sub.indicators:
             for i, ind in enumerate(sub.indicators.items):
                 if ind.code in indicator_codes:
-                    err(unit, ("indicators", "items", i, "code"), f"duplicate indicator code {ind.code!r}")
+                    err(unit, ("indicators", "items", i, "code"), _("duplicate indicator code {code!r}: give each indicator its own code").format(code=ind.code))
                 indicator_codes.add(ind.code)
         if sub.activities:
             codes = set()
             for i, act in enumerate(sub.activities.items):
                 if normalise_code(act.code) in codes:
-                    err(unit, ("activities", "items", i, "code"), f"duplicate activity code {act.code!r}")
+                    err(unit, ("activities", "items", i, "code"), _("duplicate activity code {code!r}: give each main activity its own code").format(code=act.code))
                 codes.add(normalise_code(act.code))
                 if act.project and project_codes is not None and normalise_code(act.project) not in project_codes:
                     err(unit, ("activities", "items", i, "project"),
-                        f"regional project {act.project!r} is not in program table 6 "
-                        f"(known: {', '.join(sorted(project_codes))})")
+                        _("regional project {code!r} is not in program table 6 (known: {known})").format(
+                            code=act.project, known=", ".join(sorted(project_codes))))
                 for j, link in enumerate(act.indicators):
                     if link.indicator is not None and indicator_codes and link.indicator not in indicator_codes:
                         err(unit, ("activities", "items", i, "indicators", j, "indicator"),
-                            f"indicator {link.indicator!r} does not exist in this subprogram "
-                            f"(known: {', '.join(sorted(indicator_codes))})")
+                            _("indicator {code!r} does not exist in this subprogram (known: {known})").format(
+                                code=link.indicator, known=", ".join(sorted(indicator_codes))))
                     if link.source_codes is not None and len(link.source_codes) != len(sub.activities.year_columns):
                         err(unit, ("activities", "items", i, "indicators", j, "source_codes"),
-                            f"{len(link.source_codes)} source codes for {len(sub.activities.year_columns)} years")
+                            _("{count} source codes for {years} years: give one per year").format(
+                                count=len(link.source_codes), years=len(sub.activities.year_columns)))
         if sub.financing:
             activity_codes = {normalise_code(a.code) for a in sub.activities.items} if sub.activities else set()
             for i, row in enumerate(sub.financing.rows):
                 if row.kind == "activity" and activity_codes and normalise_code(row.code) not in activity_codes:
                     err(unit, ("financing", "rows", i, "code"),
-                        f"activity {row.code!r} is not in the list of main activities (table 3)")
+                        _("activity {code!r} is not in the list of main activities (table 3)").format(code=row.code))
                 for j, line in enumerate(row.sources):
                     if line.source not in source_keys:
                         err(unit, ("financing", "rows", i, "sources", j, "source"),
-                            f"unknown funding source {line.source!r} (known: {', '.join(sorted(source_keys))})")
+                            _("unknown funding source {key!r} (known: {known})").format(key=line.source,
+                                                                                known=", ".join(sorted(source_keys))))
                     if len(line.values) != len(years):
                         err(unit, ("financing", "rows", i, "sources", j, "values"),
-                            f"{len(line.values)} values for {len(years)} years {years}")
+                            _("{count} values for {n} years {years}: give one per year").format(count=len(line.values), n=len(years),
+                                                                                   years=years))
         if sub.forecast:
             for i, row in enumerate(sub.forecast.rows):
                 if len(row.values) != len(years):
-                    err(unit, ("forecast", "rows", i, "values"), f"{len(row.values)} values for {len(years)} years")
+                    err(unit, ("forecast", "rows", i, "values"), _("{count} values for {n} years: give one per year").format(count=len(row.values), n=len(years)))
         for t, table in enumerate(sub.tables):
             if not table.header:
-                err(unit, ("tables", t, "header"), "a printed table needs at least one header row")
+                err(unit, ("tables", t, "header"), _("a printed table needs at least one header row"))
     if program.tax_expenditures:
         for g, group in enumerate(program.tax_expenditures.groups):
             for i, item in enumerate(group.items):
                 for key in ("payers", "amounts"):
                     if len(getattr(item, key)) != n_years:
                         err("program", ("tax_expenditures", "groups", g, "items", i, key),
-                            f"{len(getattr(item, key))} values for {n_years} years")
+                            _("{count} values for {n} years: give one per year").format(count=len(getattr(item, key)), n=n_years))
     for b, block in enumerate(program.passport.financing):
         if len(block.years) != n_years:
-            err("program", ("passport", "financing", b, "years"), f"{len(block.years)} values for {n_years} years")
+            err("program", ("passport", "financing", b, "years"), _("{count} values for {n} years: give one per year").format(count=len(block.years), n=n_years))
     return errors

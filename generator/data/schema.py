@@ -14,16 +14,18 @@ from typing import Literal, Optional, Union
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Annotated
 
+from ..i18n import _
+
 LIMIT = Decimal("1e15")
 
 
 def _number(value):
     """Numbers only: text that looks like a number is refused (the reader gives Decimal or int)."""
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise ValueError("expected a number")
+        raise ValueError(_("expected a number"))
     number = Decimal(value)
     if not number.is_finite() or abs(number) >= LIMIT:
-        raise ValueError("number out of range")
+        raise ValueError(_("number out of range"))
     return number
 
 
@@ -77,7 +79,7 @@ class SourceLines(Strict):
     @model_validator(mode="after")
     def _order(self):
         if self.last_line < self.first_line:
-            raise ValueError("last_line is before first_line")
+            raise ValueError(_("last_line is before first_line: swap them"))
         return self
 
 
@@ -427,7 +429,7 @@ class FigureRef(Strict):
     @model_validator(mode="after")
     def _one_kind(self):
         if (self.passport is None) == (self.table is None) or (self.table and (self.row is None or self.column is None)):
-            raise ValueError("name either a passport block (passport, year) or a table cell (table, row, column)")
+            raise ValueError(_("name either a passport block (passport, year) or a table cell (table, row, column)"))
         return self
 
 
@@ -482,7 +484,7 @@ class Program(Strict):
     @classmethod
     def _years(cls, years):
         if years != sorted(set(years)) or not years:
-            raise ValueError("years must be a non-empty increasing list without repeats")
+            raise ValueError(_("years must be a non-empty increasing list without repeats"))
         return years
 
     def subprogram_years(self, sub: Subprogram) -> list[int]:

@@ -19,6 +19,7 @@ from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import DataError
+from ..i18n import N_, _
 
 MAX_BYTES = 20 * 1024 * 1024      # a program file larger than this is refused, not read
 MAX_NODES = 2_000_000
@@ -31,7 +32,8 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent, index):  # noqa: D102 - refuses aliases (billion laughs)
         if self.check_event(AliasEvent):
             event = self.peek_event()
-            raise DataError(f"YAML aliases (*{event.anchor}) are not allowed in program data",
+            raise DataError(_("YAML aliases (*{anchor}) are not allowed in program data: repeat the value itself")
+                            .format(anchor=event.anchor),
                             line=event.start_mark.line + 1, column=event.start_mark.column + 1)
         return Composer.compose_node(self, parent, index)
 
@@ -39,24 +41,25 @@ class _Loader(yaml.SafeLoader):
 def read(path: Path) -> tuple[object, dict[tuple, tuple[int, int]]]:
     path = Path(path)
     if path.exists() and not path.is_file():
-        raise DataError("cannot read: not a file (a folder or a device); expected a YAML file", file=path)
+        raise DataError(_("cannot read: not a file (a folder or a device); expected a YAML file"), file=path)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise DataError(f"cannot read: {exc.strerror}", file=path) from None
+        raise DataError(_("cannot read: {reason}").format(reason=os_reason(exc)), file=path) from None
     if size > MAX_BYTES:
-        raise DataError(f"file is {size} bytes; the limit is {MAX_BYTES}", file=path)
+        raise DataError(_("the file has {size} bytes, more than the limit of {limit}: is it program data?")
+                        .format(size=size, limit=MAX_BYTES), file=path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DataError(f"cannot read: {exc.strerror}", file=path) from None
+        raise DataError(_("cannot read: {reason}").format(reason=os_reason(exc)), file=path) from None
     if not raw.strip():
-        raise DataError("file is empty", file=path, line=1)
+        raise DataError(_("file is empty: fill it in or remove it"), file=path, line=1)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+        raise DataError(_("not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8").format(byte=raw[exc.start]),
                         file=path, line=line) from None
     key = hashlib.sha256(raw).digest()
     cached = _CACHE.get(key)
@@ -105,20 +108,20 @@ def parse(text: str, path: Path | str = "<string>") -> tuple[object, dict]:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        message = " ".join(filter(None, [exc.context, exc.problem]))
+        message = yaml_problem(exc.context, exc.problem)
         if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
-            message += (" - a tab character (\\t): YAML indents with spaces only "
-                        "(табуляция в отступе: замените её пробелами)")
-        raise DataError(f"malformed YAML: {message}", file=path,
+            message += " - " + _("a tab character (\\t): YAML indents with spaces only; replace it with spaces")
+        raise DataError(_("malformed YAML: {problem}").format(problem=message), file=path,
                         line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         if isinstance(exc, yaml.reader.ReaderError):
             line = text.encode("utf-8", "surrogatepass")[: exc.position].count(b"\n") + 1
-        raise DataError(f"malformed YAML: {getattr(exc, 'reason', None) or exc}", file=path, line=line) from None
+        raise DataError(_("malformed YAML: {problem}").format(problem=yaml_problem(None, str(
+            getattr(exc, "reason", None) or exc))), file=path, line=line) from None
     if node is None:
-        raise DataError("file holds no data", file=path, line=1)
+        raise DataError(_("file holds no data (only comments)"), file=path, line=1)
     marks: dict[tuple, tuple[int, int]] = {}
     counter = [0]
     value = _convert(node, (), marks, path, counter, set())
@@ -136,8 +139,8 @@ def _scan_events(text: str) -> None:
         while loader.check_event():
             event = loader.get_event()
             if isinstance(event, AliasEvent):
-                raise DataError(f"YAML aliases (*{event.anchor}) are not allowed in program data "
-                                f"(ссылки YAML не допускаются: повторите значение)",
+                raise DataError(_("YAML aliases (*{anchor}) are not allowed in program data: repeat the value "
+                                  "itself").format(anchor=event.anchor),
                                 line=event.start_mark.line + 1, column=event.start_mark.column + 1)
             if isinstance(event, CollectionStartEvent):
                 depth += 1
@@ -148,6 +151,51 @@ def _scan_events(text: str) -> None:
                 depth -= 1
     finally:
         loader.dispose()
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the operating system refused a file, in the user's language."""
+    import errno
+    reasons = {errno.ENOENT: _("no such file"), errno.EACCES: _("permission denied"),
+               errno.EPERM: _("permission denied"), errno.EISDIR: _("it is a folder"),
+               errno.ENOTDIR: _("a part of the path is a file, not a folder"), errno.ELOOP: _("a symbolic link")}
+    return reasons.get(exc.errno) or exc.strerror or str(exc)
+
+
+#: PyYAML's problems ("found character '\t' that cannot start any token") in the user's words.
+_YAML_PROBLEMS = [
+    (r"found (?:a )?character (.*?) ?that cannot start any token", N_("a character that cannot start a value {0}")),
+    (r"found a tab character that violates indentation", N_("a tab character breaks the indentation")),
+    (r"mapping values are not allowed", N_("a colon (:) where a value is not allowed")),
+    (r"block sequence entries are not allowed", N_("a list entry (-) where it is not allowed: check the indentation")),
+    (r"could not find expected ':'", N_("a colon (:) after the key is missing")),
+    (r"did not find expected key", N_("a key expected here: check the indentation")),
+    (r"did not find expected '-' indicator", N_("a list entry (-) expected here: check the indentation")),
+    (r"did not find expected node content", N_("a value expected here")),
+    (r"expected <block end>, but found (.*)", N_("the indentation is broken: found {0}")),
+    (r"expected a single document|but found another document|expected <document start>",
+     N_("only one document is allowed in the file (no --- or ... inside)")),
+    (r"found unexpected end of stream", N_("the file ends inside a value (a quote or a bracket is not closed)")),
+    (r"found unexpected ':'", N_("an unexpected colon (:)")),
+    (r"found unknown escape character ?(.*)", N_("an unknown escape sequence after \\ {0}")),
+    (r"expected ',' or '\]'", N_("a comma or ] expected in the list")),
+    (r"expected ',' or '\}'", N_("a comma or }} expected")),
+    (r"invalid Unicode character escape", N_("an invalid Unicode character escape (\\u...): remove it")),
+    (r"found duplicate anchor", N_("a duplicate anchor")),
+    (r"(?:found undefined tag handle|constructor for the tag) ?(.*)", N_("an unknown tag {0}")),
+    (r"control characters are not allowed|special characters are not allowed|unacceptable character",
+     N_("a control character that YAML does not allow in a file")),
+]
+
+
+def yaml_problem(context: str | None, problem: str | None) -> str:
+    """PyYAML's ``problem`` (and ``context``: "while scanning ...") as a message for the user."""
+    text = " ".join(filter(None, [context, problem]))
+    for pattern, message in _YAML_PROBLEMS:
+        found = re.search(pattern, text)
+        if found:
+            return _(message).format(*(g or "" for g in found.groups())).strip()
+    return _("the text is not valid YAML ({detail})").format(detail=text)
 
 
 def _char_at(text: str, line: int, column: int) -> str | None:
@@ -169,13 +217,13 @@ def _fail(message: str, node, path, field=()) -> DataError:
 
 def _convert(node, at: tuple, marks: dict, path, counter: list, seen: set) -> object:
     if len(at) > MAX_DEPTH:
-        raise _fail(f"nesting deeper than {MAX_DEPTH} levels", node, path, at)
+        raise _fail(_("nesting deeper than {limit} levels").format(limit=MAX_DEPTH), node, path, at)
     counter[0] += 1
     if counter[0] > MAX_NODES:
-        raise _fail(f"more than {MAX_NODES} values: refusing to read further", node, path, at)
+        raise _fail(_("more than {limit} values: refusing to read further").format(limit=MAX_NODES), node, path, at)
     if not isinstance(node, ScalarNode):
         if id(node) in seen:       # a node reached twice is an alias (the event scan refuses them first)
-            raise _fail("YAML aliases are not allowed in program data", node, path, at)
+            raise _fail(_("YAML aliases are not allowed in program data: repeat the value itself"), node, path, at)
         seen.add(id(node))
     marks[at] = _where(node)
     if isinstance(node, ScalarNode):
@@ -186,17 +234,18 @@ def _convert(node, at: tuple, marks: dict, path, counter: list, seen: set) -> ob
         out: dict = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                raise _fail("a key must be a plain name", key_node, path, at)
+                raise _fail(_("a key must be a plain name"), key_node, path, at)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _fail("merge keys (<<) are not allowed in program data", key_node, path, at)
+                raise _fail(_("merge keys (<<) are not allowed in program data: write the keys out"), key_node, path, at)
             key = key_node.value
             if key in out:
-                line, _ = marks[at + (key,)]
-                raise _fail(f"duplicate key {key!r} (first given on line {line})", key_node, path, at + (key,))
+                line = marks[at + (key,)][0]
+                raise _fail(_("duplicate key {key!r} (first given on line {line}): keep one of them").format(
+                    key=key, line=line), key_node, path, at + (key,))
             _check_text(key, key_node, path, at)
             out[key] = _convert(value_node, at + (key,), marks, path, counter, seen)
         return out
-    raise _fail("unsupported YAML node", node, path, at)  # pragma: no cover
+    raise _fail(_("unsupported YAML node"), node, path, at)  # pragma: no cover
 
 
 def _scalar(node: ScalarNode, at, path):
@@ -205,7 +254,7 @@ def _scalar(node: ScalarNode, at, path):
     except DataError:
         raise
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError, yaml.YAMLError) as exc:
-        raise _fail(f"not a valid {node.tag.rsplit(':', 1)[-1]}: {node.value!r} ({type(exc).__name__})",
+        raise _fail(_("not a valid value: {value!r}").format(value=node.value),
                     node, path, at) from None
 
 
@@ -287,17 +336,18 @@ def _scalar_value(node: ScalarNode, at, path):
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            raise _fail(f"not a finite number: {node.value!r} (бесконечность и NaN не допускаются)", node, path, at)
+            raise _fail(_("not a finite number: {value!r} (infinity and NaN are not allowed)").format(value=node.value),
+                        node, path, at)
         if abs(number.adjusted()) > 15:
-            raise _fail(f"number out of range: {node.value!r}", node, path, at)
+            raise _fail(_("number out of range: {value!r}").format(value=node.value), node, path, at)
         return number
     if tag == "tag:yaml.org,2002:int":
         _refuse_number(node, path, at)
         if not _DECIMAL_INT.match(node.value):  # pragma: no cover - every other form is refused above
-            raise _fail(f"not a number: {node.value!r} (quote it if it is text)", node, path, at)
+            raise _fail(_("not a number: {value!r} (quote it if it is text)").format(value=node.value), node, path, at)
         value = int(node.value.replace("_", ""))
         if abs(value) >= 10 ** 16:
-            raise _fail(f"number out of range: {node.value!r}", node, path, at)
+            raise _fail(_("number out of range: {value!r}").format(value=node.value), node, path, at)
         return value
     if tag in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
         return _constructor.construct_object(node)
@@ -305,7 +355,7 @@ def _scalar_value(node: ScalarNode, at, path):
         try:
             value = _constructor.construct_yaml_timestamp(node)
         except ValueError as exc:
-            raise _fail(f"not a valid date: {node.value!r} ({exc})", node, path, at) from None
+            raise _fail(_("not a valid date: {value!r} (write it as YYYY-MM-DD)").format(value=node.value), node, path, at) from None
         value = value.date() if isinstance(value, _dt.datetime) else value
         _check_date(value, node, path, at)
         return value
@@ -313,8 +363,8 @@ def _scalar_value(node: ScalarNode, at, path):
         if not node.style and _EXPONENT.match(node.value):   # 1e5: a number in YAML 1.2, text in 1.1
             number = Decimal(node.value)
             if not number.is_finite() or abs(number.adjusted()) > 15:
-                raise _fail(f"number out of range: {node.value!r}", node, path, at)
+                raise _fail(_("number out of range: {value!r}").format(value=node.value), node, path, at)
             return number
         _check_text(node.value, node, path, at)
         return node.value
-    raise _fail(f"unsupported YAML tag {tag}", node, path, at)
+    raise _fail(_("unsupported YAML tag {tag}").format(tag=tag), node, path, at)

@@ -4,6 +4,6 @@ downloads the consolidated reports. Server-rendered pages (FastAPI + Jinja2), no
 
 Modules: :mod:`.settings` (environment), :mod:`.db` (SQLAlchemy models, Alembic migrations),
 :mod:`.accounts` (Argon2 passwords, login rate limits, audit log), :mod:`.quarterly` (the ONE adapter to
-``generator.quarterly``: forms, import, reports), :mod:`.app` (the web application), :mod:`.cli`
+``generator.quarterly``: forms, import, reports), :mod:`.app` (the web application), :mod:`generator.cli.portal`
 (``gosprog serve`` and ``gosprog users``).
 """

@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from ..numbers import format_date
+from ..paths import form_filename  # noqa: F401  (file names have one home: generator.paths)
 from ..writers._files import reproducible_zip
 from . import expr, secretkey
 from .schema import Agreement, FormSpec, Municipality, Subsidy
@@ -94,8 +95,9 @@ class FormLayout:
     def last_row(self) -> int:
         return self.body_row + len(self._rows) - 1
 
-    def header_cells(self) -> list[tuple[int, int, int, int, str]]:
-        """(row, col, rowspan, colspan, text) for the header, spans from repeated header prefixes."""
+    def header_cells(self, year: int | None = None) -> list[tuple[int, int, int, int, str]]:
+        """(row, col, rowspan, colspan, text) for the header, spans from repeated header prefixes;
+        with ``year``, the act's blank "20__" of a header says that year ("на 2021 год")."""
         cols, depth = self.spec.columns, self.header_depth
         out = []
         for level in range(depth):
@@ -110,7 +112,8 @@ class FormLayout:
                 while c + span < len(cols) and cols[c + span].header[: level + 1] == prefix:
                     span += 1
                 rowspan = depth - level if level == len(header) - 1 else 1
-                out.append((self.first_row + level, c + 1, rowspan, span, header[level]))
+                text = header[level] if year is None else header[level].replace("20__", str(year))
+                out.append((self.first_row + level, c + 1, rowspan, span, text))
                 c += span
         return out
 
@@ -191,7 +194,7 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
             size = font.sz or 11
             chars = max(1, int(line_chars * 11 / size))
             ws.row_dimensions[r].height = round(size * 1.35 * max(1, -(-len(text) // chars)), 1)
-    for row, col, rowspan, colspan, text in layout.header_cells():
+    for row, col, rowspan, colspan, text in layout.header_cells(year):
         cell = ws.cell(row=row, column=col, value=text)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.font = Font(bold=True, size=10)
@@ -202,7 +205,7 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
         cell.alignment = Alignment(horizontal="center")
     widths = {layout.col_of(c.key): c.width * 9 for c in spec.columns}
     heights: dict[int, float] = {}
-    for row, col, rowspan, colspan, text in layout.header_cells():
+    for row, col, rowspan, colspan, text in layout.header_cells(year):
         chars = sum(widths[c] for c in range(col, col + colspan)) * 0.85
         need = 13.5 * (-(-len(text) // max(1, int(chars)))) / rowspan + 4
         heights[row] = max(heights.get(row, 15), need)
@@ -357,10 +360,6 @@ def _page_setup(ws, orientation: str) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins = PageMargins(left=0.79, right=0.39, top=0.59, bottom=0.59, header=0.3, footer=0.3)
-
-
-def form_filename(subsidy: str, municipality: str, year: int, quarter: int) -> str:
-    return f"{subsidy}-{year}-q{quarter}-{municipality}.xlsx"
 
 
 def period_label(year: int, quarter: int) -> str:

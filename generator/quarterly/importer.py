@@ -199,7 +199,7 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
         raise FormRejected([Problem("STRUCTURE", f"лист объявляет {ws.max_row} строк и {ws.max_column} столбцов: "
                                     "форма изменена", sheet=SHEET)])
     layout = FormLayout(spec)
-    _check_structure(ws, layout, reading)
+    _check_structure(ws, layout, reading, year)
     if reading.problems:
         raise FormRejected(reading.problems)
     _read_values(ws, layout, reading, prefilled)
@@ -230,11 +230,13 @@ def _verify_identity(raw: dict, identity: dict, prefilled: dict, agreement) -> N
         raise _identity_problem(SIGNATURE)
 
 
-def _check_structure(ws, layout: FormLayout, reading: Reading) -> None:
+def _check_structure(ws, layout: FormLayout, reading: Reading, year: int) -> None:
     spec = layout.spec
-    for row, col, rowspan, colspan, text in layout.header_cells():
+    # forms issued before the year was printed in their header ("на 20__ год") are still accepted
+    blank = {(row, col): text for row, col, _, _, text in layout.header_cells()}
+    for row, col, rowspan, colspan, text in layout.header_cells(year):
         value = ws.cell(row=row, column=col).value
-        if _text(value) != text:
+        if _text(value) not in (text, blank[(row, col)]):
             reading.problems.append(Problem("STRUCTURE", "заголовок формы изменен", SHEET,
                                             ws.cell(row=row, column=col).coordinate, text, str(value)))
     body = range(layout.body_row, layout.last_row + 1)

@@ -138,7 +138,7 @@ def check_references(data: SubsidyData, program: Program | None, located: Locate
 
 def activity_limit(program: Program, subsidy: Subsidy, year: int) -> Decimal | None:
     """The regional money of the subsidy's activity and executor in a year (тыс. руб.), when the act gives it."""
-    from ..calc import as_decimal
+    from ..calc import as_decimal, row_money
     from ..data.schema import normalise_code
     sub = next((s for s in program.subprograms if s.code == subsidy.subprogram), None)
     if sub is None or sub.financing is None or year not in program.subprogram_years(sub):
@@ -149,5 +149,6 @@ def activity_limit(program: Program, subsidy: Subsidy, year: int) -> Decimal | N
             [r for r in rows if r.kind == "activity"]
     if not match:
         return None
-    line = match[0].source("own") or match[0].source("total")
-    return as_decimal(line.values[index]) if line else None
+    key = "own" if match[0].source("own") is not None else "total"     # no split by source: the row's total
+    money = row_money(match[0], key)
+    return as_decimal(money[index]) if money is not None else None

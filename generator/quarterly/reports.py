@@ -59,9 +59,7 @@ def form_table(spec, figures: dict, texts: dict, year: int | None = None) -> mod
                          kind="text" if c.role in ("label", "text", "number") else "number", decimals=KOPECKS)
             for c in spec.columns]
     header: list[model.Row] = [model.Row([]) for _ in range(depth)]
-    for row, col, rowspan, colspan, text in layout.header_cells():
-        if year is not None:
-            text = text.replace("20__", str(year))
+    for row, col, rowspan, colspan, text in layout.header_cells(year):
         header[row - layout.first_row].cells.append(model.Cell(text, rowspan=rowspan, colspan=colspan))
     body = []
     keys = layout.row_keys()

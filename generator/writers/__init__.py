@@ -37,6 +37,18 @@ def _pdf(document: Document, path: Path, *, pdf_engine: str = DEFAULT_PDF_ENGINE
     engine.write(document, path, **options)
 
 
+def module_of(fmt: str, pdf_engine: str = DEFAULT_PDF_ENGINE) -> str:
+    """The module that writes ``fmt`` (``"pdf"`` with ``pdf_engine``), e.g. ``"generator.writers.docx"``;
+    raises ``ValueError`` for an unknown format or engine."""
+    if fmt == "pdf":
+        if pdf_engine not in PDF_ENGINES:
+            raise ValueError(f"unknown PDF engine {pdf_engine!r}; choose one of {', '.join(PDF_ENGINES)}")
+        return f"{__name__}.{'typst_pdf' if pdf_engine == 'typst' else 'html_pdf'}"
+    if fmt not in WRITERS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return f"{__name__}.{fmt}"
+
+
 WRITERS: dict[str, Callable[..., None]] = {"docx": _docx, "xlsx": _xlsx, "pdf": _pdf}
 FORMATS = tuple(WRITERS)
 

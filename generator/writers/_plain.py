@@ -78,6 +78,7 @@ def block(b, section: model.Section | None = None, table_size: float = model.Sty
 def plain(document: model.Document) -> dict:
     return {
         "title": document.title,
+        "author": document.author,
         "notice": document.notice,
         "date": document.date.isoformat(),
         "style": {"font": document.style.print_font, "text_size": document.style.text_size,

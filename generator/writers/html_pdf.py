@@ -11,6 +11,7 @@ the bundled faces of ``templates/fonts`` declared by ``@font-face`` in
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -80,12 +81,17 @@ def render(document: model.Document, *, templates=None, pdf_standard: str | None
     os.environ["SOURCE_DATE_EPOCH"] = epoch
     try:
         return HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=url_fetcher_for(tpl)).write_pdf(
-            pdf_identifier=b"gosprog", uncompressed_pdf=False, **kwargs)
+            pdf_identifier=_identifier(document), uncompressed_pdf=False, **kwargs)
     finally:
         if saved is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def _identifier(document: model.Document) -> bytes:
+    """The PDF's /ID, fixed per document (reproducible bytes) and free of the tool's name."""
+    return hashlib.sha256(f"{document.title}\n{document.date.isoformat()}".encode()).hexdigest()[:32].encode()
 
 
 def write(document: model.Document, path: Path, **options) -> None:

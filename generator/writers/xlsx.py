@@ -272,7 +272,7 @@ class _Sheet:
                     f"(начало: «{text[:60]}…»)")
             ws.write_string(top, left, text, fmt)
         if cell.note and formula is None:
-            ws.write_comment(top, left, cell.note, {"author": "gosprog", "x_scale": 3, "y_scale": 2})
+            ws.write_comment(top, left, cell.note, {"author": self.document.author, "x_scale": 3, "y_scale": 2})
 
     def _formula(self, row: model.Row, p: model.Placement, first: list[int], index: dict,
                  rows: list[model.Row]) -> str | None:
@@ -383,7 +383,7 @@ def render(document: model.Document, **options) -> bytes:
         name = sheet_title(previous, taken)
         ws = workbook.add_worksheet(name)
         _Sheet(ws, name, formats, document, sheet["table"], sheet["section"], sheet["lead"], sheet["tail"]).render()
-    workbook.set_properties({"title": document.title[:250], "author": "gosprog", "created": document.date})
+    workbook.set_properties({"title": document.title[:250], "author": document.author, "created": document.date})
     workbook.close()
     return reproducible_zip(buffer.getvalue(), zip_time(document))
 

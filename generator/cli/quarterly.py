@@ -8,19 +8,12 @@ from pathlib import Path
 
 import click
 
-from .i18n import N_, _
-from .cli import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, pdf_engine_option, _formats
-from .data import DataError, DataErrors
+from ..i18n import N_, _
+from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
+    parse_formats as _formats, pdf_engine_option, publish
 
 
-def _subsidies(data_dir: str, program=None):
-    from .quarterly.load import load_subsidies
-    try:
-        return load_subsidies(data_dir, program)
-    except DataErrors as exc:
-        raise UserError("errors in the subsidy data:\n" + "\n".join(map(str, exc.errors))) from None
-    except DataError as exc:
-        raise UserError(str(exc)) from None
+_subsidies = load_subsidies_or_exit
 
 
 def _check_subsidy(data, subsidy: str | None) -> list[str]:
@@ -34,7 +27,8 @@ def _check_subsidy(data, subsidy: str | None) -> list[str]:
 def _registry_dir(out: str, program_code: str, registry: str | None) -> Path:
     """The registry of a data set: --registry, or OUT/<program code>/submissions -- the same folder for
     forms, import, report and demo, so that one command reads what another recorded."""
-    return Path(registry) if registry else Path(out) / program_code / "submissions"
+    from ..paths import registry_folder
+    return registry_folder(out, program_code, registry)
 
 
 PROTOCOL_HELP = N_("Formats of the check protocol written for each imported file into REGISTRY/protocols "
@@ -69,13 +63,14 @@ def period(f):
 @force_option
 def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
     """One pre-filled XLSX form per municipality with an agreement (after the checks of ``validate``)."""
-    from .quarterly.forms import form_filename, generate
-    from .quarterly.secretkey import SecretKeyError
-    from .writers._files import write_atomic
+    from ..paths import form_filename, quarterly_forms_folder
+    from ..quarterly.forms import generate
+    from ..quarterly.secretkey import SecretKeyError
+    from ..writers._files import write_atomic
     checked(data_dir, force)
     program, _source = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
-    folder = Path(out) / program.code / "quarterly" / str(year) / f"q{quarter}" / "forms"
+    folder = quarterly_forms_folder(out, program.code, year, quarter)
     count = 0
     _check_key_place(data_dir, out, registry)
     with _open_registry(_registry_dir(out, program.code, registry)) as reg:
@@ -114,10 +109,10 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
     """Check filled forms and record them; rejected files get a list of problems. Exit 1 if any is rejected."""
     import os
 
-    from .quarterly.importer import FormRejected
-    from .quarterly.intake import Expectation, describe, import_many, read_upload
-    from .quarterly.registry import RegistryError
-    from .quarterly.secretkey import SecretKeyError
+    from ..quarterly.importer import FormRejected
+    from ..quarterly.intake import Expectation, describe, import_many, read_upload
+    from ..quarterly.registry import RegistryError
+    from ..quarterly.secretkey import SecretKeyError
     program, _source = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     when = received.date() if received else _dt.date.today()
@@ -160,7 +155,7 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
 
 
 def _protocol_formats(text: str) -> tuple[str, ...]:
-    from .quarterly.protocol import FORMATS
+    from ..quarterly.protocol import FORMATS
     chosen = tuple(f.strip() for f in text.split(",") if f.strip() and f.strip() != "none")
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown:
@@ -171,7 +166,7 @@ def _protocol_formats(text: str) -> tuple[str, ...]:
 
 def _protocols(data, reg, result, formats: str) -> None:
     """The check protocol of an imported file (not of the same file sent again: it has one already)."""
-    from .quarterly.protocol import write_protocols
+    from ..quarterly.protocol import write_protocols
     chosen = _protocol_formats(formats)
     if not chosen or result.status == "duplicate":
         return
@@ -184,7 +179,7 @@ def _protocols(data, reg, result, formats: str) -> None:
 
 
 def _open_registry(folder: Path):
-    from .quarterly.registry import Registry, RegistryError
+    from ..quarterly.registry import Registry, RegistryError
     try:
         return Registry(folder)
     except RegistryError as exc:
@@ -194,7 +189,7 @@ def _open_registry(folder: Path):
 def _check_key_place(*folders) -> None:
     """The installation key must not live in the data, output or registry folders (they are shared, copied
     and published); see docs/quarterly-key.md."""
-    from .quarterly.secretkey import key_path
+    from ..quarterly.secretkey import key_path
     key = key_path().expanduser().absolute()
     for folder in folders:
         if folder and key.is_relative_to(Path(folder).absolute()):
@@ -217,7 +212,7 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
     forced, _report = checked(data_dir, force)
     program, _source = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
-    from .quarterly.forms import period_label
+    from ..quarterly.forms import period_label
     folder = _registry_dir(out, program.code, registry)
     with _open_registry(folder) as reg:
         wanted = _check_subsidy(data, subsidy)
@@ -240,23 +235,14 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
 
 def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Path, formats, pdf_engine,
                           forced: dict | None = None, partial: bool = False) -> Path:
-    """The reports of ``subsidies`` for a quarter; ``partial``: the other subsidies' reports already in the
-    folder stay as they are (a report is never replaced by one of fewer subsidies)."""
-    from .builders import Planned
-    from .package import Options, build
-    from .quarterly.reports import consolidated_report, municipality_report
-    planned = []
-    for sid in subsidies:
-        planned.append(Planned(f"{sid}-svodnyy-otchet", "quarterly-consolidated-report",
-                               consolidated_report(data, reg, sid, year, quarter)))
-        for code, submission in sorted(reg.latest(sid, year, quarter).items()):
-            planned.append(Planned(f"{sid}-{code}", "quarterly-municipality-report",
-                                   municipality_report(data, submission)))
-    destination = out / program.code / "quarterly" / str(year) / f"q{quarter}" / "reports"
-    meta = {"program": program.code, "kind": "quarterly-reports", "year": year, "quarter": quarter,
-            "date": f"{year}-{quarter * 3:02d}-01", "sample": data.is_sample(year), **(forced or {})}
-    build(planned, destination, Options(formats=formats, pdf_engine=pdf_engine, partial=partial), meta)
-    return destination
+    """Publish the reports of one quarter (:func:`generator.quarterly.plan.plan`); returns their folder.
+    ``partial``: the other subsidies' reports already in the folder stay (a report is never replaced by one
+    of fewer subsidies)."""
+    from ..package import Options
+    from ..quarterly.plan import plan
+    planned = plan(program, data, reg, subsidies, year, quarter, out)
+    publish(planned, Options(formats=formats, pdf_engine=pdf_engine, partial=partial), extra_meta=forced)
+    return planned.destination
 
 
 @quarterly.command("demo")
@@ -271,24 +257,24 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
               help=_(PROTOCOL_HELP))
 def demo_command(data_dir, year, out, formats, pdf_engine, force, registry, protocol_formats) -> None:
     """The whole quarterly loop on the sample submissions: forms, filling, import, reports, for 4 quarters."""
-    from .quarterly.forms import QUARTER_NAMES, form_filename, generate
-    from .quarterly.intake import Expectation, describe, import_bytes
-    from .quarterly.sample import fill
-    from .writers._files import write_atomic
+    from ..paths import form_filename, quarterly_inbox_folder
+    from ..quarterly.forms import QUARTER_NAMES, generate
+    from ..quarterly.intake import Expectation, describe, import_bytes
+    from ..quarterly.sample import fill
+    from ..writers._files import write_atomic
     checked(data_dir, force)
     program, _source = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     book = data.sample_submissions.get(year)
     if book is None:
         raise UserError(f"no sample submissions for {year} in {data.folder / 'sample'}")
-    base = Path(out) / program.code / "quarterly" / str(year)
     registry_dir = _registry_dir(out, program.code, registry)
     _check_key_place(data_dir, out, registry_dir)
     fmts = _formats(formats)
     _protocol_formats(protocol_formats)
     with _open_registry(registry_dir) as reg:
         for quarter in (1, 2, 3, 4):
-            inbox = base / f"q{quarter}" / "inbox"
+            inbox = quarterly_inbox_folder(out, program.code, year, quarter)
             for entry in sorted((e for e in book.submissions if e.quarter == quarter), key=lambda e: e.submitted):
                 agreement = data.agreement(entry.subsidy, entry.municipality, year)
                 form_quarter = entry.period_as or quarter

@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from ..cli import DEFAULT_DATA, UserError
+from .common import DEFAULT_DATA, UserError
 
 
 def _settings(data_dir: str, **overrides):
-    from .settings import SettingsError, from_env
+    from ..portal.settings import SettingsError, from_env
     try:
         return from_env(data_dir, **overrides)
     except SettingsError as exc:
@@ -19,7 +19,7 @@ def _settings(data_dir: str, **overrides):
 
 
 def _database(settings):
-    from .db import make_engine, sessions, upgrade
+    from ..portal.db import make_engine, sessions, upgrade
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
@@ -31,7 +31,7 @@ def _database(settings):
 
 def _municipalities(data_dir: str) -> dict:
     from ..data import DataError, DataErrors
-    from .quarterly import municipalities
+    from ..portal.quarterly import municipalities
     try:
         return municipalities(data_dir)
     except (DataError, DataErrors) as exc:
@@ -42,8 +42,8 @@ def create_demo_accounts(factory, municipalities: dict) -> list[tuple[str, str, 
     """Create a department account and one per municipality with random passwords, when the database has
     no account yet; returns (login, role/municipality, password) of those created (empty otherwise)."""
     from sqlalchemy import func, select
-    from . import accounts
-    from .db import Account
+    from ..portal import accounts
+    from ..portal.db import Account
     created = []
     with factory.begin() as db:
         if db.scalar(select(func.count()).select_from(Account)):
@@ -68,7 +68,7 @@ def create_demo_accounts(factory, municipalities: dict) -> list[tuple[str, str, 
 def serve(data_dir, host, port, demo_accounts) -> None:
     """The municipal intake portal: municipalities submit reports, the department follows them."""
     import uvicorn
-    from .app import create_app
+    from ..portal.app import create_app
     demo = demo_accounts
     settings = _settings(data_dir)
     factory = _database(settings)
@@ -109,7 +109,7 @@ def _password(from_stdin: bool) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 def users_add(login, role, municipality, data_dir, password_stdin) -> None:
     """Create an account (the password is asked for, never given on the command line)."""
-    from . import accounts
+    from ..portal import accounts
     settings = _settings(data_dir)
     known = _municipalities(data_dir) if role == "municipality" else None
     factory = _database(settings)
@@ -128,7 +128,7 @@ def users_add(login, role, municipality, data_dir, password_stdin) -> None:
 @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
 def users_list(data_dir) -> None:
     """Every account: login, role, municipality, state."""
-    from . import accounts
+    from ..portal import accounts
     factory = _database(_settings(data_dir))
     with factory() as db:
         rows = accounts.listing(db)
@@ -143,7 +143,7 @@ def users_list(data_dir) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 def users_passwd(login, data_dir, password_stdin) -> None:
     """Set a new password; the account's open sessions stop working."""
-    from . import accounts
+    from ..portal import accounts
     factory = _database(_settings(data_dir))
     password = _password(password_stdin)
     try:

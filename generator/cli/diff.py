@@ -7,18 +7,17 @@ manifest and a zip) is written atomically to ``OUT/<program>/diff-<old date>-<ne
 from __future__ import annotations
 
 import json
-import os
 import sys
-from pathlib import Path
 
 import click
 
-from .cli import UserError, _formats, checked, force_option, load_or_exit, pdf_engine_option
+from .common import UserError, checked, force_option, load_or_exit, parse_formats as _formats, pdf_engine_option, \
+    publish
 
 
 def _money(value) -> str:
-    from .numbers import format_number
-    from . import calc
+    from ..numbers import format_number
+    from .. import calc
     return format_number(value, 1) if calc.is_number(value) else "-"
 
 
@@ -47,14 +46,6 @@ def summary_lines(result) -> list[str]:
     return lines
 
 
-def _common_base(*folders: str) -> Path:
-    """The folder both editions live under (the sources in the manifest are relative to it)."""
-    try:
-        return Path(os.path.commonpath([str(Path(f).resolve()) for f in folders]))
-    except ValueError:          # different drives
-        return Path.cwd()
-
-
 LEVELS = {"activity": "основное мероприятие", "item": "мероприятие"}
 
 
@@ -70,10 +61,9 @@ LEVELS = {"activity": "основное мероприятие", "item": "мер
 @force_option
 def diff(old_dir, new_dir, out_dir, formats, pdf_engine, as_json, quiet, force) -> None:
     """Compare two editions (program folders) and build the comparison documents."""
-    from . import diff as diff_module
-    from .builders.editions import diff_package
-    from .package import Options, build as build_package
-    from .paths import safe_name
+    from .. import diff as diff_module
+    from ..builders.editions import plan
+    from ..package import Options
     fmts = _formats(formats)
     forced = {}
     for which, folder in (("old", old_dir), ("new", new_dir)):    # both editions are published side by side
@@ -85,21 +75,14 @@ def diff(old_dir, new_dir, out_dir, formats, pdf_engine, as_json, quiet, force) 
     if old.code != new.code:
         raise UserError(f"OLD and NEW are different programs ({old.code!r} and {new.code!r})")
     result = diff_module.compare(old, new)
-    sources = [str(Path(d) / "program.yaml") for d in (old_dir, new_dir)]
-    planned = diff_package(result, approved=new.approved, sources=sources, old=old, new=new)
-    destination = (Path(out_dir) / safe_name(new.code)
-                   / f"diff-{old.edition.date.isoformat()}-{new.edition.date.isoformat()}")
-    meta = {"program": new.code, "title": new.title, "kind": "editions-diff",
-            "old_edition": old.edition.date.isoformat(), "new_edition": new.edition.date.isoformat(),
-            "sample": result.sample, "date": new.edition.date.isoformat(),
-            "changes": result.summary(), **({"forced": forced} if forced else {})}
-    manifest = build_package(planned, destination, Options(formats=fmts, pdf_engine=pdf_engine), meta,
-                             progress=None, base=_common_base(old_dir, new_dir))
+    planned = plan(result, old, new, old_dir, new_dir, out_dir)
+    manifest = publish(planned, Options(formats=fmts, pdf_engine=pdf_engine),
+                       extra_meta={"forced": forced} if forced else None)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif not quiet:
         for line in summary_lines(result):
             click.echo(line)
     if not quiet:
-        click.echo(f"{len(manifest['files'])} files ({manifest['rendered']} rendered) in {destination}",
+        click.echo(f"{len(manifest['files'])} files ({manifest['rendered']} rendered) in {planned.destination}",
                    file=sys.stderr if as_json else None)

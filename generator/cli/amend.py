@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .cli import DEFAULT_DATA, UserError, load_or_exit
+from .common import DEFAULT_DATA, UserError, load_or_exit
 
 
 def _date(ctx, param, value):
@@ -40,7 +40,7 @@ def edition() -> None:
                    "Without it the previous edition is kept in DATA_DIR/editions/<date>/.")
 def edition_new(data_dir, date, number, act_date, out_dir) -> None:
     """Start the next edition: a copy of the data with its own date and act number."""
-    from .amend.edition import EditionError, start
+    from ..amend.edition import EditionError, start
     program, _ = load_or_exit(data_dir)
     try:
         done = start(Path(data_dir), program, date, number, act_date, Path(out_dir) if out_dir else None)
@@ -63,9 +63,10 @@ def tables() -> None:
               help="The workbook to write (default: <program>-<edition date>-tablicy.xlsx).")
 def tables_export(data_dir, out_file) -> None:
     """Write the editing workbook: figures unlocked, totals as formulas, the edition's identity hidden."""
-    from .amend.workbook import export
+    from ..amend.workbook import export
+    from ..paths import tables_workbook_name
     program, _ = load_or_exit(data_dir)
-    path = Path(out_file or f"{program.code}-{program.edition.date.isoformat()}-tablicy.xlsx")
+    path = Path(out_file or tables_workbook_name(program.code, program.edition.date))
     try:
         summary = export(program, path)
     except OSError as exc:
@@ -81,8 +82,8 @@ def tables_export(data_dir, out_file) -> None:
 @click.option("--dry-run", is_flag=True, help="Show the changes, write nothing.")
 def tables_import(workbook, data_dir, dry_run) -> None:
     """Read the edited workbook and write the changed figures into the YAML files."""
-    from . import rules
-    from .amend.workbook import WorkbookError, history_appends, planned_edits, read_changes, shown, write_edits
+    from .. import rules
+    from ..amend.workbook import WorkbookError, history_appends, planned_edits, read_changes, shown, write_edits
     program, located = load_or_exit(data_dir)
     try:
         result = read_changes(program, Path(workbook))

@@ -1,0 +1,55 @@
+"""The annual reports of a year as a plan (:mod:`generator.plans`): subsidy results and returns, one
+analytical memo per department, the program's effectiveness evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..plans import Plan, Planned
+
+
+@dataclass
+class AnnualResults:
+    """What the annual reports are made of: the program's evaluation (:func:`.evaluate.evaluate_program`),
+    one evaluation per subsidy with agreements in the year (:func:`.evaluate.evaluate_subsidy`), the facts."""
+
+    evaluation: object
+    subsidies: list
+    facts: object
+
+    @property
+    def to_return(self):
+        """The total to return (руб.) over the subsidies (``0`` when nothing is to be returned)."""
+        return sum((e.to_return for e in self.subsidies), 0)
+
+
+def evaluate(program, subsidies, data_dir: str | Path, year: int) -> AnnualResults:
+    """Read the annual facts of ``year`` from ``data_dir`` and evaluate the program and each subsidy with
+    agreements in that year. Raises :class:`generator.data.DataError`/``DataErrors`` for bad facts."""
+    from .evaluate import evaluate_program, evaluate_subsidy, load_facts
+    facts = load_facts(data_dir, year)
+    evaluation = evaluate_program(program, facts)
+    evaluations = [evaluate_subsidy(subsidies, facts, sid) for sid in sorted(subsidies.subsidies)
+                   if subsidies.agreements_for(sid, year)]
+    return AnnualResults(evaluation, evaluations, facts)
+
+
+def plan(program, results: AnnualResults, year: int, out: str | Path = "output", templates=None) -> Plan:
+    """The annual package of ``year``, written to ``OUT/<program>/annual/<year>`` (:mod:`generator.paths`)."""
+    from .. import templates as templates_mod
+    from ..paths import annual_folder
+    from .documents import effectiveness_document, memo_document, subsidy_results_document
+    facts, evaluations = results.facts, results.subsidies
+    tpl = templates_mod.get(templates)
+    documents = [Planned("01-rezultaty-subsidiy", "annual-subsidy-results",
+                         subsidy_results_document(evaluations, year, facts.sample))]
+    for department in sorted({e.department for e in evaluations}):
+        own = [e for e in evaluations if e.department == department]
+        documents.append(Planned(f"02-analiticheskaya-zapiska-{own[0].subsidy_id}", "annual-memo",
+                                 memo_document(own, year, department, facts.sample, tpl)))
+    documents.append(Planned("03-ocenka-effektivnosti", "annual-effectiveness",
+                             effectiveness_document(results.evaluation, program.title)))
+    meta = {"program": program.code, "kind": "annual-reports", "year": year, "date": f"{year + 1}-02-20",
+            "sample": facts.sample}
+    return Plan(documents, annual_folder(out, program.code, year), meta)

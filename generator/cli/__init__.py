@@ -1,0 +1,77 @@
+"""The ``gosprog`` command line (click): the ``main`` group and its lazily registered commands.
+
+Each command group lives in its own module of this package and is imported only when it is run or its
+help is shown (click's documented "lazily loading subcommands" pattern): ``gosprog --help`` or
+``gosprog build --format pdf`` import neither the other commands nor the writers they do not use.
+Shared options, the interface language and input errors are in :mod:`generator.cli.common`.
+
+A new command (say, of a new report family) is one entry in :data:`COMMANDS` or one call of
+:func:`register`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from .. import __version__
+from .common import UserError, lang_option  # noqa: F401  (UserError: the public name of input errors)
+
+# command name -> "module:attribute" of its click command or group
+COMMANDS: dict[str, str] = {
+    "validate": "generator.cli.validate:validate",
+    "build": "generator.cli.build:build",
+    "quarterly": "generator.cli.quarterly:quarterly",
+    "annual": "generator.cli.annual:annual",
+    "diff": "generator.cli.diff:diff",
+    "edition": "generator.cli.amend:edition",
+    "tables": "generator.cli.amend:tables",
+    "serve": "generator.cli.portal:serve",
+    "users": "generator.cli.portal:users",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use, from ``{name: "module:attribute"}``."""
+
+    def __init__(self, *args, lazy_subcommands: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_subcommands = {} if lazy_subcommands is None else lazy_subcommands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_subcommands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_subcommands and cmd_name not in self.commands:
+            return self._load(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def _load(self, cmd_name: str) -> click.Command:
+        module_name, _, attribute = self.lazy_subcommands[cmd_name].partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.lazy_subcommands[cmd_name]} is not a click command")
+        return command
+
+
+@click.group(cls=LazyGroup, lazy_subcommands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gosprog")
+@lang_option
+def main() -> None:
+    """gosprog: official documents of a regional state program, from its data.
+
+    \b
+    gosprog validate DATA_DIR     check the data and its control relations
+    gosprog build DATA_DIR        the passports and all tables, as DOCX, XLSX and PDF
+    """
+
+
+def register(name: str, target: str) -> None:
+    """Add the command ``name`` to ``gosprog``: ``target`` is ``"module:attribute"`` of a click command,
+    imported when the command is first used."""
+    COMMANDS[name] = target
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,41 @@
+"""``gosprog annual``: the annual reports of a year."""
+
+from __future__ import annotations
+
+import click
+
+from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
+    parse_formats as _formats, pdf_engine_option, publish, templates_option
+
+
+@click.command()
+@click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
+@click.option("--year", type=click.IntRange(2000, 2100), required=True)
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
+@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
+@pdf_engine_option
+@templates_option
+@click.option("--quiet", "-q", is_flag=True)
+@force_option
+def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) -> None:
+    """Subsidy results and returns, the analytical memo and the effectiveness evaluation of a year."""
+    from ..annual.plan import evaluate, plan
+    from ..data import DataError, DataErrors
+    from ..package import Options
+    fmts = _formats(formats)
+    forced, _report = checked(data_dir, force)
+    program, _ = load_or_exit(data_dir)
+    data = load_subsidies_or_exit(data_dir, program)
+    try:
+        results = evaluate(program, data, data_dir, year)
+    except DataErrors as exc:
+        raise UserError("errors in the annual facts:\n" + "\n".join(map(str, exc.errors))) from None
+    except DataError as exc:
+        raise UserError(str(exc)) from None
+    planned = plan(program, results, year, out, templates)
+    manifest = publish(planned, Options(formats=fmts, pdf_engine=pdf_engine, templates=templates),
+                       extra_meta=forced)
+    if not quiet:
+        evaluation = results.evaluation
+        click.echo(f"{len(manifest['files'])} files in {planned.destination}; program effectiveness "
+                   f"{evaluation.score:.3f} ({evaluation.rating}); to return {results.to_return} руб.")

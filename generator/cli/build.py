@@ -1,0 +1,44 @@
+"""``gosprog build DATA_DIR``: the program package (passports and all tables, in every format)."""
+
+from __future__ import annotations
+
+import click
+
+from .common import DEFAULT_DATA, UserError, checked, force_option, jobs_option, load_or_exit, \
+    parse_formats as _formats, pdf_engine_option, pdf_standard_option, publish, templates_option
+
+
+@click.command()
+@click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
+@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False),
+              help="Where packages are written: OUT/<program>/<edition date>/.")
+@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True, help="Comma-separated formats.")
+@click.option("--only", multiple=True, help="Only documents whose name or kind contains this text (repeatable).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--full", is_flag=True, help="Render everything, even files whose inputs did not change.")
+@pdf_engine_option
+@pdf_standard_option
+@templates_option
+@jobs_option
+@force_option
+def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standard, templates, jobs, force) -> None:
+    """Build the program package: passports and all tables in every format.
+
+    The data is checked first (as ``validate``); new errors stop the build unless --force."""
+    from .. import writers
+    from ..builders import plan
+    from ..package import Options
+    fmts = _formats(formats)
+    forced, report = checked(data_dir, force)
+    if report.program is None or report.errors:
+        program, located = load_or_exit(data_dir)
+    else:
+        program, located = report.program, report.located     # read once: the gate's reading is the build's
+    planned = plan(program, located, out_dir, base=data_dir).only(only)
+    if not planned.documents:
+        raise UserError(f"no document matches --only {' '.join(only)}")
+    options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
+                      jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
+    manifest = publish(planned, options, progress_bar=not quiet, extra_meta=forced)
+    if not quiet:
+        click.echo(f"{len(manifest['files'])} files ({manifest['rendered']} rendered) in {planned.destination}")
