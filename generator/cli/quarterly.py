@@ -175,7 +175,7 @@ def _protocols(data, reg, result, formats: str) -> None:
     except OSError as exc:
         click.echo(_("the check protocol could not be written: {error}").format(error=exc.strerror or exc), err=True)
         return
-    click.echo(_("  protocol: {file}").format(file=paths[0].with_suffix("")))
+    click.echo(_("  protocol: {file}").format(file=", ".join(p.name for p in paths[:len(chosen)])))
 
 
 def _open_registry(folder: Path):
