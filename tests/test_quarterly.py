@@ -995,3 +995,54 @@ def test_sample_filling_is_byte_reproducible(data):
     entry = next(e for e in data.sample_submissions[YEAR].submissions if e.subsidy == "camps")
     form = make_form(data, "camps", entry.municipality, entry.quarter)
     assert fill(form, data.form_of("camps"), entry) == fill(form, data.form_of("camps"), entry)
+
+
+def _annual_money(path: Path) -> dict[str, list[tuple]]:
+    """Per "Расчет объема средств" sheet of the annual workbook: (municipality, received, unused) rows."""
+    wb = load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        if ws.title.startswith("Расчет объема средств"):
+            out[ws.title] = [(r[1], D(str(r[2])).quantize(KOP), D(str(r[3])).quantize(KOP))
+                             for r in ws.iter_rows(min_row=5, values_only=True)
+                             if r[0] and re.fullmatch(r"\d+\.", str(r[0]))]
+    return out
+
+
+def test_annual_money_is_the_sum_of_the_accepted_q4_reports(demo, data, data_copy, tmp_path):
+    """Issue 21 point 4: `annual` takes each municipality's received and unused money from the accepted
+    IV-quarter report of the demo's registry (the corrected Gryazovetsky version, not the refused one); a
+    figure of annual/<year>.yaml that differs is a finding and the registry's figure is used."""
+    base, _ = demo
+    out = base.parent.parent.parent
+    registry = base.parent.parent / "submissions"
+    result = CliRunner().invoke(cli_main, ["annual", str(DATA_DIR), "--year", "2021", "--out", str(out),
+                                           "--format", "xlsx"])
+    assert result.exit_code == 0, result.output
+    assert "замечание" not in result.output and "взяты из annual" not in result.output
+    money = _annual_money(out / "social-support-vologda" / "annual" / "2021" / "01-rezultaty-subsidiy.xlsx")
+    with Registry(registry) as reg:
+        for sheet, sid in zip(sorted(money), sorted(data.subsidies)):
+            spec = data.form_of(sid)
+            row_r, _, col_r = spec.summary["received"].partition(".")
+            row_u, _, col_u = spec.summary["used"].partition(".")
+            latest = reg.latest(sid, YEAR, 4)
+            expected = {data.municipalities[c].name: (s.figures[row_r][col_r],
+                                                      s.figures[row_r][col_r] - s.figures[row_u][col_u])
+                        for c, s in latest.items()}
+            assert {name: (rec, unused) for name, rec, unused in money[sheet]} == expected, sid
+            assert sum(rec for _, rec, _ in money[sheet]) == sum(v[0] for v in expected.values())
+        gryazovetsky = reg.latest("camps", YEAR, 4)["gryazovetsky"]
+        assert gryazovetsky.original_name.startswith("20220112")        # the corrected file's figures
+    facts = data_copy / "annual" / "2021.yaml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace("received: 899369.17", "received: 900000.00", 1),
+                     encoding="utf-8")
+    changed = CliRunner().invoke(cli_main, ["annual", str(data_copy), "--year", "2021", "--out",
+                                            str(tmp_path / "out"), "--registry", str(registry), "--format", "xlsx"])
+    assert changed.exit_code == 0, changed.output
+    (line,) = [x for x in normalise(changed.output).splitlines() if x.startswith("замечание:")]
+    assert line.startswith(f"замечание: Бабаевский муниципальный район, {data.subsidies['camps'].name}: поступило в "
+                           "annual/2021.yaml - 900 000,00 руб., в принятом отчете за IV квартал (N ")
+    assert line.endswith(" - 899 369,17 руб.; использована сумма отчета")
+    again = _annual_money(tmp_path / "out" / "social-support-vologda" / "annual" / "2021" / "01-rezultaty-subsidiy.xlsx")
+    assert again == money

@@ -17,6 +17,7 @@ class AnnualResults:
     evaluation: object
     subsidies: list
     facts: object
+    findings: list = None        # differences between annual/<year>.yaml and the registry (Russian sentences)
 
     @property
     def to_return(self):
@@ -24,15 +25,21 @@ class AnnualResults:
         return sum((e.to_return for e in self.subsidies), 0)
 
 
-def evaluate(program, subsidies, data_dir: str | Path, year: int) -> AnnualResults:
+def evaluate(program, subsidies, data_dir: str | Path, year: int, registry=None) -> AnnualResults:
     """Read the annual facts of ``year`` from ``data_dir`` and evaluate the program and each subsidy with
-    agreements in that year. Raises :class:`generator.data.DataError`/``DataErrors`` for bad facts."""
+    agreements in that year; with ``registry`` (the submissions registry), the year's money comes from the
+    accepted IV-quarter reports and the file's differing figures are findings (:mod:`.registry`).
+    Raises :class:`generator.data.DataError`/``DataErrors`` for bad facts."""
     from .evaluate import evaluate_program, evaluate_subsidy, load_facts
+    from .registry import facts_from_registry
     facts = load_facts(data_dir, year)
+    findings: list[str] = []
+    if registry is not None:
+        facts, findings = facts_from_registry(facts, subsidies, registry)
     evaluation = evaluate_program(program, facts)
     evaluations = [evaluate_subsidy(subsidies, facts, sid) for sid in sorted(subsidies.subsidies)
                    if subsidies.agreements_for(sid, year)]
-    return AnnualResults(evaluation, evaluations, facts)
+    return AnnualResults(evaluation, evaluations, facts, findings)
 
 
 def plan(program, results: AnnualResults, year: int, out: str | Path = "output", templates=None) -> Plan:

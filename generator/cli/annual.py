@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..i18n import _
 from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
     parse_formats as _formats, pdf_engine_option, publish, templates_option
 
@@ -17,21 +18,44 @@ from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit
 @templates_option
 @click.option("--quiet", "-q", is_flag=True)
 @force_option
-def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) -> None:
+@click.option("--registry", default=None, type=click.Path(file_okay=False),
+              help=_("Submissions registry whose accepted IV-quarter reports give the year's money (default: "
+                     "OUT/<program>/submissions; annual/<year>.yaml alone when it holds none)."))
+def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force, registry) -> None:
     """Subsidy results and returns, the analytical memo and the effectiveness evaluation of a year."""
     from ..annual.plan import evaluate, plan
     from ..data import DataError, DataErrors
     from ..package import Options
     fmts = _formats(formats)
     forced, _report = checked(data_dir, force)
-    program, _ = load_or_exit(data_dir)
+    program, _source = load_or_exit(data_dir)
     data = load_subsidies_or_exit(data_dir, program)
+    from ..paths import registry_folder
+    from ..quarterly.registry import Registry, RegistryError
+    folder = registry_folder(out, program.code, registry)
+    reg = None
+    if (folder / "registry.sqlite").is_file():
+        try:
+            reg = Registry(folder)
+        except RegistryError as exc:
+            raise UserError(str(exc)) from None
+        if not any(reg.latest(sid, year, 4) for sid in data.subsidies):
+            reg.close()
+            reg = None
+    if reg is None and not quiet:
+        click.echo(_("no accepted reports for the IV quarter of {year} in {folder}: the year's money is taken "
+                     "from annual/{year}.yaml").format(year=year, folder=folder), err=True)
     try:
-        results = evaluate(program, data, data_dir, year)
+        results = evaluate(program, data, data_dir, year, reg)
     except DataErrors as exc:
         raise UserError("errors in the annual facts:\n" + "\n".join(map(str, exc.errors))) from None
     except DataError as exc:
         raise UserError(str(exc)) from None
+    finally:
+        if reg is not None:
+            reg.close()
+    for finding in results.findings or []:
+        click.echo(_("finding: {text}").format(text=finding), err=True)
     planned = plan(program, results, year, out, templates)
     manifest = publish(planned, Options(formats=fmts, pdf_engine=pdf_engine, templates=templates),
                        extra_meta=forced)
