@@ -2,6 +2,10 @@
 
     worker.py render     --rows R.json --fmt docx|xlsx|pdf [--engine typst|weasyprint] --out FILE
     worker.py timed-render --rows R.json --warmup W.json --fmt F [--engine E] --out FILE
+    worker.py long-word  --n N --engine typst|weasyprint --out FILE
+    worker.py render --plain ... (the baseline's plain table, no merged cells)
+    worker.py xlsxwriter --rows R.json --out FILE
+    worker.py raw-typst-setup --data DATA --dir DIR ; worker.py raw-typst --data DATA --dir DIR --fonts F --jobs 2
     worker.py docxtpl    --rows R.json --template T.docx --out FILE
     worker.py scale-setup   --folder DIR --n N --files K
     worker.py scale-measure --folder DIR --n N
@@ -51,7 +55,7 @@ def _peak_mb() -> float:
 def cmd_render(args) -> None:
     from generator import writers
     table, years = workloads.load_rows(Path(args.rows))
-    doc = workloads.gosprog_document(table, years)
+    doc = (workloads.plain_document if args.plain else workloads.gosprog_document)(table, years)
     options = {"pdf_engine": args.engine} if args.fmt == "pdf" else {}
     writers.write(doc, args.out, args.fmt, **options)
 
@@ -71,6 +75,108 @@ def cmd_timed_render(args) -> None:
     doc = workloads.gosprog_document(table, years)
     writers.write(doc, out, args.fmt, **options)
     print(json.dumps({"render_s": time.perf_counter() - t0}))
+
+
+def cmd_long_word(args) -> None:
+    """A table cell with an ``n``-letter word to PDF, timed in-process after an untimed 50-letter one."""
+    from generator import writers
+    out = Path(args.out)
+    writers.write(workloads.long_word_document(50), out.with_name("warmup-" + out.name), "pdf",
+                  pdf_engine=args.engine)
+    t0 = time.perf_counter()
+    writers.write(workloads.long_word_document(args.n), out, "pdf", pdf_engine=args.engine)
+    print(json.dumps({"render_s": time.perf_counter() - t0, "peak_rss_mb": _peak_mb()}))
+
+
+def cmd_xlsxwriter(args) -> None:
+    """The XLSX baseline: a plain XlsxWriter script writing the plain table's values and styles (caption,
+    bold centred wrapped header, numbering row, bordered body, amounts as numbers with "# ##0,0",
+    column widths, landscape, repeated header rows) - what a team would write by hand."""
+    import xlsxwriter
+    table, years = workloads.load_rows(Path(args.rows))
+    labels = workloads.header_labels(years)
+    wb = xlsxwriter.Workbook(args.out, {"default_format_properties": {"font_name": "Times New Roman",
+                                                                      "font_size": 9.5}})
+    ws = wb.add_worksheet("Таблица 4")
+    base = {"font_name": "Times New Roman", "font_size": 9.5, "border": 1, "valign": "top", "text_wrap": True}
+    head = wb.add_format({**base, "bold": True, "align": "center", "valign": "vcenter"})
+    text = wb.add_format(base)
+    amount = wb.add_format({**base, "align": "right", "num_format": "#,##0.0"})
+    widths = [0.7, 1.5, 3.4, 2.4, 2.3] + [1.75] * (len(years) + 1)
+    for i, w in enumerate(widths):
+        ws.set_column(i, i, 170 * w / sum(widths))
+    ws.write(0, len(labels) - 1, "Таблица 4")
+    ws.write(1, 0, workloads.TITLE, wb.add_format({"bold": True}))
+    ws.write(2, len(labels) - 1, "тыс. руб.")
+    for c, label in enumerate(labels):
+        ws.write(3, c, label, head)
+        ws.write(4, c, c + 1, head)
+    r = 5
+    for item in workloads.baseline_rows(table, formatted=False):
+        for c, field in enumerate(workloads.FIELDS[:len(labels)]):
+            v = item[field]
+            if c < len(workloads.HEAD) or v is None or isinstance(v, str):
+                ws.write_string(r, c, v or "", text if c < len(workloads.HEAD) else amount)
+            else:
+                ws.write_number(r, c, float(v), amount)
+        r += 1
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.repeat_rows(3, 4)
+    ws.freeze_panes(5, 0)
+    wb.close()
+
+
+def cmd_raw_typst_setup(args) -> None:
+    """The raw Typst floor's input, untimed: for each PDF of the default package, a folder with the
+    template, its images and the JSON gosprog hands to Typst (``sys.inputs.doc``)."""
+    import base64
+    import shutil
+
+    from generator import templates
+    from generator.builders import program_package
+    from generator.data import load_program
+    from generator.writers._plain import for_pdf
+    tpl = templates.get(None)
+    out = Path(args.dir)
+    for item in program_package(load_program(args.data)):
+        folder = out / item.name
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tpl.find("document.typ"), folder / "document.typ")
+        data = for_pdf(item.document)
+        n = 0
+        for section in data["sections"]:
+            for block in section["blocks"]:
+                if block["type"] == "image":
+                    n += 1
+                    (folder / f"image-{n}.png").write_bytes(base64.b64decode(block.pop("png")))
+                    block["file"] = f"image-{n}.png"
+        (folder / "doc.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps({"documents": len(list(out.iterdir())), "fonts": str(tpl.dirs[0] / "fonts")}))
+
+
+def _raw_compile(job: tuple[str, str]) -> int:
+    import typst
+    folder, fonts = job
+    root = Path(folder)
+    pdf = typst.compile(str(root / "document.typ"), root=str(root), font_paths=[fonts], ignore_system_fonts=True,
+                        sys_inputs={"doc": (root / "doc.json").read_text(encoding="utf-8")})
+    (root / "out.pdf").write_bytes(pdf)
+    return len(pdf)
+
+
+def cmd_raw_typst(args) -> None:
+    """The floor of a cold package's PDFs: read the data files (libyaml, no model), then Typst compiles
+    the prepared documents in ``--jobs`` processes. Timed by run.py as a whole process."""
+    import multiprocessing
+
+    import yaml
+    for path in sorted(Path(args.data).rglob("*.yaml")):
+        yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    jobs = [(str(folder), args.fonts) for folder in sorted(Path(args.dir).iterdir())]
+    with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+        sizes = pool.map(_raw_compile, jobs, chunksize=1)
+    print(json.dumps({"documents": len(sizes), "bytes": sum(sizes)}))
 
 
 def cmd_docxtpl(args) -> None:
@@ -190,6 +296,7 @@ def main(argv=None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("render")
     p.add_argument("--rows", required=True)
+    p.add_argument("--plain", action="store_true", help="the plain table (no merged cells) of the baseline")
     p.add_argument("--fmt", required=True)
     p.add_argument("--engine", default="typst")
     p.add_argument("--out", required=True)
@@ -199,6 +306,21 @@ def main(argv=None) -> None:
     p.add_argument("--fmt", required=True)
     p.add_argument("--engine", default="typst")
     p.add_argument("--out", required=True)
+    p = sub.add_parser("long-word")
+    p.add_argument("--n", type=int, required=True)
+    p.add_argument("--engine", default="weasyprint")
+    p.add_argument("--out", required=True)
+    p = sub.add_parser("xlsxwriter")
+    p.add_argument("--rows", required=True)
+    p.add_argument("--out", required=True)
+    p = sub.add_parser("raw-typst-setup")
+    p.add_argument("--data", required=True)
+    p.add_argument("--dir", required=True)
+    p = sub.add_parser("raw-typst")
+    p.add_argument("--data", required=True)
+    p.add_argument("--dir", required=True)
+    p.add_argument("--fonts", required=True)
+    p.add_argument("--jobs", type=int, default=2)
     p = sub.add_parser("docxtpl")
     p.add_argument("--rows", required=True)
     p.add_argument("--template", required=True)
@@ -214,6 +336,8 @@ def main(argv=None) -> None:
     p.add_argument("--jobs", type=int, default=1, help="worker processes reading the forms")
     args = parser.parse_args(argv)
     {"render": cmd_render, "timed-render": cmd_timed_render, "docxtpl": cmd_docxtpl,
+     "long-word": cmd_long_word, "xlsxwriter": cmd_xlsxwriter,
+     "raw-typst-setup": cmd_raw_typst_setup, "raw-typst": cmd_raw_typst,
      "scale-setup": cmd_scale_setup, "scale-measure": cmd_scale_measure}[args.command](args)
 
 

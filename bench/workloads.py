@@ -89,6 +89,21 @@ def gosprog_document(table_json: dict, years: list[int]):
     return doc
 
 
+def long_word_document(n: int):
+    """A table whose text cell holds one word of ``n`` letters (cycling the Russian alphabet, so it can
+    hyphenate anywhere): what a municipality's text typed without spaces, or a pasted URL, gives."""
+    from generator import model
+    alphabet = "абвгдежзиклмнопрстуфхцчшщэюя"
+    word = "".join(alphabet[i % len(alphabet)] for i in range(n))
+    C = model.Cell
+    table = model.Table(columns=[model.Column(width=1), model.Column(width=4), model.Column(width=1, kind="number")],
+                        header=[model.Row([C("N"), C("Текст"), C("Сумма")])],
+                        body=[model.Row([C("1."), C(word), C(1)]), model.Row([C("2."), C("конец таблицы"), C(2)])])
+    doc = model.Document(title="Длинное слово", kind="x", date=dt.datetime(2021, 1, 1))
+    doc.section("portrait").add(table)
+    return doc
+
+
 # --- the baseline: a docxtpl template ----------------------------------------------------------
 
 HEAD = ["N п/п", "Статус", "Наименование подпрограммы, основного мероприятия",
@@ -96,9 +111,37 @@ HEAD = ["N п/п", "Статус", "Наименование подпрогра�
 FIELDS = ["no", "status", "name", "executor", "label", "y0", "y1", "y2", "y3", "y4", "total"]
 
 
+def header_labels(years: list[int]) -> list[str]:
+    """The plain table's one header row: the five text columns, one per year, the total."""
+    return HEAD + [f"{y} год" for y in years] + [f"всего за {years[0]} - {years[-1]} годы"]
+
+
+def plain_document(table_json: dict, years: list[int]):
+    """The baseline comparison's gosprog side: the same flat rows the docxtpl template gets
+    (:func:`baseline_rows`: one printed line per row, no merged cells), one header row and the numbering
+    row, caption and unit line; amounts as numbers, formatted by gosprog."""
+    from generator import model
+    labels = header_labels(years)
+    columns = [model.Column(width=w) for w in (0.7, 1.5, 3.4, 2.4, 2.3)] + \
+        [model.Column(width=1.75, kind="number", align="right") for _ in labels[len(HEAD):]]
+    C = model.Cell
+    body = []
+    for item in baseline_rows(table_json, formatted=False):
+        values = [item[f"y{k}"] for k in range(len(years))] + [item["total"]]
+        body.append(model.Row([C(item[f]) for f in FIELDS[:len(HEAD)]] + [C(v) for v in values]))
+    table = model.Table(columns=columns, header=[model.Row([C(t) for t in labels])], body=body)
+    doc = model.Document(title=TITLE, kind="subprogram-tables", date=dt.datetime(2021, 8, 31))
+    # the blocks of builders.common.caption and subprogram.common_unit, made here without importing the
+    # builders (and the data schemas they load): the template's side reads no schemas either
+    doc.section("landscape").add(model.Paragraph.of("Таблица 4", align="right"), model.Heading(TITLE),
+                                 model.Paragraph.of("тыс. руб.", align="right", size=12), table)
+    return doc
+
+
 def make_docxtpl_template(path: Path, years: list[int]) -> None:
-    """The template a team would keep for table 4: landscape A4, caption, a header of three rows
-    (repeated on each page) and one body row inside a ``{%tr for r in rows %}`` loop."""
+    """The plainest fair template for table 4: landscape A4, caption, one header row and the numbering row
+    (both repeated on each page), one body row inside a ``{%tr for r in rows %}`` loop; no merged cells
+    (gosprog's side of the comparison has none either, :func:`plain_document`)."""
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -119,18 +162,13 @@ def make_docxtpl_template(path: Path, years: list[int]) -> None:
         p = d.add_paragraph()
         p.alignment = align
         p.add_run(text).bold = bold
-    n = len(HEAD) + len(years) + 1
-    table = d.add_table(rows=6, cols=n)
+    labels = header_labels(years)
+    n = len(labels)
+    table = d.add_table(rows=5, cols=n)
     table.style = "Table Grid"
-    head1, head2, numbers, loop, body, end = table.rows
-    for i, text in enumerate(HEAD):
-        head1.cells[i].text = text
-        head1.cells[i].merge(head2.cells[i])
-    head1.cells[len(HEAD)].text = "Расходы (тыс. руб.)"
-    head1.cells[len(HEAD)].merge(head1.cells[n - 1])
-    for i, y in enumerate(years):
-        head2.cells[len(HEAD) + i].text = f"{y} год"
-    head2.cells[n - 1].text = f"всего за {years[0]} - {years[-1]} годы"
+    head, numbers, loop, body, end = table.rows
+    for i, text in enumerate(labels):
+        head.cells[i].text = text
     for i in range(n):
         numbers.cells[i].text = str(i + 1)
     loop.cells[0].text = "{%tr for r in rows %}"
@@ -139,7 +177,7 @@ def make_docxtpl_template(path: Path, years: list[int]) -> None:
         body.cells[i].text = "{{ r.%s }}" % name
         if i >= len(HEAD):
             body.cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    for row in (head1, head2, numbers):
+    for row in (head, numbers):
         tr_pr = row._tr.get_or_add_trPr()
         tr_pr.append(OxmlElement("w:tblHeader"))
         for cell in row.cells:
@@ -168,8 +206,10 @@ def money(v) -> str:
     return f"{Decimal(v):,.1f}".replace(",", "\u00a0").replace(".", ",")
 
 
-def baseline_rows(table_json: dict) -> list[dict]:
-    """The template context: one dict per printed line; the row's first cells on its first line only."""
+def baseline_rows(table_json: dict, formatted: bool = True) -> list[dict]:
+    """The template context: one dict per printed line; the row's first cells on its first line only.
+    Amounts as printed ("15 736 027,0", what the team's code does before templating), or as they are."""
+    fmt = money if formatted else (lambda v: v)
     out = []
     for row in table_json["rows"]:
         for i, line in enumerate(row["sources"]):
@@ -177,9 +217,9 @@ def baseline_rows(table_json: dict) -> list[dict]:
             item = {"no": row.get("no") or "" if first else "", "status": (row.get("status") or "") if first else "",
                     "name": (row.get("name") or "") if first else "",
                     "executor": (row.get("executor") or "") if first else "",
-                    "label": line["label"], "total": money(line["total"])}
+                    "label": line["label"], "total": fmt(line["total"])}
             for k, v in enumerate(line["values"]):
-                item[f"y{k}"] = money(v)
+                item[f"y{k}"] = fmt(v)
             out.append(item)
     return out
 

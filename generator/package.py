@@ -69,9 +69,11 @@ def templates_digest(overlay: str | None) -> str:
     return digest.hexdigest()
 
 
-def input_hash(planned: Planned, fmt: str, options: Options, templates: str) -> str:
-    """What a rendered file depends on: the document, the format, the options, templates, version."""
-    payload = json.dumps({"doc": plain(planned.document), "fmt": fmt, "version": __version__,
+def input_hash(planned: Planned, fmt: str, options: Options, templates: str, plain_data: dict | None = None) -> str:
+    """What a rendered file depends on: the document, the format, the options, templates, version and
+    gosprog's own code (:func:`generator.buildstamp.code_digest`: a changed writer renders again)."""
+    from .buildstamp import code_digest
+    payload = json.dumps({"doc": plain_data if plain_data is not None else plain(planned.document), "fmt": fmt, "version": __version__, "code": code_digest(),
                           "options": {k: v for k, v in options.writer_options(fmt).items() if k != "templates"},
                           "templates": templates}, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -79,10 +81,12 @@ def input_hash(planned: Planned, fmt: str, options: Options, templates: str) -> 
 
 def _render(job: tuple) -> tuple[str, str]:
     """Render one file. A template the engine refuses raises :class:`generator.templates.TemplateError`
-    (file, line, message for the user), not the engine's own exception."""
-    planned, fmt, path, options = job
+    (file, line, message for the user), not the engine's own exception. ``plain_data`` (PDF jobs): the
+    document's plain form, computed once by the building process."""
+    planned, fmt, path, options, plain_data = job
+    extra = {"plain_data": plain_data} if fmt == "pdf" and plain_data is not None else {}
     try:
-        write_document(planned.document, path, fmt, **options.writer_options(fmt))
+        write_document(planned.document, path, fmt, **options.writer_options(fmt), **extra)
     except Exception as exc:
         from .templates import get, typst_error
         located = typst_error(exc, get(options.templates))
@@ -90,6 +94,42 @@ def _render(job: tuple) -> tuple[str, str]:
             raise
         raise located from None
     return str(path), fmt
+
+
+def _warm() -> None:
+    """A worker's first task: nothing (the writers are preloaded by the fork server); it makes the pool
+    start its processes now, while the parent still reads the program."""
+
+
+class Workers:
+    """The render processes of a parallel build, started before the program is read, so that starting
+    them (the fork server imports the writers named in ``modules``) overlaps reading and checking the data.
+    One per core when ``jobs`` is 0; none (a serial build) for one job. Use as a context manager, pass to
+    :func:`build`."""
+
+    def __init__(self, jobs: int = 0, modules: list[str] | None = None):
+        self.count = jobs or os.cpu_count() or 1
+        self.pool: ProcessPoolExecutor | None = None
+        if self.count > 1:
+            # forkserver, not fork: a process that has loaded fonts or started threads must not be forked;
+            # it preloads the writers of the build's formats only (:func:`modules_for`)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(modules or ["generator.package"])
+            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context, initializer=_watch_parent,
+                                            initargs=(os.getpid(),))
+            for _ in range(self.count):
+                self.pool.submit(_warm)
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def sha256_file(path: Path) -> str:
@@ -101,8 +141,13 @@ def sha256_file(path: Path) -> str:
 
 
 def build(planned: list[Planned], destination: Path, options: Options, meta: dict,
-          progress: Callable[[Iterable], Iterable] | None = None, base: Path | None = None) -> dict:
+          progress: Callable[[Iterable], Iterable] | None = None, base: Path | None = None,
+          workers: Workers | None = None) -> dict:
     """Render ``planned`` into ``destination`` (replaced atomically); returns the manifest.
+
+    ``workers``: render processes already started (:class:`Workers`); otherwise they are started here
+    when ``options.jobs`` asks for more than one. Each document's plain form is computed once, for its
+    input hashes and its PDF.
 
     Raises :class:`PackageError` (a Russian message) when two documents would get the same file name, when
     another build holds the package, or when the output folder cannot be written (a file where a folder
@@ -117,7 +162,7 @@ def build(planned: list[Planned], destination: Path, options: Options, meta: dic
         destination.parent.mkdir(parents=True, exist_ok=True)
         with _lock(destination):
             _clean_debris(destination)
-            return _build_locked(planned, destination, options, meta, progress, base)
+            return _build_locked(planned, destination, options, meta, progress, base, workers)
     except OSError as exc:
         where = exc.filename or destination
         raise PackageError(f"не удалось записать пакет в {destination}: {where}: "
@@ -167,7 +212,7 @@ def _clean_debris(destination: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-def _build_locked(planned, destination: Path, options: Options, meta: dict, progress, base) -> dict:
+def _build_locked(planned, destination: Path, options: Options, meta: dict, progress, base, workers=None) -> dict:
     previous = _read_manifest(destination)
     tpl_digest = templates_digest(options.templates)
     work = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}~", dir=destination.parent))
@@ -175,11 +220,12 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
     try:
         entries, jobs = [], []
         for item in planned:
+            plain_data = plain(item.document)           # once per document: its hashes and its PDF
             for fmt in options.formats:
                 if item.formats is not None and fmt not in item.formats:
                     continue               # e.g. a draft resolution is prose: DOCX and PDF, never a workbook
                 name = f"{item.name}.{fmt}"
-                digest = input_hash(item, fmt, options, tpl_digest)
+                digest = input_hash(item, fmt, options, tpl_digest, plain_data)
                 entry = {"file": name, "kind": item.kind, "format": fmt, "title": item.document.title,
                          "sources": [_relative(s, base) for s in item.sources], "input_hash": digest}
                 if item.document.provenance:        # kept out of the official text (issue 17)
@@ -189,11 +235,14 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                         and (destination / name).is_file() and sha256_file(destination / name) == old.get("sha256"):
                     shutil.copy2(destination / name, work / name)
                 else:
-                    jobs.append((item, fmt, work / name, options))
+                    jobs.append((item, fmt, work / name, options, plain_data if fmt == "pdf" else None))
                 entries.append(entry)
         if options.partial:
             entries += _carry_over(previous, {e["file"] for e in entries}, destination, work)
-        _run(jobs, options.jobs, progress)
+        if workers is not None and workers.pool is not None and len(jobs) > 1:
+            _run_on(workers.pool, jobs, progress)
+        else:
+            _run(jobs, options.jobs, progress)
         for entry in entries:
             path = work / entry["file"]
             entry["sha256"] = sha256_file(path)
@@ -263,6 +312,12 @@ def _relative(path: str, base: Path | None) -> str:
     return p.name
 
 
+def _run_on(pool: ProcessPoolExecutor, jobs: list, progress) -> None:
+    results = pool.map(_render, jobs, chunksize=1)
+    for _ in (progress(results, len(jobs)) if progress else results):
+        pass
+
+
 def _run(jobs: list, workers: int, progress) -> None:
     workers = workers or os.cpu_count() or 1
     workers = min(workers, len(jobs)) if jobs else 1
@@ -271,21 +326,22 @@ def _run(jobs: list, workers: int, progress) -> None:
         for _ in (progress(iterator, len(jobs)) if progress else iterator):
             pass
         return
-    # forkserver, not fork: a process that has loaded fonts or started threads must not be forked
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(preload_modules(jobs))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_watch_parent,
-                             initargs=(os.getpid(),)) as pool:
-        results = pool.map(_render, jobs, chunksize=1)
-        for _ in (progress(results, len(jobs)) if progress else results):
-            pass
+    with Workers(workers, preload_modules(jobs)) as started:
+        _run_on(started.pool, jobs, progress)
 
 
 def preload_modules(jobs: list) -> list[str]:
     """The modules a worker process imports before its first job: this package and the writers of the
     jobs' formats only (a PDF-only build never loads python-docx or openpyxl)."""
     from .writers import module_of
-    return ["generator.package", *sorted({module_of(fmt, options.pdf_engine) for _, fmt, _, options in jobs})]
+    # a job is (planned, fmt, path, options[, plain form]): its format and options are all that count here
+    return ["generator.package", *sorted({module_of(job[1], job[3].pdf_engine) for job in jobs})]
+
+
+def modules_for(formats, pdf_engine: str) -> list[str]:
+    """:func:`preload_modules` for a build that has not planned its jobs yet (its formats and engine)."""
+    from .writers import module_of
+    return ["generator.package", *sorted({module_of(fmt, pdf_engine) for fmt in formats})]
 
 
 def _watch_parent(parent: int) -> None:

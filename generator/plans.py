@@ -1,7 +1,7 @@
 """Plans: what a report family publishes, generic over families.
 
 Every report family (the program package in :mod:`generator.builders`, the editions' comparison in
-:mod:`generator.builders.editions`, the quarterly reports in :mod:`generator.quarterly.plan`, the annual
+:mod:`generator.editions.documents`, the quarterly reports in :mod:`generator.quarterly.plan`, the annual
 reports in :mod:`generator.annual.plan`) is a package of the same shape: builders (domain objects →
 :class:`generator.model.Document`) and one ``plan(...)`` function returning a :class:`Plan`: the documents to
 write (:class:`Planned`: file stem, kind, formats), where the package goes (:mod:`generator.paths`) and the
@@ -51,11 +51,12 @@ class Plan:
 
 
 def publish(plan: Plan, options, progress: Callable[[Iterable, int], Iterable] | None = None,
-            extra_meta: dict | None = None) -> dict:
+            extra_meta: dict | None = None, workers=None) -> dict:
     """Render ``plan`` with ``options`` (:class:`generator.package.Options`); ``extra_meta`` (such as the
     ``forced`` mark of the publishing gate) is added to the manifest after the plan's own. Returns the
-    manifest (a dict: ``files``, ``rendered``, ...). Raises :class:`generator.package.PackageError` (Russian
+    manifest (a dict: ``files``, ``rendered``, ...). ``workers``: render processes started earlier
+    (:class:`generator.package.Workers`). Raises :class:`generator.package.PackageError` (Russian
     message) when the package cannot be written; the previous package is then intact."""
     from .package import build
     return build(plan.documents, plan.destination, options, {**plan.meta, **(extra_meta or {})},
-                 progress=progress, base=plan.base)
+                 progress=progress, base=plan.base, workers=workers)

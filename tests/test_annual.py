@@ -347,7 +347,7 @@ def test_cli_annual_xlsx(tmp_path):
         assert hashlib.sha256((destination / name).read_bytes()).hexdigest() == entry["sha256"]
     assert manifest["year"] == 2021 and manifest["sample"] is True
     # 50 818,41 (camps) + 9 172,94 + 11 528,10 (education) + 0 (housing, suspended)
-    assert "to return 61168.93" in output           # education on its six results (issue 21)
+    assert "к возврату 61168.93 руб." in output         # education on its six results (issue 21)
 
 
 def test_cli_missing_year(tmp_path):

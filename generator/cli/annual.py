@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..i18n import _
@@ -27,14 +29,15 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force, re
     from ..data import DataError, DataErrors
     from ..package import Options
     fmts = _formats(formats)
-    forced, _report = checked(data_dir, force)
-    program, _source = load_or_exit(data_dir)
-    data = load_subsidies_or_exit(data_dir, program)
+    forced, report = checked(data_dir, force)
+    program, _located = load_or_exit(data_dir)
+    # subsidies are optional: a program without a subsidies/ folder is evaluated without them
+    data = load_subsidies_or_exit(data_dir, program) if (Path(data_dir) / "subsidies").is_dir() else None
     from ..paths import registry_folder
     from ..quarterly.registry import Registry, RegistryError
     folder = registry_folder(out, program.code, registry)
     reg = None
-    if (folder / "registry.sqlite").is_file():
+    if data is not None and (folder / "registry.sqlite").is_file():
         try:
             reg = Registry(folder)
         except RegistryError as exc:
@@ -42,11 +45,11 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force, re
         if not any(reg.latest(sid, year, 4) for sid in data.subsidies):
             reg.close()
             reg = None
-    if reg is None and not quiet:
+    if reg is None and data is not None and not quiet:
         click.echo(_("no accepted reports for the IV quarter of {year} in {folder}: the year's money is taken "
                      "from annual/{year}.yaml").format(year=year, folder=folder), err=True)
     try:
-        results = evaluate(program, data, data_dir, year, reg)
+        results = evaluate(program, data, data_dir, year, report.findings, registry=reg)
     except DataErrors as exc:
         raise UserError("errors in the annual facts:\n" + "\n".join(map(str, exc.errors))) from None
     except DataError as exc:
@@ -61,5 +64,9 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force, re
                        extra_meta=forced)
     if not quiet:
         evaluation = results.evaluation
-        click.echo(f"{len(manifest['files'])} files in {planned.destination}; program effectiveness "
-                   f"{evaluation.score:.3f} ({evaluation.rating}); to return {results.to_return} руб.")
+        score = f"{evaluation.score:.3f} ({evaluation.rating})" if evaluation.score is not None else _("not evaluated")
+        line = _("{count} files in {folder}; program effectiveness {score}").format(
+            count=len(manifest["files"]), folder=planned.destination, score=score)
+        if data is not None:
+            line += "; " + _("to return {amount} rub.").format(amount=results.to_return)
+        click.echo(line)

@@ -25,10 +25,25 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
     """Build the program package: passports and all tables in every format.
 
     The data is checked first (as ``validate``); new errors stop the build unless --force."""
-    from .. import writers
-    from ..builders import plan
-    from ..package import Options
+    from .. import i18n, writers
+    from ..buildstamp import fingerprint, unchanged
     fmts = _formats(formats)
+    # nothing changed since the last build (data, templates, gosprog's code, options): decided from file
+    # hashes and the manifest before the program is read (issue 23); --full always renders
+    inputs = fingerprint(data_dir, {"formats": list(fmts), "only": sorted(only), "pdf_engine": pdf_engine,
+                                    "pdf_standard": pdf_standard, "templates": templates, "force": bool(force)})
+    if not full:
+        current = unchanged(out_dir, inputs)
+        if current is not None:
+            if not quiet:
+                click.echo(i18n._("Nothing changed since the last build: {folder} is up to date").format(
+                    folder=current))
+            return
+    from ..builders import plan
+    from ..package import Options, Workers, modules_for
+    # something changed: the render processes start now, while the program is read and checked
+    workers = Workers(jobs, modules_for(fmts, pdf_engine))
+    click.get_current_context().call_on_close(workers.close)
     forced, report = checked(data_dir, force)
     if report.program is None or report.errors:
         program, located = load_or_exit(data_dir)
@@ -39,6 +54,7 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
         raise UserError(f"no document matches --only {' '.join(only)}")
     options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
                       jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
-    manifest = publish(planned, options, progress_bar=not quiet, extra_meta=forced)
+    manifest = publish(planned, options, progress_bar=not quiet, extra_meta={**forced, "inputs": inputs},
+                       workers=workers)
     if not quiet:
         click.echo(f"{len(manifest['files'])} files ({manifest['rendered']} rendered) in {planned.destination}")

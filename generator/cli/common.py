@@ -123,12 +123,12 @@ def progress(iterable, length):
         yield from bar
 
 
-def publish(plan, options, progress_bar: bool = False, extra_meta: dict | None = None) -> dict:
+def publish(plan, options, progress_bar: bool = False, extra_meta: dict | None = None, workers=None) -> dict:
     """Render a report family's plan (:func:`generator.plans.publish`); returns the manifest. A package that
     cannot be written (:class:`generator.package.PackageError`) is a :class:`UserError`."""
     from ..package import PackageError
     from ..plans import publish as publish_plan
     try:
-        return publish_plan(plan, options, progress if progress_bar else None, extra_meta)
+        return publish_plan(plan, options, progress if progress_bar else None, extra_meta, workers)
     except PackageError as exc:
         raise UserError(str(exc)) from None

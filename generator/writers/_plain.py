@@ -7,8 +7,20 @@ so both PDF engines print exactly the same texts.
 from __future__ import annotations
 
 import base64
+import re
 
-from .. import model
+from .. import fonts, model
+
+#: A token (a run of characters with no break opportunity: no space, hyphen, slash or zero-width space)
+#: longer than this many characters gets a zero-width space after every :data:`BREAK_EVERY` characters
+#: before layout. Real words are shorter (the act's longest is under 30 characters); what is longer is a
+#: pasted URL, a file name, a string typed without spaces. Without the opportunities, WeasyPrint lays such
+#: a token out in super-linear time (a 2,000-character word in a table cell took about two minutes).
+LONG_TOKEN = 40
+BREAK_EVERY = 20
+ZWSP = "\u200b"
+_LONG = re.compile(r"[^ \t\n\r\u200b\u00ad\-/]{%d,}" % (LONG_TOKEN + 1))
+_CHUNK = re.compile(r".{%d}(?=.)" % BREAK_EVERY, re.S)
 
 
 def _table(table: model.Table, section: model.Section | None = None, table_size: float = 12.0) -> dict:
@@ -56,6 +68,9 @@ def _runs(runs: list[model.Run]) -> list[dict]:
 
 
 def block(b, section: model.Section | None = None, table_size: float = model.Style.table_size) -> dict:
+    """One block of the model as plain JSON-ready data (``{"type": "heading" | "paragraph" | "table" | ...}``),
+    texts and numbers already formatted, table cells placed (spans resolved) and kept blocks stated.
+    Raises ``TypeError`` for a block it does not know."""
     if isinstance(b, model.Heading):
         return {"type": "heading", "text": b.text, "level": b.level, "align": b.align}
     if isinstance(b, model.Paragraph):
@@ -76,6 +91,8 @@ def block(b, section: model.Section | None = None, table_size: float = model.Sty
 
 
 def plain(document: model.Document) -> dict:
+    """The whole document as plain data for the template engines (Typst, Jinja2): title, date, notice,
+    style and the sections' blocks (:func:`block`)."""
     return {
         "title": document.title,
         "author": document.author,
@@ -84,6 +101,37 @@ def plain(document: model.Document) -> dict:
         "style": {"font": document.style.print_font, "text_size": document.style.text_size,
                   "table_size": document.style.table_size, "page_label": document.style.page_label},
         "sections": [{"orientation": s.orientation, "margins_mm": list(s.margins_mm),
-                      "blocks": [block(b, s, document.style.table_size) for b in s.blocks]}
+                      "blocks": [block(b, s, document.style.table_size)
+                                 for b in model.print_blocks(s, document.style)]}   # wide tables in parts
                      for s in document.sections],
     }
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space (U+200B, a line-break opportunity that prints nothing and is not
+    extracted as text) after every :data:`BREAK_EVERY` characters of each token longer than
+    :data:`LONG_TOKEN` characters; shorter texts are returned as they are. Linear in ``len(text)``."""
+    if len(text) <= LONG_TOKEN:
+        return text
+    return _LONG.sub(lambda m: _CHUNK.sub(lambda c: c.group(0) + ZWSP, m.group(0)), text)
+
+
+def _breakable_tree(node):
+    if isinstance(node, str):
+        return breakable(node)
+    if isinstance(node, list):
+        return [_breakable_tree(v) for v in node]
+    if isinstance(node, dict):
+        # images' data and file names are not text to lay out
+        return {k: (v if k in ("png", "file") else _breakable_tree(v)) for k, v in node.items()}
+    return node
+
+
+def for_pdf(document: model.Document, plain_data: dict | None = None) -> dict:
+    """:func:`plain` as both PDF engines lay it out: characters the bundled fonts lack made visible
+    (:func:`generator.fonts.printable_tree`, which warns) and line-break opportunities in very long
+    tokens of the sections' texts (:func:`breakable`), so layout time stays linear in text length.
+    ``plain_data``: ``plain(document)`` already computed (not modified here)."""
+    data = fonts.printable_tree(plain_data if plain_data is not None else plain(document), where=document.title)
+    data["sections"] = _breakable_tree(data["sections"])
+    return data

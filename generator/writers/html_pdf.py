@@ -16,10 +16,10 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .. import fonts, model
+from .. import model
 from .. import templates as templates_mod
 from ._files import write_atomic
-from ._plain import plain
+from ._plain import for_pdf
 
 
 def url_fetcher_for(templates: templates_mod.Templates):
@@ -59,16 +59,23 @@ def _mime(path: Path) -> str:
     return {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".ttf": "font/ttf"}.get(path.suffix, "application/octet-stream")
 
 
-def to_html(document: model.Document, templates: templates_mod.Templates) -> str:
+def to_html(document: model.Document, templates: templates_mod.Templates, plain_data=None) -> str:
+    """The HTML of ``document`` (``templates/document.html.j2`` over the plain tree), as WeasyPrint prints it;
+    ``plain_data``: the plain form when the caller has it already."""
     return templates.render("document.html.j2",
-                            doc=fonts.printable_tree(plain(document), where=document.title))
+                            doc=for_pdf(document, plain_data))
 
 
-def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, **options) -> bytes:
+def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, plain_data=None,
+           **options) -> bytes:
+    """The PDF bytes of ``document`` through HTML/CSS and WeasyPrint (:func:`to_html`; no network: only
+    the document's own images are fetched); ``pdf_standard`` ``"a-2b"``/``"a-3b"`` gives PDF/A. Raises
+    ``ValueError`` for an unknown standard. ``plain_data``: the document's :func:`~generator.writers._plain.plain`
+    form when the caller has it already (a package build computes it once per document)."""
     from weasyprint import HTML
 
     tpl = templates_mod.get(templates)
-    html = to_html(document, tpl)
+    html = to_html(document, tpl, plain_data)
     base = tpl.find("document.html.j2").parent
     variant = {"a-2b": "pdf/a-2b", "a-3b": "pdf/a-3b", "a-2u": "pdf/a-2u", "ua-1": "pdf/ua-1"}.get(pdf_standard or "")
     if pdf_standard and not variant:
@@ -95,4 +102,5 @@ def _identifier(document: model.Document) -> bytes:
 
 
 def write(document: model.Document, path: Path, **options) -> None:
+    """Render ``document`` to ``path`` (:func:`render`), atomically: the file is whole or absent (previous one kept)."""
     write_atomic(path, render(document, **options))

@@ -1,0 +1,82 @@
+"""The parallel build (issue 23, point 3): render processes start before the program is read, each
+document's plain form is computed once (for its input hashes and its PDF), and one Typst font set serves
+every compile of a process, with the same bytes as before."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import importlib
+
+from conftest import ROOT, make_document
+from generator import package
+from generator.builders import Planned
+from generator.cli import main
+from generator.writers import _plain, typst_pdf
+
+cli = importlib.import_module("generator.cli.build")     # the build command's module
+
+DATA = ROOT / "data" / "social-support-vologda"
+
+
+def test_workers_are_running_while_the_program_is_checked(tmp_path, monkeypatch):
+    seen = []
+    original = cli.checked
+
+    def spy(*args, **kwargs):
+        seen.append(len(multiprocessing.active_children()))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "checked", spy)
+    result = CliRunner().invoke(main, ["build", str(DATA), "--out", str(tmp_path), "--format", "docx",
+                                           "--only", "00-programma-pasport", "--only", "11-podprogramma-1-pasport",
+                                           "--jobs", "2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert seen and seen[0] == 2
+    assert "2 files (2 rendered)" in result.output
+    assert not multiprocessing.active_children()        # closed with the command
+
+
+def test_plain_form_computed_once_per_document(tmp_path, monkeypatch):
+    calls = []
+    original = _plain.plain
+
+    def counting(document):
+        calls.append(document.title)
+        return original(document)
+
+    monkeypatch.setattr(package, "plain", counting)
+    monkeypatch.setattr(_plain, "plain", counting)
+    documents = [make_document(), make_document(6)]
+    for i, doc in enumerate(documents):
+        doc.title = f"Документ {i}"
+    planned = [Planned(f"doc-{i}", "test", doc, []) for i, doc in enumerate(documents)]
+    manifest = package.build(planned, tmp_path / "pkg", package.Options(jobs=1), {"date": "2021-08-31"})
+    assert manifest["rendered"] == 6                         # 2 documents x docx, xlsx, pdf
+    assert sorted(calls) == ["Документ 0", "Документ 1"]
+    assert (tmp_path / "pkg" / "doc-1.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_one_font_set_for_every_compile_same_bytes(tmp_path):
+    import typst
+    typst_pdf.font_set.cache_clear()
+    first, second = make_document(), make_document(6)
+    pdfs = [typst_pdf.render(first), typst_pdf.render(second)]
+    info = typst_pdf.font_set.cache_info()
+    assert info.misses == 1 and info.hits == 1
+    folder = Path(typst_pdf.templates_mod.get(None).dirs[0]) / "fonts"
+    fonts = typst_pdf.font_set.__wrapped__((str(folder),))
+    assert {f.family for f in fonts.fonts()} >= {"Liberation Serif"}
+    # the bundled faces, and Typst's own embedded ones (no path); never a system font
+    assert all(f.path is None or Path(f.path).parent == folder for f in fonts.fonts())
+    # the same bytes as a compile given the font folders themselves (each compile reading them again)
+    saved = typst_pdf.font_set
+    try:
+        typst_pdf.font_set = lambda dirs: list(dirs)
+        assert typst_pdf.render(first) == pdfs[0] and typst_pdf.render(second) == pdfs[1]
+    finally:
+        typst_pdf.font_set = saved
+    assert isinstance(saved(tuple()), typst.Fonts)
