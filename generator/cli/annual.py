@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ..i18n import _
-
 from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
     parse_formats as _formats, pdf_engine_option, publish, templates_option
 
@@ -23,7 +22,10 @@ from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit
 @templates_option
 @click.option("--quiet", "-q", is_flag=True, help=_("No status line."))
 @force_option
-def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) -> None:
+@click.option("--registry", default=None, type=click.Path(file_okay=False),
+              help=_("Submissions registry whose accepted IV-quarter reports give the year's money (default: "
+                     "OUT/<program>/submissions; annual/<year>.yaml alone when it holds none)."))
+def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force, registry) -> None:
     """The annual reports of a year (see the help text above)."""
     from ..annual.plan import evaluate, plan
     from ..data import DataError, DataErrors
@@ -33,12 +35,32 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) ->
     program, _located = load_or_exit(data_dir)
     # subsidies are optional: a program without a subsidies/ folder is evaluated without them
     data = load_subsidies_or_exit(data_dir, program) if (Path(data_dir) / "subsidies").is_dir() else None
+    from ..paths import registry_folder
+    from ..quarterly.registry import Registry, RegistryError
+    folder = registry_folder(out, program.code, registry)
+    reg = None
+    if data is not None and (folder / "registry.sqlite").is_file():
+        try:
+            reg = Registry(folder)
+        except RegistryError as exc:
+            raise UserError(str(exc)) from None
+        if not any(reg.latest(sid, year, 4) for sid in data.subsidies):
+            reg.close()
+            reg = None
+    if reg is None and data is not None and not quiet:
+        click.echo(_("no accepted reports for the IV quarter of {year} in {folder}: the year's money is taken "
+                     "from annual/{year}.yaml").format(year=year, folder=folder), err=True)
     try:
-        results = evaluate(program, data, data_dir, year, report.findings)
+        results = evaluate(program, data, data_dir, year, report.findings, registry=reg)
     except DataErrors as exc:
         raise UserError(_("errors in the annual facts:") + "\n" + "\n".join(map(str, exc.errors))) from None
     except DataError as exc:
         raise UserError(str(exc)) from None
+    finally:
+        if reg is not None:
+            reg.close()
+    for finding in results.findings or []:
+        click.echo(_("finding: {text}").format(text=finding), err=True)
     planned = plan(program, results, year, out, templates)
     manifest = publish(planned, Options(formats=fmts, pdf_engine=pdf_engine, templates=templates),
                        extra_meta=forced)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
-import shutil
 import sys
 from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
     parse_formats as _formats, pdf_engine_option, publish
 
@@ -44,8 +43,16 @@ class _SubsidiesListed(click.Command):
 
 
 def _registry_dir(out: str, program_code: str, registry: str | None) -> Path:
+    """The registry of a data set: --registry, or OUT/<program code>/submissions -- the same folder for
+    forms, import, report and demo, so that one command reads what another recorded."""
     from ..paths import registry_folder
     return registry_folder(out, program_code, registry)
+
+
+PROTOCOL_HELP = N_("Formats of the check protocol written for each imported file into REGISTRY/protocols "
+                   "(docx, pdf; none: no protocols).")
+REGISTRY_HELP = N_("Submissions registry (default: OUT/<program>/submissions, one per data set, shared by forms, "
+                   "import, report and demo).")
 
 
 @click.group(help=_("Quarterly subsidy reports: forms, import with checks, consolidated reports.\n\n"
@@ -79,8 +86,7 @@ def period(f):
 @period
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
               help=_("Where the results are written."))
-@click.option("--registry", default=None, type=click.Path(file_okay=False),
-              help=_("Submissions registry (for last quarter's values); default OUT/<program>/submissions."))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
 @force_option
 def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
     """The forms of a quarter (see the help text above)."""
@@ -124,11 +130,12 @@ def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> Non
               help=_("The date the files arrived (default: today)."))
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
               help=_("Where the results are written."))
-@click.option("--registry", default=None, type=click.Path(file_okay=False),
-              help=_("Submissions registry; default OUT/<program>/submissions."))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
 @click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
               help=_("Worker processes reading the files (0: up to 2, as many as CPU cores; small batches: 1)."))
-def import_command(files, data_dir, year, quarter, subsidy, received, out, registry, jobs) -> None:
+@click.option("--protocol-format", "protocol_formats", default="docx,pdf", show_default=True,
+              help=_(PROTOCOL_HELP))
+def import_command(files, data_dir, year, quarter, subsidy, received, out, registry, jobs, protocol_formats) -> None:
     """Import filled forms (see the help text above)."""
     import os
 
@@ -139,6 +146,7 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
     program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     when = received.date() if received else _dt.date.today()
+    _protocol_formats(protocol_formats)
     rejected = 0
     folder = _registry_dir(out, program.code, registry)
     _check_key_place(data_dir, out, folder)
@@ -163,8 +171,10 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
                     click.echo(f"{name}: НЕ ЗАПИСАН: {result}", err=True)
                     rejected += 1
                     continue
-                click.echo(describe(result))
-                rejected += result.status != "accepted"
+                click.echo(describe(result, data))
+                _protocols(data, reg, result, protocol_formats)
+                rejected += result.status == "rejected" or (
+                    result.status == "duplicate" and result.submission.status != "accepted")
         except SecretKeyError as exc:
             raise UserError(f"ключ подписи форм: {exc}") from None
     for name, exc in unreadable.items():
@@ -173,6 +183,30 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
         rejected += 1
     if rejected:
         sys.exit(1)
+
+
+def _protocol_formats(text: str) -> tuple[str, ...]:
+    from ..quarterly.protocol import FORMATS
+    chosen = tuple(f.strip() for f in text.split(",") if f.strip() and f.strip() != "none")
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise UserError(_("unknown protocol format {format}; choose from docx, pdf or none").format(
+            format=", ".join(unknown)))
+    return chosen
+
+
+def _protocols(data, reg, result, formats: str) -> None:
+    """The check protocol of an imported file (not of the same file sent again: it has one already)."""
+    from ..quarterly.protocol import write_protocols
+    chosen = _protocol_formats(formats)
+    if not chosen or result.status == "duplicate":
+        return
+    try:
+        paths = write_protocols(data, reg, result.submission, chosen)
+    except OSError as exc:
+        click.echo(_("the check protocol could not be written: {error}").format(error=exc.strerror or exc), err=True)
+        return
+    click.echo(_("  protocol: {file}").format(file=", ".join(p.name for p in paths[:len(chosen)])))
 
 
 def _open_registry(folder: Path):
@@ -202,8 +236,7 @@ def _check_key_place(*folders) -> None:
 @period
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
               help=_("Where the results are written."))
-@click.option("--registry", default=None, type=click.Path(file_okay=False),
-              help=_("Submissions registry; default OUT/<program>/submissions."))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
 @click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True, help=_("Comma-separated formats."))
 @pdf_engine_option
 @click.option("--quiet", "-q", is_flag=True, help=_("No status line."))
@@ -213,21 +246,36 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
     forced, _report = checked(data_dir, force)
     program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
-    from ..quarterly.registry import Registry
-    with Registry(_registry_dir(out, program.code, registry)) as reg:
-        destination = build_quarter_reports(program, data, reg, _check_subsidy(data, subsidy), year, quarter,
-                                            Path(out), _formats(formats), pdf_engine, forced)
+    from ..quarterly.forms import period_label
+    folder = _registry_dir(out, program.code, registry)
+    with _open_registry(folder) as reg:
+        wanted = _check_subsidy(data, subsidy)
+        present = [sid for sid in wanted if reg.history(sid, year, quarter)]
+        for sid in wanted:
+            if sid not in present:
+                click.echo(_("no submissions for {subsidy}, {period} in the registry {folder}: its report is not "
+                             "written").format(subsidy=data.subsidies[sid].name, period=period_label(year, quarter),
+                                               folder=folder), err=True)
+        if not present:
+            raise UserError(_("the registry {folder} holds no submissions for {period}: nothing written (import "
+                              "the received forms first, or give the registry with --registry)").format(
+                                  folder=folder, period=period_label(year, quarter)))
+        destination = build_quarter_reports(program, data, reg, present, year, quarter, Path(out),
+                                            _formats(formats), pdf_engine, forced,
+                                            partial=present != sorted(data.subsidies))
     if not quiet:
         click.echo(_("reports in {folder}").format(folder=destination))
 
 
 def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Path, formats, pdf_engine,
-                          forced: dict | None = None) -> Path:
-    """Publish the reports of one quarter (:func:`generator.quarterly.plan.plan`); returns their folder."""
+                          forced: dict | None = None, partial: bool = False) -> Path:
+    """Publish the reports of one quarter (:func:`generator.quarterly.plan.plan`); returns their folder.
+    ``partial``: the other subsidies' reports already in the folder stay (a report is never replaced by one
+    of fewer subsidies)."""
     from ..package import Options
     from ..quarterly.plan import plan
     planned = plan(program, data, reg, subsidies, year, quarter, out)
-    publish(planned, Options(formats=formats, pdf_engine=pdf_engine), extra_meta=forced)
+    publish(planned, Options(formats=formats, pdf_engine=pdf_engine, partial=partial), extra_meta=forced)
     return planned.destination
 
 
@@ -239,15 +287,17 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
               help=_("The reporting year."))
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
               help=_("Where the results are written."))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
 @click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True, help=_("Comma-separated formats."))
 @pdf_engine_option
 @force_option
-def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
+@click.option("--protocol-format", "protocol_formats", default="docx,pdf", show_default=True,
+              help=_(PROTOCOL_HELP))
+def demo_command(data_dir, year, out, formats, pdf_engine, force, registry, protocol_formats) -> None:
     """The quarterly loop on sample data (see the help text above)."""
-    from ..paths import demo_registry_folder, form_filename, quarterly_inbox_folder
-    from ..quarterly.forms import generate
+    from ..paths import form_filename, quarterly_inbox_folder
+    from ..quarterly.forms import QUARTER_NAMES, generate
     from ..quarterly.intake import Expectation, describe, import_bytes
-    from ..quarterly.registry import Registry
     from ..quarterly.sample import fill
     from ..writers._files import write_atomic
     checked(data_dir, force)
@@ -257,11 +307,11 @@ def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
     if book is None:
         raise UserError(_("no sample submissions for {year} in {folder}").format(year=year,
                                                                                  folder=data.folder / "sample"))
-    registry_dir = demo_registry_folder(out, program.code, year)
-    if registry_dir.exists():
-        shutil.rmtree(registry_dir)
+    registry_dir = _registry_dir(out, program.code, registry)
+    _check_key_place(data_dir, out, registry_dir)
     fmts = _formats(formats)
-    with Registry(registry_dir) as reg:
+    _protocol_formats(protocol_formats)
+    with _open_registry(registry_dir) as reg:
         for quarter in (1, 2, 3, 4):
             inbox = quarterly_inbox_folder(out, program.code, year, quarter)
             for entry in sorted((e for e in book.submissions if e.quarter == quarter), key=lambda e: e.submitted):
@@ -275,7 +325,9 @@ def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
                 name = inbox / f"{entry.submitted:%Y%m%d}-{form_filename(entry.subsidy, entry.municipality, year, form_quarter)}"
                 write_atomic(name, filled)
                 result = import_bytes(filled, str(name), data, reg, entry.submitted, Expectation(year, quarter))
-                click.echo(describe(result))
+                click.echo(describe(result, data))
+                _protocols(data, reg, result, protocol_formats)
             destination = build_quarter_reports(program, data, reg, sorted(data.subsidies), year, quarter,
                                                 Path(out), fmts, pdf_engine)
-            click.echo(_("quarter {quarter}: reports in {folder}").format(quarter=quarter, folder=destination))
+            click.echo(_("quarter {quarter}: reports in {folder}").format(quarter=QUARTER_NAMES[quarter],
+                                                                            folder=destination))
