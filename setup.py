@@ -6,6 +6,6 @@ from setuptools import find_packages, setup
 
 setup(packages=find_packages(include=["generator", "generator.*"]) + ["gosprog_templates"],
       package_dir={"gosprog_templates": "templates"},
-      package_data={"gosprog_templates": ["*.typ", "*.j2", "*.css", "fonts/*.ttf", "fonts/*.txt"],
+      package_data={"gosprog_templates": ["*.typ", "*.j2", "*.css", "*.yaml", "fonts/*.ttf", "fonts/*.txt"],
                     "generator.portal": ["templates/*.html", "migrations/script.py.mako"],
                     "generator": ["locale/*/LC_MESSAGES/*.mo"]})

@@ -26,6 +26,11 @@ ZERO = Decimal(0)
 class CalculationError(ValueError):
     """Input that a formula cannot take (a zero plan, a negative amount): said plainly."""
 
+    def finding(self, file=None, line=None, field=None):
+        """This refusal as a :class:`generator.findings.Finding` (rule ``CALC``) located where the input came from."""
+        from .findings import Finding
+        return Finding(str(self), file, line, field=field, rule="CALC")
+
 
 def _num(value) -> str:
     """A figure of a message, Russian style with its own precision ("71 519,45")."""
@@ -84,6 +89,8 @@ def shortfall_index(fact, plan, direction: Direction = "increase", name: str | N
 
 @dataclass(frozen=True)
 class ResultCheck:
+    """One result of a subsidy agreement, checked: its ``name``, plan S and fact T (in the result's unit),
+    ``direction`` and D_i, the index of non-achievement (:func:`shortfall_index`)."""
     name: str
     plan: Decimal
     fact: Decimal
@@ -92,6 +99,7 @@ class ResultCheck:
 
     @property
     def achieved(self) -> bool:
+        """True when the result was reached: D_i <= 0."""
         return self.index <= 0
 
 
@@ -106,14 +114,17 @@ class ReturnCalculation:
 
     @property
     def n(self) -> int:
+        """n: the number of results of the agreement."""
         return len(self.results)
 
     @property
     def missed(self) -> tuple[ResultCheck, ...]:
+        """The results not reached (D_i > 0), in the agreement's order."""
         return tuple(r for r in self.results if r.index > 0)
 
     @property
     def m(self) -> int:
+        """m: the number of results not reached."""
         return len(self.missed)
 
     def _exact_k(self) -> Fraction:
@@ -122,6 +133,8 @@ class ReturnCalculation:
 
     @property
     def k(self) -> Decimal:
+        """k = Σ D_i / m over the results not reached (0 when all were reached), rounded to 4 places for
+        printing (the amount uses the exact value)."""
         return _decimal(self._exact_k())
 
     @property
@@ -174,12 +187,20 @@ def cofinancing_return(subsidy_provided, obligations, level) -> Decimal:
 
 
 def achievement(fact, plan, direction: Direction = "increase", cap=Decimal(1), name: str | None = None) -> Decimal:
-    """The degree of achievement of an indicator's plan: fact/plan (plan/fact when less is better), capped."""
+    """The degree of achievement of an indicator's plan: fact/plan (plan/fact when less is better), capped,
+    as a Decimal (1 = 100 %). See :func:`achievement_fraction` (source and raised errors)."""
     return _decimal(achievement_fraction(fact, plan, direction, cap, name))
 
 
 def achievement_fraction(fact, plan, direction: Direction = "increase", cap=Decimal(1),
                          name: str | None = None) -> Fraction:
+    """The degree of achievement of an indicator's plan, exact: fact/plan when more is better, plan/fact
+    when less is better (a fact of 0 then counts as the cap), at most ``cap`` (``None``: no cap).
+
+    Reference model of docs/methodology.md (the act's method, N 439 appendix 4, was not recoverable).
+    Raises :class:`CalculationError` (named by ``name``) for a plan of 0 when more is better and for a
+    fact or plan that is not a number.
+    """
     name = name or _("indicator")
     fact = _exact(_dec(fact, _("{name}: fact").format(name=name)))
     plan = _exact(_dec(plan, _("{name}: plan").format(name=name)))
@@ -193,6 +214,7 @@ def achievement_fraction(fact, plan, direction: Direction = "increase", cap=Deci
 
 
 def mean(values: Sequence[Decimal]) -> Decimal | None:
+    """The arithmetic mean of ``values`` (Decimal); ``None`` for no value."""
     return sum(values, ZERO) / len(values) if values else None
 
 
@@ -204,6 +226,9 @@ def execution(cash, plan) -> Decimal | None:
 
 @dataclass(frozen=True)
 class Effectiveness:
+    """The program's (or a subprogram's) effectiveness, reference model of docs/methodology.md (the method of
+    N 439, appendix 4, was not recoverable from the act; N 373 caps Эис at 1): every component a Decimal
+    fraction (1 = 100 %), ``None`` when its inputs are missing; ``rating`` the label of the score's threshold."""
     indicators: Decimal | None        # СР: mean degree of achievement of the indicators
     activities: Decimal | None        # СРм: share of main activities whose result was achieved
     budget: Decimal | None            # ССуз: cash / plan

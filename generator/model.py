@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Iterator, Literal, Sequence, Union
 
@@ -52,6 +52,7 @@ class Run:
 
 
 def runs_of(content: "str | Run | Sequence[Run]") -> list[Run]:
+    """``content`` as a list of runs: a string is one plain run, a run is itself, a sequence is copied."""
     if isinstance(content, str):
         return [Run(content)]
     if isinstance(content, Run):
@@ -305,7 +306,7 @@ class Table:
         wide at ``size`` points, and ``(first row, stop row, lines)`` of each cell spanning rows."""
         lines = [1.0] * len(rows)
         spans: list[tuple[int, int, float]] = []
-        for row, placed in zip(rows, self.placements(rows)):
+        for placed in self.placements(rows):
             for p in placed:
                 width = sum(widths_mm[p.col:p.col + p.cell.colspan]) - 1.5
                 n = text_lines(self.cell_text(p.cell, p.col), width, size)
@@ -315,15 +316,9 @@ class Table:
                     lines[p.row] = max(lines[p.row], n)
         return lines, spans
 
-    def fitted_widths(self, usable_mm: float, size: float = 12.0) -> list[float]:
-        """Column widths in mm summing to ``usable_mm``: the columns' relative widths, widened so
-        that every column fits the longest unbreakable word (a number with its no-break spaces, a
-        date, "Подпрограмма") of its one-column cells at the table's font size, bold where printed
-        bold, plus the cell padding; what a widened column takes comes from the columns with room
-        to spare. When not every word can fit, long words are left to hyphenation: numbers, dates and
-        short words (which cannot hyphenate) still fit, and the rest of the width goes to the columns
-        by how much more they want. Estimated with :func:`text_width_mm` (Times New Roman / Liberation Serif metrics)."""
-        size = self.font_size or size
+    def column_needs(self, size: float) -> tuple[list[float], list[float]]:
+        """Per column, the mm its one-column cells need at ``size`` points: for every word to fit, and
+        for the words that cannot hyphenate (numbers, dates, short words) to fit, padding included."""
         need = [0.0] * self.width           # every word fits
         hard = [0.0] * self.width           # the words that cannot hyphenate fit (numbers, dates, short words)
         for rows, is_head in ((self.head_rows(), True), (self.body, False)):
@@ -339,6 +334,83 @@ class Table:
                     need[p.col] = max(need[p.col], widest + indent)
                     rigid = max((text_width_mm(w, size, bold) for w in words if _unhyphenable(w)), default=0.0)
                     hard[p.col] = max(hard[p.col], rigid + indent)
+        return need, hard
+
+    def fits(self, usable_mm: float, size: float) -> bool:
+        """Whether the table is legible in ``usable_mm`` at ``size`` points: every number, date and short
+        word fits its column, and a column of longer words keeps at least :data:`TEXT_COLUMN_MM`
+        (or its longest word, when shorter) for hyphenated text."""
+        need, hard = self.column_needs(size)
+        return sum(max(h, min(n, TEXT_COLUMN_MM)) for n, h in zip(need, hard)) <= usable_mm
+
+    def identifying_columns(self) -> int:
+        """How many leading columns identify a row (number, name, executor, source…): the columns before
+        the first cell of the top header row that groups several columns (the years); 0 when none."""
+        if not self.header:
+            return 0
+        return next((p.col for p in self.placements(self.header)[0] if p.cell.colspan > 1), 0)
+
+    def print_layout(self, usable_mm: float, size: float) -> tuple[float, list[list[int]]]:
+        """How the table is printed in ``usable_mm`` (issue 22): ``(font size, parts)``, each part the
+        list of the columns it prints. The table's own size when it fits (:meth:`fits`), else the
+        largest size down to :data:`LEGIBLE_PT` that fits, in one part; when not even that fits, its
+        own size and the fewest parts of near-equal shares of the grouped (year) columns, each part
+        led by the identifying columns (:meth:`identifying_columns`). A table without identifying
+        columns, or too wide to split, is printed whole at :data:`LEGIBLE_PT` (its widths squeezed)."""
+        size = self.font_size or size
+        columns = list(range(self.width))
+        trial = size
+        while trial >= LEGIBLE_PT:
+            if self.fits(usable_mm, trial):
+                return trial, [columns]
+            trial = round(trial - 0.5, 2)
+        fixed = self.identifying_columns()
+        rest = columns[fixed:]
+        if fixed == 0 or len(rest) < 2:
+            return min(size, LEGIBLE_PT), [columns]
+        for count in range(2, len(rest) + 1):
+            share, extra = divmod(len(rest), count)
+            chunks, start = [], 0
+            for k in range(count):
+                stop = start + share + (1 if k < extra else 0)
+                chunks.append(columns[:fixed] + rest[start:stop])
+                start = stop
+            if all(self.part(chunk).fits(usable_mm, size) for chunk in chunks):
+                return size, chunks
+        return min(size, LEGIBLE_PT), [columns]
+
+    def part(self, columns: list[int]) -> "Table":
+        """The table cut to ``columns`` (grid indexes, ascending): a cell keeps the columns of its span
+        that remain, header and numbering labels included; XLSX-only sums are dropped."""
+        index = {c: i for i, c in enumerate(columns)}
+
+        def cut(rows: Sequence[Row]) -> list[Row]:
+            out = []
+            for row, placed in zip(rows, self.placements(rows)):
+                cells = []
+                for p in placed:
+                    remain = sum(1 for c in range(p.col, p.col + p.cell.colspan) if c in index)
+                    if remain:
+                        cells.append(replace(p.cell, colspan=remain))
+                out.append(Row(cells, style=row.style, indent=row.indent, keep_values=row.keep_values))
+            return out
+
+        labels = self.numbering_labels or [str(i + 1) for i in range(self.width)]
+        return replace(self, columns=[replace(self.columns[c], sum_of=None) for c in columns],
+                       header=cut(self.header), body=cut(self.body),
+                       numbering_labels=[labels[c] for c in columns] if self.numbering else None,
+                       indent_column=index.get(self.indent_column) if self.indent_column is not None else None)
+
+    def fitted_widths(self, usable_mm: float, size: float = 12.0) -> list[float]:
+        """Column widths in mm summing to ``usable_mm``: the columns' relative widths, widened so
+        that every column fits the longest unbreakable word (a number with its no-break spaces, a
+        date, "Подпрограмма") of its one-column cells at the table's font size, bold where printed
+        bold, plus the cell padding; what a widened column takes comes from the columns with room
+        to spare. When not every word can fit, long words are left to hyphenation: numbers, dates and
+        short words (which cannot hyphenate) still fit, and the rest of the width goes to the columns
+        by how much more they want. Estimated with :func:`text_width_mm` (Times New Roman / Liberation Serif metrics)."""
+        size = self.font_size or size
+        need, hard = self.column_needs(size)
         if sum(need) > usable_mm:
             # not every word fits: long words hyphenate (Typst, WeasyPrint, Word with autoHyphenation);
             # numbers, dates and short words get their width, the rest is shared by what each still wants
@@ -404,6 +476,8 @@ class CellLook:
     nowrap: bool
 
 
+LEGIBLE_PT = 8.0           # the smallest font size a table is printed at (issue 22)
+TEXT_COLUMN_MM = 16.0      # the least width a column of words keeps before a table counts as too wide
 CELL_PADDING_MM = 2.5      # left and right inner margins of a table cell, with a little to spare
 
 
@@ -440,6 +514,9 @@ def text_width_mm(text: str, size: float, bold: bool = False) -> float:
 
 
 def format_cell(cell: Cell, column: Column) -> str:
+    """The text every writer prints for ``cell`` in ``column``: ``""`` for no value, texts with no-break
+    spaces where a line must not break (:func:`generator.numbers.tie`), numbers Russian style with the
+    cell's or the column's decimals (``"15 736 027,0"``, a percent column ``"79,2%"``), then the cell's mark."""
     value = cell.value
     if value is None:
         return ""
@@ -504,6 +581,33 @@ def usable_width_mm(section: Section) -> float:
     return PAGE_MM[section.orientation][0] - left - right
 
 
+def print_blocks(section: Section, style: "Style", table_size: float | None = None) -> list[Block]:
+    """The blocks of ``section`` as DOCX and PDF print them: every table at the size and in the parts of
+    :meth:`Table.print_layout` for the section's width; a part after the first starts a page under a
+    right-aligned line :attr:`Style.continued` naming the table's caption (the right-aligned line above it, e.g.
+    "Таблица 4 (продолжение)"). ``table_size``: the tables' size when they name none (the style's)."""
+    usable = usable_width_mm(section)
+    out: list[Block] = []
+    caption: str | None = None
+    for block in section.blocks:
+        if isinstance(block, Paragraph) and block.align == "right" and "\n" not in block.text.strip():
+            caption = block.text.strip()
+        if not isinstance(block, Table):
+            out.append(block)
+            continue
+        own = block.font_size or table_size or style.table_size
+        size, parts = block.print_layout(usable, own)
+        if len(parts) == 1:
+            out.append(block if size == own else replace(block, font_size=size))
+        for i, columns in enumerate(parts if len(parts) > 1 else []):
+            if i:
+                label = style.continued.format(caption=caption) if caption else style.continued_untitled
+                out.extend([PageBreak(), Paragraph.of(label, align="right")])
+            out.append(replace(block.part(columns), font_size=size))
+        caption = None
+    return out
+
+
 @dataclass
 class Style:
     """Typography shared by all writers (templates may override)."""
@@ -513,6 +617,8 @@ class Style:
     text_size: float = 14.0
     table_size: float = 12.0
     page_label: str = "стр."
+    continued: str = "{caption} (продолжение)"      # above a wide table's next part (Table.print_layout)
+    continued_untitled: str = "Продолжение таблицы"
 
 
 @dataclass

@@ -90,6 +90,14 @@ def format_money(value, decimals: int = 1) -> str:
     return format_number(value, decimals)
 
 
+def money_or_dash(value, decimals: int = 1) -> str:
+    """Money in a sentence or a summary line: the formatted number (``format_number``, one decimal in
+    thousand rubles), or ``"-"`` (:data:`NO_VALUE`) when there is no number (a marker, ``None``)."""
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        return format_number(value, decimals)
+    return NO_VALUE
+
+
 def format_percent(value, decimals: int = 1) -> str:
     """``Decimal('79.2')`` → ``79,2%`` (no space before %, as in the acts)."""
     if value is None or isinstance(value, str):

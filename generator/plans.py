@@ -1,7 +1,7 @@
 """Plans: what a report family publishes, generic over families.
 
 Every report family (the program package in :mod:`generator.builders`, the editions' comparison in
-:mod:`generator.builders.editions`, the quarterly reports in :mod:`generator.quarterly.plan`, the annual
+:mod:`generator.editions.documents`, the quarterly reports in :mod:`generator.quarterly.plan`, the annual
 reports in :mod:`generator.annual.plan`) is a package of the same shape: builders (domain objects →
 :class:`generator.model.Document`) and one ``plan(...)`` function returning a :class:`Plan`: the documents to
 write (:class:`Planned`: file stem, kind, formats), where the package goes (:mod:`generator.paths`) and the

@@ -38,7 +38,7 @@ from dataclasses import field as _dc_field
 from decimal import Decimal
 from typing import Iterator, Literal
 
-from . import calc
+from . import calc, findings
 from .data.errors import field_path
 from .data.loader import Located
 from .data.schema import FinancingRow, Program, Subprogram, normalise_code
@@ -47,25 +47,80 @@ from .numbers import format_number
 Severity = Literal["error", "warning", "gap"]
 
 
+# --- the registry of rules ------------------------------------------------------------------------------
+# A closed list, like docutils' node classes: every rule ID is declared once, with what it checks, by the
+# check that emits it; ``_Checker.add`` refuses an undeclared ID. Adding a rule is adding one function
+# decorated with :func:`control` (a method of ``_Checker``, or any function taking the checker).
+
+#: rule ID -> what it checks (the table of the module docstring)
+RULES: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Check:
+    """A registered check: the function (``f(checker)`` for the program, ``f(checker, subprogram)`` for
+    each subprogram), when it runs (``order``: below 10 before the subprograms, from 30 after them) and
+    the rule IDs it may emit."""
+
+    function: object
+    scope: Literal["program", "subprogram"]
+    order: int
+    rules: tuple[str, ...]
+
+
+CHECKS: list[Check] = []
+
+
+def control(scope: Literal["program", "subprogram"], order: int, **rules: str):
+    """Register the decorated check for ``scope`` at ``order``, declaring the rule IDs it emits with what
+    each checks (``F01="a financing line's years add up to its all-years total"``)."""
+    def register(function):
+        for rule, text in rules.items():
+            if RULES.get(rule, text) != text:
+                raise ValueError(f"rule {rule} is declared twice")
+            RULES[rule] = text
+        CHECKS.append(Check(function, scope, order, tuple(rules)))
+        CHECKS.sort(key=lambda c: c.order)
+        return function
+    return register
+
+
+def declare(**rules: str) -> None:
+    """Declare rule IDs emitted outside :class:`_Checker` (the co-financing and font checks)."""
+    RULES.update(rules)
+
+
+declare(K01="an agreement's co-financing share by its amounts = its level, within the rules' cap / fixed level",
+        G02="a text has a character the bundled PDF font lacks (printed as [U+XXXX])")
+
+
+
+_LEGACY_KEYS = ("rule", "severity", "message", "file", "line", "codes", "numbers", "difference", "source_line",
+                "field", "cells")
+
+
 @dataclass
-class Finding:
-    rule: str
-    severity: Severity
-    message: str
-    file: str | None = None
-    line: int | None = None
-    codes: list[str] = field(default_factory=list)
-    numbers: dict[str, str] = field(default_factory=dict)
+class Finding(findings.Finding):
+    """A control relation's finding: a :class:`generator.findings.Finding` (``rule`` an ID of this module,
+    ``figures`` the printed figures by name) with what the relation involves: the ``codes`` of the rows,
+    the ``difference``, the act's ``source_line`` and the printed ``cells`` (for grouping one changed figure)."""
+
+    codes: list[str] = _dc_field(default_factory=list)
+    numbers: dict[str, str] = _dc_field(default_factory=dict)
     difference: str | None = None
     source_line: int | None = None        # line of the act the figures were taken from
-    field: str | None = None              # the field path in the file (stable across edits of other lines)
     cells: list[str] = _dc_field(default_factory=list)   # the printed figures the relation involves (for grouping)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def __post_init__(self) -> None:
+        if not self.figures and self.numbers:
+            self.figures = self.numbers
+        elif not self.numbers and self.figures:
+            self.numbers = self.figures
 
-    def location(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else str(self.file or "")
+    def to_dict(self) -> dict:
+        """The finding as ``gosprog validate --json`` and known-findings.yaml have it (their keys, their order)."""
+        data = asdict(self)
+        return {key: data[key] for key in _LEGACY_KEYS}
 
 
 class _Checker:
@@ -75,14 +130,19 @@ class _Checker:
 
     def add(self, rule: str, severity: Severity, message: str, unit: str, path: tuple,
             codes=(), numbers=None, difference=None, source_line=None, cells=()) -> None:
+        if rule not in RULES:
+            raise ValueError(f"rule {rule} is not declared (see generator.rules.RULES)")
         file, line = self.located.where(unit, path)
-        self.findings.append(Finding(rule, severity, message, str(file) if file else None, line, list(codes),
-                                     {k: _fmt(v) for k, v in (numbers or {}).items()},
-                                     _fmt(difference) if difference is not None else None, source_line,
-                                     field_path(path) or None, list(cells)))
+        self.findings.append(Finding(message, str(file) if file else None, line, None, field_path(path) or None,
+                                     rule, severity, codes=list(codes),
+                                     numbers={k: _fmt(v) for k, v in (numbers or {}).items()},
+                                     difference=_fmt(difference) if difference is not None else None,
+                                     source_line=source_line, cells=list(cells)))
 
     # --- financing tables -------------------------------------------------
 
+    @control("subprogram", 10,
+             F01="a financing line's years add up to its all-years total", F02='funding sources add up to the "всего" line', F03="executor rows add up to the subprogram row", F04="main activities add up to the subprogram row", F05="items / executors of an activity add up to the activity")
     def financing(self, sub: Subprogram) -> None:
         if not sub.financing:
             return
@@ -158,6 +218,8 @@ class _Checker:
 
     # --- program level ----------------------------------------------------
 
+    @control("program", 1,
+             F07="the passport's own blocks agree (years = total; parts = their sum)")
     def passport(self) -> None:
         blocks = {b.key: (i, b) for i, b in enumerate(self.program.passport.financing)}
         years = self.program.years
@@ -183,16 +245,19 @@ class _Checker:
                          f"а «{block.label}» - {_fmt(m.printed)}", "program", ("passport", "financing", i),
                          numbers={"sum": m.expected, "printed": m.printed}, difference=m.difference)
 
+    @control("program", 31,
+             F09="the passport paragraph generated from its figures equals the printed paragraph")
     def passport_text(self) -> None:
         """F09: the paragraph generated from the passport's figures equals the act's printed one."""
         from .texts import financing_paragraph, first_difference
+        from .wording import of
         checks = [("program", ("passport",), self.program.passport, self.program.years)]
         checks += [(f"sp{s.code}", ("passport",), s.passport, self.program.subprogram_years(s))
                    for s in self.program.subprograms if s.passport]
         for unit, path, passport, years in checks:
             if not passport.financing_text or not passport.financing:
                 continue
-            generated = financing_paragraph(passport.financing, years)
+            generated = financing_paragraph(passport.financing, years, of(self.program).forms["unit_long"])
             diff = first_difference(generated, passport.financing_text)
             if diff:
                 pos, ours, theirs = diff
@@ -200,6 +265,8 @@ class _Checker:
                          f"с символа {pos}: собрано «…{ours}…», напечатано «…{theirs}…»",
                          unit, path + ("financing_text",))
 
+    @control("program", 30,
+             F06="subprograms add up to the program passport (remainder of missing tables = gap)")
     def subprograms_vs_passport(self) -> None:
         """F06: known subprogram money against the passport; the rest is a gap, not an error."""
         program = self.program
@@ -238,6 +305,8 @@ class _Checker:
                                  "program", ("passport", "financing", i), numbers={"sum": k, "printed": p},
                                  difference=p - k)
 
+    @control("subprogram", 11,
+             F08='forecast tables: years = total, "Всего" = its sources')
     def forecasts(self, sub: Subprogram) -> None:
         if not sub.forecast:
             return
@@ -255,6 +324,8 @@ class _Checker:
                          f"в строке «Всего» {_fmt(m.printed)}", unit, ("forecast", "rows", 0), [sub.code],
                          {"sum": m.expected, "printed": m.printed}, m.difference, rows[0].line)
 
+    @control("program", 2,
+             T01='tax expenditures: years = total; rows add up to "Итого"')
     def tax(self) -> None:
         tax = self.program.tax_expenditures
         if not tax:
@@ -294,6 +365,8 @@ class _Checker:
                      numbers={"rows sum": m.expected, "printed": m.printed}, difference=m.difference,
                      source_line=total.line)
 
+    @control("subprogram", 12,
+             C01="source codes of table 3 agree with money in table 4")
     def source_codes(self, sub: Subprogram) -> None:
         """C01: a year marked "-" in table 3 has no money in table 4; a year with money has a code."""
         if not (sub.activities and sub.financing):
@@ -332,6 +405,8 @@ class _Checker:
                              f"{', '.join(sorted(codes))}, а в таблице 4 средств нет",
                              unit, ("activities", "items", i), [sub.code, act.code], {"amount": amount or 0})
 
+    @control("subprogram", 13,
+             F10="a subprogram passport's financing: years = total, total = its sources, each source = table 4")
     def subprogram_passport(self, sub: Subprogram) -> None:
         """F10: a subprogram passport's financing blocks against its table 4 ("подпрограмма" row), for every
         funding source both print; and the passport's own blocks: "total" = the other table-4 sources."""
@@ -367,6 +442,8 @@ class _Checker:
                          unit, ("passport", "financing", i), [sub.code],
                          {"сумма источников": m.expected, "общий объем": m.printed}, m.difference)
 
+    @control("subprogram", 14,
+             C02="executors in table 4 of a main activity are among its executors in table 3", C03="every source code of table 3 is defined by the table's own footnote")
     def activity_links(self, sub: Subprogram) -> None:
         """C02: every executor table 4 names for a main activity is among the activity's executors in table 3.
         C03: every source code table 3 gives is defined by the table's own footnote ("... - 1, ... - 2")."""
@@ -407,6 +484,8 @@ class _Checker:
                              f"исполнители \"{_short(act.executors)}\"", unit, ("financing", "rows", n, "executor"),
                              [sub.code, act.code], {"исполнитель": who}, source_line=named_row.line)
 
+    @control("subprogram", 15,
+             P02="figures declared the same (same_figures) agree")
     def same_figures(self, sub: Subprogram) -> None:
         """P02: figures declared the same (``same_figures``) are printed the same in both places."""
         unit = f"sp{sub.code}"
@@ -441,6 +520,8 @@ class _Checker:
                          f"{where_b} - {_fmt(b)}", unit, ("same_figures", k), [sub.code],
                          {"a": a, "b": b}, Decimal(b) - Decimal(a), pair.a.row or pair.b.row)
 
+    @control("subprogram", 16,
+             P01="sums declared on printed tables (appendices) hold")
     def printed_sums(self, sub: Subprogram) -> None:
         unit = f"sp{sub.code}"
         for t, table in enumerate(sub.tables):
@@ -472,6 +553,8 @@ class _Checker:
                                      unit, ("tables", t, "rows", r_total), [table.id],
                                      {"sum": m.expected, "printed": m.printed}, m.difference, rule.total_row)
 
+    @control("program", 32,
+             G01="a table named by the act is absent from its text")
     def gaps(self) -> None:
         for i, absent in enumerate(self.program.absent):
             self.add("G01", "gap", f"программа: {absent.table} «{_short(absent.title)}» отсутствует в тексте акта "
@@ -484,19 +567,17 @@ class _Checker:
                          [sub.code, absent.table], source_line=absent.line)
 
     def run(self) -> list[Finding]:
-        self.passport()
-        self.tax()
+        """Every registered check in its order: the program's checks, then each subprogram's, then the rest."""
+        before = [c for c in CHECKS if c.scope == "program" and c.order < 10]
+        after = [c for c in CHECKS if c.scope == "program" and c.order >= 10]
+        for c in before:
+            c.function(self)
         for sub in self.program.subprograms:
-            self.financing(sub)
-            self.forecasts(sub)
-            self.source_codes(sub)
-            self.subprogram_passport(sub)
-            self.activity_links(sub)
-            self.same_figures(sub)
-            self.printed_sums(sub)
-        self.subprograms_vs_passport()
-        self.passport_text()
-        self.gaps()
+            for c in CHECKS:
+                if c.scope == "subprogram":
+                    c.function(self, sub)
+        for c in after:
+            c.function(self)
         return self.findings
 
 
@@ -515,6 +596,9 @@ def _folded(text: str | None) -> str:
 def _cell(unit: str, row: int, source: str, position: int) -> str:
     """A figure of a financing table: unit, row index, source line, year position (the last: the total)."""
     return f"{unit}/financing/{row}/{source}/{position}"
+
+
+financing_cell = _cell      # the public name: findings list the figures they involve as these ids (Finding.cells)
 
 
 def group(findings: list[Finding]) -> list[list[Finding]]:
@@ -634,12 +718,11 @@ def glyph_findings(located: Located) -> list[Finding]:
                     line = next((marks[path[:cut]][0] for cut in range(len(path), -1, -1) if path[:cut] in marks),
                                 None)
                     out.append(Finding(
-                        "G02", "error",
                         f"символ {fonts.code(ch)} ({_char_name(ch)}) отсутствует в шрифте PDF "
                         f"{fonts.PRINT_FAMILY}: в PDF он будет напечатан как [{fonts.code(ch)}]; "
                         f"замените его (например, маркер списка из Word - на «-» или «•»)",
-                        str(file) if file else None, line, [fonts.code(ch)], {"символ": fonts.code(ch)},
-                        field=field_path(path) or None))
+                        str(file) if file else None, line, rule="G02", severity="error", codes=[fonts.code(ch)],
+                        numbers={"символ": fonts.code(ch)}, field=field_path(path) or None))
             elif isinstance(node, dict):
                 stack.extend(((path + (k,), v) for k, v in reversed(list(node.items()))))
             elif isinstance(node, list):

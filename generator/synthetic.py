@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import datetime as _dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import yaml
 
+from .wording import Wording
+
 #: The funding sources a synthetic program draws from, in print order (key, table-4 label,
 #: passport label, footnote name of table 3's source code).
 SOURCES = [
-    ("own", "собственные доходы областного бюджета", "за счет собственных доходов областного бюджета",
-     "областной бюджет (собственные доходы)"),
+    ("own", "собственные доходы {budget_gen}", "за счет собственных доходов {budget_gen}",
+     "{budget} (собственные доходы)"),
     ("federal", "субвенции и субсидии федерального бюджета", "за счет средств федерального бюджета",
      "федеральный бюджет"),
     ("municipal", "средства бюджетов муниципальных образований области",
@@ -84,14 +86,21 @@ class SyntheticSpec:
 
     first_year: int = 2021
     last_year: int = 2025
-    sources: int = 3
+    sources: int | list = 3          # a count of SOURCES, or the sources themselves (as SOURCES rows)
     subprograms: int = 2
     activities: int = 3
     items: int = 2
     seed: int = 0
     code: str | None = None
     tax_expenditures: bool = True
-    extra: dict = field(default_factory=dict)
+    kind: str = "state"
+    budget: str = "regional"
+    departments: tuple = tuple(DEPARTMENTS)
+    topics: tuple = tuple(TOPICS)
+
+    @property
+    def source_table(self) -> list[tuple[str, str, str, str]]:
+        return list(self.sources) if isinstance(self.sources, (list, tuple)) else SOURCES[:self.sources]
 
     @property
     def years(self) -> list[int]:
@@ -100,18 +109,22 @@ class SyntheticSpec:
 
 def write_program(folder: str | Path, *, first_year: int = 2021, last_year: int = 2025, sources: int = 3,
                   subprograms: int = 2, activities: int = 3, items: int = 2, seed: int = 0,
-                  code: str | None = None, tax_expenditures: bool = True) -> Path:
+                  code: str | None = None, tax_expenditures: bool = True, kind: str = "state",
+                  budget: str = "regional", departments: list[str] | None = None,
+                  topics: list[str] | None = None) -> Path:
     """Write a synthetic program into ``folder`` (created; an existing ``program.yaml`` is replaced).
 
     ``sources``: 2..6 funding sources besides "всего"; ``subprograms``, ``activities`` (per subprogram),
     ``items`` (per main activity; every third activity has two executors instead of items). Returns the
-    folder. Raises ValueError for a period shorter than 1 year or a source count outside 1..6.
+    folder. ``kind``/``budget``: keys of templates/wording.yaml ("municipal", "local"): the labels follow.
+    Raises ValueError for a period shorter than 1 year or a source count outside 1..6, UnknownWording for
+    a kind or budget the wording catalogue does not know.
     """
     spec = SyntheticSpec(first_year, last_year, sources, subprograms, activities, items, seed, code,
-                         tax_expenditures)
+                         tax_expenditures, kind, budget, tuple(departments or DEPARTMENTS), tuple(topics or TOPICS))
     if last_year < first_year:
         raise ValueError("last_year is before first_year")
-    if not 1 <= sources <= len(SOURCES):
+    if isinstance(sources, int) and not 1 <= sources <= len(SOURCES):
         raise ValueError(f"sources must be 1..{len(SOURCES)}")
     folder = Path(folder)
     (folder / "subprograms").mkdir(parents=True, exist_ok=True)
@@ -129,10 +142,11 @@ def _generate(spec: SyntheticSpec) -> tuple[dict, list[dict]]:
     rnd = random.Random(spec.seed)
     years = spec.years
     n = len(years)
-    sources = SOURCES[:spec.sources]
+    forms = Wording(spec.kind, spec.budget).forms
+    sources = [tuple(text.format(**forms) for text in source) for source in spec.source_table]
     keys = [s[0] for s in sources]
     labels = {s[0]: s[1] for s in sources}
-    code = spec.code or f"synthetic-{years[0]}-{years[-1]}-{spec.sources}s-{spec.seed}"
+    code = spec.code or f"synthetic-{years[0]}-{years[-1]}-{len(sources)}s-{spec.seed}"
     lines = _Counter()
     period = f"{years[0]} - {years[-1]} годы"
 
@@ -151,10 +165,10 @@ def _generate(spec: SyntheticSpec) -> tuple[dict, list[dict]]:
 
     subs = []
     for s in range(1, spec.subprograms + 1):
-        subs.append(_subprogram(spec, rnd, s, keys, labels, lines, leaf_money, period))
+        subs.append(_subprogram(spec, rnd, s, keys, labels, lines, leaf_money, period, sources))
     tops = [sub.pop("_top") for sub in subs]
     totals = {k: _sum([t[k] for t in tops], n) for k in keys}
-    program = _program(spec, rnd, code, keys, sources, totals, subs, lines, period)
+    program = _program(spec, rnd, code, keys, sources, totals, subs, lines, period, forms)
     return program, subs
 
 
@@ -174,16 +188,17 @@ def _lines_of(money: dict[str, list[Decimal]], keys: list[str], labels: dict[str
     return out
 
 
-def _subprogram(spec, rnd, s, keys, labels, lines, leaf_money, period) -> dict:
+def _subprogram(spec, rnd, s, keys, labels, lines, leaf_money, period, sources) -> dict:
     years = spec.years
     n = len(years)
+    DEPARTMENTS, TOPICS = spec.departments, spec.topics
     title = f"{TOPICS[(s - 1 + spec.seed) % len(TOPICS)]} (условная подпрограмма {s})"
     responsible = DEPARTMENTS[(s - 1) % len(DEPARTMENTS)]
     rows: list[_Row] = []
     activity_rows: list[tuple[_Row, list[_Row]]] = []
     acts = []
     by_executor: dict[str, list[dict]] = {}
-    codes_names = [(k, SOURCES[i][3]) for i, k in enumerate(keys)]
+    codes_names = [(k, sources[i][3]) for i, k in enumerate(keys)]
     for a in range(1, spec.activities + 1):
         act_code = f"{s}.{a}"
         name = f"{ACTIONS[(a + s + spec.seed) % len(ACTIONS)]} ({act_code})"
@@ -256,7 +271,7 @@ def _subprogram(spec, rnd, s, keys, labels, lines, leaf_money, period) -> dict:
         total = _sum([top_money[k] for k in keys], n)
         blocks = [{"key": "total", "label": f"общий объем финансового обеспечения подпрограммы {s}",
                    "total": sum(total, D("0.0")), "years": total}]
-        blocks += [{"key": k, "label": SOURCES[i][2], "total": sum(top_money[k], D("0.0")), "years": top_money[k]}
+        blocks += [{"key": k, "label": sources[i][2], "total": sum(top_money[k], D("0.0")), "years": top_money[k]}
                    for i, k in enumerate(keys)]
         start = lines.next()
         fields = [("Ответственный исполнитель подпрограммы {s}", responsible),
@@ -282,7 +297,7 @@ def _subprogram(spec, rnd, s, keys, labels, lines, leaf_money, period) -> dict:
         fc_rows.append({"no": "1.", "label": "Всего", "line": lines.next(), "values": total,
                         "total": sum(total, D("0.0"))})
         for i, k in enumerate(others, 2):
-            name = SOURCES[keys.index(k)][3]
+            name = sources[keys.index(k)][3]
             fc_rows.append({"no": f"{i}.", "label": name[0].upper() + name[1:], "line": lines.next(),
                             "values": top_money[k], "total": sum(top_money[k], D("0.0"))})
         forecast = {"table": "Таблица 5", "source": {"first_line": start, "last_line": lines.next()},
@@ -335,21 +350,24 @@ def _indicator_values(s: int, years: list[int], lines: _Counter) -> dict:
                        "rows": rows}]}
 
 
-def _program(spec, rnd, code, keys, sources, totals, subs, lines, period) -> dict:
+def _program(spec, rnd, code, keys, sources, totals, subs, lines, period, forms) -> dict:
     years = spec.years
     n = len(years)
     whole = _sum([totals[k] for k in keys], n)
-    blocks = [{"key": "total", "label": "общий объем финансового обеспечения государственной программы",
+    blocks = [{"key": "total", "label": f"общий объем финансового обеспечения {forms['program_gen']}",
                "total": sum(whole, D("0.0")), "years": whole, "parts": list(keys)}]
     blocks += [{"key": k, "label": sources[i][2], "total": sum(totals[k], D("0.0")), "years": totals[k]}
                for i, k in enumerate(keys)]
+    DEPARTMENTS, TOPICS = spec.departments, spec.topics
     executors = sorted({DEPARTMENTS[i % len(DEPARTMENTS)] for i in range(1, max(2, spec.subprograms))})
     program = {
         "code": code,
-        "title": f"Условная государственная программа \"{TOPICS[spec.seed % len(TOPICS)]}\" на {period}",
+        "title": f"Условная {forms['program']} \"{TOPICS[spec.seed % len(TOPICS)]}\" на {period}",
         "years": years,
         "unit": "тыс. руб.",
-        "approved": {"act": "Постановление Правительства области", "date": _dt.date(years[0] - 1, 10, 1),
+        **({"kind": spec.kind} if spec.kind != "state" else {}),
+        **({"budget": spec.budget} if spec.budget != "regional" else {}),
+        "approved": {"act": f"Постановление {forms['approver']}", "date": _dt.date(years[0] - 1, 10, 1),
                      "number": str(100 + spec.seed)},
         "edition": {"date": _dt.date(years[0], 3, 1), "act_date": _dt.date(years[0], 2, 27),
                     "number": str(200 + spec.seed), "sample": True,
@@ -369,11 +387,11 @@ def _program(spec, rnd, code, keys, sources, totals, subs, lines, period) -> dic
         },
     }
     if spec.tax_expenditures:
-        program["tax_expenditures"] = _tax(spec, rnd, lines)
+        program["tax_expenditures"] = _tax(spec, rnd, lines, forms)
     return program
 
 
-def _tax(spec, rnd, lines) -> dict:
+def _tax(spec, rnd, lines, forms) -> dict:
     years = spec.years
     start = lines.next()
     items = []
@@ -388,7 +406,7 @@ def _tax(spec, rnd, lines) -> dict:
     amounts = [a + b for a, b in zip(items[0]["amounts"], items[1]["amounts"])]
     return {"source": {"first_line": start, "last_line": lines.next(20)},
             "groups": [{"title": "Подпрограмма 1", "line": items[0]["line"] - 1, "items": items}],
-            "total": {"label": "Итого по государственной программе", "line": lines.next(),
+            "total": {"label": f"Итого по {forms['program_dat']}", "line": lines.next(),
                       "payers": payers, "amounts": amounts, "payers_total": "х",
                       "amount_total": sum(amounts, D("0.0"))}}
 

@@ -163,11 +163,11 @@ def cofinancing_findings(data, located: Located) -> list[Finding]:
                                 f"{_fmt(cap)}% по правилам субсидии")
             if problems:
                 file, line = located.where(str(path), ("agreements", i)) if path else (None, None)
-                out.append(Finding("K01", "error", f"соглашение N {a.number} с {muni.name} (субсидия "
+                out.append(Finding(f"соглашение N {a.number} с {muni.name} (субсидия "
                                    f"«{_short(sub.name, 60)}»): " + "; ".join(problems),
-                                   str(file) if file else None, line,
-                                   [a.subsidy, a.municipality], {"доля": _fmt(share.quantize(Decimal("0.01"))),
-                                                                 "уровень": _fmt(a.level)},
+                                   str(file) if file else None, line, rule="K01", severity="error",
+                                   codes=[a.subsidy, a.municipality],
+                                   numbers={"доля": _fmt(share.quantize(Decimal("0.01"))), "уровень": _fmt(a.level)},
                                    field=f"agreements[{i}]"))
     return out
 

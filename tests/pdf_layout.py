@@ -9,7 +9,12 @@ labels stayed on the previous page (the model's rule: a block is kept on one pag
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
 
 import pdfplumber
 
@@ -38,27 +43,28 @@ class Head:
 
 
 def expectations(document: model.Document) -> dict[str, Head]:
-    """The document's repeated table headers, by the squashed text of their first row."""
+    """The document's repeated table headers, by the squashed text of their first row: of each table
+    as printed (:func:`model.print_blocks`: a table too wide for the page prints in parts)."""
     heads: dict[str, Head] = {}
-    for table in document.tables():
-        rows = table.head_rows()
-        if not rows or not table.repeat_header:
-            continue
-        key = squash("".join(table.cell_text(p.cell, p.col) for p in table.placements(rows)[0]))
-        blocks = table.row_blocks(table.body)
-        starts = {b.start for b in blocks}
-        # the model's rule: a block taller than a page may break (see generator.model)
-        empty = len(table.kept_blocks(section_of(document, table), document.style.table_size)) < len(blocks)
-        for r, placed in enumerate(table.placements(table.body)):
-            if r in starts:
-                col0 = next((p for p in placed if p.col == 0), None)
-                empty = empty or col0 is None or not squash(table.cell_text(col0.cell, 0))
-        heads[key] = Head(len(rows), empty)
+    for section in document.sections:
+        for table in model.print_blocks(section, document.style):
+            if not isinstance(table, model.Table):
+                continue
+            rows = table.head_rows()
+            if not rows or not table.repeat_header:
+                continue
+            key = squash("".join(table.cell_text(p.cell, p.col) for p in table.placements(rows)[0]))
+            blocks = table.row_blocks(table.body)
+            starts = {b.start for b in blocks}
+            # the model's rule: a block taller than a page may break (see generator.model)
+            empty = len(table.kept_blocks(section, document.style.table_size)) < len(blocks)
+            for r, placed in enumerate(table.placements(table.body)):
+                if r in starts:
+                    col0 = next((p for p in placed if p.col == 0), None)
+                    empty = empty or col0 is None or not squash(table.cell_text(col0.cell, 0))
+            previous = heads.get(key)
+            heads[key] = Head(len(rows), empty or (previous is not None and previous.empty_first))
     return heads
-
-
-def section_of(document: model.Document, table: model.Table) -> model.Section:
-    return next(s for s in document.sections if any(b is table for b in s.blocks))
 
 
 def _lines(chars: list[dict]) -> list[str]:
@@ -192,3 +198,54 @@ def page_problems(pdf_bytes_or_path, heads: dict[str, Head], name: str = "") -> 
             last_first = squash("".join(c or "" for c in last_rows[0])) if last_rows else ""
             previous_headed = last_first in heads
     return problems
+
+
+# --- a whole package, any data folder ---------------------------------------------------------
+
+
+def package_problems(data: Path, out: Path, engines: Sequence[str] = ("typst", "weasyprint"),
+                     docx: bool = True, workers: int = 2) -> list[str]:
+    """Build the program package of ``data`` with each PDF engine (and DOCX, converted by LibreOffice
+    when ``docx`` and it is installed) into ``out`` and return the page problems of every page of every
+    PDF (:func:`page_problems`), each prefixed with the engine and file. Raises AssertionError when a
+    build or the conversion fails, or a document is missing."""
+    from click.testing import CliRunner
+
+    from generator.builders import program_package
+    from generator.cli import main
+    from generator.data.loader import load_program
+
+    documents = {p.name: p.document for p in program_package(load_program(data))}
+    problems: list[str] = []
+    jobs = []
+    for engine in engines:
+        formats = "pdf,docx" if docx and engine == engines[0] else "pdf"
+        target = out / engine
+        result = CliRunner().invoke(main, ["build", str(data), "--out", str(target), "--quiet", "--jobs", str(workers),
+                                           "--pdf-engine", engine, "--format", formats])
+        assert result.exit_code == 0, result.output
+        pdfs = sorted(target.rglob("*.pdf"))
+        assert {p.stem for p in pdfs} == set(documents), (engine, sorted(documents))
+        jobs += [(str(p), f"{engine}: {p.name}", expectations(documents[p.stem])) for p in pdfs]
+        if formats != "pdf":
+            office = shutil.which("soffice") or shutil.which("libreoffice")
+            if office is not None:
+                docx_files = sorted(target.rglob("*.docx"))
+                converted = out / "docx-pdf"
+                done = subprocess.run([office, f"-env:UserInstallation={(out / 'lo-profile').as_uri()}", "--headless",
+                                       "--convert-to", "pdf", "--outdir", str(converted), *map(str, docx_files)],
+                                      capture_output=True, timeout=1800)
+                assert done.returncode == 0, done.stderr.decode(errors="replace")
+                converted_pdfs = sorted(converted.glob("*.pdf"))
+                assert len(converted_pdfs) == len(docx_files)
+                jobs += [(str(p), f"docx via LibreOffice: {p.stem}.docx", expectations(documents[p.stem]))
+                         for p in converted_pdfs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for found in pool.map(_check, jobs):
+            problems.extend(found)
+    return problems
+
+
+def _check(job: tuple) -> list[str]:
+    path, name, heads = job
+    return page_problems(path, heads, name)

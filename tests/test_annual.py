@@ -347,7 +347,7 @@ def test_cli_annual_xlsx(tmp_path):
         assert hashlib.sha256((destination / name).read_bytes()).hexdigest() == entry["sha256"]
     assert manifest["year"] == 2021 and manifest["sample"] is True
     # 50 818,41 (camps) + 9 172,94 + 11 528,10 (education) + 0 (housing, suspended)
-    assert "to return 71519.45" in output
+    assert "к возврату 71519.45 руб." in output
 
 
 def test_cli_missing_year(tmp_path):

@@ -247,7 +247,9 @@ def test_comparison_document_shape(result):
     assert doc.notice == NOTICE
     tables = list(doc.tables())
     money = tables[0]
-    assert [c.value for c in money.header[0].cells] == editions.MONEY_HEAD
+    assert [c.value for c in money.header[0].cells] == editions.money_head(result) == [
+        "N п/п", "Подпрограмма / мероприятие", "Исполнитель", "Источник", "Год", "Было (тыс. руб.)",
+        "Стало (тыс. руб.)", "Отклонение (тыс. руб.)", "Отклонение, %"]
     totals = [r for r in money.body if r.style == "total"]
     assert [r.cells[0].value.split(":")[0] for r in totals] == [
         "Итого по подпрограмме 1", "Итого по подпрограмме 4", "Итого по подпрограммам, в которые вносятся изменения (1, 4)"]

@@ -237,3 +237,55 @@ def test_tall_row_keeps_the_header_on_every_page(engine, tmp_path):
         assert len(opened.pages) > 3
     problems = [p for p in page_problems(str(pdf), heads, pdf.name) if "without its header" in p or "blank" in p]
     assert not problems, "\n".join(problems)
+
+
+# --- any program: long periods, many sources (issue 22) -----------------------------------------
+
+@pytest.mark.parametrize("years, sources", [(3, 2), (10, 4), (17, 6)])
+def test_pages_of_synthetic_programs(tmp_path, years, sources):
+    """Programs of 3, 10 and 17 years with 2 to 6 sources: every page of both PDF engines and of the
+    DOCX through LibreOffice passes the page checks (no text outside its cell, no number broken
+    across lines); the widest tables print in parts ("Таблица 4 (продолжение)")."""
+    from pdf_layout import package_problems
+
+    from generator.synthetic import write_program
+    data = write_program(tmp_path / "program", first_year=2031 - years, last_year=2030, sources=sources,
+                         subprograms=2, activities=2, seed=years)
+    problems = package_problems(data, tmp_path / "out", workers=WORKERS)
+    assert not problems, "\n".join(problems[:40])
+    if years >= 10:
+        (tables,) = (tmp_path / "out" / "typst").rglob("11-podprogramma-1-tablicy.pdf")
+        import pdfplumber
+        with pdfplumber.open(str(tables)) as pdf:
+            text = " ".join((page.extract_text() or "") for page in pdf.pages).replace("\u00a0", " ")
+        assert "Таблица 4 (продолжение)" in text
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_footnote_alone_on_a_page(engine, built, documents):
+    """A table's footnote stays with the table's last rows (WeasyPrint put it alone on SP2 tables p. 11)."""
+    import pdfplumber
+
+    from generator import model
+    from pdf_layout import PAGE_LABEL, squash
+    found = []
+    for pdf in sorted(built(engine).glob("*.pdf")):
+        notes = [squash(item) for s in documents[pdf.stem].sections for b in s.blocks
+                 if isinstance(b, model.Footnotes) for item in b.items]
+        if not notes:
+            continue
+        with pdfplumber.open(str(pdf)) as opened:
+            for number, page in enumerate(opened.pages, start=1):
+                lines = [squash(line) for line in (page.extract_text() or "").splitlines()]
+                text = "".join(line for line in lines if not PAGE_LABEL.match(line)
+                               and line != squash("Образец (условные данные)"))
+                if text and not page.find_tables() and _only_footnotes(text, notes):
+                    found.append(f"{pdf.name} p. {number}")
+    assert not found, found
+
+
+def _only_footnotes(text: str, notes: list[str]) -> bool:
+    """Whether the squashed page text is nothing but footnotes of the document."""
+    for note in notes:
+        text = text.replace(note, "")
+    return not text

@@ -198,3 +198,16 @@ def test_round_trip_property(value):
                    allow_nan=False, allow_infinity=False))
 def test_percent_round_trip_property(value):
     assert parse_number(format_percent(value)) == value
+
+
+def test_money_or_dash_is_the_one_money_in_prose_helper():
+    from decimal import Decimal
+
+    from generator.builders import editions
+    from generator.cli import diff as cli_diff
+    from generator.numbers import money_or_dash
+    assert money_or_dash(Decimal("15736027")) == "15\u00a0736\u00a0027,0"
+    assert money_or_dash(Decimal("-2.25")) == "-2,3" and money_or_dash(0) == "0,0"
+    assert money_or_dash(None) == money_or_dash("х") == money_or_dash("-") == "-"
+    for value in (Decimal("1234.56"), None, "х"):
+        assert editions.money(value) == cli_diff._money(value) == money_or_dash(value)

@@ -110,3 +110,83 @@ def test_financing_blocks_are_kept_together_in_every_writer():
     doc = model.Document("t", [model.Section([table], orientation="landscape")])
     cells = plain(doc)["sections"][0]["blocks"][0]["body"][0]["cells"]
     assert all(c["keep"] for c in cells)              # Typst: breakable: false
+
+
+# --- layout from content: wide tables (issue 22) ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def long_program(tmp_path_factory):
+    from generator.synthetic import write_program
+    folder = write_program(tmp_path_factory.mktemp("long") / "program", first_year=2014, last_year=2030, sources=6,
+                           subprograms=1, activities=2, seed=3)
+    return folder, {p.name: p.document for p in program_package(load_program(folder))}
+
+
+def _financing(document: model.Document) -> tuple[model.Section, model.Table]:
+    return next((s, b) for s in document.sections for b in s.blocks
+                if isinstance(b, model.Table) and b.id == "financing")
+
+
+def test_a_table_too_wide_at_8_pt_prints_in_parts_with_its_identifying_columns(long_program):
+    _, documents = long_program
+    section, table = _financing(documents["11-podprogramma-1-tablicy"])
+    usable = model.usable_width_mm(section)
+    assert not table.fits(usable, model.LEGIBLE_PT)                  # 17 years of eight-digit sums
+    size, parts = table.print_layout(usable, 9.5)
+    fixed = table.identifying_columns()
+    assert fixed == 5 and size == 9.5 and len(parts) == 3
+    assert all(p[:fixed] == list(range(fixed)) for p in parts)
+    assert sorted(c for p in parts for c in p[fixed:]) == list(range(fixed, table.width))   # each year once
+    for columns in parts:
+        part = table.part(columns)
+        assert part.fits(usable, size)
+        widths = part.fitted_widths(usable, size)
+        for placed in part.placements(part.body):         # every number fits its column at the size
+            for p in placed:
+                if p.cell.is_number:
+                    assert model.text_width_mm(part.cell_text(p.cell, p.col), size, True) \
+                        + model.CELL_PADDING_MM <= widths[p.col] + 1e-6
+        head = [part.cell_text(p.cell, p.col) for p in part.placements(part.head_rows())[0]]
+        assert head[:fixed] == [table.cell_text(p.cell, p.col) for p in table.placements(table.head_rows())[0]][:fixed]
+        assert part.numbering_row().cells[fixed].value == str(columns[fixed] + 1)   # the act's column numbers
+    # the figures of the last year are in the last part, row by row
+    last = table.part(parts[-1])
+    assert [r.cells[-1].value for r in last.body] == [r.cells[-1].value for r in table.body]
+
+
+def test_print_blocks_continue_the_caption_on_a_new_page(long_program):
+    _, documents = long_program
+    document = documents["11-podprogramma-1-tablicy"]
+    section, table = _financing(document)
+    blocks = model.print_blocks(section, document.style)
+    parts = [b for b in blocks if isinstance(b, model.Table) and b.id == "financing"]
+    assert len(parts) == 3
+    labels = [b.text for b in blocks if isinstance(b, model.Paragraph) and "продолжение" in b.text]
+    assert labels == ["Таблица 4 (продолжение)"] * 2
+    first = blocks.index(parts[1])
+    assert isinstance(blocks[first - 2], model.PageBreak) and blocks[first - 1].text == "Таблица 4 (продолжение)"
+
+
+def test_tables_that_fit_are_printed_as_they_are(planned):
+    for document in planned.values():
+        for section in document.sections:
+            tables = [b for b in section.blocks if isinstance(b, model.Table)]
+            printed = [b for b in model.print_blocks(section, document.style) if isinstance(b, model.Table)]
+            assert printed == tables
+
+
+def test_docx_and_xlsx_of_a_wide_table(long_program, tmp_path):
+    from openpyxl import load_workbook
+
+    from generator.writers import xlsx as xlsx_writer
+    _, documents = long_program
+    document = documents["11-podprogramma-1-tablicy"]
+    body = _docx_parts(document)["word/document.xml"]
+    assert body.count("Таблица 4 (продолжение)") == 2
+    path = tmp_path / "t.xlsx"
+    xlsx_writer.write(document, path)
+    book = load_workbook(path)
+    sheet = next(ws for ws in book.worksheets if ws.title.startswith("Таблица 4"))
+    assert sheet.print_title_cols == "$A:$E"                      # the identifying columns on every page
+    assert sheet.max_column == _financing(document)[1].width     # one sheet, every year
+    assert not sheet.sheet_properties.pageSetUpPr.fitToPage

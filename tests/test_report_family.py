@@ -108,3 +108,14 @@ def test_plan_only_keeps_matching_documents():
                       paths.Path("x"), {})
     assert [p.name for p in plan.only(["tables"]).documents] == ["01-b-tablicy"]
     assert plan.only([]).documents == plan.documents and plan.only(["zzz"]).documents == []
+
+
+def test_every_family_stamps_its_documents_in_one_place():
+    import datetime as dt
+
+    from generator.builders.common import SAMPLE_NOTICE, stamped_document
+    doc = stamped_document("Отчет", "quarterly-municipality-report", dt.date(2021, 4, 1), True)
+    assert (doc.title, doc.kind, doc.date, doc.notice) == ("Отчет", "quarterly-municipality-report",
+                                                           dt.datetime(2021, 4, 1), "Образец (условные данные)")
+    assert stamped_document("Т", "k", dt.datetime(2022, 2, 20), False).notice is None
+    assert SAMPLE_NOTICE == "Образец (условные данные)"

@@ -1,6 +1,6 @@
 """The draft amending resolution: "О внесении изменений в постановление … от 22 апреля 2019 года N 395".
 
-Built from the two editions and their :class:`~generator.diff.ProgramDiff`:
+Built from the two editions and their :class:`~generator.editions.compare.ProgramDiff`:
 
 * one item per changed passport position (the program's passport and each subprogram's,
   compared position by position as the passport builders print them), with the
@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 
 from .. import model
 from ..builders import common
-from ..builders.editions import paragraphs
+from ..editions.documents import paragraphs
 from ..builders import program as program_builders
 from ..builders import subprogram as subprogram_builders
 from ..data.schema import Program
-from ..diff import ProgramDiff
+from ..editions.compare import ProgramDiff
 from ..numbers import MONTHS_GENITIVE
 
 TEMPLATE = "draft_resolution.txt.j2"

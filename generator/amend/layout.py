@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Literal, Optional
 
 from .. import calc
+from ..builders.common import table_title
 from ..data.schema import Program, Subprogram
 
 Kind = Literal["label", "figure", "total"]
@@ -155,8 +156,7 @@ def financing_sheet(program: Program, sub: Subprogram) -> Sheet:
                     _try_total(rows, r, col, line_cells(top, line.source, col))
     header = [FINANCE_LABELS + [f"{y} год" for y in years] + [f"всего за {years[0]} - {years[-1]} годы"]]
     return Sheet(f"Таблица 4 подпрограммы {sub.code}"[:31],
-                 f"Таблица 4 подпрограммы {sub.code}. Финансовое обеспечение реализации основных мероприятий "
-                 f"подпрограммы {sub.code} за счет средств областного бюджета, тыс. руб.",
+                 f"Таблица 4 подпрограммы {sub.code}. {table_title('subprogram', 'Таблица 4', sub.code)}, тыс. руб.",
                  f"Таблица 4 подпрограммы {sub.code}", header, rows, names, header[0],
                  [7, 16, 40, 24, 22] + [14] * (n + 1), sub.code, "financing")
 
@@ -185,8 +185,7 @@ def forecast_sheet(program: Program, sub: Subprogram) -> Sheet:
     header = [["N п/п", "Источник финансового обеспечения"] + [f"{y} год" for y in years]
               + [f"всего за {years[0]} - {years[-1]} годы"]]
     return Sheet(f"{table.table} подпрограммы {sub.code}"[:31],
-                 f"{table.table} подпрограммы {sub.code}. Прогнозная (справочная) оценка объемов привлечения средств "
-                 f"на реализацию целей подпрограммы {sub.code}, тыс. руб.",
+                 f"{table.table} подпрограммы {sub.code}. {table_title('subprogram', 'forecast', sub.code)}, тыс. руб.",
                  f"{table.table} подпрограммы {sub.code}", header, rows, names, header[0], [7, 40] + [14] * (n + 1),
                  sub.code, "forecast")
 
@@ -210,8 +209,8 @@ def indicator_values_sheet(program: Program, sub: Subprogram) -> Sheet:
             names.append(f"показатель {row.indicator} «{_short(row.name)}»")
     header = [["N п/п", "Задача, показатель (индикатор)", "Единица измерения"] + [c.label for c in values.columns]]
     return Sheet(f"Таблица 1 подпрограммы {sub.code}"[:31],
-                 f"Таблица 1 подпрограммы {sub.code}. Сведения о целевых показателях (индикаторах) подпрограммы "
-                 f"{sub.code}", f"Таблица 1 подпрограммы {sub.code}", header, rows, names, header[0],
+                 f"Таблица 1 подпрограммы {sub.code}. {table_title('subprogram', 'Таблица 1', sub.code)}",
+                 f"Таблица 1 подпрограммы {sub.code}", header, rows, names, header[0],
                  [7, 50, 10] + [11] * len(values.columns), sub.code, "indicator_values")
 
 
@@ -257,8 +256,8 @@ def tax_sheet(program: Program) -> Sheet:
         _try_total(rows, total_row, c, [(r, c) for r in item_rows])
     header = [["N п/п", "Наименование налогового расхода"]
               + [f"{y}: {w}" for y in years + ["всего"] for w in ("плательщики, тыс. чел.", "оценка, тыс. руб.")]]
-    return Sheet("Таблица 5 программы", "Таблица 5 государственной программы. Оценка объема налоговых расходов "
-                 "по годам реализации государственной программы", "Таблица 5 государственной программы",
+    return Sheet("Таблица 5 программы", f"Таблица 5 государственной программы. {table_title('program', 'Таблица 5')}",
+                 "Таблица 5 государственной программы",
                  header, rows, names, header[0], [7, 50] + [12] * (2 * (n + 1)), "program", "tax")
 
 

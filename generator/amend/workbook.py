@@ -444,6 +444,8 @@ def planned_edits(program, located, changes: list[Change]) -> dict[Path, dict[tu
     """The YAML edits per file: every changed figure, and a passport's printed financing paragraph
     regenerated from the new figures where it was the generated one before (rule F09)."""
     from ..texts import financing_paragraph, first_difference
+    from ..wording import of
+    unit_words = of(program).forms["unit_long"]
     edits: dict[Path, dict[tuple, object]] = {}
     for ch in changes:
         edits.setdefault(Path(located.files[ch.unit]), {})[ch.path] = ch.new
@@ -453,7 +455,7 @@ def planned_edits(program, located, changes: list[Change]) -> dict[Path, dict[tu
         touched = [ch for ch in changes if ch.unit == unit and ch.path[:2] == ("passport", "financing")]
         if not touched or not passport.financing_text:
             continue
-        if first_difference(financing_paragraph(passport.financing, years), passport.financing_text):
+        if first_difference(financing_paragraph(passport.financing, years, unit_words), passport.financing_text):
             continue                        # the printed paragraph was not the generated one: leave it
         blocks = [b.model_copy(deep=True) for b in passport.financing]
         for ch in touched:
@@ -462,7 +464,7 @@ def planned_edits(program, located, changes: list[Change]) -> dict[Path, dict[tu
                 blocks[b].total = ch.new
             else:
                 blocks[b].years[ch.path[4]] = ch.new
-        edits[Path(located.files[unit])][("passport", "financing_text")] = financing_paragraph(blocks, years)
+        edits[Path(located.files[unit])][("passport", "financing_text")] = financing_paragraph(blocks, years, unit_words)
     return edits
 
 

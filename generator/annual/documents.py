@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as _dt
 from decimal import Decimal
 
-from .. import model, templates
-from ..builders.common import NO_DATA, SAMPLE_NOTICE
+from .. import model, templates, wording
+from ..builders.common import NO_DATA, stamped_document
 from ..numbers import format_date, format_number
 from ..effectiveness import achievement
 from . import charts
@@ -20,8 +20,7 @@ RETURN_FORMULA_SOURCE = ("Формула возврата средств вос�
 
 
 def _document(title: str, kind: str, year: int, sample: bool) -> model.Document:
-    return model.Document(title=title, kind=kind, notice=SAMPLE_NOTICE if sample else None,
-                          date=_dt.datetime(year + 1, 2, 20))
+    return stamped_document(title, kind, _dt.date(year + 1, 2, 20), sample)
 
 
 def results_table(e: SubsidyEvaluation) -> model.Table:
@@ -132,12 +131,16 @@ def memo_document(evaluations: list[SubsidyEvaluation], year: int, department: s
     return doc
 
 
-def effectiveness_document(ev: ProgramEvaluation, title: str) -> model.Document:
-    doc = _document(f"Оценка эффективности реализации государственной программы за {ev.year} год",
+def effectiveness_document(ev: ProgramEvaluation, title: str, w: wording.Wording | None = None) -> model.Document:
+    """The effectiveness evaluation of a year; ``w``: the program's wording (kind, budget level, unit;
+    default: a state program of a regional budget in thousand rubles)."""
+    w = w or wording.Wording()
+    f = w.forms
+    doc = _document(f"Оценка эффективности реализации {f['program_gen']} за {ev.year} год",
                     "annual-effectiveness", ev.year, ev.sample)
     doc.provenance.append("Методика оценки эффективности и формула возврата средств: docs/methodology.md")
     s = doc.section("landscape")
-    s.add(model.Heading(f"Оценка эффективности реализации государственной программы \"{title}\" за {ev.year} год"),
+    s.add(model.Heading(f"Оценка эффективности реализации {f['program_gen']} \"{title}\" за {ev.year} год"),
           model.Paragraph.of(
               "Методика: степень достижения показателя = факт / план (план / факт, если меньшее значение лучше), "
               "не более предельного значения; степень реализации основных мероприятий = доля мероприятий с "
@@ -147,7 +150,7 @@ def effectiveness_document(ev: ProgramEvaluation, title: str) -> model.Document:
               "данных; формулы приложения 4 к постановлению N 439 в доступных источниках не найдены, поэтому "
               "метод расчета выбран разработчиком отчета.", size=11, space_after=6))
     s.add(model.Heading("1. Достижение плановых значений целевых показателей (индикаторов)", level=2, align="left"),
-          indicator_table(ev))
+          indicator_table(ev, w))
     rows = [i for i in ev.program_indicators] + [i for sp in ev.subprograms for i in sp.indicators]
     if rows:
         s.add(model.Image(charts.percent_bars([f"{('П' + i.subprogram + '.') if i.subprogram else 'ГП.'}{i.code} "
@@ -157,8 +160,17 @@ def effectiveness_document(ev: ProgramEvaluation, title: str) -> model.Document:
                                               "(для показателей, где меньшее значение лучше, - план / факт)"),
                           width_mm=230, caption="Рисунок 1. Фактические значения показателей в процентах к плановым"))
     s2 = doc.section("landscape")
-    s2.add(model.Heading("2. Исполнение расходов областного бюджета по основным мероприятиям", level=2, align="left"),
-           activity_table(ev))
+    s2.add(model.Heading(f"2. Исполнение расходов {f['budget_gen']} по основным мероприятиям", level=2, align="left"),
+           activity_table(ev, w))
+    doubtful = [a for sp in ev.subprograms for a in sp.activities if a.plan_doubts]
+    if doubtful:
+        s2.add(model.Paragraph.of(
+            "Плановые значения, не согласующиеся с контрольными соотношениями таблиц финансового обеспечения "
+            "(оценка использует напечатанное значение; помечены знаком *):", size=11, space_after=2))
+        for a in doubtful:
+            s2.add(model.Paragraph.of(f"* Подпрограмма {a.subprogram}, мероприятие {a.code}, план "
+                                      f"{format_number(a.plan, 1)} {f['unit']}: " + "; ".join(a.plan_doubts),
+                                      size=10, space_after=2))
     executed = [sp for sp in ev.subprograms if sp.plan]
     if executed:
         s2.add(model.Image(charts.percent_bars([f"Подпрограмма {sp.code}" for sp in executed],
@@ -166,12 +178,13 @@ def effectiveness_document(ev: ProgramEvaluation, title: str) -> model.Document:
                                                  f"Исполнение расходов {ev.year} года, % от плана"),
                            width_mm=200, caption="Рисунок 2. Исполнение расходов по подпрограммам"))
     s3 = doc.section("landscape")
-    s3.add(model.Heading("3. Эффективность реализации подпрограмм и государственной программы", level=2, align="left"),
-           score_table(ev))
+    s3.add(model.Heading(f"3. Эффективность реализации подпрограмм и {f['program_gen']}", level=2, align="left"),
+           score_table(ev, w))
     return doc
 
 
-def indicator_table(ev: ProgramEvaluation) -> model.Table:
+def indicator_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> model.Table:
+    w = w or wording.Wording()
     cols = [model.Column(0.7, align="center"), model.Column(4.5), model.Column(0.8, align="center"),
             model.Column(1.0, align="right", kind="number", decimals=None),
             model.Column(1.0, align="right", kind="number", decimals=None),
@@ -179,7 +192,7 @@ def indicator_table(ev: ProgramEvaluation) -> model.Table:
     head = [model.Row([model.Cell(t) for t in ("N", "Показатель (индикатор)", "Ед. изм.", "План", "Факт",
                                                "Степень достижения", "Обоснование отклонений")])]
     body = []
-    groups = [("Государственная программа", ev.program_indicators)] + \
+    groups = [(w.forms["Program"], ev.program_indicators)] + \
              [(f"Подпрограмма {sp.code} \"{sp.title}\"", sp.indicators) for sp in ev.subprograms]
     for title, items in groups:
         body.append(model.Row([model.Cell(title, colspan=7)], style="group"))
@@ -194,13 +207,14 @@ def indicator_table(ev: ProgramEvaluation) -> model.Table:
     return model.Table(cols, head, body, font_size=9.5, id="indicators")
 
 
-def activity_table(ev: ProgramEvaluation) -> model.Table:
+def activity_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> model.Table:
+    unit = (w or wording.Wording()).forms["unit"]
     money = dict(align="right", kind="number", decimals=1)
     cols = [model.Column(0.7, align="center"), model.Column(4.5), model.Column(1.4, **money),
             model.Column(1.4, **money), model.Column(1.0, align="right", kind="number", decimals=1, summable=False),
             model.Column(1.0, align="center"), model.Column(2.6)]
-    head = [model.Row([model.Cell(t) for t in ("Код", "Основное мероприятие", "План, тыс. руб.",
-                                               "Кассовое исполнение, тыс. руб.", "Исполнение, %",
+    head = [model.Row([model.Cell(t) for t in ("Код", "Основное мероприятие", f"План, {unit}",
+                                               f"Кассовое исполнение, {unit}", "Исполнение, %",
                                                "Результат достигнут", "Пояснение")])]
     body = []
     for sp in ev.subprograms:
@@ -210,7 +224,8 @@ def activity_table(ev: ProgramEvaluation) -> model.Table:
             continue
         start = len(body)
         for a in sp.activities:
-            body.append(model.Row([model.Cell(a.code), model.Cell(a.name), model.Cell(a.plan), model.Cell(a.cash),
+            plan = model.Cell(a.plan, mark="*", note="; ".join(a.plan_doubts)) if a.plan_doubts else model.Cell(a.plan)
+            body.append(model.Row([model.Cell(a.code), model.Cell(a.name), plan, model.Cell(a.cash),
                                    model.Cell(a.execution), model.Cell(YES if a.done else NO),
                                    model.Cell(a.explanation or "")]))
         from .. import calc
@@ -220,7 +235,8 @@ def activity_table(ev: ProgramEvaluation) -> model.Table:
     return model.Table(cols, head, body, font_size=9.5, id="activities-execution")
 
 
-def score_table(ev: ProgramEvaluation) -> model.Table:
+def score_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> model.Table:
+    w = w or wording.Wording()
     num = dict(align="right", kind="number", decimals=3)
     cols = [model.Column(3.5), model.Column(1.2, **num), model.Column(1.2, **num), model.Column(1.2, **num),
             model.Column(1.2, **num), model.Column(1.2, **num), model.Column(1.6, align="center")]
@@ -238,7 +254,7 @@ def score_table(ev: ProgramEvaluation) -> model.Table:
                                model.Cell(r.budget), model.Cell(r.use_of_funds), model.Cell(r.score),
                                model.Cell(r.rating or "")]))
     thresholds = "; ".join(f"{label} - не менее {format_number(t, None)}" for t, label in ev.ratings)
-    body.append(model.Row([model.Cell("Государственная программа (среднее по оцененным подпрограммам)"),
+    body.append(model.Row([model.Cell(f"{w.forms['Program']} (среднее по оцененным подпрограммам)"),
                            model.Cell("", colspan=4), model.Cell(ev.score), model.Cell(ev.rating or NO_DATA)],
                           style="total"))
     body.append(model.Row([model.Cell(f"Пороговые значения оценки: {thresholds}", colspan=7, italic=True)]))

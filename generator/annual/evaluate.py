@@ -22,7 +22,17 @@ def load_facts(program_dir: str | Path, year: int) -> AnnualFacts:
     path = Path(program_dir) / "annual" / f"{year}.yaml"
     if not path.is_file():
         raise DataError(f"no annual facts for {year} (expected {path})", file=path)
-    return read_model(AnnualFacts, path)
+    from ..data.loader import Located
+    located = Located()
+    facts = read_model(AnnualFacts, path, located, "annual")
+    facts._located = located
+    return facts
+
+
+def _fact_error(facts: AnnualFacts, message: str, path: tuple, field: str) -> DataError:
+    """A located error of the annual facts file: the file and line where ``path`` was read."""
+    file, line = facts._located.where("annual", path) if facts._located is not None else (None, None)
+    return DataError(message, file, line, field=field)
 
 
 @dataclass
@@ -138,6 +148,7 @@ class ActivityEvaluation:
     cash: Decimal
     done: bool
     explanation: str | None
+    plan_doubts: list[str] = field(default_factory=list)    # failed control relations of the plan figure: "F02: ..."
 
     @property
     def execution(self) -> Decimal | None:
@@ -167,23 +178,39 @@ class ProgramEvaluation:
     ratings: list[tuple[Decimal, str]]
 
 
-def evaluate_program(program: Program, facts: AnnualFacts) -> ProgramEvaluation:
+def evaluate_program(program: Program, facts: AnnualFacts, findings: list | None = None) -> ProgramEvaluation:
+    """The effectiveness evaluation of ``facts.year`` (docs/methodology.md). ``findings``: the control
+    relations' findings of the program (:func:`generator.rules.check`); an activity's plan figure (table 4,
+    "всего" of the year) that one of them involves keeps its value and carries the finding
+    (:attr:`ActivityEvaluation.plan_doubts`), so the document says the evaluation used a doubtful figure.
+    Raises :class:`DataErrors` for facts naming what the program does not have."""
+    from ..rules import financing_cell
     params = facts.parameters
+    doubts_of: dict[str, list[str]] = {}
+    for f in findings or []:
+        if f.severity == "error":
+            for cell in f.cells:
+                doubts_of.setdefault(cell, []).append(f"{f.rule}: {f.message}")
     ratings = [(r.min, r.label) for r in params.ratings]
     year = facts.year
     problems: list[DataError] = []
+    positions = {id(f): i for i, f in enumerate(facts.indicators)}
+
+    def _index(fact) -> int:
+        return positions[id(fact)]
 
     def indicator(sub, fact) -> IndicatorEvaluation | None:
         table = sub.indicators if sub else program.indicators
         ind = next((i for i in (table.items if table else []) if i.code == fact.code), None)
         if ind is None:
-            problems.append(DataError(f"indicator {fact.code!r} of {'subprogram ' + sub.code if sub else 'the program'} "
-                                      "does not exist", field="indicators"))
+            problems.append(_fact_error(facts, f"indicator {fact.code!r} of "
+                                                f"{'subprogram ' + sub.code if sub else 'the program'} does not exist",
+                                        ("indicators", _index(fact)), f"indicators[{_index(fact)}].code"))
             return None
         try:
             degree = achievement(fact.fact, fact.plan, ind.direction, params.achievement_cap, ind.name[:60])
         except CalculationError as exc:
-            problems.append(DataError(str(exc), field=f"indicators[{fact.code}]"))
+            problems.append(_fact_error(facts, str(exc), ("indicators", _index(fact)), f"indicators[{fact.code}]"))
             return None
         return IndicatorEvaluation(sub.code if sub else None, fact.code, ind.name, ind.unit, ind.direction,
                                    fact.plan, fact.plan_sample, fact.fact, degree, fact.explanation)
@@ -195,16 +222,21 @@ def evaluate_program(program: Program, facts: AnnualFacts) -> ProgramEvaluation:
         inds = [e for f in facts.indicators if f.subprogram == sub.code for e in [indicator(sub, f)] if e is not None]
         acts = []
         years = program.subprogram_years(sub)
-        rows = {normalise_code(r.code): r for r in (sub.financing.rows if sub.financing else []) if r.kind == "activity"}
+        rows = {normalise_code(r.code): (n, r) for n, r in enumerate(sub.financing.rows if sub.financing else [])
+                if r.kind == "activity"}
         for f in (a for a in facts.activities if a.subprogram == sub.code):
-            row = rows.get(normalise_code(f.code))
-            plan = None
+            n, row = rows.get(normalise_code(f.code), (None, None))
+            plan, doubts = None, []
             if row is not None and year in years:
                 money = calc.row_money(row, "total")      # the act's plan of the activity (table 4)
                 plan = calc.as_decimal(money[years.index(year)]) if money is not None else None
+                # the figures that plan is: the "всего" line's, else (a row printed without one) its lines'
+                keys = ["total"] if row.source("total") else [line.source for line in row.sources]
+                doubts = list(dict.fromkeys(d for key in keys for d in doubts_of.get(
+                    financing_cell(f"sp{sub.code}", n, key, years.index(year)), [])))
             name = next((a.name for a in (sub.activities.items if sub.activities else [])
                          if normalise_code(a.code) == normalise_code(f.code)), f"Основное мероприятие {f.code}")
-            acts.append(ActivityEvaluation(sub.code, f.code, name, plan, f.cash, f.done, f.explanation))
+            acts.append(ActivityEvaluation(sub.code, f.code, name, plan, f.cash, f.done, f.explanation, doubts))
         gaps = []
         plan = calc.total(a.plan for a in acts if a.plan is not None)
         cash = calc.total(a.cash for a in acts if a.plan is not None)

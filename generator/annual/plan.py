@@ -24,32 +24,43 @@ class AnnualResults:
         return sum((e.to_return for e in self.subsidies), 0)
 
 
-def evaluate(program, subsidies, data_dir: str | Path, year: int) -> AnnualResults:
+def evaluate(program, subsidies, data_dir: str | Path, year: int, findings: list | None = None) -> AnnualResults:
     """Read the annual facts of ``year`` from ``data_dir`` and evaluate the program and each subsidy with
-    agreements in that year. Raises :class:`generator.data.DataError`/``DataErrors`` for bad facts."""
+    agreements in that year. ``subsidies``: the subsidy data, ``None`` for a program without subsidies (no
+    ``subsidies/`` folder: no subsidy is evaluated). ``findings``: the program's control-relation findings
+    (a plan figure they involve is marked in the evaluation). Raises :class:`generator.data.DataError`/
+    ``DataErrors`` for bad facts, and ``DataError`` for subsidy results given for a program without subsidies."""
+    from ..data import DataError
+    from ..i18n import _
     from .evaluate import evaluate_program, evaluate_subsidy, load_facts
     facts = load_facts(data_dir, year)
-    evaluation = evaluate_program(program, facts)
+    if subsidies is None and facts.subsidy_results:
+        path = Path(data_dir) / "annual" / f"{year}.yaml"
+        raise DataError(_("{file}: subsidy results are given, but the program has no subsidies/ folder").format(
+            file=path), file=path)
+    evaluation = evaluate_program(program, facts, findings)
     evaluations = [evaluate_subsidy(subsidies, facts, sid) for sid in sorted(subsidies.subsidies)
-                   if subsidies.agreements_for(sid, year)]
+                   if subsidies.agreements_for(sid, year)] if subsidies is not None else []
     return AnnualResults(evaluation, evaluations, facts)
 
 
 def plan(program, results: AnnualResults, year: int, out: str | Path = "output", templates=None) -> Plan:
     """The annual package of ``year``, written to ``OUT/<program>/annual/<year>`` (:mod:`generator.paths`)."""
     from .. import templates as templates_mod
+    from .. import wording
     from ..paths import annual_folder
     from .documents import effectiveness_document, memo_document, subsidy_results_document
     facts, evaluations = results.facts, results.subsidies
     tpl = templates_mod.get(templates)
+    # a program without subsidies has no results, returns or memos: not made at all rather than made blank
     documents = [Planned("01-rezultaty-subsidiy", "annual-subsidy-results",
-                         subsidy_results_document(evaluations, year, facts.sample))]
+                         subsidy_results_document(evaluations, year, facts.sample))] if evaluations else []
     for department in sorted({e.department for e in evaluations}):
         own = [e for e in evaluations if e.department == department]
         documents.append(Planned(f"02-analiticheskaya-zapiska-{own[0].subsidy_id}", "annual-memo",
                                  memo_document(own, year, department, facts.sample, tpl)))
     documents.append(Planned("03-ocenka-effektivnosti", "annual-effectiveness",
-                             effectiveness_document(results.evaluation, program.title)))
+                             effectiveness_document(results.evaluation, program.title, wording.of(program))))
     meta = {"program": program.code, "kind": "annual-reports", "year": year, "date": f"{year + 1}-02-20",
             "sample": facts.sample}
     return Plan(documents, annual_folder(out, program.code, year), meta)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Optional
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from typing_extensions import Annotated
 
 from ..data.schema import Num, Rubles, Strict
@@ -58,6 +58,8 @@ class ActivityFact(Strict):
 
 
 class AnnualFacts(Strict):
+    # where each fact was read (a generator.data.loader.Located, unit "annual"): errors found later keep it
+    _located: object = PrivateAttr(default=None)
     sample: bool = False
     year: int
     parameters: Parameters

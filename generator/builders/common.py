@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from decimal import Decimal
 
 from .. import calc, model
@@ -9,7 +10,40 @@ from ..data.schema import FinancingRow, SourceLine
 
 NO_DATA = "нет данных в источнике"
 SAMPLE_NOTICE = "Образец (условные данные)"
-PROGRAM_APPENDIX = "к государственной программе"
+
+
+def stamped_document(title: str, kind: str, date: _dt.date, sample: bool, author: str = "") -> model.Document:
+    """A new document with its stamp: ``title``, ``kind`` (for manifests), ``date`` (the document's date:
+    the edition's, the report's "as of" date; a date or datetime, midnight for a date), for sample
+    figures the notice printed on every page (:data:`SAMPLE_NOTICE`), and the ``author`` of the files'
+    metadata (``""``: none). The one place documents are started."""
+    when = date if isinstance(date, _dt.datetime) else _dt.datetime(date.year, date.month, date.day)
+    return model.Document(title=title, kind=kind, notice=SAMPLE_NOTICE if sample else None, date=when,
+                          author=author)
+
+
+def table_title(scope: str, table: str, n: str | None = None, w=None) -> str:
+    """The title of one of the act's tables, from ``templates/act-tables.yaml`` (the one place they are
+    written): ``scope`` ``"program"`` or ``"subprogram"``, ``table`` the act's number (``"Таблица 4"``) or
+    ``"forecast"``, ``n`` the subprogram's code, ``w`` the program's :class:`generator.wording.Wording` (its
+    kind and budget level fill ``{program_gen}``, ``{budget_gen}``...; default: a state program of a regional
+    budget). A kind's own wording of a title (``title_<scope>_<table>`` in ``templates/wording.yaml``) wins.
+    Raises ``KeyError`` for a table the file does not name."""
+    from ..wording import Wording
+    w = w or Wording()
+    own = f"title_{scope}_{table}"
+    if own in w.texts:
+        return w(own, n=n)
+    global _TABLE_TITLES
+    if _TABLE_TITLES is None:
+        import yaml
+
+        from .. import templates
+        _TABLE_TITLES = yaml.safe_load(templates.get(None).find("act-tables.yaml").read_text(encoding="utf-8"))
+    return _TABLE_TITLES[scope][table].format(n=n, **w.forms)
+
+
+_TABLE_TITLES: dict | None = None
 
 
 def caption(table_no: str | None, title: str | None, appendix: list[str] | None = None) -> list[model.Block]:
@@ -62,7 +96,9 @@ def finance_columns(n_years: int) -> list[model.Column]:
     return cols
 
 
-def finance_header(years: list[int], money_title: str = "Расходы (тыс. руб.)") -> list[model.Row]:
+def finance_header(years: list[int], money_title: str) -> list[model.Row]:
+    """The two header rows of a financing table; ``money_title`` heads the year columns (the "money_head"
+    from the program's wording)."""
     top = [model.Cell(text, rowspan=2) for text in FINANCE_HEAD]
     top.append(model.Cell(money_title, colspan=len(years) + 1))
     bottom = [model.Cell(f"{y} год") for y in years]

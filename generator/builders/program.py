@@ -2,47 +2,51 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from decimal import Decimal
 
-from .. import calc, model
+from .. import calc, model, wording
 from ..data import schema
 from ..rules import subprogram_money
 from ..texts import financing_paragraph
 from . import common, tables
-from .common import SAMPLE_NOTICE
+from .common import stamped_document
 
 
 def _document(program: schema.Program, title: str, kind: str) -> model.Document:
-    edition = program.edition.date
-    return model.Document(title=title, kind=kind, date=_dt.datetime(edition.year, edition.month, edition.day),
-                          notice=SAMPLE_NOTICE if program.edition.sample else None,
-                          author=program.passport.responsible_executor)
+    return stamped_document(title, kind, program.edition.date, program.edition.sample,
+                            author=program.passport.responsible_executor)
 
 
 def passport(program: schema.Program) -> model.Document:
-    doc = _document(program, f"Паспорт государственной программы \"{program.title}\"", "program-passport")
+    w = wording.of(program)
+    doc = _document(program, w("program_passport_title", title=program.title), "program-passport")
     p = program.passport
     section = doc.section("portrait")
-    section.add(approval_block(program), model.Heading("Паспорт"), model.Heading("государственной программы"),
+    section.add(approval_block(program), model.Heading("Паспорт"), model.Heading(w("program_passport_heading")),
                 model.Heading(f"\"{program.title}\""))
     fields = [
-        ("Ответственный исполнитель государственной программы", p.responsible_executor),
-        ("Исполнители государственной программы", "; ".join(p.executors)),
-        ("Подпрограммы государственной программы", p.subprograms_text or "; ".join(
-            f"Подпрограмма \"{s.title}\" (приложение {s.appendix or s.code} к государственной программе)"
-            for s in program.subprograms)),
-        ("Цель государственной программы", p.goal),
-        ("Задачи государственной программы", "; ".join(p.tasks)),
-        ("Целевые показатели (индикаторы) государственной программы", p.indicators_text or "; ".join(
-            i.name for i in (program.indicators.items if program.indicators else []))),
-        ("Сроки реализации государственной программы", p.period_text),
-        ("Объемы финансового обеспечения государственной программы за счет средств областного бюджета",
-         financing_paragraph(p.financing, program.years) if p.financing else common.NO_DATA),
-        ("Ожидаемые конечные результаты реализации государственной программы", "; ".join(p.expected_results)),
+        (w("field_responsible"), p.responsible_executor),
+        (w("field_executors"), "; ".join(p.executors)),
+        (w("field_subprograms"), p.subprograms_text or "; ".join(
+            w("subprogram_item", title=s.title, appendix=s.appendix or s.code) for s in program.subprograms)),
+        (w("field_goal"), p.goal),
+        (w("field_tasks"), "; ".join(p.tasks)),
+        (w("field_indicators"), p.indicators_text or _indicator_names(program)),
+        (w("field_period"), p.period_text),
+        (w("field_financing"),
+         financing_paragraph(p.financing, program.years, w.forms["unit_long"]) if p.financing else common.NO_DATA),
+        (w("field_results"), "; ".join(p.expected_results)),
     ]
     section.add(key_value_table(fields))
     return doc
+
+
+def _indicator_names(program: schema.Program) -> str:
+    """The passport's indicators where the act prints no cell text: the program's own (table 2), else the
+    subprograms' (each once), else "нет данных в источнике" - never a blank cell."""
+    tables = [program.indicators] if program.indicators else [s.indicators for s in program.subprograms]
+    names = list(dict.fromkeys(i.name for t in tables if t for i in t.items))
+    return "; ".join(names) if names else common.NO_DATA
 
 
 def approval_block(program: schema.Program) -> model.Paragraph:
@@ -50,7 +54,7 @@ def approval_block(program: schema.Program) -> model.Paragraph:
     Правительства области / от 22.04.2019 N 395", right-aligned."""
     from ..numbers import format_date_numeric
     a = program.approved
-    return model.right_caption("Утверждена", "постановлением", "Правительства области",
+    return model.right_caption(*wording.of(program).lines("approval"),
                                f"от {format_date_numeric(a.date)} N {a.number}")
 
 
@@ -61,33 +65,31 @@ def key_value_table(fields: list[tuple[str, str]]) -> model.Table:
 
 
 def tables_document(program: schema.Program) -> model.Document:
-    doc = _document(program, f"Таблицы государственной программы \"{program.title}\"", "program-tables")
+    w = wording.of(program)
+    doc = _document(program, w("program_tables_title", title=program.title), "program-tables")
     absent = {a.table: a for a in program.absent}
     order = ["Таблица 1", "Таблица 2", "Таблица 3", "Таблица 4", "Таблица 5", "Таблица 6"]
     for name in order:
         if name in absent and name != "Таблица 3":
             a = absent[name]
             doc.section("portrait").add(*common.absent_note(a.table, a.title, a.line))
-            doc.provenance.append(common.absent_provenance(a.table, a.line, "государственная программа"))
-        elif name == "Таблица 2" and program.indicators:
+            doc.provenance.append(common.absent_provenance(a.table, a.line, w("program_absent_unit")))
+        elif name == "Таблица 2" and tables.has_methodology(program.indicators):
             doc.section("landscape").add(
-                *common.caption("Таблица 2", "Сведения о порядке сбора информации и методике расчета значений "
-                                "целевых показателей (индикаторов) государственной программы"),
+                *common.caption("Таблица 2", common.table_title("program", "Таблица 2", w=w)),
                 *tables.indicator_methodology(program.indicators))
         elif name == "Таблица 3":
             doc.sections.append(derived_table3(program, absent.get("Таблица 3")))
-            doc.provenance.append("Таблица 3 государственной программы вычислена по таблицам 4 подпрограмм"
+            doc.provenance.append(w("program_table3_derived")
                                   + (" (" + common.absent_provenance("Таблица 3", absent["Таблица 3"].line) + ")"
                                      if "Таблица 3" in absent else ""))
         elif name == "Таблица 5" and program.tax_expenditures:
             doc.section("landscape").add(
-                *common.caption("Таблица 5", "Оценка объема налоговых расходов по годам реализации "
-                                "государственной программы"), tax_table(program))
+                *common.caption("Таблица 5", common.table_title("program", "Таблица 5", w=w)), tax_table(program))
         elif name == "Таблица 6" and program.regional_projects:
             doc.section("landscape").add(
-                *common.caption("Таблица 6", "Общие сведения о региональных проектах, направленных на достижение "
-                                "целей и решение задач государственной программы (подпрограмм)"),
-                projects_table(program.regional_projects))
+                *common.caption("Таблица 6", common.table_title("program", "Таблица 6", w=w)),
+                projects_table(program.regional_projects, w))
     return doc
 
 
@@ -95,17 +97,15 @@ def derived_table3(program: schema.Program, absent: schema.AbsentTable | None) -
     """Program table 3, computed from the subprograms' tables: known subprograms with their figures,
     the others named with "нет данных в источнике", and the passport total against what is known."""
     years = program.years
+    w = wording.of(program)
     section = model.Section(orientation="landscape")
-    section.add(*common.caption("Таблица 3", "Финансовое обеспечение государственной программы за счет средств "
-                                "областного бюджета"))
+    section.add(*common.caption("Таблица 3", w("program_table3")))
     note = "Таблица составлена по таблицам финансового обеспечения подпрограмм"
     note += ("; в тексте постановления таблица 3 не приведена. " if absent else ". ")
-    note += ("Для подпрограмм, чьи таблицы финансового обеспечения в источнике отсутствуют, значения не "
-             "выводятся (\"" + common.NO_DATA + "\"); строка \"не распределено\" показывает разницу между "
-             "паспортом государственной программы и известными суммами.")
+    note += w("program_table3_note", no_data=common.NO_DATA)
     section.add(model.Paragraph.of(note, size=11, space_after=4))
     cols = common.finance_columns(len(years))
-    head = common.finance_header(years)
+    head = common.finance_header(years, w("money_head"))
     body: list[model.Row] = []
     keys = [s for s in program.sources if s.key != "total"]
     known = {k.key: [Decimal(0)] * (len(years) + 1) for k in keys}
@@ -135,7 +135,7 @@ def derived_table3(program: schema.Program, absent: schema.AbsentTable | None) -
     label = "Итого по подпрограммам, данные которых есть в источнике"
     if missing:
         label += f" (без подпрограмм {', '.join(missing)})"
-    top = common.source_lines_rows([model.Cell("1."), model.Cell("Государственная программа"),
+    top = common.source_lines_rows([model.Cell("1."), model.Cell(w("program_table3_top")),
                                     model.Cell(label), model.Cell("итого")], total_lines, style="total")
     # the known total is the sum of the subprogram rows below it: live formulas in XLSX. The rows are
     # named, not counted, so putting the total on top cannot shift what the formulas point at.
@@ -155,8 +155,7 @@ def derived_table3(program: schema.Program, absent: schema.AbsentTable | None) -
         if rows:
             body.extend(common.source_lines_rows(
                 [model.Cell(""), model.Cell(""),
-                 model.Cell(f"Не распределено по подпрограммам {', '.join(missing)} (паспорт государственной "
-                            "программы минус известные суммы; таблицы этих подпрограмм в источнике отсутствуют)"),
+                 model.Cell(w("program_table3_rest", codes=", ".join(missing))),
                  model.Cell("")], rows, style="subtotal", declare_sums=False))
     section.add(model.Table(cols, head, body, font_size=9.5, id="table-3"))
     return section
@@ -169,6 +168,7 @@ def _line(key: str, label: str, vector: list) -> schema.SourceLine:
 def tax_table(program: schema.Program) -> model.Table:
     tax = program.tax_expenditures
     years = program.years
+    w = wording.of(program)
     cols = [model.Column(0.6, align="center"), model.Column(4.0)]
     for _ in range(len(years) + 1):
         cols += [model.Column(0.9, align="right", kind="number", decimals=None),
@@ -177,8 +177,8 @@ def tax_table(program: schema.Program) -> model.Table:
     top = [model.Cell("N п/п", rowspan=2), model.Cell("Наименование налогового расхода", rowspan=2)]
     top += [model.Cell(str(y), colspan=2) for y in years]
     top += [model.Cell(f"Всего за {years[0]} - {years[-1]} годы", colspan=2),
-            model.Cell("Цель подпрограммы (государственной программы)", rowspan=2)]
-    pair = [model.Cell("Количество плательщиков, тыс. чел."), model.Cell("Финансовая оценка, тыс. руб.")]
+            model.Cell(w("tax_goal_head"), rowspan=2)]
+    pair = [model.Cell("Количество плательщиков, тыс. чел."), model.Cell(w("tax_amount_head"))]
     bottom = [model.Cell(c.value) for _ in range(len(years) + 1) for c in pair]
     body: list[model.Row] = []
     width = len(cols)
@@ -201,12 +201,12 @@ def tax_table(program: schema.Program) -> model.Table:
     return model.Table(cols, [model.Row(top), model.Row(bottom)], body, font_size=9, id="tax-expenditures")
 
 
-def projects_table(projects: schema.RegionalProjects) -> model.Table:
+def projects_table(projects: schema.RegionalProjects, w: wording.Wording) -> model.Table:
     cols = [model.Column(0.6, align="center"), model.Column(5.0), model.Column(1.0, align="center"),
             model.Column(2.5), model.Column(2.0, align="center")]
     head = [model.Row([model.Cell(h) for h in ("N п/п", "Наименование регионального проекта, подпрограммы",
                                                "Код проекта", "Наименование национального проекта (программы)",
-                                               "Связь с показателями государственной программы")])]
+                                               w("projects_link_head"))])]
     body = []
     for row in projects.rows:
         body.append(model.Row([model.Cell(row.no or ""), model.Cell(row.name), model.Cell(row.code or ""),

@@ -26,11 +26,11 @@ def indicator_methodology(table: schema.IndicatorTable) -> list[model.Block]:
     for ind in table.items:
         variables = ind.variables or [""]
         n = len(variables)
-        formula = ind.formula if ind.formula is not None else FORMULA_LOST
+        formula = ind.formula if ind.formula is not None else (FORMULA_LOST if _formula_lost(ind) else "")
         first = [model.Cell(ind.no or ind.code, rowspan=n), model.Cell(ind.name, rowspan=n),
                  model.Cell(ind.unit, rowspan=n), model.Cell(ind.definition or "", rowspan=n),
                  model.Cell(ind.time_characteristic or "", rowspan=n),
-                 model.Cell(formula, rowspan=n, italic=ind.formula is None),
+                 model.Cell(formula, rowspan=n, italic=ind.formula is None and bool(formula)),
                  model.Cell(variables[0]), model.Cell(ind.collection_method or "", rowspan=n),
                  model.Cell(ind.responsible or "", rowspan=n)]
         body.append(model.Row(first))
@@ -40,6 +40,19 @@ def indicator_methodology(table: schema.IndicatorTable) -> list[model.Block]:
     if table.footnote:
         blocks.append(model.Footnotes([table.footnote]))
     return blocks
+
+
+def has_methodology(table: schema.IndicatorTable | None) -> bool:
+    """True when some indicator of the table has a methodology (definition, time, formula, variables,
+    collection method or who collects): a table of names and units alone is not printed as table 2."""
+    return bool(table) and any(i.definition or i.time_characteristic or i.formula or i.variables
+                               or i.collection_method or i.responsible for i in table.items)
+
+
+def _formula_lost(ind: schema.Indicator) -> bool:
+    """The act printed a methodology for the indicator whose formula did not survive (an image): it names
+    the formula's variables. An indicator whose row gives no variables never had a formula to lose."""
+    return bool(ind.variables)
 
 
 def indicator_values(values: schema.IndicatorValues) -> list[model.Block]:
@@ -101,9 +114,11 @@ def activities(table: schema.ActivityTable, subprogram_code: str) -> list[model.
     return blocks
 
 
-def financing(table: schema.FinancingTable, years: list[int]) -> list[model.Block]:
+def financing(table: schema.FinancingTable, years: list[int], money_title: str | None = None) -> list[model.Block]:
+    """Table 4 of a subprogram; ``money_title`` heads the year columns (default: the default wording's)."""
+    from ..wording import Wording
     cols = common.finance_columns(len(years))
-    head = common.finance_header(years)
+    head = common.finance_header(years, money_title or Wording()("money_head"))
     body: list[model.Row] = []
     for row in table.rows:
         style = "total" if row.kind in ("subprogram", "program") else "normal"
@@ -115,12 +130,12 @@ def financing(table: schema.FinancingTable, years: list[int]) -> list[model.Bloc
     return [model.Table(cols, head, body, font_size=9.5, id="financing", indent_column=2)]
 
 
-def forecast(table: schema.ForecastTable, years: list[int]) -> list[model.Block]:
+def forecast(table: schema.ForecastTable, years: list[int], money_title: str) -> list[model.Block]:
     cols = [model.Column(0.6, align="center"), model.Column(4.0)]
     cols += [model.Column(1.6, align="right", kind="number", decimals=1) for _ in range(len(years) + 1)]
     cols[-1].sum_of = list(range(2, 2 + len(years)))
     top = [model.Cell("N п/п", rowspan=2), model.Cell("Источник финансового обеспечения", rowspan=2),
-           model.Cell("Оценка расходов (тыс. руб.)", colspan=len(years) + 1)]
+           model.Cell(money_title, colspan=len(years) + 1)]
     bottom = [model.Cell(f"{y} год") for y in years] + [model.Cell(f"всего за {years[0]} - {years[-1]} годы")]
     body = []
     for row in table.rows:

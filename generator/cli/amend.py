@@ -83,6 +83,7 @@ def tables_export(data_dir, out_file) -> None:
 def tables_import(workbook, data_dir, dry_run) -> None:
     """Read the edited workbook and write the changed figures into the YAML files."""
     from .. import rules
+    from ..findings import block
     from ..amend.workbook import WorkbookError, history_appends, planned_edits, read_changes, shown, write_edits
     program, located = load_or_exit(data_dir)
     try:
@@ -132,7 +133,8 @@ def tables_import(workbook, data_dir, dry_run) -> None:
     if findings:
         click.echo(f"Новые замечания контрольных соотношений ({len(findings)}):")
         for f in findings:
-            click.echo(f"  {f.severity.upper():7} {f.rule}  {f.location()}")
-            click.echo(f"          {f.message}")
+            first, message = block(f, indent=10)
+            click.echo(f"  {first}")
+            click.echo(message)
     else:
         click.echo("Новых замечаний контрольных соотношений нет.")

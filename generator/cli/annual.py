@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from ..i18n import _
 
 from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
     parse_formats as _formats, pdf_engine_option, publish, templates_option
@@ -23,11 +27,12 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) ->
     from ..data import DataError, DataErrors
     from ..package import Options
     fmts = _formats(formats)
-    forced, _report = checked(data_dir, force)
-    program, _ = load_or_exit(data_dir)
-    data = load_subsidies_or_exit(data_dir, program)
+    forced, report = checked(data_dir, force)
+    program, _located = load_or_exit(data_dir)
+    # subsidies are optional: a program without a subsidies/ folder is evaluated without them
+    data = load_subsidies_or_exit(data_dir, program) if (Path(data_dir) / "subsidies").is_dir() else None
     try:
-        results = evaluate(program, data, data_dir, year)
+        results = evaluate(program, data, data_dir, year, report.findings)
     except DataErrors as exc:
         raise UserError("errors in the annual facts:\n" + "\n".join(map(str, exc.errors))) from None
     except DataError as exc:
@@ -37,5 +42,9 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force) ->
                        extra_meta=forced)
     if not quiet:
         evaluation = results.evaluation
-        click.echo(f"{len(manifest['files'])} files in {planned.destination}; program effectiveness "
-                   f"{evaluation.score:.3f} ({evaluation.rating}); to return {results.to_return} руб.")
+        score = f"{evaluation.score:.3f} ({evaluation.rating})" if evaluation.score is not None else _("not evaluated")
+        line = _("{count} files in {folder}; program effectiveness {score}").format(
+            count=len(manifest["files"]), folder=planned.destination, score=score)
+        if data is not None:
+            line += "; " + _("to return {amount} rub.").format(amount=results.to_return)
+        click.echo(line)

@@ -16,9 +16,8 @@ from .common import UserError, checked, force_option, load_or_exit, parse_format
 
 
 def _money(value) -> str:
-    from ..numbers import format_number
-    from .. import calc
-    return format_number(value, 1) if calc.is_number(value) else "-"
+    from ..numbers import money_or_dash
+    return money_or_dash(value)
 
 
 def summary_lines(result) -> list[str]:
@@ -61,8 +60,8 @@ LEVELS = {"activity": "основное мероприятие", "item": "мер
 @force_option
 def diff(old_dir, new_dir, out_dir, formats, pdf_engine, as_json, quiet, force) -> None:
     """Compare two editions (program folders) and build the comparison documents."""
-    from .. import diff as diff_module
-    from ..builders.editions import plan
+    from ..editions import compare as diff_module
+    from ..editions.documents import plan
     from ..package import Options
     fmts = _formats(formats)
     forced = {}

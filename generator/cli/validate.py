@@ -20,6 +20,7 @@ def validate(data_dir: str, as_json: bool, strict: bool) -> None:
     Findings listed in known-findings.yaml (the act's own errors) are shown apart; the exit code is 1
     when a file cannot be read or a new error remains.
     """
+    from .. import findings
     from ..rules import counts
     from ..validation import validate_folder
     report = validate_folder(data_dir)
@@ -43,20 +44,17 @@ def validate(data_dir: str, as_json: bool, strict: bool) -> None:
         if report.errors:
             click.echo(f"{len(report.errors)} error(s) in the program data (файлы не прочитаны или не согласованы):")
             for e in report.errors:
-                click.echo(f"ERROR   {e}")
+                click.echo(f"ERROR   {findings.text(e)}")
         for found in groups:
             for n, f in enumerate(found):
-                click.echo(f"{'ERROR' if n == 0 else '  и':7} {f.rule}  {f.location()}")
-                click.echo(f"        {f.message}")
+                click.echo("\n".join(findings.block(f, "ERROR" if n == 0 else "  и")))
         for f in new:
             if f.severity != "error":
-                click.echo(f"{f.severity.upper():7} {f.rule}  {f.location()}")
-                click.echo(f"        {f.message}")
+                click.echo("\n".join(findings.block(f)))
         if known:
             click.echo(f"Известные ошибки постановления ({len(known)}, перечислены в known-findings.yaml):")
             for f in known:
-                click.echo(f"KNOWN   {f.rule}  {f.location()}")
-                click.echo(f"        {f.message}")
+                click.echo("\n".join(findings.block(f, "KNOWN")))
         for entry in report.stale:
             click.echo(f"STALE   {entry['rule']}  {entry['file']} {entry['field'] or ''}: запись known-findings.yaml "
                        f"больше ничему не соответствует (ошибку исправили? удалите запись)")

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..i18n import _
+from ..findings import Finding, text
 
 
 @dataclass
-class DataError(Exception):
-    message: str
-    file: Path | str | None = None
-    line: int | None = None
-    column: int | None = None
-    field: str | None = None
+class DataError(Finding, Exception):
+    """A located error in the data (a :class:`generator.findings.Finding` that can be raised): the loader's
+    schema and YAML errors, the annual facts' and the subsidy data's. ``str()`` is :func:`generator.findings.text`."""
 
     def __str__(self) -> str:
-        where = str(self.file) if self.file else _("<data>")
-        if self.line:
-            where += f":{self.line}"
-            if self.column:
-                where += f":{self.column}"
-        field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message}"
+        return text(self)
 
 
 class DataErrors(Exception):
@@ -35,6 +25,7 @@ class DataErrors(Exception):
 
 
 def field_path(path: tuple) -> str:
+    """A field path as errors print it: ``("financing", "rows", 3, "total")`` → ``"financing.rows[3].total"``."""
     out = ""
     for part in path:
         if isinstance(part, int):

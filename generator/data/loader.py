@@ -34,6 +34,9 @@ class Located:
     values: dict[str, object] = field(default_factory=dict)     # the plain values read, per unit (for text checks)
 
     def where(self, unit: str, path: tuple = ()) -> tuple[Path | None, int | None]:
+        """``(file, line)`` of the value at ``path`` (keys and indexes) in ``unit`` (``"program"``, ``"sp1"``, a
+        file's path): the line of the value or of its nearest located parent (1-based); ``(file, None)`` when
+        nothing along the path is located, ``(None, None)`` for a unit that was not read."""
         marks = self.marks.get(unit, {})
         for cut in range(len(path), -1, -1):
             if path[:cut] in marks:
@@ -188,6 +191,17 @@ def check_structure(program: Program, located: Located) -> list[DataError]:
         file, line = located.where(unit, path)
         errors.append(DataError(message, file=file, line=line, field=field_path(path) or None))
 
+    from ..wording import catalogue
+    book = catalogue()
+    for key, part in (("kind", "kinds"), ("budget", "budgets"), ("unit", "units")):
+        if getattr(program, key) not in book.get(part, {}):
+            err("program", (key,), f"unknown {key} {getattr(program, key)!r} (known: {', '.join(book.get(part, {}))}; "
+                "see templates/wording.yaml)")
+    texts = set(book.get("texts", {})) | {k for part in ("kinds", "budgets") for entry in book.get(part, {}).values()
+                                          for k in (entry.get("texts") or {})}
+    for key in program.wording:
+        if key not in texts and not key.startswith("title_"):
+            err("program", ("wording", key), f"unknown text {key!r} (see templates/wording.yaml \"texts\")")
     source_keys = {s.key for s in program.sources}
     project_codes = {normalise_code(r.code) for r in program.regional_projects.rows if r.code} \
         if program.regional_projects else None

@@ -90,6 +90,8 @@ class Act(Strict):
 
 
 class Edition(Strict):
+    """The edition the data describes: the date it is in force from, the amending act's number and date,
+    and whether its figures are sample (documents then say "Образец (условные данные)")."""
     date: Date                       # in force from
     act_date: Date
     number: str
@@ -271,6 +273,8 @@ RowKind = Literal["program", "subprogram", "executor", "activity", "item", "acti
 
 
 class FinancingRow(Strict):
+    """A row of a financing table (act tables 3-4): the program, a subprogram, an executor, an activity or
+    an item, with its funding-source lines (amounts in the program's ``unit``, тыс. руб.)."""
     no: Optional[str] = None
     kind: RowKind
     status: Optional[str] = None
@@ -281,6 +285,8 @@ class FinancingRow(Strict):
     sources: list[SourceLine]
 
     def source(self, key: str) -> Optional[SourceLine]:
+        """The row's line of funding source ``key`` (``"total"``, ``"own"``, ...), ``None`` when not printed.
+        For the row's money use :func:`generator.calc.row_money` (it knows the rows without a "всего" line)."""
         return next((s for s in self.sources if s.source == key), None)
 
 
@@ -443,6 +449,8 @@ class SameFigure(Strict):
 
 
 class Subprogram(Strict):
+    """A subprogram: its passport and tables (indicators, activities, financing, forecast), the tables the
+    act lost (``absent``) and the printed tables kept as printed (``tables``)."""
     code: str = Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.]{0,11}$")
     title: str
     appendix: Optional[str] = None
@@ -459,14 +467,20 @@ class Subprogram(Strict):
     history: list[HistoryNote] = []
 
     def is_absent(self, table: str) -> bool:
+        """True when the act lost ``table`` (``"Таблица 4"``): it is printed as absent, never as zeros."""
         return any(a.table == table for a in self.absent)
 
 
 class Program(Strict):
+    """A state program as published (the act's text, one edition): passport, indicators, funding sources,
+    subprograms and their tables; amounts in ``unit`` (тыс. руб.). Read by :func:`generator.data.load_program`."""
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     title: str
     years: list[int]
     unit: str = "тыс. руб."
+    kind: str = "state"                  # state | municipal: a key of templates/wording.yaml "kinds"
+    budget: str = "regional"             # regional | local | republic | ...: a key of its "budgets"
+    wording: dict[str, Union[str, list[str]]] = {}   # any text of templates/wording.yaml, overridden
     approved: Act
     edition: Edition
     amendments: list[Amendment] = []
@@ -488,7 +502,10 @@ class Program(Strict):
         return years
 
     def subprogram_years(self, sub: Subprogram) -> list[int]:
+        """The years of ``sub``'s tables: its own ``years`` or, by default, the program's."""
         return sub.years or self.years
 
     def source_label(self, key: str) -> str:
+        """The printed label of funding source ``key`` (``"own"`` → ``"собственные доходы областного бюджета"``);
+        the key itself when the program does not declare it."""
         return next((s.label for s in self.sources if s.key == key), key)

@@ -39,6 +39,12 @@ class _Loader(yaml.SafeLoader):
 
 
 def read(path: Path) -> tuple[object, dict[tuple, tuple[int, int]]]:
+    """Read one YAML data file: ``(value, marks)`` as :func:`parse` gives them, cached by the SHA-256 of the
+    file's bytes (the values are shared: never mutate them).
+
+    Raises a located :class:`DataError` for a folder or device, an unreadable file, a file over
+    :data:`MAX_BYTES`, an empty file, text that is not UTF-8, and everything :func:`parse` refuses.
+    """
     path = Path(path)
     if path.exists() and not path.is_file():
         raise DataError(_("cannot read: not a file (a folder or a device); expected a YAML file"), file=path)

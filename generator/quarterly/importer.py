@@ -38,6 +38,14 @@ class Problem:
             tail = f" (ожидалось: {self.expected}; в файле: {self.found})"
         return f"[{self.code}] {where + ': ' if where else ''}{self.message}{tail}"
 
+    def as_finding(self, file=None):
+        """This problem as a :class:`generator.findings.Finding` of the uploaded ``file`` (rule: the problem's
+        code, field: ``sheet!cell``, figures: what was expected and found)."""
+        from ..findings import Finding
+        field = f"{self.sheet}!{self.cell}" if self.sheet and self.cell else self.sheet
+        figures = {k: v for k, v in (("expected", self.expected), ("found", self.found)) if v is not None}
+        return Finding(self.message, file, field=field, rule=self.code, figures=figures)
+
 
 @dataclass
 class Reading:

@@ -3,12 +3,11 @@ report per subsidy and quarter (one row per municipality, totals, who is missing
 
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from .. import calc, model
-from ..builders.common import SAMPLE_NOTICE
+from ..builders.common import stamped_document
 from ..numbers import format_date, format_number
 from .forms import FormLayout, as_of_date, period_label
 from .load import SubsidyData
@@ -18,9 +17,7 @@ KOPECKS = 2
 
 
 def _document(title: str, kind: str, sample: bool, year: int, quarter: int) -> model.Document:
-    as_of = as_of_date(year, quarter)
-    return model.Document(title=title, kind=kind, notice=SAMPLE_NOTICE if sample else None,
-                          date=_dt.datetime(as_of.year, as_of.month, as_of.day))
+    return stamped_document(title, kind, as_of_date(year, quarter), sample)
 
 
 def municipality_report(data: SubsidyData, submission: Submission) -> model.Document:

@@ -41,5 +41,7 @@ def reproducible_zip(data: bytes, date_time: tuple[int, int, int, int, int, int]
 
 
 def zip_time(document) -> tuple[int, int, int, int, int, int]:
+    """The document's date as a ZIP entry time ``(year, month, day, hour, minute, second)`` (years before 1980,
+    which ZIP cannot store, become 1980): every entry of a DOCX/XLSX gets it, so the bytes are reproducible."""
     d = document.date
     return (max(d.year, 1980), d.month, d.day, d.hour, d.minute, d.second)

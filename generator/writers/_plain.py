@@ -68,6 +68,9 @@ def _runs(runs: list[model.Run]) -> list[dict]:
 
 
 def block(b, section: model.Section | None = None, table_size: float = model.Style.table_size) -> dict:
+    """One block of the model as plain JSON-ready data (``{"type": "heading" | "paragraph" | "table" | ...}``),
+    texts and numbers already formatted, table cells placed (spans resolved) and kept blocks stated.
+    Raises ``TypeError`` for a block it does not know."""
     if isinstance(b, model.Heading):
         return {"type": "heading", "text": b.text, "level": b.level, "align": b.align}
     if isinstance(b, model.Paragraph):
@@ -88,6 +91,8 @@ def block(b, section: model.Section | None = None, table_size: float = model.Sty
 
 
 def plain(document: model.Document) -> dict:
+    """The whole document as plain data for the template engines (Typst, Jinja2): title, date, notice,
+    style and the sections' blocks (:func:`block`)."""
     return {
         "title": document.title,
         "author": document.author,
@@ -96,7 +101,8 @@ def plain(document: model.Document) -> dict:
         "style": {"font": document.style.print_font, "text_size": document.style.text_size,
                   "table_size": document.style.table_size, "page_label": document.style.page_label},
         "sections": [{"orientation": s.orientation, "margins_mm": list(s.margins_mm),
-                      "blocks": [block(b, s, document.style.table_size) for b in s.blocks]}
+                      "blocks": [block(b, s, document.style.table_size)
+                                 for b in model.print_blocks(s, document.style)]}   # wide tables in parts
                      for s in document.sections],
     }
 

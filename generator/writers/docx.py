@@ -194,7 +194,7 @@ class _Renderer:
             if index:
                 self.doc.add_section()
             self._setup_section(self.doc.sections[-1], section, first=index == 0)
-            for block in section.blocks:
+            for block in model.print_blocks(section, self.style, self.table_size):   # wide tables in parts
                 self._block(block, section, body)
         props = self.doc.core_properties
         props.title = self.document.title[:250]
@@ -280,8 +280,13 @@ class _Renderer:
 
 
 def render(document: model.Document, **options) -> bytes:
+    """The DOCX bytes of ``document`` (python-docx): sections with their orientation and margins, headings,
+    paragraphs, tables with repeated headers and rows kept together as the model decides, footnotes,
+    signatures, images; numbers as :func:`generator.model.format_cell` prints them. Raises ``TypeError`` for
+    a block the writer does not know."""
     return _Renderer(document, options).render()
 
 
 def write(document: model.Document, path: Path, **options) -> None:
+    """Render ``document`` to ``path`` (:func:`render`), atomically: the file is whole or absent (previous one kept)."""
     write_atomic(path, render(document, **options))

@@ -60,13 +60,17 @@ def _mime(path: Path) -> str:
 
 
 def to_html(document: model.Document, templates: templates_mod.Templates, plain_data=None) -> str:
+    """The HTML of ``document`` (``templates/document.html.j2`` over the plain tree), as WeasyPrint prints it;
+    ``plain_data``: the plain form when the caller has it already."""
     return templates.render("document.html.j2",
                             doc=for_pdf(document, plain_data))
 
 
 def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, plain_data=None,
            **options) -> bytes:
-    """The document as PDF bytes. ``plain_data``: the document's :func:`~generator.writers._plain.plain`
+    """The PDF bytes of ``document`` through HTML/CSS and WeasyPrint (:func:`to_html`; no network: only
+    the document's own images are fetched); ``pdf_standard`` ``"a-2b"``/``"a-3b"`` gives PDF/A. Raises
+    ``ValueError`` for an unknown standard. ``plain_data``: the document's :func:`~generator.writers._plain.plain`
     form when the caller has it already (a package build computes it once per document)."""
     from weasyprint import HTML
 
@@ -98,4 +102,5 @@ def _identifier(document: model.Document) -> bytes:
 
 
 def write(document: model.Document, path: Path, **options) -> None:
+    """Render ``document`` to ``path`` (:func:`render`), atomically: the file is whole or absent (previous one kept)."""
     write_atomic(path, render(document, **options))

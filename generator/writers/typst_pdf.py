@@ -37,7 +37,11 @@ def font_set(font_dirs: tuple[str, ...]):
 
 def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, plain_data=None,
            **options) -> bytes:
-    """The document as PDF bytes. ``plain_data``: the document's :func:`~generator.writers._plain.plain`
+    """The PDF bytes of ``document`` through Typst: ``templates/document.typ`` (or an overlay's, ``templates``: a
+    folder) laid over the plain tree (:func:`generator.writers._plain.plain`), only the bundled fonts;
+    ``pdf_standard`` ``"a-2b"``/``"a-3b"`` gives archival PDF/A. Raises ``ValueError`` for an unknown
+    standard, :class:`generator.templates.TemplateError`/``typst.TypstError`` for a template that fails.
+    ``plain_data``: the document's :func:`~generator.writers._plain.plain`
     form when the caller has it already (a package build computes it once per document)."""
     import typst
 
@@ -66,4 +70,5 @@ def render(document: model.Document, *, templates=None, pdf_standard: str | None
 
 
 def write(document: model.Document, path: Path, **options) -> None:
+    """Render ``document`` to ``path`` (:func:`render`), atomically: the file is whole or absent (previous one kept)."""
     write_atomic(path, render(document, **options))

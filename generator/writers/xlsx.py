@@ -176,6 +176,15 @@ class _Sheet:
             ws.freeze_panes(body_start, 0)
         if head and table.repeat_header:
             ws.repeat_rows(head_start, body_start - 1)
+        if len(self._parts()) > 1:
+            # too wide for one page legibly: printed across pages, the identifying columns on each (print titles)
+            ws.repeat_columns(0, table.identifying_columns() - 1)
+
+    def _parts(self) -> list[list[int]]:
+        """The columns of each printed part of the table (:meth:`model.Table.print_layout`)."""
+        table = self.table
+        return table.print_layout(model.usable_width_mm(self.section),
+                                  table.font_size or self.document.style.table_size)[1]
 
     def _page_setup(self) -> None:
         ws = self.ws
@@ -184,14 +193,25 @@ class _Sheet:
         else:
             ws.set_portrait()
         ws.set_paper(9)                       # A4
-        ws.fit_to_pages(1, 0)
+        if self.table is None or len(self._parts()) == 1:
+            ws.fit_to_pages(1, 0)             # else printed across pages at 100 % (see render)
         label = self.document.style.page_label.replace("&", "&&")
         ws.set_footer(f"&C{label} &P")
 
     def _column_widths(self) -> list[float]:
-        total = sum(c.width for c in self.table.columns) or 1.0
-        return [max(4.0, round(TOTAL_WIDTH_CHARS[self.section.orientation] * c.width / total, 1))
-                for c in self.table.columns]
+        """Character widths from the model's widths fitted to the content (:meth:`model.Table.print_layout`):
+        of the whole table when it fits the page, else of each printed part (its identifying columns
+        as in the first part) -- the sheet then prints across pages with those columns repeated."""
+        table, usable = self.table, model.usable_width_mm(self.section)
+        size, parts = table.print_layout(usable, table.font_size or self.document.style.table_size)
+        mm = [0.0] * table.width
+        for columns in parts:
+            fitted = table.part(columns).fitted_widths(usable, size) if len(parts) > 1 else \
+                table.fitted_widths(usable, size)
+            for c, w in zip(columns, fitted):
+                mm[c] = mm[c] or w
+        per_mm = TOTAL_WIDTH_CHARS[self.section.orientation] / usable
+        return [max(4.0, round(w * per_mm, 1)) for w in mm]
 
     def _heights(self, rows: list[model.Row], size: float) -> list[float]:
         """The height each model row needs (points) for its wrapped texts."""
@@ -366,6 +386,11 @@ def caption_of(lead: list, document: model.Document, previous: str | None = None
 
 
 def render(document: model.Document, **options) -> bytes:
+    """The XLSX bytes of ``document`` (XlsxWriter): one sheet per table, numbers as numbers with the column's
+    format (Russian display), declared sums as live formulas, repeated header rows, page setup from the
+    section; saved reproducibly (fixed zip times from the document's date). Raises :class:`CellTooLong` for a
+    text over Excel's 32 767 characters, ``ValueError`` for a declared sum that refers outside the table and
+    ``TypeError`` for a block it does not know."""
     buffer = io.BytesIO()
     font = document.style.font
     workbook = xlsxwriter.Workbook(buffer, {
@@ -389,4 +414,5 @@ def render(document: model.Document, **options) -> bytes:
 
 
 def write(document: model.Document, path: Path, **options) -> None:
+    """Render ``document`` to ``path`` (:func:`render`), atomically: the file is whole or absent (previous one kept)."""
     write_atomic(path, render(document, **options))
