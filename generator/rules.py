@@ -42,6 +42,7 @@ from . import calc, findings
 from .data.errors import field_path
 from .data.loader import Located
 from .data.schema import FinancingRow, Program, Subprogram, normalise_code
+from .i18n import N_, _
 from .numbers import format_number
 
 Severity = Literal["error", "warning", "gap"]
@@ -148,7 +149,7 @@ class _Checker:
             return
         unit = f"sp{sub.code}"
         years = self.program.subprogram_years(sub)
-        labels = [f"{y} год" for y in years] + ["всего"]
+        labels = [_("year {year}").format(year=y) for y in years] + [_("in total")]
         rows = sub.financing.rows
         for i, row in enumerate(rows):
             where = ("financing", "rows", i)
@@ -157,8 +158,8 @@ class _Checker:
                 computed = calc.total(line.values)
                 for m in calc.compare([line.total], [computed]):
                     self.add("F01", "error",
-                             f"{name}, {line.label}: годы в сумме дают {_fmt(m.expected)}, "
-                             f"в графе «всего» напечатано {_fmt(m.printed)}",
+                             _("{row}, {line}: the years add up to {computed}, the column \"total\" prints {printed}").format(
+                                 row=name, line=line.label, computed=_fmt(m.expected), printed=_fmt(m.printed)),
                              unit, where + ("sources", j, "total"), [sub.code, row.code or row.no or ""],
                              {"years sum": m.expected, "printed total": m.printed}, m.difference, row.line,
                              [_cell(unit, i, line.source, p) for p in range(len(years) + 1)])
@@ -168,8 +169,9 @@ class _Checker:
                 computed = calc.column_sums([p.values + [p.total] for p in parts])
                 for m in calc.compare(total_line.values + [total_line.total], computed):
                     self.add("F02", "error",
-                             f"{name}, {labels[m.position]}: источники в сумме дают {_fmt(m.expected)}, "
-                             f"в строке «всего» напечатано {_fmt(m.printed)}",
+                             _("{row}, {column}: the sources add up to {computed}, the line \"total\" prints {printed}").format(
+                                 row=name, column=labels[m.position], computed=_fmt(m.expected),
+                                 printed=_fmt(m.printed)),
                              unit, where + ("sources", 0, "values" if m.position < len(years) else "total"),
                              [sub.code, row.code or row.no or ""],
                              {"sources sum": m.expected, "printed": m.printed}, m.difference, row.line,
@@ -201,7 +203,7 @@ class _Checker:
         parent = sub.financing.rows[parent_index]
         index = {id(r): n for n, r in enumerate(sub.financing.rows)}
         years = self.program.subprogram_years(sub)
-        labels = [f"{y} год" for y in years] + ["всего"]
+        labels = [_("year {year}").format(year=y) for y in years] + [_("in total")]
         for j, line in enumerate(parent.sources):
             vectors = [v for v in (row_vector(m, line.source) for m in members) if v is not None]
             if not vectors:
@@ -209,8 +211,10 @@ class _Checker:
             computed = calc.column_sums(vectors)
             for m in calc.compare(line.values + [line.total], computed):
                 self.add(rule, "error",
-                         f"{_row_name(parent)}, {line.label}, {labels[m.position]}: {_WHAT.get(what, what)} в сумме дают "
-                         f"{_fmt(m.expected)}, в строке напечатано {_fmt(m.printed)}",
+                         _("{row}, {line}, {column}: the {members} add up to {computed}, the line prints {printed}").format(
+                             row=_row_name(parent), line=line.label, column=labels[m.position],
+                             members=_(_WHAT[what]) if what in _WHAT else what, computed=_fmt(m.expected),
+                             printed=_fmt(m.printed)),
                          unit, (block, "rows", parent_index, "sources", j), [sub.code, parent.code or parent.no or ""],
                          {f"{what} sum": m.expected, "printed": m.printed}, m.difference, parent.line,
                          [_cell(unit, parent_index, line.source, m.position)]
@@ -223,26 +227,30 @@ class _Checker:
     def passport(self) -> None:
         blocks = {b.key: (i, b) for i, b in enumerate(self.program.passport.financing)}
         years = self.program.years
-        labels = [f"{y} год" for y in years] + ["всего"]
+        labels = [_("year {year}").format(year=y) for y in years] + [_("in total")]
         for key, (i, block) in blocks.items():
             for m in calc.compare([block.total], [calc.total(block.years)]):
-                self.add("F07", "error", f"паспорт, {block.label}: годы в сумме дают {_fmt(m.expected)}, "
-                         f"в абзаце напечатано {_fmt(m.printed)}", "program", ("passport", "financing", i, "total"),
+                self.add("F07", "error", _("passport, {block}: the years add up to {computed}, the paragraph prints "
+                                           "{printed}").format(block=block.label, computed=_fmt(m.expected),
+                                                               printed=_fmt(m.printed)), "program", ("passport", "financing", i, "total"),
                          numbers={"years sum": m.expected, "printed": m.printed}, difference=m.difference)
         declared = [(b.key, tuple(b.parts)) for b in self.program.passport.financing if b.parts]
         for whole, parts in declared or (("total", ("budget", "tax")), ("budget", ("own", "federal"))):
             if whole not in blocks or not all(p in blocks for p in parts):
                 if declared:
                     i, _block = blocks[whole]
-                    self.add("F07", "error", f"паспорт, блок \"{whole}\": части {', '.join(parts)} названы, но "
-                             f"блоков {', '.join(p for p in parts if p not in blocks)} в паспорте нет",
+                    self.add("F07", "error", _("passport, block \"{whole}\": the parts {parts} are named, but the "
+                                               "passport has no blocks {missing}").format(
+                                 whole=whole, parts=", ".join(parts),
+                                 missing=", ".join(p for p in parts if p not in blocks)),
                              "program", ("passport", "financing", i, "parts"))
                 continue
             i, block = blocks[whole]
             computed = calc.column_sums([blocks[p][1].years + [blocks[p][1].total] for p in parts])
             for m in calc.compare(block.years + [block.total], computed):
-                self.add("F07", "error", f"паспорт, {labels[m.position]}: {' + '.join(parts)} = {_fmt(m.expected)}, "
-                         f"а «{block.label}» - {_fmt(m.printed)}", "program", ("passport", "financing", i),
+                self.add("F07", "error", _("passport, {column}: {parts} = {computed}, but \"{block}\" is {printed}").format(
+                             column=labels[m.position], parts=" + ".join(parts), computed=_fmt(m.expected),
+                             block=block.label, printed=_fmt(m.printed)), "program", ("passport", "financing", i),
                          numbers={"sum": m.expected, "printed": m.printed}, difference=m.difference)
 
     @control("program", 31,
@@ -261,8 +269,9 @@ class _Checker:
             diff = first_difference(generated, passport.financing_text)
             if diff:
                 pos, ours, theirs = diff
-                self.add("F09", "warning", f"абзац о финансировании, собранный из чисел, расходится с напечатанным "
-                         f"с символа {pos}: собрано «…{ours}…», напечатано «…{theirs}…»",
+                self.add("F09", "warning", _("the financing paragraph made from the figures differs from the printed "
+                                             "one from character {position}: made \"…{ours}…\", printed "
+                                             "\"…{theirs}…\"").format(position=pos, ours=ours, theirs=theirs),
                          unit, path + ("financing_text",))
 
     @control("program", 30,
@@ -291,17 +300,22 @@ class _Checker:
             if missing:
                 if any(r != 0 for r in remainder):
                     self.add("F06", "gap",
-                             f"паспорт, «{label}»: на подпрограммы {', '.join(covered)} приходится "
-                             f"{_fmt(known[-1])}; остальные {_fmt(remainder[-1])} "
-                             f"({', '.join(f'{y}: {_fmt(r)}' for y, r in zip(years, remainder))}) - подпрограммы "
-                             f"{', '.join(missing)}, таблиц финансирования которых в тексте акта нет",
+                             _("passport, \"{block}\": the subprograms {covered} account for {known}; the remaining {remainder} "
+                               "({by_year}) belong to the subprograms {missing}, whose financing tables the "
+                               "act's text does not print").format(
+                                 block=label, covered=", ".join(covered), known=_fmt(known[-1]),
+                                 remainder=_fmt(remainder[-1]),
+                                 by_year=", ".join(f"{y}: {_fmt(r)}" for y, r in zip(years, remainder)),
+                                 missing=", ".join(missing)),
                              "program", ("passport", "financing", i), codes=missing,
                              numbers={"passport": printed[-1], "known": known[-1]}, difference=remainder[-1])
             else:
                 for pos, (p, k) in enumerate(zip(printed, known)):
                     if p != k:
-                        self.add("F06", "error", f"паспорт, «{label}», {(years + ['всего'])[pos]}: "
-                                 f"подпрограммы в сумме дают {_fmt(k)}, в паспорте {_fmt(p)}",
+                        self.add("F06", "error", _("passport, \"{block}\", {column}: the subprograms add up to {computed}, "
+                                                   "the passport prints {printed}").format(
+                                     block=label, column=(years + [_("in total")])[pos], computed=_fmt(k),
+                                     printed=_fmt(p)),
                                  "program", ("passport", "financing", i), numbers={"sum": k, "printed": p},
                                  difference=p - k)
 
@@ -314,14 +328,16 @@ class _Checker:
         rows = sub.forecast.rows
         for i, row in enumerate(rows):
             for m in calc.compare([row.total], [calc.total(row.values)]):
-                self.add("F08", "error", f"{sub.forecast.table}, {row.label}: годы в сумме дают {_fmt(m.expected)}, "
-                         f"в итоге напечатано {_fmt(m.printed)}", unit, ("forecast", "rows", i, "total"),
+                self.add("F08", "error", _("{table}, {row}: the years add up to {computed}, the total prints {printed}").format(
+                             table=sub.forecast.table, row=row.label, computed=_fmt(m.expected),
+                             printed=_fmt(m.printed)), unit, ("forecast", "rows", i, "total"),
                          [sub.code], {"years sum": m.expected, "printed": m.printed}, m.difference, row.line)
         if len(rows) > 1 and rows[0].label.lower().startswith("всего"):
             computed = calc.column_sums([r.values + [r.total] for r in rows[1:]])
             for m in calc.compare(rows[0].values + [rows[0].total], computed):
-                self.add("F08", "error", f"{sub.forecast.table}: источники в сумме дают {_fmt(m.expected)}, "
-                         f"в строке «Всего» {_fmt(m.printed)}", unit, ("forecast", "rows", 0), [sub.code],
+                self.add("F08", "error", _("{table}: the sources add up to {computed}, the line \"Total\" prints "
+                                           "{printed}").format(table=sub.forecast.table, computed=_fmt(m.expected),
+                                                               printed=_fmt(m.printed)), unit, ("forecast", "rows", 0), [sub.code],
                          {"sum": m.expected, "printed": m.printed}, m.difference, rows[0].line)
 
     @control("program", 2,
@@ -336,14 +352,18 @@ class _Checker:
                 items.append(item)
                 path = ("tax_expenditures", "groups", g, "items", i)
                 for m in calc.compare([item.amount_total], [calc.total(item.amounts)]):
-                    self.add("T01", "error", f"налоговый расход {item.no} «{_short(item.name)}»: годы в сумме дают "
-                             f"{_fmt(m.expected)}, в итоге напечатано {_fmt(m.printed)}", "program", path + ("amount_total",),
+                    self.add("T01", "error", _("tax expenditure {no} \"{name}\": the years add up to {computed}, the total "
+                                               "prints {printed}").format(no=item.no, name=_short(item.name),
+                                                                          computed=_fmt(m.expected),
+                                                                          printed=_fmt(m.printed)), "program", path + ("amount_total",),
                              [item.no or ""], {"years sum": m.expected, "printed": m.printed}, m.difference, item.line)
                 known = {Decimal(p) for p in item.payers if calc.is_number(p)}
                 if len(known) == 1 and calc.is_number(item.payers_total) and Decimal(item.payers_total) not in known:
                     value = known.pop()
-                    self.add("T01", "error", f"налоговый расход {item.no} «{_short(item.name)}»: плательщиков "
-                             f"{_fmt(value)} тыс. в каждом году, в графе «всего» - {_fmt(item.payers_total)}",
+                    self.add("T01", "error", _("tax expenditure {no} \"{name}\": {payers} thousand payers in every year, "
+                                               "the column \"total\" prints {printed}").format(
+                                 no=item.no, name=_short(item.name), payers=_fmt(value),
+                                 printed=_fmt(item.payers_total)),
                              "program", path + ("payers_total",), [item.no or ""],
                              {"per year": value, "printed": item.payers_total},
                              Decimal(item.payers_total) - value, item.line)
@@ -355,13 +375,15 @@ class _Checker:
             for m in calc.compare(getattr(total, key), computed):
                 year = self.program.years[m.position]
                 self.add("T01", "error" if key == "amounts" else "warning",
-                         f"налоговые расходы, «{total.label}», {year}: строки в сумме дают {_fmt(m.expected)}, "
-                         f"в итоге напечатано {_fmt(m.printed)}", "program", ("tax_expenditures", "total", key),
+                         _("tax expenditures, \"{line}\", {year}: the rows add up to {computed}, the total prints "
+                           "{printed}").format(line=total.label, year=year, computed=_fmt(m.expected),
+                                               printed=_fmt(m.printed)), "program", ("tax_expenditures", "total", key),
                          numbers={"rows sum": m.expected, "printed": m.printed}, difference=m.difference,
                          source_line=total.line)
         for m in calc.compare([total.amount_total], [calc.total(i.amount_total for i in items)]):
-            self.add("T01", "error", f"налоговые расходы, «{total.label}»: итоги строк в сумме дают {_fmt(m.expected)}, "
-                     f"в итоге напечатано {_fmt(m.printed)}", "program", ("tax_expenditures", "total", "amount_total"),
+            self.add("T01", "error", _("tax expenditures, \"{line}\": the rows' totals add up to {computed}, the total "
+                                       "prints {printed}").format(line=total.label, computed=_fmt(m.expected),
+                                                                  printed=_fmt(m.printed)), "program", ("tax_expenditures", "total", "amount_total"),
                      numbers={"rows sum": m.expected, "printed": m.printed}, difference=m.difference,
                      source_line=total.line)
 
@@ -392,17 +414,20 @@ class _Checker:
                     amount = line.values[yi] if line else None
                 has_money = calc.is_number(amount) and Decimal(amount) != 0
                 if row is None and not marked_none and codes & {"1", "2", "1, 2", "1,2"}:
-                    self.add("C01", "warning", f"мероприятие {act.code}, {year}: в таблице 3 код(ы) источника "
-                             f"{', '.join(sorted(codes))}, а в таблице 4 строки мероприятия нет",
+                    self.add("C01", "warning", _("activity {code}, {year}: table 3 gives the source code(s) {codes}, but "
+                                                 "table 4 has no line for the activity").format(
+                                 code=act.code, year=year, codes=", ".join(sorted(codes))),
                              unit, ("activities", "items", i), [sub.code, act.code])
                     break
                 if marked_none and has_money:
-                    self.add("C01", "error", f"мероприятие {act.code}, {year}: в таблице 3 «-» (без финансирования), "
-                             f"а в таблице 4 {_fmt(amount)}", unit, ("activities", "items", i), [sub.code, act.code],
+                    self.add("C01", "error", _("activity {code}, {year}: table 3 prints \"-\" (no financing), but table 4 "
+                                               "prints {amount}").format(code=act.code, year=year,
+                                                                         amount=_fmt(amount)), unit, ("activities", "items", i), [sub.code, act.code],
                              {"amount": amount})
                 elif row is not None and not marked_none and not has_money and codes & {"1", "2", "1, 2", "1,2"}:
-                    self.add("C01", "warning", f"мероприятие {act.code}, {year}: в таблице 3 код(ы) источника "
-                             f"{', '.join(sorted(codes))}, а в таблице 4 средств нет",
+                    self.add("C01", "warning", _("activity {code}, {year}: table 3 gives the source code(s) {codes}, but "
+                                                 "table 4 has no money for it").format(
+                                 code=act.code, year=year, codes=", ".join(sorted(codes))),
                              unit, ("activities", "items", i), [sub.code, act.code], {"amount": amount or 0})
 
     @control("subprogram", 13,
@@ -414,22 +439,26 @@ class _Checker:
             return
         unit = f"sp{sub.code}"
         years = self.program.subprogram_years(sub)
-        labels = [f"{y} год" for y in years] + ["всего"]
+        labels = [_("year {year}").format(year=y) for y in years] + [_("in total")]
         top = next((r for r in sub.financing.rows if r.kind == "subprogram"), None) if sub.financing else None
         blocks = {b.key: (i, b) for i, b in enumerate(sub.passport.financing)}
         for key, (i, block) in blocks.items():
             if len(block.years) != len(years):
                 continue
             for m in calc.compare([block.total], [calc.total(block.years)]):
-                self.add("F10", "error", f"паспорт подпрограммы {sub.code}, {block.label}: годы в сумме дают "
-                         f"{_fmt(m.expected)}, в паспорте {_fmt(m.printed)}", unit, ("passport", "financing", i, "total"),
+                self.add("F10", "error", _("passport of subprogram {code}, {block}: the years add up to {computed}, the "
+                                           "passport prints {printed}").format(code=sub.code, block=block.label,
+                                                                               computed=_fmt(m.expected),
+                                                                               printed=_fmt(m.printed)), unit, ("passport", "financing", i, "total"),
                          [sub.code], {"сумма лет": m.expected, "в паспорте": m.printed}, m.difference)
             line = top.source(key) if top is not None else None
             if line is None:
                 continue
             for m in calc.compare(block.years + [block.total], line.values + [line.total]):
-                self.add("F10", "error", f"подпрограмма {sub.code}, {block.label}, {labels[m.position]}: в паспорте "
-                         f"{_fmt(m.printed)}, в таблице 4 (строка \"{line.label}\") {_fmt(m.expected)}",
+                self.add("F10", "error", _("subprogram {code}, {block}, {column}: the passport prints {printed}, table 4 "
+                                           "(line \"{line}\") {computed}").format(
+                             code=sub.code, block=block.label, column=labels[m.position], printed=_fmt(m.printed),
+                             line=line.label, computed=_fmt(m.expected)),
                          unit, ("passport", "financing", i), [sub.code, key],
                          {"таблица 4": m.expected, "паспорт": m.printed}, m.difference, top.line)
         parts = [blocks[s.key][1] for s in self.program.sources if s.key != "total" and s.key in blocks]
@@ -437,8 +466,10 @@ class _Checker:
             i, whole = blocks["total"]
             computed = calc.column_sums([p.years + [p.total] for p in parts if len(p.years) == len(whole.years)])
             for m in calc.compare(whole.years + [whole.total], computed):
-                self.add("F10", "error", f"паспорт подпрограммы {sub.code}, {labels[m.position]}: источники "
-                         f"({', '.join(p.key for p in parts)}) дают {_fmt(m.expected)}, общий объем {_fmt(m.printed)}",
+                self.add("F10", "error", _("passport of subprogram {code}, {column}: the sources ({sources}) give "
+                                           "{computed}, the total volume is {printed}").format(
+                             code=sub.code, column=labels[m.position], sources=", ".join(p.key for p in parts),
+                             computed=_fmt(m.expected), printed=_fmt(m.printed)),
                          unit, ("passport", "financing", i), [sub.code],
                          {"сумма источников": m.expected, "общий объем": m.printed}, m.difference)
 
@@ -458,8 +489,9 @@ class _Checker:
                 break
             bad = sorted({c.strip() for codes in rows for c in _split_codes(codes)} - defined - {"-", ""})
             if bad:
-                self.add("C03", "error", f"мероприятие {act.code}: в таблице 3 код(ы) источника {', '.join(bad)}, "
-                         f"которых нет в сноске таблицы (определены: {', '.join(sorted(defined, key=int))})",
+                self.add("C03", "error", _("activity {code}: table 3 gives the source code(s) {codes}, which the table's "
+                                           "footnote does not define (defined: {defined})").format(
+                             code=act.code, codes=", ".join(bad), defined=", ".join(sorted(defined, key=int))),
                          unit, ("activities", "items", i), [sub.code, act.code], {"коды": ", ".join(bad)},
                          source_line=act.line)
         if not sub.financing:
@@ -480,8 +512,9 @@ class _Checker:
             for n, named_row in named:
                 who = named_row.executor
                 if _folded(who) not in listed and _folded(who) not in ("итого", "всего"):
-                    self.add("C02", "error", f"мероприятие {act.code}: в таблице 4 исполнитель \"{who}\", в таблице 3 "
-                             f"исполнители \"{_short(act.executors)}\"", unit, ("financing", "rows", n, "executor"),
+                    self.add("C02", "error", _("activity {code}: table 4 names the executor \"{executor}\", table 3 the "
+                                               "executors \"{executors}\"").format(
+                                 code=act.code, executor=who, executors=_short(act.executors)), unit, ("financing", "rows", n, "executor"),
                              [sub.code, act.code], {"исполнитель": who}, source_line=named_row.line)
 
     @control("subprogram", 15,
@@ -496,28 +529,31 @@ class _Checker:
             if ref.passport is not None:
                 block = next((b for b in (sub.passport.financing if sub.passport else []) if b.key == ref.passport), None)
                 if block is None or (ref.year is not None and ref.year not in years):
-                    return None, f"паспорт: блока {ref.passport!r} за {ref.year} нет"
+                    return None, _("passport: no block {block} for {year}").format(block=repr(ref.passport), year=ref.year)
                 return (block.total if ref.year is None else block.years[years.index(ref.year)]), \
-                    f"паспорт, {block.label[:50]}, {ref.year or 'всего'}"
+                    _("passport, {block}, {year}").format(block=block.label[:50], year=ref.year or _("in total"))
             table = next((t for t in sub.tables if t.id == ref.table), None)
             if table is None:
-                return None, f"таблицы {ref.table!r} нет"
+                return None, _("no table {table}").format(table=repr(ref.table))
             if table.id not in grids:
                 grids[table.id] = printed_grid(table)
             r = next((i for i, row in enumerate(table.rows) if row.line == ref.row), None)
             if r is None or ref.column > len(table.columns):
-                return None, f"{table.id}: нет строки {ref.row} или графы {ref.column}"
-            return grids[table.id][r][ref.column - 1], f"{table.id}, строка {ref.row}, графа {ref.column}"
+                return None, _("{table}: no line {row} or column {column}").format(table=table.id, row=ref.row,
+                                                                                     column=ref.column)
+            return grids[table.id][r][ref.column - 1], _("{table}, line {row}, column {column}").format(
+                table=table.id, row=ref.row, column=ref.column)
 
         for k, pair in enumerate(sub.same_figures):
             (a, where_a), (b, where_b) = value(pair.a), value(pair.b)
             if a is None or b is None:
-                self.add("P02", "error", f"соотношение {k + 1}: {where_a if a is None else where_b}",
+                self.add("P02", "error", _("relation {number}: {problem}").format(number=k + 1,
+                                                                             problem=where_a if a is None else where_b),
                          unit, ("same_figures", k), [sub.code])
                 continue
             if calc.is_number(a) and calc.is_number(b) and Decimal(a) != Decimal(b):
-                self.add("P02", "error", f"одна и та же сумма напечатана по-разному: {where_a} - {_fmt(a)}, "
-                         f"{where_b} - {_fmt(b)}", unit, ("same_figures", k), [sub.code],
+                self.add("P02", "error", _("the same sum is printed differently: {where_a} - {a}, {where_b} - {b}").format(
+                             where_a=where_a, a=_fmt(a), where_b=where_b, b=_fmt(b)), unit, ("same_figures", k), [sub.code],
                          {"a": a, "b": b}, Decimal(b) - Decimal(a), pair.a.row or pair.b.row)
 
     @control("subprogram", 16,
@@ -533,23 +569,28 @@ class _Checker:
                         computed = calc.total(values[c - 1] for c in rule.part_columns)
                         printed = values[rule.total_column - 1]
                         for m in calc.compare([printed], [computed]):
-                            self.add("P01", "error", f"{table.title[:60]}: строка акта {table.rows[r].line}, "
-                                     f"графа {rule.total_column} должна быть {_fmt(m.expected)} "
-                                     f"(графы {', '.join(map(str, rule.part_columns))}), напечатано {_fmt(m.printed)}",
+                            self.add("P01", "error", _("{table}: act line {line}, column {column} should be {computed} (columns "
+                                                       "{parts}), printed {printed}").format(
+                                         table=table.title[:60], line=table.rows[r].line, column=rule.total_column,
+                                         computed=_fmt(m.expected), parts=", ".join(map(str, rule.part_columns)),
+                                         printed=_fmt(m.printed)),
                                      unit, ("tables", t, "rows", r), [table.id],
                                      {"sum": m.expected, "printed": m.printed}, m.difference, table.rows[r].line)
                 else:
                     if rule.total_row not in by_line or not all(p in by_line for p in rule.part_rows):
-                        self.add("P01", "error", f"{table.id}: правило суммы {s + 1} называет строку, которой в таблице нет",
+                        self.add("P01", "error", _("{table}: sum rule {number} names a line the table does not have").format(
+                            table=table.id, number=s + 1),
                                  unit, ("tables", t, "sums", s), [table.id])
                         continue
-                    r_total, _ = by_line[rule.total_row]
+                    r_total, _row = by_line[rule.total_row]
                     for c in rule.columns:
                         computed = calc.total(grids[by_line[p][0]][c - 1] for p in rule.part_rows)
                         printed = grids[r_total][c - 1]
                         for m in calc.compare([printed], [computed]):
-                            self.add("P01", "error", f"{table.title[:60]}: строка акта {rule.total_row}, графа {c}: "
-                                     f"строки в сумме дают {_fmt(m.expected)}, напечатано {_fmt(m.printed)}",
+                            self.add("P01", "error", _("{table}: act line {line}, column {column}: the lines add up to "
+                                                       "{computed}, printed {printed}").format(
+                                         table=table.title[:60], line=rule.total_row, column=c,
+                                         computed=_fmt(m.expected), printed=_fmt(m.printed)),
                                      unit, ("tables", t, "rows", r_total), [table.id],
                                      {"sum": m.expected, "printed": m.printed}, m.difference, rule.total_row)
 
@@ -557,13 +598,16 @@ class _Checker:
              G01="a table named by the act is absent from its text")
     def gaps(self) -> None:
         for i, absent in enumerate(self.program.absent):
-            self.add("G01", "gap", f"программа: {absent.table} «{_short(absent.title)}» отсутствует в тексте акта "
-                     f"(строка акта {absent.line}); ничего не придумано", "program", ("absent", i),
+            self.add("G01", "gap", _("program: {table} \"{title}\" is absent from the act's text (act line {line}); "
+                                     "nothing is invented").format(table=absent.table, title=_short(absent.title),
+                                                                   line=absent.line), "program", ("absent", i),
                      [absent.table], source_line=absent.line)
         for sub in self.program.subprograms:
             for i, absent in enumerate(sub.absent):
-                self.add("G01", "gap", f"подпрограмма {sub.code}: {absent.table} «{_short(absent.title)}» отсутствует "
-                         f"в тексте акта (строка акта {absent.line})", f"sp{sub.code}", ("absent", i),
+                self.add("G01", "gap", _("subprogram {code}: {table} \"{title}\" is absent from the act's text (act "
+                                         "line {line})").format(code=sub.code, table=absent.table,
+                                                                title=_short(absent.title), line=absent.line),
+                         f"sp{sub.code}", ("absent", i),
                          [sub.code, absent.table], source_line=absent.line)
 
     def run(self) -> list[Finding]:
@@ -581,7 +625,8 @@ class _Checker:
         return self.findings
 
 
-_WHAT = {"executors": "исполнители", "main activities": "основные мероприятия", "items": "мероприятия"}
+#: what the members of a sum are, in the message (translated when used)
+_WHAT = {"executors": N_("executors"), "main activities": N_("main activities"), "items": N_("activities")}
 
 
 def _split_codes(codes) -> list[str]:
@@ -681,7 +726,8 @@ def _round_like(computed, printed):
 
 
 def _row_name(row: FinancingRow) -> str:
-    parts = [p for p in (row.no, row.status or (row.code and f"мероприятие {row.code}"), row.executor) if p]
+    parts = [p for p in (row.no, row.status or (row.code and _("activity {code}").format(code=row.code)),
+                         row.executor) if p]
     return " ".join(parts)
 
 
@@ -718,9 +764,9 @@ def glyph_findings(located: Located) -> list[Finding]:
                     line = next((marks[path[:cut]][0] for cut in range(len(path), -1, -1) if path[:cut] in marks),
                                 None)
                     out.append(Finding(
-                        f"символ {fonts.code(ch)} ({_char_name(ch)}) отсутствует в шрифте PDF "
-                        f"{fonts.PRINT_FAMILY}: в PDF он будет напечатан как [{fonts.code(ch)}]; "
-                        f"замените его (например, маркер списка из Word - на «-» или «•»)",
+                        _("the character {code} ({name}) is missing from the PDF font {font}: the PDF will print it as "
+                          "[{code}]; replace it (for example, a list bullet from Word with \"-\" or "
+                          "\"•\")").format(code=fonts.code(ch), name=_char_name(ch), font=fonts.PRINT_FAMILY),
                         str(file) if file else None, line, rule="G02", severity="error", codes=[fonts.code(ch)],
                         numbers={"символ": fonts.code(ch)}, field=field_path(path) or None))
             elif isinstance(node, dict):
@@ -738,8 +784,8 @@ def _covered_chars() -> frozenset[str]:
 
 def _char_name(ch: str) -> str:
     import unicodedata
-    return unicodedata.name(ch, "символ из области частного использования" if 0xE000 <= ord(ch) <= 0xF8FF
-                            else "без имени")
+    return unicodedata.name(ch, _("a character of the private use area") if 0xE000 <= ord(ch) <= 0xF8FF
+                            else _("no name"))
 
 
 def check(program: Program, located: Located) -> list[Finding]:

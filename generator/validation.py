@@ -154,17 +154,23 @@ def cofinancing_findings(data, located: Located) -> list[Finding]:
             cap = sub.cofinancing.fixed.get(a.municipality, sub.max_level(muni.kind))
             problems = []
             if abs(a.local_amount - exact_local) > Decimal("0.01"):
-                problems.append(f"по суммам доля области {_fmt(share.quantize(Decimal('0.01')))}%, "
-                                f"а в соглашении уровень {_fmt(a.level)}% (местные средства при этом уровне - "
-                                f"{_fmt(exact_local.quantize(Decimal('0.01')))} руб., в соглашении {_fmt(a.local_amount)})")
+                problems.append(_("by the amounts the region's share is {share}%, but the agreement's level is "
+                                  "{level}% (the local funds at this level are {exact} rub., the agreement "
+                                  "says {local})").format(share=_fmt(share.quantize(Decimal("0.01"))),
+                                                          level=_fmt(a.level),
+                                                          exact=_fmt(exact_local.quantize(Decimal("0.01"))),
+                                                          local=_fmt(a.local_amount)))
             if cap is not None and share > cap and abs(a.local_amount - a.subsidy_amount * (100 - cap) / cap) > Decimal("0.01"):
-                problems.append(f"доля области по суммам {_fmt(share.quantize(Decimal('0.01')))}% выше "
-                                f"{'установленных' if a.municipality in sub.cofinancing.fixed else 'предельных'} "
-                                f"{_fmt(cap)}% по правилам субсидии")
+                template = (_("the region's share by the amounts, {share}%, is above the fixed level of the "
+                              "subsidy's rules, {cap}%") if a.municipality in sub.cofinancing.fixed else
+                            _("the region's share by the amounts, {share}%, is above the maximum level of the "
+                              "subsidy's rules, {cap}%"))
+                problems.append(template.format(share=_fmt(share.quantize(Decimal("0.01"))), cap=_fmt(cap)))
             if problems:
                 file, line = located.where(str(path), ("agreements", i)) if path else (None, None)
-                out.append(Finding(f"соглашение N {a.number} с {muni.name} (субсидия "
-                                   f"«{_short(sub.name, 60)}»): " + "; ".join(problems),
+                out.append(Finding(_("agreement N {number} with {municipality} (subsidy \"{subsidy}\"): {problems}").format(
+                                       number=a.number, municipality=muni.name, subsidy=_short(sub.name, 60),
+                                       problems="; ".join(problems)),
                                    str(file) if file else None, line, rule="K01", severity="error",
                                    codes=[a.subsidy, a.municipality],
                                    numbers={"доля": _fmt(share.quantize(Decimal("0.01"))), "уровень": _fmt(a.level)},

@@ -23,7 +23,7 @@ def _date(ctx, param, value):
     try:
         return _dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"ожидалась дата ГГГГ-ММ-ДД, получено «{value}»") from None
+        raise click.BadParameter(_("expected a date YYYY-MM-DD, got \"{value}\"").format(value=value)) from None
 
 
 @click.group("edition", help=_("Editions of the program: start the next one."))
@@ -48,9 +48,13 @@ def edition_new(data_dir, date, number, act_date, out_dir) -> None:
     except EditionError as exc:
         raise UserError(str(exc)) from None
     old = program.edition
-    click.echo(f"Новая редакция от {date:%d.%m.%Y} (N {number}){' [образец]' if old.sample else ''}: {done['edition']}")
-    click.echo(f"Предыдущая редакция от {old.date:%d.%m.%Y} (N {old.number}) для сравнения: {done['previous']}")
-    click.echo(f"Сравнение: gosprog diff {done['previous']} {done['edition']}")
+    new_edition = (_("New edition of {date} (N {number}) [sample]: {folder}") if old.sample
+                   else _("New edition of {date} (N {number}): {folder}"))
+    click.echo(new_edition.format(date=f"{date:%d.%m.%Y}", number=number, folder=done["edition"]))
+    click.echo(_("Previous edition of {date} (N {number}) for comparison: {folder}").format(
+        date=f"{old.date:%d.%m.%Y}", number=old.number, folder=done["previous"]))
+    click.echo(_("Comparison: gosprog diff {previous} {edition}").format(previous=done["previous"],
+                                                                          edition=done["edition"]))
 
 
 @click.group("tables", help=_("The program's figure tables in an Excel workbook, both ways."))
@@ -72,10 +76,12 @@ def tables_export(data_dir, out_file) -> None:
     try:
         summary = export(program, path)
     except OSError as exc:
-        raise UserError(f"{path}: книга не записана: {exc.strerror or exc}") from None
-    click.echo(f"{path}: листов {len(summary['sheets'])}, ячеек для правки {summary['figures']}, "
-               f"итогов по формулам {summary['totals']} (редакция от {program.edition.date:%d.%m.%Y} "
-               f"N {program.edition.number})")
+        raise UserError(_("{path}: the workbook is not written: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from None
+    click.echo(_("{path}: sheets {sheets}, cells to edit {figures}, totals by formula {totals} (edition of "
+                 "{date} N {number})").format(path=path, sheets=len(summary["sheets"]), figures=summary["figures"],
+                                              totals=summary["totals"], date=f"{program.edition.date:%d.%m.%Y}",
+                                              number=program.edition.number))
 
 
 @tables.command("import", help=_("Read the edited workbook and write the changed figures into the YAML files."))
@@ -94,29 +100,29 @@ def tables_import(workbook, data_dir, dry_run) -> None:
         raise UserError(str(exc)) from None
     problems = []
     if result.errors:
-        problems.append("Неверные значения (книга не загружена):")
+        problems.append(_("Wrong values (the workbook is not loaded):"))
         problems += [f"  {e}" for e in result.errors]
     if result.structural:
-        problems.append("Структурные изменения в книге не применяются (новые строки, годы, подписи вносятся "
-                        "в YAML-файлы данных, затем таблицы выгружаются заново):")
+        problems.append(_("Structural changes in the workbook are not applied (new lines, years, captions go into "
+                          "the YAML data files, then the tables are exported again):"))
         problems += [f"  {e}" for e in result.structural]
     if problems:
-        problems.append("Ничего не записано.")
+        problems.append(_("Nothing is written."))
         raise UserError("\n".join(problems))
     if not result.changes:
-        click.echo("Изменений нет: цифры книги совпадают с данными.")
+        click.echo(_("No changes: the workbook's figures equal the data."))
         return
-    click.echo(f"Изменено значений: {len(result.changes)}")
+    click.echo(_("Values changed: {count}").format(count=len(result.changes)))
     table = None
     for ch in result.changes:
         if ch.table != table:
             table = ch.table
             click.echo(f"{table}:")
-        mark = " (итог)" if ch.total else ""
+        mark = " " + _("(total)") if ch.total else ""
         click.echo(f"  {ch.cell}: {ch.row}; {ch.column}: {shown(ch.old)} → {shown(ch.new)}{mark}")
     edits = planned_edits(program, located, result.changes)
     if dry_run:
-        click.echo("Проверочный запуск: файлы не изменены.")
+        click.echo(_("Dry run: no file changed."))
         return
     def key(f):     # a finding is new when no finding of its rule was at its place before (figures may differ)
         return f.rule, f.location(), tuple(f.codes)
@@ -127,16 +133,17 @@ def tables_import(workbook, data_dir, dry_run) -> None:
     except WorkbookError as exc:
         raise UserError(str(exc)) from None
     for path in written:
-        click.echo(f"записан {path}")
-    click.echo(f"В историю изменений измененных таблиц внесен акт редакции: постановление от "
-               f"{program.edition.act_date:%d.%m.%Y} N {program.edition.number}.")
+        click.echo(_("written {path}").format(path=path))
+    click.echo(_("The edition's act is entered into the change history of the changed tables: resolution of "
+                 "{date} N {number}.").format(date=f"{program.edition.act_date:%d.%m.%Y}",
+                                              number=program.edition.number))
     new_program, new_located = load_or_exit(data_dir)
     findings = [f for f in rules.check(new_program, new_located) if key(f) not in before]
     if findings:
-        click.echo(f"Новые замечания контрольных соотношений ({len(findings)}):")
+        click.echo(_("New findings of the control relations ({count}):").format(count=len(findings)))
         for f in findings:
             first, message = block(f, indent=10)
             click.echo(f"  {first}")
             click.echo(message)
     else:
-        click.echo("Новых замечаний контрольных соотношений нет.")
+        click.echo(_("No new findings of the control relations."))

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from .common import DEFAULT_DATA, UserError
 
 
@@ -25,8 +25,8 @@ def _database(settings):
     try:
         upgrade(engine)
     except Exception as exc:                    # unreachable server, wrong password, read-only file …
-        raise UserError(f"база данных портала недоступна ({settings.database_url.split('://')[0]}): "
-                        f"{getattr(exc, 'orig', exc)}") from None
+        raise UserError(_("the portal's database is unavailable ({kind}): {reason}").format(
+            kind=settings.database_url.split("://")[0], reason=getattr(exc, "orig", exc))) from None
     return sessions(engine)
 
 
@@ -36,7 +36,7 @@ def _municipalities(data_dir: str) -> dict:
     try:
         return municipalities(data_dir)
     except (DataError, DataErrors) as exc:
-        raise UserError(f"данные программы не прочитаны: {exc}") from None
+        raise UserError(_("the program's data is not read: {error}").format(error=exc)) from None
 
 
 def create_demo_accounts(factory, municipalities: dict) -> list[tuple[str, str, str]]:
@@ -77,7 +77,7 @@ def serve(data_dir, host, port, demo_accounts) -> None:
     if demo:
         created = create_demo_accounts(factory, _municipalities(data_dir))
         if created:
-            click.echo("Демонстрационные учетные записи (пароли показываются один раз):")
+            click.echo(_("Demo accounts (the passwords are shown once):"))
             for login, role, password in created:
                 click.echo(f"  {login:32} {role:24} {password}")
     try:
@@ -85,10 +85,10 @@ def serve(data_dir, host, port, demo_accounts) -> None:
     except Exception as exc:
         from ..data import DataError, DataErrors
         if isinstance(exc, (DataError, DataErrors)):
-            raise UserError(f"данные программы не прочитаны: {exc}") from None
+            raise UserError(_("the program's data is not read: {error}").format(error=exc)) from None
         raise
-    click.echo(f"Портал: http://{host}:{port}/  (база: {settings.database_url.split('://')[0]}, "
-               f"папка: {settings.portal_dir})")
+    click.echo(_("Portal: {address}  (database: {kind}, folder: {folder})").format(
+        address=f"http://{host}:{port}/", kind=settings.database_url.split("://")[0], folder=settings.portal_dir))
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
 
 
@@ -100,7 +100,7 @@ def users() -> None:
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    return click.prompt("Пароль", hide_input=True, confirmation_prompt="Пароль еще раз")
+    return click.prompt(_("Password"), hide_input=True, confirmation_prompt=_("Password again"))
 
 
 @users.command("add", help=_("Create an account (the password is asked for, never given on the command line)."))
@@ -124,7 +124,8 @@ def users_add(login, role, municipality, data_dir, password_stdin) -> None:
                            f"создан: {role}{' ' + municipality if municipality else ''}")
     except accounts.AccountError as exc:
         raise UserError(str(exc)) from None
-    click.echo(f"пользователь {account.login} создан ({role}{', ' + municipality if municipality else ''})")
+    click.echo(_("user {login} created ({role})").format(
+        login=account.login, role=f"{role}, {municipality}" if municipality else role))
 
 
 @users.command("list", help=_("Every account: login, role, municipality, state."))
@@ -136,8 +137,9 @@ def users_list(data_dir) -> None:
     with factory() as db:
         rows = accounts.listing(db)
     for a in rows:
-        click.echo(f"{a.login:32} {a.role:13} {a.municipality or '-':28} {'активна' if a.active else 'отключена'}")
-    click.echo(f"{len(rows)} учетных записей")
+        click.echo(f"{a.login:32} {a.role:13} {a.municipality or '-':28} "
+                   f"{_('active') if a.active else _('disabled')}")
+    click.echo(ngettext("{count} account", "{count} accounts", len(rows)).format(count=len(rows)))
 
 
 @users.command("passwd", help=_("Set a new password; the account's open sessions stop working."))
@@ -155,4 +157,4 @@ def users_passwd(login, data_dir, password_stdin) -> None:
             accounts.audit(db, None, "cli", "user_passwd", account.login, None, "пароль изменен")
     except accounts.AccountError as exc:
         raise UserError(str(exc)) from None
-    click.echo(f"пароль пользователя {account.login} изменен")
+    click.echo(_("the password of user {login} is changed").format(login=account.login))
