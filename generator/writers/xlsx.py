@@ -1,5 +1,8 @@
 """XLSX writer (XlsxWriter; openpyxl stays the reader of workbooks).
 
+The workbook, formats, page setup and reproducible save come from :mod:`.xlsxbase`, the XLSX layer the
+quarterly forms (:mod:`generator.quarterly.forms`) write through too.
+
 One worksheet per table, named by the document's own caption ("Таблица 4",
 "Приложение 2 к подпрограмме 7", "Паспорт"): unique, at most 31 characters.
 The headings and paragraphs that precede a table are written above it as title
