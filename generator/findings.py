@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field as _field
 from pathlib import Path
 from typing import Iterable
 
+from .i18n import N_
+
 SEVERITIES = ("error", "warning", "gap")
 
 
@@ -64,11 +66,17 @@ def text(finding: Finding) -> str:
     return f"{rule}{where}:{field} {finding.message}"
 
 
+#: The label of each kind of line of a listing (a severity, a known or stale entry), translated where shown.
+LABELS = {"error": N_("ERROR"), "warning": N_("WARNING"), "gap": N_("GAP"), "known": N_("KNOWN"),
+          "stale": N_("STALE"), "and": N_("and")}
+
+
 def block(finding: Finding, label: str | None = None, indent: int = 8) -> list[str]:
     """Two lines, as ``gosprog validate`` lists findings: ``LABEL   RULE  file:line`` then the message
-    indented; ``label`` defaults to the severity in capitals."""
-    label = finding.severity.upper() if label is None else label
-    return [f"{label:7} {finding.rule}  {finding.location()}", f"{' ' * indent}{finding.message}"]
+    indented; ``label`` defaults to the severity's label (:data:`LABELS`) in the user's language."""
+    from .i18n import _
+    label = _(LABELS.get(finding.severity, finding.severity.upper())) if label is None else label
+    return [f"{label:9} {finding.rule}  {finding.location()}", f"{' ' * indent}{finding.message}"]
 
 
 def to_json(findings: Iterable[Finding]) -> list[dict]:

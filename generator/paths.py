@@ -75,7 +75,8 @@ def quarterly_forms_folder(out: str | Path, program_code: str, year: int, quarte
 
 
 def registry_folder(out: str | Path, program_code: str, registry: str | Path | None = None) -> Path:
-    """The submissions registry: ``registry`` when given, else ``OUT/<program>/submissions``."""
+    """The submissions registry: ``registry`` when given, else ``OUT/<program>/submissions`` -- one per data set,
+    shared by every quarterly command (forms, import, report, demo) and the annual results forms."""
     return Path(registry) if registry else program_folder(out, program_code) / "submissions"
 
 
@@ -94,6 +95,3 @@ def quarterly_inbox_folder(out: str | Path, program_code: str, year: int, quarte
     return quarterly_folder(out, program_code, year, quarter) / "inbox"
 
 
-def demo_registry_folder(out: str | Path, program_code: str, year: int) -> Path:
-    """``OUT/<program>/quarterly/<year>/demo-registry``: the registry of ``gosprog quarterly demo`` (replaced)."""
-    return quarterly_folder(out, program_code, year) / "demo-registry"

@@ -41,13 +41,14 @@ class Plan:
     base: Path | None = None
 
     def only(self, texts: Iterable[str]) -> "Plan":
-        """The plan reduced to the documents whose name or kind contains one of ``texts`` (``--only``);
-        unchanged for no text. The result may have no document."""
+        """The plan reduced to the documents whose file name, kind or Russian title contains one of ``texts``
+        (``--only``; :func:`generator.select.matching`: any case, ё, quotes); unchanged for no text. The result
+        may have no document."""
+        from .select import matching
         texts = list(texts)
         if not texts:
             return self
-        return replace(self, documents=[p for p in self.documents
-                                        if any(t in p.name or t in p.kind for t in texts)])
+        return replace(self, documents=matching(self.documents, texts))
 
 
 def publish(plan: Plan, options, progress: Callable[[Iterable, int], Iterable] | None = None,

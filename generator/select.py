@@ -28,13 +28,19 @@ def short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def matching(planned: Sequence, only: Iterable[str]) -> list:
+    """The planned documents (items with ``name``, ``kind``, ``document.title``) that any of ``only`` names:
+    a part of the file name, of the kind or of the Russian title; possibly none."""
+    wanted = [fold(o) for o in only if fold(o)]
+    return [p for p in planned
+            if any(w in fold(p.name) or w in fold(p.kind) or w in fold(p.document.title) for w in wanted)]
+
+
 def documents(planned: Sequence, only: Iterable[str]) -> list:
     """The planned documents (items with ``name``, ``kind``, ``document.title``) that any of ``only`` names:
     a part of the file name, of the kind or of the Russian title. Raises :class:`NotFound` listing every
     document (file name and title) when nothing matches."""
-    wanted = [fold(o) for o in only if fold(o)]
-    chosen = [p for p in planned
-              if any(w in fold(p.name) or w in fold(p.kind) or w in fold(p.document.title) for w in wanted)]
+    chosen = matching(planned, only)
     if chosen:
         return chosen
     lines = [_("no document matches --only {text}; the documents are (file name: title):").format(
@@ -52,12 +58,22 @@ def subsidy(subsidies: dict, text: str | None) -> list[str]:
         return [text]
     wanted = fold(text)
     found = [sid for sid, s in sorted(subsidies.items()) if wanted and (wanted == fold(sid) or wanted in fold(s.name))]
+    if not found:               # "лагеря" for "лагерей": every word's stem begins a word of the name
+        found = [sid for sid, s in sorted(subsidies.items()) if _words_match(wanted, fold(s.name))]
     if len(found) == 1:
         return found
     head = (_("{text!r} matches several subsidies; give more of the name or the code:") if found else
             _("unknown subsidy {text!r}; give the code or a part of the name of one of these:")).format(text=text)
     listed = found or sorted(subsidies)
     raise NotFound("\n".join([head] + [f"  {sid}: {short(subsidies[sid].name)}" for sid in listed]))
+
+
+def _words_match(wanted: str, name: str) -> bool:
+    """Every word of ``wanted`` (cut to a Russian stem: the ending's last two letters dropped from words
+    longer than four) begins a word of ``name``."""
+    words = re.findall(r"\w+", name)
+    stems = [w[:-2] if len(w) > 4 else w for w in re.findall(r"\w+", wanted)]
+    return bool(stems) and all(any(word.startswith(stem) for word in words) for stem in stems)
 
 
 def subsidies_help(data_dir) -> str:

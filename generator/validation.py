@@ -36,7 +36,7 @@ from typing import Optional
 from .data import DataError, DataErrors
 from .data.loader import Located, read_model
 from .data.schema import Strict
-from .i18n import N_, _
+from .i18n import N_, _, ngettext
 from .rules import Finding
 
 KNOWN_FILE = "known-findings.yaml"
@@ -232,14 +232,6 @@ class KnownFindings(Strict):
 
 # --- the gate -----------------------------------------------------------------------------------
 
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
-
-
 #: What the person who keeps the data does about a finding of each rule (shown under the finding).
 _ARITHMETIC = N_("check these figures against the act and correct the mistyped one; if the act itself prints "
                  "them so, add the finding to known-findings.yaml")
@@ -272,21 +264,24 @@ def summary(report: Report, limit: int = 10) -> list[str]:
     groups = report.new_error_groups
     n_err, n_new = len(report.errors), len(groups)
     if n_err:
-        lines.append(f"Не удалось прочитать данные: {n_err} {_plural(n_err, 'ошибка', 'ошибки', 'ошибок')} "
-                     f"в файлах папки {report.folder}:")
+        lines.append(ngettext("The data cannot be read: {count} error in the files of {folder}:",
+                              "The data cannot be read: {count} errors in the files of {folder}:", n_err)
+                     .format(count=n_err, folder=report.folder))
         lines.extend(f"  {e}" for e in report.errors[:limit])
     if n_new:
-        lines.append(f"Проверка данных: {n_new} {_plural(n_new, 'новая ошибка', 'новые ошибки', 'новых ошибок')} "
-                     f"(известных ошибок постановления: {len(report.known)}):")
+        lines.append(ngettext("Data check: {count} new error (the act's known errors: {known}):",
+                              "Data check: {count} new errors (the act's known errors: {known}):", n_new)
+                     .format(count=n_new, known=len(report.known)))
         for found in groups[:limit]:
-            lines.extend(f"  {'' if n == 0 else '  и '}{f.rule} {f.location()}: {f.message}"
+            lines.extend(f"  {'' if n == 0 else '  ' + _('and') + ' '}{f.rule} {f.location()}: {f.message}"
                          for n, f in enumerate(found))
             advice = hint(found[0].rule)
             if advice:
                 lines.append("    " + _("What to do: {hint}").format(hint=advice))
     shown = min(n_err, limit) + min(n_new, limit)
     if n_err + n_new > shown:
-        lines.append(f"  … и ещё {n_err + n_new - shown}; все - в выводе `gosprog validate {report.folder}`")
+        lines.append("  " + _("… and {count} more; all of them: gosprog validate {folder}").format(
+            count=n_err + n_new - shown, folder=report.folder))
     return lines
 
 
@@ -302,11 +297,12 @@ def gate(folder: str | Path, force: bool, echo) -> tuple[dict | None, Report]:
         return None, report
     lines = summary(report)
     if not force:
-        raise UserError("\n".join(lines + ["Публикация отменена: исправьте данные (подробно: gosprog validate) "
-                                          "или повторите с --force - пакет будет помечен как собранный с ошибками."]))
+        raise UserError("\n".join(lines + [_("Publishing cancelled: correct the data (in detail: gosprog validate) "
+                                            "or repeat with --force - the package will be marked as built with "
+                                            "errors.")]))
     for line in lines:
         echo(line)
-    echo("--force: публикую, несмотря на ошибки; это отмечено в манифесте пакета.")
+    echo(_("--force: publishing despite the errors; the package's manifest records it."))
     return {"new_errors": len(report.new_error_groups), "unreadable": len(report.errors),
             "findings": [f"{f.rule} {_relative(report.folder, f.file)}:{f.line}: {f.message}"
                          for f in report.new_errors] + [str(e) for e in report.errors]}, report

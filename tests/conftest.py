@@ -18,6 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# The tests read the product's messages in its default language, Russian, whatever the locale of the machine
+# running them (an English LANG would otherwise switch the interface); tests of other languages set their own.
+import os  # noqa: E402
+
+os.environ.setdefault("GOSPROG_LANG", "ru")
+
 from generator import model  # noqa: E402
 
 D = Decimal

@@ -346,8 +346,8 @@ def test_cli_annual_xlsx(tmp_path):
         assert entry["format"] == "xlsx"
         assert hashlib.sha256((destination / name).read_bytes()).hexdigest() == entry["sha256"]
     assert manifest["year"] == 2021 and manifest["sample"] is True
-    # 50 818,41 (camps) + 9 172,94 + 11 528,10 (education) + 0 (housing, suspended)
-    assert "к возврату 71519.45 руб." in output
+    # education on its six results (issue 21)
+    assert "эффективность программы 0,892 (средняя); к возврату 61\u00a0168,93 руб." in output
 
 
 def test_cli_missing_year(tmp_path):
@@ -376,3 +376,30 @@ def test_cli_malformed_facts(tmp_path, old, new):
     assert f"2021.yaml:{line}:" in output
     assert "ожидается число" in output and "1 234,5" in output
     assert "Traceback" not in output
+
+
+def test_education_return_is_computed_on_all_six_results_of_the_act():
+    """Issue 21: the education subsidy's rules list six results (act, section 5.3.1-5.3.6, lines 3571-3591);
+    the return uses all six. Vashkinsky with three met and three missed: m = 3, n = 6, and
+    V = (received - unused) × k × m / n × 0,1 with k the mean shortfall of the missed three."""
+    subsidies = load_subsidies(DATA)
+    assert [r.id for r in subsidies.subsidies["education"].results] == ["r531", "r532", "r533", "r534", "r535",
+                                                                         "r536"]
+    agreement = subsidies.agreement("education", "vashkinsky", 2021)
+    assert set(agreement.results) == {"r531", "r532", "r533", "r534", "r535", "r536"}
+    facts = load_facts(DATA, 2021)
+    plan = {k: D(str(v)) for k, v in agreement.results.items()}
+    values = dict(plan)
+    values.update(r531=plan["r531"] / 2, r533=plan["r533"] * D("0.75"), r536=plan["r536"] * D("0.9"))
+    rows = [r.model_copy(update={"values": values}) if (r.subsidy, r.municipality) == ("education", "vashkinsky")
+            else r for r in facts.subsidy_results]
+    evaluation = evaluate_subsidy(subsidies, facts.model_copy(update={"subsidy_results": rows}), "education")
+    row = next(r for r in evaluation.rows if r.municipality == "vashkinsky")
+    calc = row.calculation
+    assert (calc.n, calc.m) == (6, 3)
+    assert sorted(c.name for c in calc.missed) == sorted(
+        r.name for r in subsidies.subsidies["education"].results if r.id in ("r531", "r533", "r536"))
+    k = (D("0.5") + D("0.25") + D("0.1")) / 3
+    base = row.facts.received - row.facts.unused
+    assert calc.amount == (base * k * 3 / 6 * D("0.1")).quantize(D("0.01"))
+    assert calc.amount > 0

@@ -320,7 +320,7 @@ def test_cli_diff_json_and_errors(tmp_path):
     assert (tmp_path / "social-support-vologda" / "diff-2021-08-31-2021-08-31" / "manifest.json").is_file()
     other = ROOT / "tests" / "fixtures" / "tiny-program"
     run = runner.invoke(main, ["diff", str(CURRENT), str(other), "--out", str(tmp_path), "-q"])
-    assert run.exit_code == 1 and "different programs" in run.output
+    assert run.exit_code == 1 and "разные программы" in run.output
     run = runner.invoke(main, ["diff", str(tmp_path / "missing"), str(CURRENT), "--out", str(tmp_path)])
     assert run.exit_code == 1
 

@@ -24,7 +24,7 @@ def test_every_kind_of_finding_is_a_finding():
     assert isinstance(found, findings.Finding) and found.figures == {"сумма": "6,0"}
     assert list(found.to_dict()) == ["rule", "severity", "message", "file", "line", "codes", "numbers",
                                      "difference", "source_line", "field", "cells"]       # validate --json as before
-    assert findings.block(found) == ["ERROR   F01  sp1.yaml:40", "        сумма не сходится"]
+    assert findings.block(found) == ["ОШИБКА    F01  sp1.yaml:40", "        сумма не сходится"]   # Russian by default
     assert findings.text(found) == "[F01] sp1.yaml:40: financing.rows[2]: сумма не сходится"
     problem = Problem("VALUE", "не число", "Отчет", "C7", "число", "abc").as_finding("form.xlsx")
     assert (problem.rule, problem.file, problem.field, problem.figures) == \

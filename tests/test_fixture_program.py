@@ -157,7 +157,7 @@ def test_cli_validate_fixture():
 
     result = CliRunner().invoke(main, ["validate", str(FIXTURE)])
     assert result.exit_code == 0, result.output
-    assert "0 error(s), 0 warning(s), 3 gap(s)" in result.output
+    assert "новых ошибок: 0, предупреждений: 0, пробелов в источнике: 3" in result.output
 
 
 def test_cli_validate_broken_copy_fails(broken):
@@ -171,6 +171,6 @@ def test_cli_validate_broken_copy_fails(broken):
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     # one changed figure breaks three relations (F01, F02, F04): one error, its relations listed under it
-    assert "1 error(s)" in result.output
+    assert "новых ошибок: 1," in result.output
     assert [line.split()[1]
-            for line in result.output.splitlines() if line.startswith(("ERROR", "  и"))] == ["F01", "F02", "F04"]
+            for line in result.output.splitlines() if line.startswith(("ОШИБКА", "  и"))] == ["F01", "F02", "F04"]

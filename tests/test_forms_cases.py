@@ -144,9 +144,10 @@ def test_original_batch_goes_on_after_each_bad_file(data, tmp_path, genuine):
                                        "--data", str(DATA_DIR), "--out", str(out), "--received", "2021-04-05"])
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert result.output.count("ОТКЛОНЕН") == len(ALL_CASES) == 11
-    assert "zz-genuine.xlsx: ПРИНЯТ (версия 1; vologodsky, I квартал 2021 года" in result.output
-    for name in MALFORMED:
-        assert re.search(rf"{re.escape(name)}: ОТКЛОНЕН:\n  - \[FILE\] ", result.output), name
+    assert "zz-genuine.xlsx: ПРИНЯТ (версия 1; Вологодский муниципальный район, I квартал 2021 года" in result.output
+    for name in MALFORMED:                 # the refusal's text, never its internal code ([FILE])
+        assert re.search(rf"{re.escape(name)}: ОТКЛОНЕН:\n  - [а-яА-Я]", result.output), name
+    assert "[FILE]" not in result.output and "[IDENTITY]" not in result.output
     with Registry(out / "social-support-vologda" / "submissions") as reg:
         history = reg.history()
         assert [s.status for s in history] == ["rejected"] * 11 + ["accepted"]
@@ -179,7 +180,8 @@ def test_date_in_a_money_cell_is_refused_even_with_a_renamed_styles_part(data, r
     result = imported(data, registry, content)
     assert result.status == "rejected" and result.submission.figures is None
     problem = next(p for p in result.problems if "дата" in p.message)
-    assert str(problem).startswith("[TEXT] Отчет!D11: в денежной ячейке дата или время вместо суммы")
+    assert str(problem).startswith("Строка «Субсидия из областного бюджета», графа «Израсходовано» (ячейка D11 листа "
+                                   "«Отчет»): вместо суммы записаны дата или время")
     assert "2021-05-10" in problem.found                      # 44 326 is 10.05.2021, not 44 326,00 руб.
 
 
@@ -347,7 +349,7 @@ def test_malformed_form_is_a_located_file_refusal_and_the_batch_goes_on(data, re
     if kind == "row_r_not_int":
         bad, words = _sheet_edit(genuine, r'<row r="11"', '<row r="11x"'), ("номер строки '11x'", "sheet1.xml")
     elif kind == "huge_exponent":
-        bad, words = _sheet_edit(genuine, r'(<c r="C11"[^>]*>)<v>[^<]*</v>', r"\1<v>1E+1000000</v>"), ("Отчет!C11",)
+        bad, words = _sheet_edit(genuine, r'(<c r="C11"[^>]*>)<v>[^<]*</v>', r"\1<v>1E+1000000</v>"), ("Ячейка C11 листа «Отчет»",)
     elif kind == "encrypted_flag":
         bad, words = _patch_entry(genuine, "xl/workbook.xml", flag=0x1), ("xl/workbook.xml", "зашифрована")
     else:

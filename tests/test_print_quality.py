@@ -190,3 +190,20 @@ def test_docx_and_xlsx_of_a_wide_table(long_program, tmp_path):
     assert sheet.print_title_cols == "$A:$E"                      # the identifying columns on every page
     assert sheet.max_column == _financing(document)[1].width     # one sheet, every year
     assert not sheet.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_docx_keeps_a_footnote_with_the_tables_last_rows():
+    """Word keeps the last block of a table, the paragraph after it and the footnote rule with the footnote
+    (w:keepNext; LibreOffice 7.4 ignores it between a table row and a paragraph)."""
+    table = make_table(sp1_body())
+    doc = model.Document("t", [model.Section([table, model.Footnotes(["(1) - сноска"])], orientation="landscape")])
+    body = _docx_parts(doc)["word/document.xml"]
+    rows = re.findall(r"<w:tr>.*?</w:tr>", body)
+    assert "<w:keepNext/>" in rows[-1] and "<w:cantSplit/>" in rows[-1]
+    tail = body[body.rindex("</w:tbl>"):]
+    paragraphs = re.findall(r"<w:p>.*?</w:p>|<w:p/>", tail)
+    rule = next(i for i, p in enumerate(paragraphs) if "______" in p)
+    assert all("<w:keepNext/>" in p for p in paragraphs[:rule + 1])
+    assert "сноска" in paragraphs[rule + 1]
+    plain = model.Document("t", [model.Section([make_table(sp1_body())], orientation="landscape")])
+    assert "<w:keepNext/>" not in re.findall(r"<w:tr>.*?</w:tr>", _docx_parts(plain)["word/document.xml"])[-1]

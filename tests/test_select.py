@@ -59,6 +59,8 @@ def subsidies():
     ("camps", ["camps"]),
     ("загородных оздоровительных лагерей", ["camps"]),
     ("Приспособлению ЖИЛОГО помещения", ["housing"]),
+    ("лагеря", ["camps"]),                                  # another form of the word
+    ("жилых помещений", ["housing"]),
 ])
 def test_subsidy_by_code_or_name(subsidies, text, expected):
     assert select.subsidy(subsidies, text) == expected
@@ -66,9 +68,9 @@ def test_subsidy_by_code_or_name(subsidies, text, expected):
 
 def test_unknown_and_ambiguous_subsidy_list_the_choices(subsidies):
     with pytest.raises(select.NotFound) as info:
-        select.subsidy(subsidies, "лагеря")
+        select.subsidy(subsidies, "санатории")
     lines = str(info.value).split("\n")
-    assert lines[0] == "субсидии 'лагеря' нет; укажите код или часть названия одной из этих:"
+    assert lines[0] == "субсидии 'санатории' нет; укажите код или часть названия одной из этих:"
     assert [line.split(":")[0].strip() for line in lines[1:]] == ["camps", "education", "housing"]
     with pytest.raises(select.NotFound) as info:
         select.subsidy(subsidies, "субсидия на")

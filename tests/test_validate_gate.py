@@ -95,9 +95,9 @@ def test_default_data_exits_0_with_the_acts_errors_known():
     result = run("validate", DATA)
     assert result.exit_code == 0, result.output
     assert "Известные ошибки постановления (34" in result.output   # 17 of this edition, 17 of the sample one
-    assert result.output.count("\nKNOWN   ") == 34
-    assert "KNOWN   F01  " in result.output and "59 850 076,9" in result.output
-    assert "новых ошибок: 0, известных: 34" in result.output
+    assert result.output.count("\nИЗВЕСТНО  ") == 34
+    assert "ИЗВЕСТНО  F01  " in result.output and "59 850 076,9" in result.output
+    assert "новых ошибок: 0, предупреждений: 0, пробелов в источнике: 50; известных ошибок постановления: 34" in result.output
 
 
 def _replace(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -131,15 +131,16 @@ def test_a_changed_figure_in_sp1_table_4_is_exactly_one_new_finding(own_copy):
     assert any(f["numbers"].get("printed") == "3 686 426,7" for f in relations)     # the activity's 2021
     assert verdict["known"] == 17
     text = run("validate", own_copy).output
-    assert "новых ошибок: 1, известных: 17" in text
+    assert "новых ошибок: 1, предупреждений: 0, пробелов в источнике: 25; известных ошибок постановления: 17" in text
+    assert "Что сделать: сверьте эти цифры с постановлением" in text
 
 
 def test_a_changed_figure_of_a_known_finding_makes_it_new(own_copy):
     _replace(own_copy / "subprograms/sp7.yaml", "8661.7", "8661.8")
     result = run("validate", own_copy)
     assert result.exit_code == 1
-    assert "ERROR   P01" in result.output and "8 661,8" in result.output
-    assert "STALE   P01" in result.output
+    assert "ОШИБКА    P01" in result.output and "8 661,8" in result.output
+    assert "УСТАРЕЛО  P01" in result.output
 
 
 def test_a_known_figure_typed_with_plain_spaces_still_matches(own_copy):
@@ -356,3 +357,16 @@ def test_cofinancing_share_by_the_amounts_against_level_and_cap(own_copy):
     assert found[0].file == str(path) and found[0].line == line
     assert "по суммам доля области 60,00%, а в соглашении уровень 56,2%" in found[0].message
     assert "выше предельных 56,2%" in found[0].message
+
+
+def test_a_warning_is_listed_in_russian_with_what_to_do(own_copy):
+    # the printed financing paragraph no longer says what its figures say (F09, a warning)
+    _replace(own_copy / "program.yaml", "- 82 648 503,6 тыс. рублей, в том числе", "- 82 648 503,7 тыс. рублей, в том числе")
+    result = run("validate", own_copy, "--strict")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith("ВНИМАНИЕ  F09  "))
+    assert "абзац о финансировании, собранный из чисел, расходится с напечатанным" in lines[at + 1]
+    assert lines[at + 2].strip() == ("Что сделать: напечатанный абзац о финансировании расходится со своими "
+                                     "цифрами: исправьте абзац (financing_text) или цифры")
+    assert "предупреждений: 1" in lines[-1]

@@ -294,8 +294,9 @@ def read_changes(program, file: Path) -> ImportResult:
         raise WorkbookError(f"{file}: файл не найден")
     try:
         book = load_workbook(file, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise WorkbookError(f"{file}: файл не читается как книга Excel (.xlsx): {exc}") from None
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise WorkbookError(f"{file}: файл не читается как книга Excel (.xlsx): выберите книгу, выгруженную "
+                            f"командой gosprog tables export, сохраненную как «Книга Excel (.xlsx)»") from None
     ident = _read_identity(book, file)
     if ident.get("program") != program.code:
         raise WorkbookError(f"{file}: книга выгружена из другой программы («{ident.get('program')}»), "

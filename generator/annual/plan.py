@@ -17,6 +17,7 @@ class AnnualResults:
     evaluation: object
     subsidies: list
     facts: object
+    findings: list = None        # differences between annual/<year>.yaml and the registry (Russian sentences)
 
     @property
     def to_return(self):
@@ -24,24 +25,31 @@ class AnnualResults:
         return sum((e.to_return for e in self.subsidies), 0)
 
 
-def evaluate(program, subsidies, data_dir: str | Path, year: int, findings: list | None = None) -> AnnualResults:
+def evaluate(program, subsidies, data_dir: str | Path, year: int, findings: list | None = None,
+             registry=None) -> AnnualResults:
     """Read the annual facts of ``year`` from ``data_dir`` and evaluate the program and each subsidy with
     agreements in that year. ``subsidies``: the subsidy data, ``None`` for a program without subsidies (no
     ``subsidies/`` folder: no subsidy is evaluated). ``findings``: the program's control-relation findings
-    (a plan figure they involve is marked in the evaluation). Raises :class:`generator.data.DataError`/
+    (a plan figure they involve is marked in the evaluation). ``registry`` (the submissions registry): the
+    year's money comes from its accepted IV-quarter reports and the file's differing figures are findings
+    (:mod:`.registry`, in ``AnnualResults.findings``). Raises :class:`generator.data.DataError`/
     ``DataErrors`` for bad facts, and ``DataError`` for subsidy results given for a program without subsidies."""
     from ..data import DataError
     from ..i18n import _
     from .evaluate import evaluate_program, evaluate_subsidy, load_facts
+    from .registry import facts_from_registry
     facts = load_facts(data_dir, year)
     if subsidies is None and facts.subsidy_results:
         path = Path(data_dir) / "annual" / f"{year}.yaml"
         raise DataError(_("{file}: subsidy results are given, but the program has no subsidies/ folder").format(
             file=path), file=path)
+    registry_findings: list[str] = []
+    if registry is not None and subsidies is not None:
+        facts, registry_findings = facts_from_registry(facts, subsidies, registry)
     evaluation = evaluate_program(program, facts, findings)
     evaluations = [evaluate_subsidy(subsidies, facts, sid) for sid in sorted(subsidies.subsidies)
                    if subsidies.agreements_for(sid, year)] if subsidies is not None else []
-    return AnnualResults(evaluation, evaluations, facts)
+    return AnnualResults(evaluation, evaluations, facts, registry_findings)
 
 
 def plan(program, results: AnnualResults, year: int, out: str | Path = "output", templates=None) -> Plan:

@@ -17,6 +17,7 @@ import click
 
 from .. import __version__
 from .common import UserError, lang_option  # noqa: F401  (UserError: the public name of input errors)
+from ..i18n import _
 
 # command name -> "module:attribute" of its click command or group
 COMMANDS: dict[str, str] = {
@@ -48,23 +49,26 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def _load(self, cmd_name: str) -> click.Command:
-        module_name, _, attribute = self.lazy_subcommands[cmd_name].partition(":")
+        module_name, _sep, attribute = self.lazy_subcommands[cmd_name].partition(":")
         command = getattr(importlib.import_module(module_name), attribute)
         if not isinstance(command, click.Command):
             raise TypeError(f"{self.lazy_subcommands[cmd_name]} is not a click command")
         return command
 
 
-@click.group(cls=LazyGroup, lazy_subcommands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy_subcommands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]},
+             help=_("gosprog: official documents of a regional state program, from its data.\n\n"
+                    "\b\n"
+                    "gosprog validate DATA_DIR     check the data and its control relations\n"
+                    "gosprog build DATA_DIR        the passports and all tables, as DOCX, XLSX and PDF\n"
+                    "gosprog quarterly ...         quarterly subsidy reports: forms, import, reports\n"
+                    "gosprog annual --year YEAR    the annual reports of a year\n\n"
+                    "Help on a command: gosprog COMMAND --help."))
 @click.version_option(__version__, prog_name="gosprog")
 @lang_option
 def main() -> None:
-    """gosprog: official documents of a regional state program, from its data.
-
-    \b
-    gosprog validate DATA_DIR     check the data and its control relations
-    gosprog build DATA_DIR        the passports and all tables, as DOCX, XLSX and PDF
-    """
+    """gosprog: official documents of a regional state program, from its data (help text: ``help=`` above,
+    through the message catalog)."""
 
 
 def register(name: str, target: str) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import _
 from .common import DEFAULT_DATA, UserError, load_or_exit
 
 
@@ -25,23 +26,23 @@ def _date(ctx, param, value):
         raise click.BadParameter(f"ожидалась дата ГГГГ-ММ-ДД, получено «{value}»") from None
 
 
-@click.group("edition")
+@click.group("edition", help=_("Editions of the program: start the next one."))
 def edition() -> None:
-    """Editions of the program: start the next one."""
+    """Editions of the program (see the help text above)."""
 
 
-@edition.command("new")
+@edition.command("new", help=_("Start the next edition: a copy of the data with its own date and act number."))
 @click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
-@click.option("--date", "date", required=True, callback=_date, help="The new edition is in force from (YYYY-MM-DD).")
-@click.option("--number", required=True, help="Number of the amending act.")
-@click.option("--act-date", callback=_date, default=None, help="Date of the amending act (default: --date).")
+@click.option("--date", "date", required=True, callback=_date, help=_("The new edition is in force from (YYYY-MM-DD)."))
+@click.option("--number", required=True, help=_("Number of the amending act."))
+@click.option("--act-date", callback=_date, default=None, help=_("Date of the amending act (default: --date)."))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Write the new edition to this new folder (DATA_DIR stays the previous edition). "
-                   "Without it the previous edition is kept in DATA_DIR/editions/<date>/.")
+              help=_("Write the new edition to this new folder (DATA_DIR stays the previous edition). "
+                     "Without it the previous edition is kept in DATA_DIR/editions/<date>/."))
 def edition_new(data_dir, date, number, act_date, out_dir) -> None:
-    """Start the next edition: a copy of the data with its own date and act number."""
+    """Start the next edition (see the help text above)."""
     from ..amend.edition import EditionError, start
-    program, _ = load_or_exit(data_dir)
+    program, _located = load_or_exit(data_dir)
     try:
         done = start(Path(data_dir), program, date, number, act_date, Path(out_dir) if out_dir else None)
     except EditionError as exc:
@@ -52,20 +53,21 @@ def edition_new(data_dir, date, number, act_date, out_dir) -> None:
     click.echo(f"Сравнение: gosprog diff {done['previous']} {done['edition']}")
 
 
-@click.group("tables")
+@click.group("tables", help=_("The program's figure tables in an Excel workbook, both ways."))
 def tables() -> None:
-    """The program's figure tables in an Excel workbook, both ways."""
+    """The figure tables in a workbook (see the help text above)."""
 
 
-@tables.command("export")
+@tables.command("export", help=_("Write the editing workbook: figures unlocked, totals as formulas, the "
+                                  "edition's identity hidden."))
 @click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
-              help="The workbook to write (default: <program>-<edition date>-tablicy.xlsx).")
+              help=_("The workbook to write (default: <program>-<edition date>-tablicy.xlsx)."))
 def tables_export(data_dir, out_file) -> None:
-    """Write the editing workbook: figures unlocked, totals as formulas, the edition's identity hidden."""
+    """Write the editing workbook (see the help text above)."""
     from ..amend.workbook import export
     from ..paths import tables_workbook_name
-    program, _ = load_or_exit(data_dir)
+    program, _located = load_or_exit(data_dir)
     path = Path(out_file or tables_workbook_name(program.code, program.edition.date))
     try:
         summary = export(program, path)
@@ -76,12 +78,12 @@ def tables_export(data_dir, out_file) -> None:
                f"N {program.edition.number})")
 
 
-@tables.command("import")
+@tables.command("import", help=_("Read the edited workbook and write the changed figures into the YAML files."))
 @click.argument("workbook", type=click.Path(dir_okay=False))
 @click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
-@click.option("--dry-run", is_flag=True, help="Show the changes, write nothing.")
+@click.option("--dry-run", is_flag=True, help=_("Show the changes, write nothing."))
 def tables_import(workbook, data_dir, dry_run) -> None:
-    """Read the edited workbook and write the changed figures into the YAML files."""
+    """Read the edited workbook (see the help text above)."""
     from .. import rules
     from ..findings import block
     from ..amend.workbook import WorkbookError, history_appends, planned_edits, read_changes, shown, write_edits

@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import click
 
+from ..i18n import _
 from .common import DEFAULT_DATA, UserError, checked, force_option, jobs_option, load_or_exit, \
     parse_formats as _formats, pdf_engine_option, pdf_standard_option, publish, templates_option
 
 
-@click.command()
+@click.command(help=_("Build the program package: passports and all tables in every format.\n\n"
+                      "The data is checked first (as validate); new errors stop the build unless --force."))
 @click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False),
-              help="Where packages are written: OUT/<program>/<edition date>/.")
-@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True, help="Comma-separated formats.")
-@click.option("--only", multiple=True, help="Only documents whose name or kind contains this text (repeatable).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--full", is_flag=True, help="Render everything, even files whose inputs did not change.")
+              help=_("Where packages are written: OUT/<program>/<edition date>/."))
+@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True, help=_("Comma-separated formats."))
+@click.option("--only", multiple=True,
+              help=_("Only documents whose Russian title or file name contains this text (repeatable)."))
+@click.option("--quiet", "-q", is_flag=True, help=_("No progress bar."))
+@click.option("--full", is_flag=True, help=_("Render everything, even files whose inputs did not change."))
 @pdf_engine_option
 @pdf_standard_option
 @templates_option
 @jobs_option
 @force_option
 def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standard, templates, jobs, force) -> None:
-    """Build the program package: passports and all tables in every format.
-
-    The data is checked first (as ``validate``); new errors stop the build unless --force."""
     from .. import i18n, writers
     from ..buildstamp import fingerprint, unchanged
     fmts = _formats(formats)
@@ -49,12 +49,18 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
         program, located = load_or_exit(data_dir)
     else:
         program, located = report.program, report.located     # read once: the gate's reading is the build's
-    planned = plan(program, located, out_dir, base=data_dir).only(only)
+    whole = plan(program, located, out_dir, base=data_dir)
+    planned = whole.only(only)
     if not planned.documents:
-        raise UserError(f"no document matches --only {' '.join(only)}")
+        from ..select import NotFound, documents
+        try:
+            documents(whole.documents, only)
+        except NotFound as exc:
+            raise UserError(str(exc)) from None
     options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
                       jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
     manifest = publish(planned, options, progress_bar=not quiet, extra_meta={**forced, "inputs": inputs},
                        workers=workers)
     if not quiet:
-        click.echo(f"{len(manifest['files'])} files ({manifest['rendered']} rendered) in {planned.destination}")
+        click.echo(_("{files} files ({rendered} rendered) in {folder}").format(
+            files=len(manifest["files"]), rendered=manifest["rendered"], folder=planned.destination))

@@ -15,6 +15,7 @@ import sys
 import click
 
 from .. import i18n
+from ..i18n import _, ngettext
 
 DEFAULT_DATA = "data/social-support-vologda"
 
@@ -62,7 +63,8 @@ def load_or_exit(data_dir: str):
         return load_program(data_dir, with_locations=True)
     except DataErrors as exc:
         lines = [str(e) for e in exc.errors]
-        raise UserError(f"{len(lines)} error(s) in the program data:\n" + "\n".join(lines)) from None
+        raise UserError(ngettext("{count} error in the program data:", "{count} errors in the program data:",
+                                 len(lines)).format(count=len(lines)) + "\n" + "\n".join(lines)) from None
     except DataError as exc:
         raise UserError(str(exc)) from None
 
@@ -75,7 +77,7 @@ def load_subsidies_or_exit(data_dir: str, program=None):
     try:
         return load_subsidies(data_dir, program)
     except DataErrors as exc:
-        raise UserError("errors in the subsidy data:\n" + "\n".join(map(str, exc.errors))) from None
+        raise UserError(_("errors in the subsidy data:") + "\n" + "\n".join(map(str, exc.errors))) from None
     except DataError as exc:
         raise UserError(str(exc)) from None
 
@@ -87,7 +89,8 @@ def parse_formats(value: str) -> tuple[str, ...]:
     formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        raise click.BadParameter(f"unknown format(s) {', '.join(bad) or '(none)'}; choose from {', '.join(FORMATS)}")
+        raise click.BadParameter(_("unknown format {bad}; choose from {known} (comma-separated)").format(
+            bad=", ".join(map(repr, bad)) or _("(none)"), known=", ".join(FORMATS)))
     return formats
 
 
@@ -96,16 +99,16 @@ _formats = parse_formats
 
 pdf_engine_option = click.option("--pdf-engine", type=click.Choice(["typst", "weasyprint"]), default="typst",
                                  show_default=True, envvar="GOSPROG_PDF_ENGINE",
-                                 help="PDF engine: Typst (fast) or HTML/CSS through WeasyPrint "
-                                      "(default from GOSPROG_PDF_ENGINE).")
+                                 help=_("PDF engine: Typst (fast) or HTML/CSS through WeasyPrint "
+                                        "(default from GOSPROG_PDF_ENGINE)."))
 pdf_standard_option = click.option("--pdf-standard", type=click.Choice(["a-2b", "a-3b"]), default=None,
-                                   help="Write archival PDF/A.")
+                                   help=_("Write archival PDF/A."))
 templates_option = click.option("--templates", "templates", type=click.Path(file_okay=False, exists=True),
-                                default=None, help="A folder of your own templates overriding the defaults.")
+                                default=None, help=_("A folder of your own templates overriding the defaults."))
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0,
-                           help="Parallel processes (0: one per core).")
+                           help=_("Parallel processes (0: one per core)."))
 force_option = click.option("--force", is_flag=True,
-                            help="Publish even when the checks find new errors (the manifest records it).")
+                            help=_("Publish even when the checks find new errors (the manifest records it)."))
 
 
 def checked(data_dir: str, force: bool):
@@ -119,7 +122,7 @@ def checked(data_dir: str, force: bool):
 
 def progress(iterable, length):
     """A progress bar on standard error over ``iterable`` (``length`` items), for ``package.build``."""
-    with click.progressbar(iterable, length=length, label="Rendering", file=sys.stderr) as bar:
+    with click.progressbar(iterable, length=length, label=_("Rendering"), file=sys.stderr) as bar:
         yield from bar
 
 

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ..i18n import _
 from .common import DEFAULT_DATA, UserError
 
 
@@ -58,15 +59,16 @@ def create_demo_accounts(factory, municipalities: dict) -> list[tuple[str, str, 
     return created
 
 
-@click.command("serve")
+@click.command("serve", help=_("The municipal intake portal: municipalities submit reports, the department "
+                               "follows them."))
 @click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (keep 127.0.0.1 behind a reverse proxy with TLS).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+              help=_("Address to listen on (keep 127.0.0.1 behind a reverse proxy with TLS)."))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help=_("Port to listen on."))
 @click.option("--demo-accounts", is_flag=True,
-              help="When there is no account yet, create demo accounts and print their passwords once.")
+              help=_("When there is no account yet, create demo accounts and print their passwords once."))
 def serve(data_dir, host, port, demo_accounts) -> None:
-    """The municipal intake portal: municipalities submit reports, the department follows them."""
+    """The municipal intake portal (see the help text above)."""
     import uvicorn
     from ..portal.app import create_app
     demo = demo_accounts
@@ -90,9 +92,9 @@ def serve(data_dir, host, port, demo_accounts) -> None:
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
 
 
-@click.group("users")
+@click.group("users", help=_("Portal accounts: add, list, change a password."))
 def users() -> None:
-    """Portal accounts: add, list, change a password."""
+    """Portal accounts (see the help text above)."""
 
 
 def _password(from_stdin: bool) -> str:
@@ -101,14 +103,15 @@ def _password(from_stdin: bool) -> str:
     return click.prompt("Пароль", hide_input=True, confirmation_prompt="Пароль еще раз")
 
 
-@users.command("add")
+@users.command("add", help=_("Create an account (the password is asked for, never given on the command line)."))
 @click.argument("login")
-@click.option("--role", type=click.Choice(["municipality", "department"]), required=True)
-@click.option("--municipality", default=None, help="The municipality code (municipalities.yaml) for --role municipality.")
+@click.option("--role", type=click.Choice(["municipality", "department"]), required=True,
+              help=_("municipality: a municipality's accountant; department: the department's staff."))
+@click.option("--municipality", default=None, help=_("The municipality code (municipalities.yaml) for --role municipality."))
 @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.option("--password-stdin", is_flag=True, help=_("Read the password from the first line of standard input."))
 def users_add(login, role, municipality, data_dir, password_stdin) -> None:
-    """Create an account (the password is asked for, never given on the command line)."""
+    """Create an account (see the help text above)."""
     from ..portal import accounts
     settings = _settings(data_dir)
     known = _municipalities(data_dir) if role == "municipality" else None
@@ -124,10 +127,10 @@ def users_add(login, role, municipality, data_dir, password_stdin) -> None:
     click.echo(f"пользователь {account.login} создан ({role}{', ' + municipality if municipality else ''})")
 
 
-@users.command("list")
+@users.command("list", help=_("Every account: login, role, municipality, state."))
 @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
 def users_list(data_dir) -> None:
-    """Every account: login, role, municipality, state."""
+    """Every account (see the help text above)."""
     from ..portal import accounts
     factory = _database(_settings(data_dir))
     with factory() as db:
@@ -137,12 +140,12 @@ def users_list(data_dir) -> None:
     click.echo(f"{len(rows)} учетных записей")
 
 
-@users.command("passwd")
+@users.command("passwd", help=_("Set a new password; the account's open sessions stop working."))
 @click.argument("login")
 @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.option("--password-stdin", is_flag=True, help=_("Read the password from the first line of standard input."))
 def users_passwd(login, data_dir, password_stdin) -> None:
-    """Set a new password; the account's open sessions stop working."""
+    """Set a new password (see the help text above)."""
     from ..portal import accounts
     factory = _database(_settings(data_dir))
     password = _password(password_stdin)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
-import shutil
 import sys
 from pathlib import Path
 
 import click
 
+from ..i18n import N_, _
 from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit, load_subsidies_or_exit, \
     parse_formats as _formats, pdf_engine_option, publish
 
@@ -17,26 +17,57 @@ _subsidies = load_subsidies_or_exit
 
 
 def _check_subsidy(data, subsidy: str | None) -> list[str]:
-    if subsidy is None:
-        return sorted(data.subsidies)
-    if subsidy not in data.subsidies:
-        raise UserError(f"unknown subsidy {subsidy!r}; known: {', '.join(sorted(data.subsidies))}")
-    return [subsidy]
+    """The subsidy ids ``--subsidy`` names (its code or a part of its name; all for none); an unknown or
+    ambiguous one is a :class:`UserError` listing the subsidies (:func:`generator.select.subsidy`)."""
+    from ..select import NotFound, subsidy as find_subsidy
+    try:
+        return find_subsidy(data.subsidies, subsidy)
+    except NotFound as exc:
+        raise UserError(str(exc)) from None
+
+
+class _SubsidiesListed(click.Command):
+    """A command whose help ends with the subsidies of the default data folder (codes and names), the values
+    its ``--subsidy`` takes."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from ..select import subsidies_help
+        lines = subsidies_help(DEFAULT_DATA)
+        if lines:
+            formatter.write_paragraph()
+            formatter.write_text(_("Subsidies of {folder} (--subsidy takes the code or a part of the name):")
+                                 .format(folder=DEFAULT_DATA))
+            with formatter.indentation():
+                formatter.write_dl([tuple(line.split(": ", 1)) for line in lines.split("\n")])
+        super().format_epilog(ctx, formatter)
 
 
 def _registry_dir(out: str, program_code: str, registry: str | None) -> Path:
+    """The registry of a data set: --registry, or OUT/<program code>/submissions -- the same folder for
+    forms, import, report and demo, so that one command reads what another recorded."""
     from ..paths import registry_folder
     return registry_folder(out, program_code, registry)
 
 
-@click.group()
+PROTOCOL_HELP = N_("Formats of the check protocol written for each imported file into REGISTRY/protocols "
+                   "(docx, pdf; none: no protocols).")
+REGISTRY_HELP = N_("Submissions registry (default: OUT/<program>/submissions, one per data set, shared by forms, "
+                   "import, report and demo).")
+
+
+@click.group(help=_("Quarterly subsidy reports: forms, import with checks, consolidated reports.\n\n"
+                    "\b\n"
+                    "1. gosprog quarterly forms --year Y --quarter Q    forms for the municipalities\n"
+                    "2. send the forms; the municipalities fill them in and send them back\n"
+                    "3. gosprog quarterly import FILES...               check and record the filled forms\n"
+                    "4. gosprog quarterly report --year Y --quarter Q   the consolidated report"))
 def quarterly() -> None:
-    """Quarterly subsidy reports: forms, import with checks, consolidated reports."""
+    """Quarterly subsidy reports (see the help text above)."""
 
 
 common_period = [
-    click.option("--year", type=click.IntRange(2000, 2100), required=True),
-    click.option("--quarter", type=click.IntRange(1, 4), required=True),
+    click.option("--year", type=click.IntRange(2000, 2100), required=True, help=_("The reporting year.")),
+    click.option("--quarter", type=click.IntRange(1, 4), required=True, help=_("The quarter (1-4).")),
 ]
 
 
@@ -46,22 +77,25 @@ def period(f):
     return f
 
 
-@quarterly.command("forms")
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
-@click.option("--subsidy", default=None, help="Only this subsidy (default: all).")
+@quarterly.command("forms", cls=_SubsidiesListed,
+                   help=_("One pre-filled XLSX form per municipality with an agreement (after the checks of "
+                          "validate)."))
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
+              help=_("The program's data folder."))
+@click.option("--subsidy", default=None, help=_("Only this subsidy: its code or a part of its name (default: all)."))
 @period
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--registry", default=None, type=click.Path(file_okay=False),
-              help="Submissions registry (for last quarter's values); default OUT/<program>/submissions.")
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+              help=_("Where the results are written."))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
 @force_option
 def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
-    """One pre-filled XLSX form per municipality with an agreement (after the checks of ``validate``)."""
+    """The forms of a quarter (see the help text above)."""
     from ..paths import form_filename, quarterly_forms_folder
     from ..quarterly.forms import generate
     from ..quarterly.secretkey import SecretKeyError
     from ..writers._files import write_atomic
     checked(data_dir, force)
-    program, _ = load_or_exit(data_dir)
+    program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     folder = quarterly_forms_folder(out, program.code, year, quarter)
     count = 0
@@ -80,39 +114,45 @@ def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> Non
                 write_atomic(folder / sid / form_filename(sid, agreement.municipality, year, quarter), content)
                 count += 1
     if not count:
-        raise UserError(f"no agreements for {year}: nothing to generate")
-    click.echo(f"{count} forms in {folder}")
+        raise UserError(_("no agreements for {year}: nothing to generate").format(year=year))
+    click.echo(_("{count} forms in {folder}").format(count=count, folder=folder))
 
 
-@quarterly.command("import")
+@quarterly.command("import", help=_("Check filled forms and record them; rejected files get a list of problems. "
+                                    "Exit 1 if any is rejected."))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
-@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Only accept forms of this year.")
-@click.option("--quarter", type=click.IntRange(1, 4), default=None, help="Only accept forms of this quarter.")
-@click.option("--subsidy", default=None, help="Only accept forms of this subsidy.")
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
+              help=_("The program's data folder."))
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help=_("Only accept forms of this year."))
+@click.option("--quarter", type=click.IntRange(1, 4), default=None, help=_("Only accept forms of this quarter."))
+@click.option("--subsidy", default=None, help=_("Only accept forms of this subsidy (its code or a part of its name)."))
 @click.option("--received", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), default=None,
-              help="The date the files arrived (default: today).")
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--registry", default=None, type=click.Path(file_okay=False))
+              help=_("The date the files arrived (default: today)."))
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+              help=_("Where the results are written."))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
 @click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
-              help="Worker processes reading the files (0: up to 2, as many as CPU cores; small batches: 1).")
-def import_command(files, data_dir, year, quarter, subsidy, received, out, registry, jobs) -> None:
-    """Check filled forms and record them; rejected files get a list of problems. Exit 1 if any is rejected."""
+              help=_("Worker processes reading the files (0: up to 2, as many as CPU cores; small batches: 1)."))
+@click.option("--protocol-format", "protocol_formats", default="docx,pdf", show_default=True,
+              help=_(PROTOCOL_HELP))
+def import_command(files, data_dir, year, quarter, subsidy, received, out, registry, jobs, protocol_formats) -> None:
+    """Import filled forms (see the help text above)."""
     import os
 
     from ..quarterly.importer import FormRejected
     from ..quarterly.intake import Expectation, describe, import_many, read_upload
     from ..quarterly.registry import RegistryError
     from ..quarterly.secretkey import SecretKeyError
-    program, _ = load_or_exit(data_dir)
+    program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     when = received.date() if received else _dt.date.today()
+    _protocol_formats(protocol_formats)
     rejected = 0
     folder = _registry_dir(out, program.code, registry)
     _check_key_place(data_dir, out, folder)
     if jobs == 0:
         jobs = 1 if len(files) < 16 else min(2, os.cpu_count() or 1)
-    expect = Expectation(year, quarter, subsidy)
+    expect = Expectation(year, quarter, _check_subsidy(data, subsidy)[0] if subsidy else None)
 
     def uploads():                     # (name, its bytes or None, problems of the upload)
         for name in files:
@@ -131,15 +171,42 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
                     click.echo(f"{name}: НЕ ЗАПИСАН: {result}", err=True)
                     rejected += 1
                     continue
-                click.echo(describe(result))
-                rejected += result.status != "accepted"
+                click.echo(describe(result, data))
+                _protocols(data, reg, result, protocol_formats)
+                rejected += result.status == "rejected" or (
+                    result.status == "duplicate" and result.submission.status != "accepted")
         except SecretKeyError as exc:
             raise UserError(f"ключ подписи форм: {exc}") from None
     for name, exc in unreadable.items():
-        click.echo(f"{name}: cannot read ({exc.strerror})", err=True)
+        from ..data.yamlread import os_reason
+        click.echo(_("{name}: cannot read ({reason})").format(name=name, reason=os_reason(exc)), err=True)
         rejected += 1
     if rejected:
         sys.exit(1)
+
+
+def _protocol_formats(text: str) -> tuple[str, ...]:
+    from ..quarterly.protocol import FORMATS
+    chosen = tuple(f.strip() for f in text.split(",") if f.strip() and f.strip() != "none")
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise UserError(_("unknown protocol format {format}; choose from docx, pdf or none").format(
+            format=", ".join(unknown)))
+    return chosen
+
+
+def _protocols(data, reg, result, formats: str) -> None:
+    """The check protocol of an imported file (not of the same file sent again: it has one already)."""
+    from ..quarterly.protocol import write_protocols
+    chosen = _protocol_formats(formats)
+    if not chosen or result.status == "duplicate":
+        return
+    try:
+        paths = write_protocols(data, reg, result.submission, chosen)
+    except OSError as exc:
+        click.echo(_("the check protocol could not be written: {error}").format(error=exc.strerror or exc), err=True)
+        return
+    click.echo(_("  protocol: {file}").format(file=", ".join(p.name for p in paths[:len(chosen)])))
 
 
 def _open_registry(folder: Path):
@@ -161,65 +228,90 @@ def _check_key_place(*folders) -> None:
                             "результатов (см. docs/quarterly-key.md) и задайте путь в GOSPROG_SECRET_KEY_FILE")
 
 
-@quarterly.command("report")
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
-@click.option("--subsidy", default=None, help="Only this subsidy (default: all).")
+@quarterly.command("report", cls=_SubsidiesListed,
+                   help=_("The consolidated report per subsidy and each municipality's report, for one quarter."))
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
+              help=_("The program's data folder."))
+@click.option("--subsidy", default=None, help=_("Only this subsidy: its code or a part of its name (default: all)."))
 @period
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--registry", default=None, type=click.Path(file_okay=False))
-@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+              help=_("Where the results are written."))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
+@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True, help=_("Comma-separated formats."))
 @pdf_engine_option
-@click.option("--quiet", "-q", is_flag=True)
+@click.option("--quiet", "-q", is_flag=True, help=_("No status line."))
 @force_option
 def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf_engine, quiet, force) -> None:
-    """The consolidated report per subsidy and each municipality's report, for one quarter."""
+    """The reports of a quarter (see the help text above)."""
     forced, _report = checked(data_dir, force)
-    program, _ = load_or_exit(data_dir)
+    program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
-    from ..quarterly.registry import Registry
-    with Registry(_registry_dir(out, program.code, registry)) as reg:
-        destination = build_quarter_reports(program, data, reg, _check_subsidy(data, subsidy), year, quarter,
-                                            Path(out), _formats(formats), pdf_engine, forced)
+    from ..quarterly.forms import period_label
+    folder = _registry_dir(out, program.code, registry)
+    with _open_registry(folder) as reg:
+        wanted = _check_subsidy(data, subsidy)
+        present = [sid for sid in wanted if reg.history(sid, year, quarter)]
+        for sid in wanted:
+            if sid not in present:
+                click.echo(_("no submissions for {subsidy}, {period} in the registry {folder}: its report is not "
+                             "written").format(subsidy=data.subsidies[sid].name, period=period_label(year, quarter),
+                                               folder=folder), err=True)
+        if not present:
+            raise UserError(_("the registry {folder} holds no submissions for {period}: nothing written (import "
+                              "the received forms first, or give the registry with --registry)").format(
+                                  folder=folder, period=period_label(year, quarter)))
+        destination = build_quarter_reports(program, data, reg, present, year, quarter, Path(out),
+                                            _formats(formats), pdf_engine, forced,
+                                            partial=present != sorted(data.subsidies))
     if not quiet:
-        click.echo(f"reports in {destination}")
+        click.echo(_("reports in {folder}").format(folder=destination))
 
 
 def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Path, formats, pdf_engine,
-                          forced: dict | None = None) -> Path:
-    """Publish the reports of one quarter (:func:`generator.quarterly.plan.plan`); returns their folder."""
+                          forced: dict | None = None, partial: bool = False) -> Path:
+    """Publish the reports of one quarter (:func:`generator.quarterly.plan.plan`); returns their folder.
+    ``partial``: the other subsidies' reports already in the folder stay (a report is never replaced by one
+    of fewer subsidies)."""
     from ..package import Options
     from ..quarterly.plan import plan
     planned = plan(program, data, reg, subsidies, year, quarter, out)
-    publish(planned, Options(formats=formats, pdf_engine=pdf_engine), extra_meta=forced)
+    publish(planned, Options(formats=formats, pdf_engine=pdf_engine, partial=partial), extra_meta=forced)
     return planned.destination
 
 
-@quarterly.command("demo")
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path())
-@click.option("--year", type=click.IntRange(2000, 2100), default=2021, show_default=True)
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True)
+@quarterly.command("demo", help=_("The whole quarterly loop on the sample submissions: forms, filling, import, "
+                                  "reports, for 4 quarters."))
+@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
+              help=_("The program's data folder."))
+@click.option("--year", type=click.IntRange(2000, 2100), default=2021, show_default=True,
+              help=_("The reporting year."))
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+              help=_("Where the results are written."))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
+@click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True, help=_("Comma-separated formats."))
 @pdf_engine_option
 @force_option
-def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
-    """The whole quarterly loop on the sample submissions: forms, filling, import, reports, for 4 quarters."""
-    from ..paths import demo_registry_folder, form_filename, quarterly_inbox_folder
-    from ..quarterly.forms import generate
+@click.option("--protocol-format", "protocol_formats", default="docx,pdf", show_default=True,
+              help=_(PROTOCOL_HELP))
+def demo_command(data_dir, year, out, formats, pdf_engine, force, registry, protocol_formats) -> None:
+    """The quarterly loop on sample data (see the help text above)."""
+    from ..paths import form_filename, quarterly_inbox_folder
+    from ..quarterly.forms import QUARTER_NAMES, generate
     from ..quarterly.intake import Expectation, describe, import_bytes
-    from ..quarterly.registry import Registry
     from ..quarterly.sample import fill
     from ..writers._files import write_atomic
     checked(data_dir, force)
-    program, _ = load_or_exit(data_dir)
+    program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     book = data.sample_submissions.get(year)
     if book is None:
-        raise UserError(f"no sample submissions for {year} in {data.folder / 'sample'}")
-    registry_dir = demo_registry_folder(out, program.code, year)
-    if registry_dir.exists():
-        shutil.rmtree(registry_dir)
+        raise UserError(_("no sample submissions for {year} in {folder}").format(year=year,
+                                                                                 folder=data.folder / "sample"))
+    registry_dir = _registry_dir(out, program.code, registry)
+    _check_key_place(data_dir, out, registry_dir)
     fmts = _formats(formats)
-    with Registry(registry_dir) as reg:
+    _protocol_formats(protocol_formats)
+    with _open_registry(registry_dir) as reg:
         for quarter in (1, 2, 3, 4):
             inbox = quarterly_inbox_folder(out, program.code, year, quarter)
             for entry in sorted((e for e in book.submissions if e.quarter == quarter), key=lambda e: e.submitted):
@@ -233,7 +325,9 @@ def demo_command(data_dir, year, out, formats, pdf_engine, force) -> None:
                 name = inbox / f"{entry.submitted:%Y%m%d}-{form_filename(entry.subsidy, entry.municipality, year, form_quarter)}"
                 write_atomic(name, filled)
                 result = import_bytes(filled, str(name), data, reg, entry.submitted, Expectation(year, quarter))
-                click.echo(describe(result))
+                click.echo(describe(result, data))
+                _protocols(data, reg, result, protocol_formats)
             destination = build_quarter_reports(program, data, reg, sorted(data.subsidies), year, quarter,
                                                 Path(out), fmts, pdf_engine)
-            click.echo(f"quarter {quarter}: reports in {destination}")
+            click.echo(_("quarter {quarter}: reports in {folder}").format(quarter=QUARTER_NAMES[quarter],
+                                                                            folder=destination))

@@ -7,22 +7,28 @@ import sys
 
 import click
 
+from ..i18n import _, ngettext
 from .common import DEFAULT_DATA
 
 
-@click.command()
-@click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@click.option("--strict", is_flag=True, help="Exit 1 on new warnings too.")
-def validate(data_dir: str, as_json: bool, strict: bool) -> None:
-    """Check every file of a data folder: schema, references and control relations.
+from ..findings import LABELS  # the label of each kind of line, translated where shown
 
-    Findings listed in known-findings.yaml (the act's own errors) are shown apart; the exit code is 1
-    when a file cannot be read or a new error remains.
-    """
+
+def _label(kind: str) -> str:
+    return _(LABELS[kind])
+
+
+@click.command(help=_("Check every file of a data folder: schema, references and control relations.\n\n"
+                      "Findings listed in known-findings.yaml (the act's own errors) are shown apart; the exit "
+                      "code is 1 when a file cannot be read or a new error remains."))
+@click.argument("data_dir", default=DEFAULT_DATA, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help=_("Print the findings as JSON."))
+@click.option("--strict", is_flag=True, help=_("Exit 1 on new warnings too."))
+def validate(data_dir: str, as_json: bool, strict: bool) -> None:
+    """Check every file of a data folder (see the help text above)."""
     from .. import findings
     from ..rules import counts
-    from ..validation import validate_folder
+    from ..validation import hint, validate_folder
     report = validate_folder(data_dir)
     new, known = report.new, report.known
     groups = report.new_error_groups
@@ -39,27 +45,50 @@ def validate(data_dir: str, as_json: bool, strict: bool) -> None:
                                "known_findings": [f.to_dict() for f in known],
                                "stale_known": report.stale}, ensure_ascii=False, indent=2))
     else:
+        width = max(len(_label(k)) for k in LABELS) + 1
+
+        def line(label: str, text: str) -> None:
+            click.echo(f"{label:{width}} {text}")
+
+        def detail(text: str) -> None:
+            click.echo(" " * (width + 1) + text)
+
         if report.program is not None:
-            click.echo(f"{report.program.title} (редакция от {report.program.edition.date:%d.%m.%Y})")
+            click.echo(_("{title} (edition of {date})").format(
+                title=report.program.title, date=f"{report.program.edition.date:%d.%m.%Y}"))
         if report.errors:
-            click.echo(f"{len(report.errors)} error(s) in the program data (файлы не прочитаны или не согласованы):")
+            click.echo(ngettext("{count} file error in the program data (files not read or not consistent):",
+                                "{count} file errors in the program data (files not read or not consistent):",
+                                len(report.errors)).format(count=len(report.errors)))
             for e in report.errors:
-                click.echo(f"ERROR   {findings.text(e)}")
+                line(_label("error"), findings.text(e))
         for found in groups:
             for n, f in enumerate(found):
-                click.echo("\n".join(findings.block(f, "ERROR" if n == 0 else "  и")))
+                line(_label("error") if n == 0 else "  " + _label("and"), f"{f.rule}  {f.location()}")
+                detail(f.message)
+            advice = hint(found[0].rule)
+            if advice:
+                detail(_("What to do: {hint}").format(hint=advice))
         for f in new:
             if f.severity != "error":
-                click.echo("\n".join(findings.block(f)))
+                line(_label(f.severity), f"{f.rule}  {f.location()}")
+                detail(f.message)
+                advice = hint(f.rule) if f.severity == "warning" else None
+                if advice:
+                    detail(_("What to do: {hint}").format(hint=advice))
         if known:
-            click.echo(f"Известные ошибки постановления ({len(known)}, перечислены в known-findings.yaml):")
+            click.echo(_("The act's own known errors ({count}, listed in known-findings.yaml):").format(
+                count=len(known)))
             for f in known:
-                click.echo("\n".join(findings.block(f, "KNOWN")))
+                line(_label("known"), f"{f.rule}  {f.location()}")
+                detail(f.message)
         for entry in report.stale:
-            click.echo(f"STALE   {entry['rule']}  {entry['file']} {entry['field'] or ''}: запись known-findings.yaml "
-                       f"больше ничему не соответствует (ошибку исправили? удалите запись)")
-        click.echo(f"{new_counts['error'] + len(report.errors)} error(s), {new_counts['warning']} warning(s), "
-                   f"{new_counts['gap']} gap(s) in the source; {len(known)} known "
-                   f"(новых ошибок: {new_counts['error'] + len(report.errors)}, известных: {len(known)})")
+            line(_label("stale"), _("{rule}  {file} {field}: this known-findings.yaml entry matches nothing any "
+                                    "more (was the error corrected? remove the entry)").format(
+                rule=entry["rule"], file=entry["file"], field=entry["field"] or ""))
+        click.echo(_("new errors: {errors}, warnings: {warnings}, gaps in the source: {gaps}; "
+                     "the act's known errors: {known}").format(
+            errors=new_counts["error"] + len(report.errors), warnings=new_counts["warning"],
+            gaps=new_counts["gap"], known=len(known)))
     if report.blocking or (strict and (new_counts["warning"] or report.stale)):
         sys.exit(1)

@@ -384,7 +384,8 @@ def create_app(settings: Settings, data=None) -> FastAPI:
             raise HTTPException(413)
         outcome = await run_in_threadpool(q.submit, content, upload.filename, subsidies, registry, period, code,
                                           who.login, settings.today())
-        result = {"accepted": "принят", "rejected": "отклонен", "refused": "отказ: форма другого МО"}[outcome.status]
+        result = {"accepted": "принят", "rejected": "отклонен", "refused": "отказ: форма другого МО",
+                  "duplicate": "повторно тот же файл"}[outcome.status]
         if outcome.status == "refused" and outcome.findings[0].code != "ACCOUNT":
             result = "отказ: файл не прочитан"
         if outcome.submission is not None:
@@ -422,7 +423,7 @@ def create_app(settings: Settings, data=None) -> FastAPI:
         s = own_submission(request, who, code, submission_id)
         if fmt not in ("docx", "pdf"):
             raise HTTPException(404)
-        name, content = q.protocol(subsidies, s, fmt)
+        name, content = q.protocol(subsidies, s, fmt, registry)
         audit(request, who, "protocol_download", f"N {s.id}", f"выдан протокол {fmt}", s.sha256)
         return download(content, name, fmt)
 

@@ -289,11 +289,16 @@ class Finding:
     cell: str | None = None          # "Отчет!D12"
     expected: str | None = None
     found: str | None = None
+    text: str = ""                   # the whole problem as the accountant reads it (place, figures, what to do)
+
+    def __post_init__(self):
+        if not self.text:
+            self.text = self.message
 
 
 @dataclass
 class Outcome:
-    status: str                       # "accepted", "rejected", or "refused" (not recorded at all)
+    status: str       # "accepted", "rejected", "duplicate" (the same file again: nothing recorded) or "refused"
     sha256: str
     findings: list[Finding] = field(default_factory=list)
     submission: Submission | None = None
@@ -301,7 +306,7 @@ class Outcome:
 
 def _finding(problem) -> Finding:
     cell = f"{problem.sheet}!{problem.cell}" if problem.sheet and problem.cell else problem.sheet
-    return Finding(problem.code, problem.message, cell, problem.expected, problem.found)
+    return Finding(problem.code, problem.message, cell, problem.expected, problem.found, str(problem))
 
 
 def submit(content: bytes, name: str, data: SubsidyData, registry: SqlRegistry, period: Period,
@@ -355,28 +360,11 @@ def consolidated(data: SubsidyData, registry: SqlRegistry, subsidy: str, year: i
     return f"{subsidy}-{year}-q{quarter}-svodnyy-otchet.{fmt}", _render(document, fmt)
 
 
-def protocol(data: SubsidyData, submission: Submission, fmt: str) -> tuple[str, bytes]:
-    """(file name, bytes) of the check protocol of one received file: accepted, or its problems."""
-    municipality = data.municipalities.get(submission.municipality or "")
-    subsidy = data.subsidies.get(submission.subsidy)
-    period = _forms.period_label(submission.year, submission.quarter) if submission.year and submission.quarter \
-        else "период не определен"
-    doc = model.Document(title=f"Протокол проверки отчета N {submission.id}", kind="portal-protocol",
-                         date=_dt.datetime.combine(submission.received, _dt.time()))
-    section = doc.section("portrait")
-    section.add(model.Heading(f"Протокол проверки отчета N {submission.id}"),
-                model.Paragraph.of(f"Муниципальное образование: {municipality.name if municipality else '-'}",
-                                   align="left"),
-                model.Paragraph.of(f"Субсидия: {subsidy.name if subsidy else submission.subsidy}", align="left"),
-                model.Paragraph.of(f"Период: {period}", align="left"),
-                model.Paragraph.of(f"Файл: «{submission.original_name}», получен "
-                                   f"{submission.received:%d.%m.%Y}, SHA-256 {submission.sha256}", align="left"))
-    if submission.status == "accepted":
-        timing = "в срок" if submission.on_time else f"с опозданием на {submission.late_days} дн."
-        section.add(model.Paragraph.of(f"Результат: ПРИНЯТ (версия {submission.version}, {timing}).",
-                                       align="left"))
-    else:
-        section.add(model.Paragraph.of("Результат: ОТКЛОНЕН. Замечания:", align="left"))
-        for i, text in enumerate(submission.findings, start=1):
-            section.add(model.Paragraph.of(f"{i}. {text}", align="left"))
+def protocol(data: SubsidyData, submission: Submission, fmt: str, registry=None) -> tuple[str, bytes]:
+    """(file name, bytes) of the check protocol of one received file (:mod:`generator.quarterly.protocol`):
+    accepted, or its problems and what to do; with ``registry``, a refusal resolved by a later accepted
+    version says so ("устранены")."""
+    from ..quarterly import protocol as _protocol
+    resolved = _protocol.resolution(registry, submission) if registry is not None else None
+    doc = _protocol.protocol_document(data, submission, resolved)
     return f"protokol-{submission.id}.{fmt}", _render(doc, fmt)

@@ -13,9 +13,12 @@ import datetime as _dt
 import hmac
 import math
 from dataclasses import dataclass, field
-from decimal import Context, Decimal, InvalidOperation
+import re
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Optional
 
+from ..i18n import N_, _
+from ..numbers import format_number
 from . import expr, secretkey, xlsxread
 from .forms import IDENTITY, IDENTITY_KEYS, SHEET, FormLayout, identity_payload, prefill_values
 from .load import SubsidyData
@@ -24,19 +27,67 @@ from .xlsxread import MAX_CELLS, MAX_ENTRIES, MAX_FILE_BYTES, MAX_UNPACKED_BYTES
 
 @dataclass
 class Problem:
+    """One problem of a received file. ``code`` is the stable rule id (F01, Q04, TEXT, YTD ...) for programs
+    and tests; it is never part of the text. ``message`` says what is wrong in the accountant's words (the
+    line and column as printed on the form are in ``place``), ``expected``/``found`` are shown Russian style,
+    ``todo`` says what to do. ``str()`` is the whole text as it goes back to the municipality, into the
+    protocol and into the consolidated report."""
+
     code: str
     message: str
     sheet: str | None = None
     cell: str | None = None
     expected: str | None = None
     found: str | None = None
+    place: str | None = None
+    todo: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.sheet}!{self.cell}" if self.sheet and self.cell else (self.sheet or "")
-        tail = ""
-        if self.expected is not None or self.found is not None:
-            tail = f" (ожидалось: {self.expected}; в файле: {self.found})"
-        return f"[{self.code}] {where + ': ' if where else ''}{self.message}{tail}"
+        where = self.place or ""
+        if self.sheet and self.cell and self.sheet != IDENTITY:
+            cell = _("cell {cell} of sheet «{sheet}»").format(cell=self.cell, sheet=self.sheet)
+            where = f"{where} ({cell})" if where else cell[:1].upper() + cell[1:]
+        text = f"{where}: {self.message}" if where else self.message
+        details = []
+        if self.expected is not None:
+            details.append(_("required: {value}").format(value=self.expected))
+        if self.found is not None:
+            details.append(_("in the file: {value}").format(value=self.found))
+        if details:
+            text += " (" + "; ".join(details) + ")"
+        text = text.rstrip(".") + "."
+        if self.todo:
+            text += " " + self.todo + ("" if self.todo.endswith(".") else ".")
+        return text
+
+
+def rubles(value) -> str:
+    """An amount as the accountant writes it: ``Decimal('100')`` → ``100,00 руб.`` (Russian digits, kopecks)."""
+    return _("{amount} rub.").format(amount=format_number(Decimal(value), 2))
+
+
+def place(spec, row_key: str | None, col_key: str | None) -> str | None:
+    """The line and column of a form as printed on it: «строка «Субсидия из областного бюджета», графа
+    «Израсходовано»»; lines of a form with numbered lines are «строка 2»; the total line by its label."""
+    if row_key is None and col_key is None:
+        return None
+    line = None
+    if row_key is not None:
+        fixed = next((r for r in spec.rows if r.key == row_key), None)
+        if fixed is not None:
+            line = _("line «{label}»").format(label=fixed.label)
+        elif row_key == "total":
+            line = _("line «{label}»").format(label=spec.total_label)
+        elif row_key.startswith("r") and row_key[1:].isdigit():
+            line = _("line {number}").format(number=row_key[1:])
+    column = None
+    if col_key is not None:
+        try:
+            column = _("column «{name}»").format(name=spec.column(col_key).name)
+        except (KeyError, StopIteration, ValueError):
+            column = None
+    text = ", ".join(t for t in (line, column) if t)
+    return text[:1].upper() + text[1:] if text else None
 
     def as_finding(self, file=None):
         """This problem as a :class:`generator.findings.Finding` of the uploaded ``file`` (rule: the problem's
@@ -218,8 +269,8 @@ def _check_structure(ws, layout: FormLayout, reading: Reading, year: int) -> Non
 
 
 def _shown(value) -> str:
-    """A cell's value as the person would read it (1e+30, not 1E+30)."""
-    return format(value, "g") if isinstance(value, Decimal) else str(value)[:60]
+    """A cell's value as the person would read it (1e+30, not 1E+30; a decimal comma)."""
+    return (format(value, "g") if isinstance(value, (Decimal, float)) else str(value)[:60]).replace(".", ",")
 
 
 def _text(value) -> str:
@@ -255,51 +306,75 @@ def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> N
         cell = ws.cell(row=layout.row_of(row_key), column=layout.col_of(col_key))
         column = spec.column(col_key)
         value = cell.value
+        where = dict(sheet=SHEET, cell=cell.coordinate, place=place(spec, row_key, col_key))
         if column.role == "text":
             if value is not None:
                 text = str(value).strip()
                 if cell.data_type == "f" or text.startswith("="):
-                    reading.problems.append(Problem("FORMULA", "в ячейке формула: укажите текст", SHEET,
-                                                    cell.coordinate, "текст", text[:60]))
+                    reading.problems.append(Problem(
+                        "FORMULA", _("the cell holds a formula instead of text"), found=_quoted(text),
+                        todo=_("Type the text itself into the cell."), **where))
                     continue
                 reading.texts.setdefault(row_key, {})[col_key] = clean_text(text)[:500]
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         if cell.data_type == "f" or (isinstance(value, str) and value.strip().startswith("=")):
-            reading.problems.append(Problem("FORMULA", "в ячейке ввода формула: укажите число", SHEET,
-                                            cell.coordinate, "число", str(value)[:60]))
+            reading.problems.append(Problem(
+                "FORMULA", _("the cell holds a formula instead of an amount"), found=_quoted(str(value)),
+                todo=_("Type the amount itself in rubles with kopecks, without a formula."), **where))
             continue
         if isinstance(value, str):
-            reading.problems.append(Problem("TEXT", "в денежной ячейке текст вместо числа", SHEET, cell.coordinate,
-                                            "число", value[:60]))
+            reading.problems.append(Problem(
+                "TEXT", _("text instead of an amount"), found=_quoted(value),
+                todo=_("Type the amount in figures, in rubles with kopecks (for example 100 000,00); type 0 "
+                       "if nothing was received or spent."), **where))
             continue
         if isinstance(value, _DATES):
-            reading.problems.append(Problem("TEXT", "в денежной ячейке дата или время вместо суммы", SHEET,
-                                            cell.coordinate, "сумма в рублях", str(value)[:60]))
+            reading.problems.append(Problem(
+                "TEXT", _("a date or time instead of an amount"), found=_quoted(str(value)),
+                todo=_("Type the amount in rubles with kopecks; set the cell's format to «Number»."), **where))
             continue
         try:
             number = _decimal(value)
         except (InvalidOperation, ValueError, TypeError):
-            reading.problems.append(Problem("TEXT", "значение не является числом", SHEET, cell.coordinate,
-                                            "число", str(value)[:60]))
+            reading.problems.append(Problem(
+                "TEXT", _("the value is not a number"), found=_quoted(str(value)),
+                todo=_("Type the amount in rubles with kopecks."), **where))
             continue
         if not number.is_finite() or abs(number) >= Decimal("1e13"):
-            reading.problems.append(Problem("VALUE", "недопустимое число", SHEET, cell.coordinate,
-                                            "сумма в рублях", _shown(value)))
+            reading.problems.append(Problem(
+                "VALUE", _("the amount is impossibly large"), found=_shown(value),
+                todo=_("Type the amount in rubles with kopecks, as in the accounts."), **where))
             continue
         if number < 0:
-            reading.problems.append(Problem("NEGATIVE", "отрицательная сумма", SHEET, cell.coordinate,
-                                            "не меньше 0", str(number)))
+            reading.problems.append(Problem(
+                "NEGATIVE", _("the amount is negative"), found=_ru(number),
+                todo=_("Amounts are never negative: type the amount received or spent from the start of the "
+                       "year; a refund is reported in the notes to the report."), **where))
             continue
         if number != number.quantize(Decimal("0.01")):
-            reading.problems.append(Problem("KOPECKS", "больше двух знаков после запятой", SHEET, cell.coordinate,
-                                            "рубли с копейками", str(number)))
+            reading.problems.append(Problem(
+                "KOPECKS", _("more than two digits after the decimal comma"), found=_ru(number),
+                todo=_("Amounts are in rubles with kopecks: round to two digits after the comma (for example "
+                       "{example})."). format(example=rubles(number.quantize(Decimal("0.01")))), **where))
             continue
         reading.values.setdefault(row_key, {})[col_key] = number.quantize(Decimal("0.01"))
     for row_key, cols in prefilled.items():
         for col_key, value in cols.items():
             reading.values.setdefault(row_key, {})[col_key] = value
+
+
+def _quoted(text: str) -> str:
+    return f"«{text[:60]}»"
+
+
+def _ru(number: Decimal) -> str:
+    """A number exactly as found, Russian style (all its digits: 90 000,123)."""
+    shown = number.normalize()
+    if shown.as_tuple().exponent > 0:
+        shown = shown.quantize(Decimal(1))
+    return format_number(shown, None)
 
 
 def complete(reading: Reading, spec) -> dict[str, dict[str, Decimal]]:
@@ -343,7 +418,7 @@ def check(reading: Reading, spec, agreement, previous: Optional[dict] = None,
         targets = filled_rows if per_row else [None]
         for target in targets:
             def lookup(name: str, target=target):
-                head, _, tail = name.partition(".")
+                head, _sep, tail = name.partition(".")
                 if head == "agreement":
                     return fields.get(tail)
                 if head == "row":
@@ -354,15 +429,17 @@ def check(reading: Reading, spec, agreement, previous: Optional[dict] = None,
                 cells = expr.names(check_.expr)
                 shown = [n for n in cells if not n.startswith("agreement.")]
                 first = shown[0].split(".") if shown else None
-                coordinate = None
+                coordinate = where = None
                 if first:
                     row_key = target if first[0] == "row" else first[0]
-                    coordinate = layout.ref(row_key, first[1]) if row_key in layout.row_keys() else None
-                found = "; ".join(f"{n.replace('row.', '')} = {lookup(n)}" for n in cells)
-                problems.append(Problem(check_.id, check_.message, SHEET, coordinate,
-                                        check_.expr.replace("row.", ""), found))
+                    if row_key in layout.row_keys():
+                        coordinate = layout.ref(row_key, first[1])
+                        where = place(spec, row_key, None if per_row or len(shown) > 1 else first[1])
+                explain = explain_check(check_, spec, lookup, target)
+                problems.append(Problem(check_.id, f"{check_.message}: {explain}", SHEET, coordinate,
+                                        place=where, todo=check_.todo))
     if previous:
-        inputs = {row for row, _ in layout.input_cells()}
+        inputs = {row for row, _col in layout.input_cells()}
         for row_key, cols in previous.items():
             if row_key not in inputs:
                 continue                       # sum rows follow from their parts
@@ -371,6 +448,44 @@ def check(reading: Reading, spec, agreement, previous: Optional[dict] = None,
                 new = values.get(row_key, {}).get(col_key)
                 if old is not None and new is not None and new < old:
                     ref = layout.ref(row_key, col_key) if row_key in layout.row_keys() else None
-                    problems.append(Problem("YTD", "значение нарастающим итогом меньше, чем в отчете за предыдущий "
-                                            "квартал", SHEET, ref, f"не меньше {old}", str(new)))
+                    problems.append(Problem(
+                        "YTD", _("the amount from the start of the year is less than in the accepted report for "
+                                 "the previous quarter"), SHEET, ref,
+                        expected=_("not less than {old}").format(old=rubles(old)), found=rubles(new),
+                        place=place(spec, row_key, col_key),
+                        todo=_("The report is cumulative from the start of the year: type the total from 1 "
+                               "January.")))
     return problems
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}|]+)(?:\|(money|money_up|percent))?\}")
+_AGREEMENT = {"agreement.subsidy": N_("the subsidy under the agreement"),
+              "agreement.local": N_("the local budget's share under the agreement"),
+              "agreement.level": N_("the co-financing level under the agreement")}
+
+
+def explain_check(check_, spec, lookup, target=None) -> str:
+    """The figures of a failed check in words: the check's ``explain`` text with its ``{expression|kind}``
+    placeholders evaluated and printed Russian style; without one, each cell the check reads, named by
+    its line and column, with its value."""
+    def shown(value, kind: str) -> str:
+        if value is None:
+            return "-"
+        if kind == "percent":
+            return format_number(Decimal(value).normalize(), None) + " %"
+        if kind == "money_up":
+            value = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+        return rubles(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    if check_.explain:
+        return _PLACEHOLDER.sub(lambda m: shown(expr.evaluate(m.group(1).strip(), lookup), m.group(2) or "money"),
+                                check_.explain)
+    parts = []
+    for name in expr.names(check_.expr):
+        if name in _AGREEMENT:
+            label = _(_AGREEMENT[name])
+        else:
+            row_key, _sep, col_key = name.partition(".")
+            label = (place(spec, target if row_key == "row" else row_key, col_key) or "").lower()
+        kind = "percent" if name == "agreement.level" else "money"
+        parts.append(f"{label} {shown(lookup(name), kind)}")
+    return "; ".join(parts)

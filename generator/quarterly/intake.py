@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import importer
-from .forms import period_label
+from ..i18n import _
+from .forms import FormLayout, period_label
 from .importer import FormRejected, Problem
 from .load import SubsidyData
 from .registry import Registry, RegistryError, Submission
@@ -187,23 +188,60 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
     if reading is not None:
         subsidy_id, municipality, year, quarter = reading.period()
         subsidy = subsidies.subsidies[subsidy_id]
+        earlier = registry.same_file(subsidy_id, municipality, hashlib.sha256(data).hexdigest())
+        if earlier is not None:                    # the same bytes again: recognised, nothing recorded
+            if earlier.stored_as:
+                registry.keep(data, Path(earlier.stored_as).suffix)     # a damaged archived copy is rewritten
+            return ImportResult(_printable(Path(name.replace("\x00", "")).name), "duplicate", earlier, [])
         deadline = subsidy.deadline(year, quarter)
-        wanted_ = expect or Expectation()
-        for key, wanted, found, label in (
-                ("year", wanted_.year, year, "год"), ("quarter", wanted_.quarter, quarter, "квартал"),
-                ("subsidy", wanted_.subsidy, subsidy_id, "субсидия"),
-                ("municipality", wanted_.municipality, municipality, "муниципальное образование")):
-            if wanted is not None and wanted != found:
-                problems.append(Problem("PERIOD", f"форма за другой период или другого получателя ({label})",
-                                        expected=str(wanted), found=str(found)))
+        mismatch = period_mismatch(subsidies, expect or Expectation(), subsidy_id, municipality, year, quarter)
+        if mismatch is not None:
+            problems.append(mismatch)
         spec = subsidies.forms[subsidy.form]
         agreement = subsidies.agreement(subsidy_id, municipality, year)
         previous = registry.previous_figures(subsidy_id, municipality, year, quarter)
         problems.extend(reading.problems)          # cell-level problems: text, formulas, negatives, kopecks
+        if not problems and not _filled(reading, spec):
+            problems.append(Problem("EMPTY", _("the form is not filled in: no amount is typed in the cells to "
+                                               "fill in (the yellow ones)"),
+                                    todo=_("Type the amounts from the start of the year into the yellow cells "
+                                           "(0 where nothing was received or spent), save the file and send it "
+                                           "again.")))
         figures = importer.complete(reading, spec)
         if not problems:
             problems.extend(importer.check(reading, spec, agreement, previous, values=figures))
     return _record(registry, name, reading, data, problems, figures, received, expect, submitted_by, deadline)
+
+
+def _filled(reading: importer.Reading, spec) -> bool:
+    """Whether anything was typed into the form's cells to fill in (a typed 0 counts; pre-filled cells not)."""
+    layout = FormLayout(spec)
+    typed = any(reading.values.get(row, {}).get(col) is not None
+                for row, col in layout.input_cells() if spec.column(col).role == "input")
+    return typed or any(any(cols.values()) for cols in reading.texts.values())
+
+
+def period_mismatch(subsidies: SubsidyData, wanted: Expectation, subsidy_id: str, municipality: str, year: int,
+                    quarter: int) -> Problem | None:
+    """A form of another period, subsidy or recipient than the one being collected, in words: which
+    period, subsidy and municipality the form was issued for and which are being collected (None: it fits)."""
+    def named(s, m, y, q) -> list[str]:
+        out = []
+        if wanted.subsidy is not None and wanted.subsidy != subsidy_id:
+            out.append(subsidies.subsidies[s].name if s in subsidies.subsidies else s)
+        if wanted.municipality is not None and wanted.municipality != municipality:
+            out.append(subsidies.municipalities[m].name if m in subsidies.municipalities else m)
+        if (wanted.year is not None and wanted.year != year) or (wanted.quarter is not None and wanted.quarter != quarter):
+            out.append(period_label(y, q) if q else _("year {year}").format(year=y))
+        return out
+    found = named(subsidy_id, municipality, year, quarter)
+    if not found:
+        return None
+    expected = named(wanted.subsidy or subsidy_id, wanted.municipality or municipality,
+                     wanted.year or year, wanted.quarter or quarter)
+    return Problem("PERIOD", _("the form was issued for another period or recipient"),
+                   expected=", ".join(expected), found=", ".join(found),
+                   todo=_("Fill in and send the form issued for {wanted}.").format(wanted=", ".join(expected)))
 
 
 def _record(registry: Registry, name: str, reading, data: bytes, problems: list[Problem], figures,
@@ -239,11 +277,25 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-def describe(result: ImportResult) -> str:
+def describe(result: ImportResult, data: SubsidyData | None = None) -> str:
+    """One line (and the problems) of an import as printed for the department: the municipality and the
+    subsidy by their names when ``data`` is given."""
     s = result.submission
     head = f"{result.name}: "
+    who = s.municipality
+    if data is not None and s.municipality in data.municipalities:
+        who = data.municipalities[s.municipality].name
+    if result.status == "duplicate":
+        if s.status == "accepted":
+            return head + _("ALREADY ACCEPTED on {date}, version {version} ({who}, {period}): the same file "
+                            "again, nothing changed").format(date=f"{s.received:%d.%m.%Y}", version=s.version,
+                                                            who=who, period=period_label(s.year, s.quarter))
+        return head + _("ALREADY RECEIVED on {date} and REJECTED ({who}): the same file again, nothing changed; "
+                        "correct it as the protocol says and send the corrected file").format(
+                            date=f"{s.received:%d.%m.%Y}", who=who)
     if result.status == "accepted":
-        timing = "в срок" if s.on_time else f"с опозданием на {s.late_days} дн."
-        return head + (f"ПРИНЯТ (версия {s.version}; {s.municipality}, {period_label(s.year, s.quarter)}; "
-                       f"представлен {s.received:%d.%m.%Y}, {timing})")
-    return head + "ОТКЛОНЕН:\n" + "\n".join(f"  - {p}" for p in result.problems)
+        timing = _("on time") if s.on_time else _("{days} days late").format(days=s.late_days)
+        return head + _("ACCEPTED (version {version}; {who}, {period}; received {date}, {timing})").format(
+            version=s.version, who=who, period=period_label(s.year, s.quarter), date=f"{s.received:%d.%m.%Y}",
+            timing=timing)
+    return head + _("REJECTED:") + "\n" + "\n".join(f"  - {p}" for p in result.problems)

@@ -189,10 +189,15 @@ def consolidated_report(data: SubsidyData, registry: Registry, subsidy_id: str, 
     rejected = [s for s in registry.history(subsidy_id, year, quarter) if s.status == "rejected"]
     section.add(model.Heading("Замечания проверки (отклоненные файлы)", level=2, align="left"))
     if rejected:
+        from .protocol import resolution
         for s in rejected:
-            name = data.municipalities[s.municipality].name if s.municipality in data.municipalities else "?"
-            section.add(model.Paragraph.of(f"{name}, файл «{s.original_name}», получен {s.received:%d.%m.%Y}: "
-                                           + " ".join(s.findings), align="left", size=11))
+            name = data.municipalities[s.municipality].name if s.municipality in data.municipalities else "-"
+            fixed = resolution(registry, s)
+            tail = (f" Статус: устранено {fixed.received:%d.%m.%Y} (принята версия {fixed.version})." if fixed
+                    else " Статус: не устранено.")
+            section.add(model.Paragraph.of(f"{name}, файл «{s.original_name}», получен {s.received:%d.%m.%Y}, "
+                                           f"протокол проверки N {s.id}: " + " ".join(s.findings) + tail,
+                                           align="left", size=11))
     else:
         section.add(model.Paragraph.of("нет", align="left", size=12))
     return doc

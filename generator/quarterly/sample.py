@@ -4,9 +4,14 @@ department imports them. Used by ``gosprog quarterly demo`` and the tests; the f
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
+import zipfile
 
 from openpyxl import load_workbook
+from openpyxl.writer.excel import ExcelWriter
+
+from ..writers._files import reproducible_zip
 
 from .forms import SHEET, FormLayout
 from .schema import FormSpec, SampleSubmission
@@ -31,6 +36,10 @@ def fill(form: bytes, spec: FormSpec, entry: SampleSubmission) -> bytes:
                     cell.data_type = "s"
                 else:
                     cell.value = float(value)
+    # the same entry gives the same bytes (a re-run of the demo re-imports identical files: nothing changes)
+    stamp = _dt.datetime(entry.submitted.year, entry.submitted.month, entry.submitted.day)
+    wb.properties.created = wb.properties.modified = stamp
     out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    return reproducible_zip(out.getvalue(), (stamp.year, stamp.month, stamp.day, 0, 0, 0))

@@ -81,6 +81,12 @@ class FormColumn(Strict):
     formula: Optional[str] = None          # for computed columns: an expression over this row's columns
     kind: Literal["money", "percent", "text"] = "money"
     width: float = 1.4
+    label: Optional[str] = None            # the column as named in a message (default: its headers joined)
+
+    @property
+    def name(self) -> str:
+        """The column's name as the accountant reads it on the form."""
+        return self.label or ", ".join(self.header).replace("на 20__ год", "на год")
 
 
 class FormRow(Strict):
@@ -91,9 +97,15 @@ class FormRow(Strict):
 
 
 class FormCheck(Strict):
+    """A control relation between cells. ``message``: what is wrong, in the accountant's words;
+    ``explain``: the figures, a text with ``{expression}`` or ``{expression|kind}`` placeholders (kinds:
+    ``money`` rubles with kopecks, ``money_up`` rounded up to a kopeck, ``percent``); ``todo``: what to do."""
+
     id: str
     expr: str
     message: str
+    explain: Optional[str] = None
+    todo: Optional[str] = None
 
 
 class FormSpec(Strict):

@@ -110,7 +110,7 @@ def test_browser_municipality_submits_and_department_follows(server, browser, su
     browser.find_element(By.CSS_SELECTOR, "form[enctype] button").click()
     assert browser.find_element(By.ID, "result").text.startswith("Отклонен")
     problems = browser.find_element(By.ID, "problems").text
-    assert "Израсходовано средств местного бюджета больше, чем поступило" in problems and "Отчет!D12" in problems
+    assert "Израсходовано средств местного бюджета больше, чем поступило" in problems and "(ячейка D12 листа «Отчет»)" in problems
 
     browser.get(base + "/mo/babaevsky/submit/camps/2021/1")
     browser.find_element(By.ID, "file").send_keys(str(good))

@@ -60,7 +60,7 @@ def test_download_fill_upload_accepted_then_history_status_and_report(portal, su
     assert original.content == filled
     protocol = client.get(f"/mo/babaevsky/submissions/{row.id}/protocol.docx")
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(protocol.content)).paragraphs)
-    assert "Результат: ПРИНЯТ (версия 1, в срок)" in text and "Бабаевский муниципальный район" in text
+    assert "Результат проверки: ПРИНЯТ (версия 1, в срок)" in text and "Бабаевский муниципальный район" in text
 
     department = portal.logged_in("department")
     table = department.get("/department/camps/2021/1")
@@ -94,11 +94,12 @@ def test_faulty_upload_shows_problems_with_cells_then_correction_is_version_one(
     assert result.status_code == 200
     assert "Отклонен" in result.text and "Принят" not in result.text
     assert "Израсходовано средств субсидии больше, чем поступило" in result.text
-    assert "Отчет!D11" in result.text and "Q02" in result.text
+    assert "(ячейка D11 листа «Отчет»)" in result.text and "Q02" not in result.text
     (rejected,) = portal.rows(SubmissionRow)
     assert rejected.status == "rejected" and rejected.version is None
     detail = client.get(f"/mo/babaevsky/submissions/{rejected.id}")
-    assert "[Q02] Отчет!D11: Израсходовано средств субсидии больше, чем поступило" in detail.text
+    assert ("Строка «Субсидия из областного бюджета» (ячейка D11 листа «Отчет»): Израсходовано средств субсидии "
+            "больше, чем поступило") in detail.text
 
     values = camps_values(subsidies.agreement("camps", "babaevsky", 2021))
     fixed = upload(client, "babaevsky", type_into(form, subsidies.form_of("camps"), values))
@@ -192,7 +193,7 @@ def test_rejection_protocol_pdf_lists_the_problems(portal, subsidies):
     response = client.get(f"/mo/babaevsky/submissions/{row.id}/protocol.pdf")
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.content)).pages)
-    assert "Результат: ОТКЛОНЕН" in text and "Q02" in text and "Отчет!D11" in text
+    assert "Результат проверки: ОТКЛОНЕН" in text and "Q02" not in text and "(ячейка D11 листа «Отчет»)" in text
 
 
 def test_server_error_page_is_russian_and_hides_the_trace(portal, monkeypatch):

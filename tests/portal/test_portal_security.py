@@ -198,7 +198,8 @@ def test_forged_identity_is_refused_and_stays_with_the_uploader(portal, subsidie
     wb.save(out)
     forged = type_into(out.getvalue(), subsidies.form_of("camps"), layout_values)
     result = upload(client, "babaevsky", forged)
-    assert "Отклонен" in result.text and "IDENTITY" in result.text
+    assert "Отклонен" in result.text and "подпись служебных данных формы не совпадает" in result.text
+    assert "IDENTITY" not in result.text                   # the rule code never reaches the municipality
     (row,) = portal.rows(SubmissionRow)
     assert row.status == "rejected" and row.owner == "babaevsky"
     assert "belozersky" not in (row.municipality or "")
