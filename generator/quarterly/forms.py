@@ -332,9 +332,10 @@ def _cell_values(spec: FormSpec, layout: FormLayout, prefilled: dict, previous: 
     """(row key, column key) -> the value a spreadsheet computes for each formula cell of a new form (blank
     cells count as 0, as in Excel); a computed column whose expression cannot be evaluated (division by zero)
     has none."""
-    entered = {(r, c): v for r, cols in prefilled.items() for c, v in cols.items()}
-    entered.update({(r, c): v for r, cols in (previous or {}).items() for c, v in cols.items()
-                    if isinstance(v, Decimal)})
+    entered = {(r, c): Decimal(str(v)) for r, c in layout.input_cells() if spec.column(c).role == "input"
+               for v in [(previous or {}).get(r, {}).get(c)]
+               if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)}
+    entered.update({(r, c): v for r, cols in prefilled.items() for c, v in cols.items()})
     out: dict[tuple[str, str], Decimal] = {}
 
     def value(row_key: str, col_key: str, depth: int = 0) -> Decimal | None:
@@ -353,7 +354,7 @@ def _cell_values(spec: FormSpec, layout: FormLayout, prefilled: dict, previous: 
             try:
                 result = expr.evaluate(column.formula,
                                        lambda name: value(row_key, name, depth + 1) or Decimal(0))
-            except (ArithmeticError, expr.ExpressionError):
+            except (ArithmeticError, LookupError, expr.ExpressionError):
                 result = None
         else:
             return entered.get((row_key, col_key))
