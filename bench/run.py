@@ -617,9 +617,16 @@ COMPARED = (
 )
 
 
-def _tree_env(tree: Path) -> dict:
+def _tree_env(tree: Path, shim: Path) -> dict:
+    """The environment that runs ``tree``'s gosprog: the tree first on PYTHONPATH, and ``shim`` holding a
+    ``gosprog_templates`` link to the tree's own templates (the installed package maps that name to this
+    working tree's templates, which the other commit must not use)."""
+    shim.mkdir(parents=True, exist_ok=True)
+    link = shim / "gosprog_templates"
+    if not link.exists():
+        link.symlink_to(tree / "templates", target_is_directory=True)
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(tree) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = os.pathsep.join([str(shim), str(tree)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     return env
 
 
@@ -651,7 +658,8 @@ def compare(rev: str, runs: int, jobs: int, out: Path) -> int:
                     cmd = [PY, "-m", "generator", *args(data[side], dest, jobs)]
                     with tempfile.TemporaryFile() as err:
                         start = time.perf_counter()
-                        done = subprocess.run(cmd, env=_tree_env(trees[side]), cwd=work, stdout=subprocess.DEVNULL,
+                        done = subprocess.run(cmd, env=_tree_env(trees[side], work / f"shim-{side}"), cwd=work,
+                                              stdout=subprocess.DEVNULL,
                                               stderr=err)
                         wall = time.perf_counter() - start
                         if done.returncode != 0:

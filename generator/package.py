@@ -239,7 +239,8 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                 entries.append(entry)
         if options.partial:
             entries += _carry_over(previous, {e["file"] for e in entries}, destination, work)
-        if workers is not None and workers.pool is not None and len(jobs) > 1:
+        if workers is not None and workers.pool is not None and jobs:
+            # started early, their writers are loaded: even a single job goes to them, not to this process
             _run_on(workers.pool, jobs, progress)
         else:
             _run(jobs, options.jobs, progress)

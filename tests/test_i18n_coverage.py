@@ -25,7 +25,7 @@ gosprog validate build quarterly forms import report demo annual diff edition ne
 passwd json yaml yml xlsx docx pdf typst weasyprint html css zip txt j2 typ po mo utf utf8 csv sha256 hmac
 png ttf a-2b a-3b ru en lang true false null increase decrease municipality department py
 jinja2 jinja http https localhost sqlite postgresql excel word libreoffice calc writer
-camps education housing dpi fastapi pdf/a output
+camps education housing dpi fastapi pdf/a output none
 """.split())
 
 #: Tokens removed before looking for words: options, paths, file names, metavars (upper case), env names,
