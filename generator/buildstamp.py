@@ -78,7 +78,8 @@ def fingerprint(data_dir: str | os.PathLike, options: dict) -> dict:
             "code": code_digest(), "options": json.loads(json.dumps(options, sort_keys=True, default=str))}
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of the file at ``path`` (hex), read in 1 MiB chunks; the hash the manifests record."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -107,7 +108,7 @@ def unchanged(out_dir: str | os.PathLike, stamp: dict) -> Path | None:
         if not (folder.parent / f"{folder.name}.zip").is_file():
             continue
         try:
-            if all(_sha256(folder / entry["file"]) == entry["sha256"] for entry in manifest.get("files", [])):
+            if all(sha256_file(folder / entry["file"]) == entry["sha256"] for entry in manifest.get("files", [])):
                 return folder
         except (OSError, KeyError, TypeError):
             continue

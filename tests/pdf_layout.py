@@ -203,6 +203,26 @@ def page_problems(pdf_bytes_or_path, heads: dict[str, Head], name: str = "") -> 
 # --- a whole package, any data folder ---------------------------------------------------------
 
 
+#: LibreOffice hyphenates Russian only with the hyphen-ru dictionary (Debian's hyphen-ru; LibreOffice's Windows
+#: and macOS builds ship it). Without it, narrow columns break words anywhere and letters run out of their cells,
+#: which no Word or LibreOffice of a Russian user shows: the page checks of DOCX then do not run (a warning).
+RUSSIAN_HYPHENATION = any(Path(d, "hyph_ru_RU.dic").is_file() for d in
+                          ("/usr/share/hyphen", "/usr/share/hunspell", "/usr/lib/libreoffice/share/extensions"))
+NO_RUSSIAN_HYPHENATION = ("LibreOffice has no Russian hyphenation dictionary (install hyphen-ru): the page checks of "
+                          "the DOCX files through LibreOffice did not run")
+
+
+def libreoffice_for_pages() -> str | None:
+    """The LibreOffice to check DOCX pages with, or None (with a visible warning when the reason is the missing
+    Russian hyphenation dictionary)."""
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is not None and not RUSSIAN_HYPHENATION:
+        import warnings
+        warnings.warn(NO_RUSSIAN_HYPHENATION)
+        return None
+    return office
+
+
 def package_problems(data: Path, out: Path, engines: Sequence[str] = ("typst", "weasyprint"),
                      docx: bool = True, workers: int = 2) -> list[str]:
     """Build the program package of ``data`` with each PDF engine (and DOCX, converted by LibreOffice
@@ -228,7 +248,7 @@ def package_problems(data: Path, out: Path, engines: Sequence[str] = ("typst", "
         assert {p.stem for p in pdfs} == set(documents), (engine, sorted(documents))
         jobs += [(str(p), f"{engine}: {p.name}", expectations(documents[p.stem])) for p in pdfs]
         if formats != "pdf":
-            office = shutil.which("soffice") or shutil.which("libreoffice")
+            office = libreoffice_for_pages()
             if office is not None:
                 docx_files = sorted(target.rglob("*.docx"))
                 converted = out / "docx-pdf"

@@ -87,9 +87,12 @@ def _soffice() -> str | None:
 
 
 def test_docx_pages_through_libreoffice(built, documents, tmp_path):
+    from pdf_layout import NO_RUSSIAN_HYPHENATION, RUSSIAN_HYPHENATION
     office = _soffice()
     if office is None:
         pytest.skip("LibreOffice (soffice) is not installed: the DOCX page checks did not run")
+    if not RUSSIAN_HYPHENATION:
+        pytest.skip(NO_RUSSIAN_HYPHENATION)
     folder = built("typst")
     docx_files = sorted(folder.glob("*.docx"))
     profile = tmp_path / "lo-profile"
@@ -259,6 +262,17 @@ def test_pages_of_synthetic_programs(tmp_path, years, sources):
         with pdfplumber.open(str(tables)) as pdf:
             text = " ".join((page.extract_text() or "") for page in pdf.pages).replace("\u00a0", " ")
         assert "Таблица 4 (продолжение)" in text
+
+
+def test_pages_of_the_municipal_fixture(tmp_path):
+    """The second realistic program (tests/fixtures/municipal-program: 2014-2030, six sources, a municipal
+    budget, two executors in some activities) passes the same page checks in both PDF engines and in DOCX
+    through LibreOffice (issue 22)."""
+    from pdf_layout import package_problems
+    data = tmp_path / "municipal-program"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "municipal-program", data)
+    problems = package_problems(data, tmp_path / "out", workers=WORKERS)
+    assert not problems, "\n".join(problems[:40])
 
 
 @pytest.mark.parametrize("engine", ENGINES)

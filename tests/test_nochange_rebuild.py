@@ -50,9 +50,9 @@ def package_folder(out: Path) -> Path:
 
 
 def rendered(output: str) -> int:
-    """The "N files (M rendered)" count of a build's output."""
-    line = next(line for line in output.splitlines() if "rendered)" in line)
-    return int(line.split("(")[1].split()[0])
+    """The M of a build's status line "файлов: N (собрано заново: M), папка …"."""
+    line = next(line for line in output.splitlines() if "собрано заново:" in line)
+    return int(line.split("собрано заново:")[1].split(")")[0])
 
 
 def test_no_change_rebuild_reads_no_program(data, tmp_path, monkeypatch):

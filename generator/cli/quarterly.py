@@ -77,16 +77,22 @@ def period(f):
     return f
 
 
+def subsidy_period_options(f):
+    """The options ``forms`` and ``report`` share: data folder, subsidy, year and quarter, output, registry."""
+    f = click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))(f)
+    f = click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+                     help=_("Where the results are written."))(f)
+    f = period(f)
+    f = click.option("--subsidy", default=None,
+                     help=_("Only this subsidy: its code or a part of its name (default: all)."))(f)
+    return click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
+                        help=_("The program's data folder."))(f)
+
+
 @quarterly.command("forms", cls=_SubsidiesListed,
                    help=_("One pre-filled XLSX form per municipality with an agreement (after the checks of "
                           "validate)."))
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
-              help=_("The program's data folder."))
-@click.option("--subsidy", default=None, help=_("Only this subsidy: its code or a part of its name (default: all)."))
-@period
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
-              help=_("Where the results are written."))
-@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
+@subsidy_period_options
 @force_option
 def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
     """The forms of a quarter (see the help text above)."""
@@ -230,13 +236,7 @@ def _check_key_place(*folders) -> None:
 
 @quarterly.command("report", cls=_SubsidiesListed,
                    help=_("The consolidated report per subsidy and each municipality's report, for one quarter."))
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
-              help=_("The program's data folder."))
-@click.option("--subsidy", default=None, help=_("Only this subsidy: its code or a part of its name (default: all)."))
-@period
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
-              help=_("Where the results are written."))
-@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
+@subsidy_period_options
 @click.option("--format", "formats", default="docx,xlsx,pdf", show_default=True, help=_("Comma-separated formats."))
 @pdf_engine_option
 @click.option("--quiet", "-q", is_flag=True, help=_("No status line."))

@@ -15,20 +15,14 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.workbook.protection import WorkbookProtection
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.writer.excel import ExcelWriter
 
 from ..numbers import format_date
 from ..paths import form_filename  # noqa: F401  (file names have one home: generator.paths)
-from ..writers._files import reproducible_zip
+from ..writers import xlsxbase
 from . import expr, secretkey
 from .schema import Agreement, FormSpec, Municipality, Subsidy
 
@@ -40,9 +34,8 @@ IDENTITY_KEYS = ("form", "form_version", "subsidy", "municipality", "year", "qua
 PROTECTION_PASSWORD = "gosprog"
 MONEY_FORMAT = "#,##0.00"
 QUARTER_NAMES = {1: "I", 2: "II", 3: "III", 4: "IV"}
-_THIN = Side(style="thin", color="000000")
-BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_FILL = "#FFF2CC"
+MARGINS = (0.79, 0.39, 0.59, 0.59)   # the department's page margins (left, right, top, bottom), inches
 
 
 def as_of_date(year: int, quarter: int) -> _dt.date:
@@ -162,47 +155,52 @@ def prefill_values(spec: FormSpec, agreement: Agreement) -> dict[str, dict[str, 
 def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agreement: Agreement, year: int,
              quarter: int, previous: dict[str, dict[str, Decimal]] | None = None,
              sample: bool = False) -> bytes:
-    """The XLSX form for one municipality and quarter, pre-filled, protected and identified."""
+    """The XLSX form for one municipality and quarter, pre-filled, protected and identified (written
+    through :mod:`generator.writers.xlsxbase`, like the documents). Formulas carry the values they compute
+    from the pre-filled figures, so a reader that does not recalculate sees them."""
     layout = FormLayout(spec)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
+    buffer = io.BytesIO()
+    wb = xlsxbase.new_workbook(buffer)
+    formats = xlsxbase.Formats(wb)
+    ws = wb.add_worksheet(SHEET)
     width = len(spec.columns)
     as_of = as_of_date(year, quarter)
     lines = [
-        ("Образец (условные данные)" if sample else None, Font(bold=True, color="C00000")),
-        (spec.title, Font(bold=True, size=12)),
-        (municipality.name, Font(bold=True)),
+        ("Образец (условные данные)" if sample else None, {"bold": True, "font_color": "#C00000"}),
+        (spec.title, {"bold": True, "font_size": 12}),
+        (municipality.name, {"bold": True}),
         (f"{QUARTER_NAMES[quarter]} квартал {year} года, по состоянию на {format_date(as_of)} "
-         "(нарастающим итогом с начала года)", Font()),
-        (f"{subsidy.name}. Соглашение N {agreement.number} от {format_date(agreement.date)}", Font(italic=True)),
+         "(нарастающим итогом с начала года)", {}),
+        (f"{subsidy.name}. Соглашение N {agreement.number} от {format_date(agreement.date)}", {"italic": True}),
         (f"Единица измерения: {spec.unit}{'' if spec.unit.endswith('.') else '.'} Срок представления: до "
          f"{format_date(subsidy.deadline(year, quarter))}",
-         Font()),
+         {}),
     ]
-    for r, (text, font) in enumerate(lines, start=1):
-        if text:
-            cell = ws.cell(row=r, column=1, value=text)
-            cell.data_type = "s"
-            cell.font = font
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
+    for r, (text, font) in enumerate(lines):
+        fmt = formats.get(**font, text_wrap=True, valign="top") if text else None
+        _merge_row(ws, r, width, text, fmt)
     # row heights from the text and the merged width, so no header line is clipped
     line_chars = max(20, int(sum(c.width * 9 for c in spec.columns) * 0.95))
-    for r, (text, font) in enumerate(lines, start=1):
+    for r, (text, font) in enumerate(lines):
         if text:
-            size = font.sz or 11
+            size = font.get("font_size", 11)
             chars = max(1, int(line_chars * 11 / size))
-            ws.row_dimensions[r].height = round(size * 1.35 * max(1, -(-len(text) // chars)), 1)
+            ws.set_row(r, round(size * 1.35 * max(1, -(-len(text) // chars)), 1))
+    bordered = formats.get(border=xlsxbase.THIN)
+    header_format = formats.get(bold=True, font_size=10, align="center", valign="vcenter", text_wrap=True,
+                                border=xlsxbase.THIN)
+    covered: set[tuple[int, int]] = set()
     for row, col, rowspan, colspan, text in layout.header_cells(year):
-        cell = ws.cell(row=row, column=col, value=text)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.font = Font(bold=True, size=10)
         if rowspan > 1 or colspan > 1:
-            ws.merge_cells(start_row=row, start_column=col, end_row=row + rowspan - 1, end_column=col + colspan - 1)
+            ws.merge_range(row - 1, col - 1, row + rowspan - 2, col + colspan - 2, "", header_format)
+        ws.write_string(row - 1, col - 1, text, header_format)
+        covered |= {(r, c) for r in range(row, row + rowspan) for c in range(col, col + colspan)}
+    for r in range(layout.first_row, layout.numbering_row):
+        for c in range(1, width + 1):
+            if (r, c) not in covered:
+                ws.write_blank(r - 1, c - 1, None, bordered)
     for c in range(1, width + 1):
-        cell = ws.cell(row=layout.numbering_row, column=c, value=c)
-        cell.alignment = Alignment(horizontal="center")
+        ws.write_number(layout.numbering_row - 1, c - 1, c, formats.get(align="center", border=xlsxbase.THIN))
     widths = {layout.col_of(c.key): c.width * 9 for c in spec.columns}
     heights: dict[int, float] = {}
     for row, col, rowspan, colspan, text in layout.header_cells(year):
@@ -210,81 +208,79 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
         need = 13.5 * (-(-len(text) // max(1, int(chars)))) / rowspan + 4
         heights[row] = max(heights.get(row, 15), need)
     for r in range(layout.first_row, layout.numbering_row + 1):
-        ws.row_dimensions[r].height = round(heights.get(r, 15), 1)
-        for c in range(1, width + 1):
-            ws.cell(row=r, column=c).border = BORDER
+        ws.set_row(r - 1, round(heights.get(r, 15), 1))
     prefilled = prefill_values(spec, agreement)
+    values = _cell_values(spec, layout, prefilled, previous)
     inputs = set(layout.input_cells())
-    money_validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                                      allow_blank=True, showErrorMessage=True, errorTitle="Неверное значение",
-                                      error="Введите неотрицательную сумму в рублях с копейками (не более двух "
-                                            "знаков после запятой).")
-    ws.add_data_validation(money_validation)
+    money_inputs: list[str] = []
     for index, row_key in enumerate(layout.row_keys()):
-        r = layout.row_of(row_key)
+        r = layout.row_of(row_key) - 1
         fixed = next((x for x in spec.rows if x.key == row_key), None)
+        sum_row = bool(fixed and fixed.sum_of) or (row_key == "total" and not spec.rows)
         for column in spec.columns:
-            c = layout.col_of(column.key)
-            cell = ws.cell(row=r, column=c)
-            cell.border = BORDER
-            cell.alignment = Alignment(wrap_text=True, vertical="top",
-                                       horizontal="left" if column.role in ("label", "text") else "right")
+            c = layout.col_of(column.key) - 1
+            props = {"border": xlsxbase.THIN, "text_wrap": True, "valign": "top",
+                     "align": "left" if column.role in ("label", "text") else "right"}
+            value = formula = None
             if (row_key, column.key) in inputs:
-                cell.protection = Protection(locked=False)
-                cell.fill = INPUT_FILL
+                props.update(locked=False, bg_color=INPUT_FILL)
                 if column.role == "input":
                     value = (previous or {}).get(row_key, {}).get(column.key)
-                    cell.value = value if value is not None else None
-                    cell.number_format = MONEY_FORMAT
-                    money_validation.add(cell)
-                continue
-            if column.role == "label":
-                cell.value = fixed.label if fixed else spec.total_label
-                lines = -(-len(cell.value) // max(1, int(column.width * 9 * 0.9)))
-                ws.row_dimensions[r].height = 15 * max(1, lines)
-                cell.data_type = "s"
-                if fixed and fixed.sum_of or row_key == "total":
-                    cell.font = Font(bold=True)
+                    props["num_format"] = MONEY_FORMAT
+                    money_inputs.append(layout.ref(row_key, column.key))
+            elif sum_row and column.role in ("prefill", "input", "computed"):
+                parts = fixed.sum_of if fixed else [k for k in layout.row_keys() if k != "total"]
+                letter = get_column_letter(c + 1)
+                refs = [f"{letter}{layout.row_of(k)}" for k in parts]
+                formula = f"=SUM({refs[0]}:{refs[-1]})" if _contiguous(layout, parts) else \
+                    "=SUM(" + ",".join(refs) + ")"
+                props.update(num_format=MONEY_FORMAT, bold=True)
+            elif column.role == "label":
+                value = fixed.label if fixed else spec.total_label
+                lines_needed = -(-len(value) // max(1, int(column.width * 9 * 0.9)))
+                ws.set_row(r, 15 * max(1, lines_needed))
+                if sum_row or row_key == "total":
+                    props["bold"] = True
             elif column.role == "number":
-                cell.value = f"{index + 1}." if row_key != "total" else spec.total_label
-                cell.data_type = "s"
+                value = f"{index + 1}." if row_key != "total" else spec.total_label
             elif column.role == "prefill":
-                cell.value = prefilled.get(row_key, {}).get(column.key)
-                cell.number_format = MONEY_FORMAT
+                value = prefilled.get(row_key, {}).get(column.key)
+                props["num_format"] = MONEY_FORMAT
             elif column.role == "computed" and column.formula:
-                cell.value = "=" + _excel_formula(column.formula, layout, row_key)
-                cell.number_format = MONEY_FORMAT
-            if (fixed and fixed.sum_of) or (row_key == "total" and not spec.rows):
-                if column.role in ("prefill", "input", "computed"):
-                    parts = fixed.sum_of if fixed else [k for k in layout.row_keys() if k != "total"]
-                    letter = get_column_letter(c)
-                    refs = [f"{letter}{layout.row_of(k)}" for k in parts]
-                    cell.value = f"=SUM({refs[0]}:{refs[-1]})" if _contiguous(layout, parts) else \
-                        "=SUM(" + ",".join(refs) + ")"
-                    cell.number_format = MONEY_FORMAT
-                    cell.font = Font(bold=True)
-                    cell.protection = Protection(locked=True)
+                formula = "=" + _excel_formula(column.formula, layout, row_key)
+                props["num_format"] = MONEY_FORMAT
+            fmt = formats.get(**props)
+            if formula is not None:
+                cached = values.get((row_key, column.key))
+                ws.write_formula(r, c, formula, fmt, "" if cached is None else cached)
+            elif isinstance(value, str):
+                ws.write_string(r, c, value, fmt)
+            elif value is not None:
+                ws.write_number(r, c, value, fmt)
+            else:
+                ws.write_blank(r, c, None, fmt)
+    if money_inputs:
+        ws.data_validation(money_inputs[0], {
+            "validate": "decimal", "criteria": ">=", "value": 0, "ignore_blank": True, "show_input": False,
+            "show_error": True, "error_title": "Неверное значение",
+            "error_message": "Введите неотрицательную сумму в рублях с копейками (не более двух знаков после "
+                             "запятой).",
+            "multi_range": " ".join(money_inputs)})
     for column in spec.columns:
-        ws.column_dimensions[get_column_letter(layout.col_of(column.key))].width = round(column.width * 9, 1)
-    sig = layout.last_row + 2
+        xlsxbase.set_width(ws, layout.col_of(column.key) - 1, round(column.width * 9, 1))
+    sig = layout.last_row + 1
     for i, text in enumerate(["Руководитель уполномоченного органа    ______________ / ____________________",
                               "Главный бухгалтер    ______________ / ____________________",
                               "Исполнитель, телефон    ____________________",
                               "«____» ____________ 20__ г."]):
-        cell = ws.cell(row=sig + i, column=1, value=text)
-        cell.data_type = "s"
-        ws.merge_cells(start_row=sig + i, start_column=1, end_row=sig + i, end_column=width)
-    ws.protection.sheet = True
-    ws.protection.password = PROTECTION_PASSWORD
-    ws.protection.formatCells = False
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
-    ws.freeze_panes = ws.cell(row=layout.body_row, column=1)
-    _page_setup(ws, "landscape")
-    ws.print_title_rows = f"{layout.first_row}:{layout.numbering_row}"
+        _merge_row(ws, sig + i, width, text, None)
+    xlsxbase.protect(ws, PROTECTION_PASSWORD, allow_formatting=True)
+    ws.freeze_panes(layout.body_row - 1, 0)
+    xlsxbase.page_setup(ws, "landscape", margins=MARGINS)
+    ws.repeat_rows(layout.first_row - 1, layout.numbering_row - 1)
 
-    help_ws = wb.create_sheet(INSTRUCTIONS)
-    help_ws.column_dimensions["A"].width = 120
+    help_ws = wb.add_worksheet(INSTRUCTIONS)
+    xlsxbase.set_width(help_ws, 0, 120)
     instructions = [
         f"Форма: {spec.title}",
         f"Муниципальное образование: {municipality.name}",
@@ -298,39 +294,78 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
         "Проверки при приеме отчета:",
         *[f"  {c.id}: {c.message}" for c in spec.checks],
     ]
-    for r, text in enumerate(instructions, start=1):
-        cell = help_ws.cell(row=r, column=1, value=text)
-        cell.data_type = "s"
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        help_ws.row_dimensions[r].height = 15 * max(1, -(-len(text) // 110))
-    _page_setup(help_ws, "portrait")
-    help_ws.protection.sheet = True
-    help_ws.protection.password = PROTECTION_PASSWORD
+    wrapped = formats.get(text_wrap=True, valign="top")
+    for r, text in enumerate(instructions):
+        help_ws.write_string(r, 0, text, wrapped)
+        help_ws.set_row(r, 15 * max(1, -(-len(text) // 110)))
+    xlsxbase.page_setup(help_ws, "portrait", margins=MARGINS)
+    xlsxbase.protect(help_ws, PROTECTION_PASSWORD)
 
     identity = {"form": spec.id, "form_version": spec.version, "subsidy": subsidy.id,
                 "municipality": municipality.code, "year": year, "quarter": quarter,
                 "agreement": agreement.number}
-    id_ws = wb.create_sheet(IDENTITY)
+    id_ws = wb.add_worksheet(IDENTITY)
     key = secretkey.signing_key()
     for r, (name, value) in enumerate(list(identity.items()) +
                                       [("key_id", key.key_id),
-                                       ("checksum", identity_checksum(identity, _plain(prefilled), key))], start=1):
-        id_ws.cell(row=r, column=1, value=name).data_type = "s"
-        cell = id_ws.cell(row=r, column=2, value=str(value))
-        cell.data_type = "s"
-    id_ws.sheet_state = "veryHidden"
-    id_ws.protection.sheet = True
-    id_ws.protection.password = PROTECTION_PASSWORD
-    wb.security = WorkbookProtection(workbookPassword=PROTECTION_PASSWORD, lockStructure=True)
-    wb.active = 0
+                                       ("checksum", identity_checksum(identity, _plain(prefilled), key))]):
+        id_ws.write_string(r, 0, name)
+        id_ws.write_string(r, 1, str(value))
+    id_ws.very_hidden()
+    xlsxbase.protect(id_ws, PROTECTION_PASSWORD)
     stamp = _dt.datetime(as_of.year, as_of.month, as_of.day)
-    wb.properties.creator = "gosprog"
-    wb.properties.title = spec.title[:200]
-    wb.properties.created = wb.properties.modified = stamp
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
-    return reproducible_zip(buffer.getvalue(), (stamp.year, stamp.month, stamp.day, 0, 0, 0))
+    return xlsxbase.save(wb, buffer, title=spec.title[:200], author="gosprog", created=stamp,
+                         date_time=(stamp.year, stamp.month, stamp.day, 0, 0, 0),
+                         structure_password=PROTECTION_PASSWORD)
+
+
+def _merge_row(ws, r: int, width: int, text: str | None, fmt) -> None:
+    """Sheet row ``r`` (0-based) merged across the form's ``width`` columns, holding ``text``."""
+    if width > 1:
+        ws.merge_range(r, 0, r, width - 1, "", fmt)
+    if text:
+        ws.write_string(r, 0, text, fmt)
+
+
+def _cell_values(spec: FormSpec, layout: FormLayout, prefilled: dict, previous: dict | None
+                 ) -> dict[tuple[str, str], Decimal]:
+    """(row key, column key) -> the value a spreadsheet computes for each formula cell of a new form (blank
+    cells count as 0, as in Excel); a computed column whose expression cannot be evaluated (division by zero)
+    has none."""
+    entered = {(r, c): Decimal(str(v)) for r, c in layout.input_cells() if spec.column(c).role == "input"
+               for v in [(previous or {}).get(r, {}).get(c)]
+               if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)}
+    entered.update({(r, c): v for r, cols in prefilled.items() for c, v in cols.items()})
+    out: dict[tuple[str, str], Decimal] = {}
+
+    def value(row_key: str, col_key: str, depth: int = 0) -> Decimal | None:
+        if (row_key, col_key) in out:
+            return out[(row_key, col_key)]
+        fixed = next((x for x in spec.rows if x.key == row_key), None)
+        column = spec.column(col_key)
+        result: Decimal | None
+        if depth > 50:
+            return None
+        if (fixed and fixed.sum_of) or (row_key == "total" and not spec.rows):
+            parts = fixed.sum_of if fixed else [k for k in layout.row_keys() if k != "total"]
+            summed = [value(k, col_key, depth + 1) for k in parts]
+            result = sum((v for v in summed if v is not None), Decimal(0))
+        elif column.role == "computed" and column.formula:
+            try:
+                result = expr.evaluate(column.formula,
+                                       lambda name: value(row_key, name, depth + 1) or Decimal(0))
+            except (ArithmeticError, LookupError, expr.ExpressionError):
+                result = None
+        else:
+            return entered.get((row_key, col_key))
+        out[(row_key, col_key)] = result
+        return result
+
+    for row_key in layout.row_keys():
+        for column in spec.columns:
+            if column.role in ("prefill", "input", "computed"):
+                value(row_key, column.key)
+    return out
 
 
 def _plain(values: dict) -> dict:
@@ -348,18 +383,6 @@ def _excel_formula(text: str, layout: FormLayout, row_key: str) -> str:
     for name in sorted(expr.names(text), key=len, reverse=True):
         formula = formula.replace(name, layout.ref(row_key, name))
     return formula
-
-
-def _page_setup(ws, orientation: str) -> None:
-    """A4 paper, the department's margins and fit to one page wide, on every printed sheet
-    (without a paper size LibreOffice prints on US Letter)."""
-    from openpyxl.worksheet.page import PageMargins
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = orientation
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.79, right=0.39, top=0.59, bottom=0.59, header=0.3, footer=0.3)
 
 
 def period_label(year: int, quarter: int) -> str:

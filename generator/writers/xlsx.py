@@ -1,5 +1,8 @@
 """XLSX writer (XlsxWriter; openpyxl stays the reader of workbooks).
 
+The workbook, formats, page setup and reproducible save come from :mod:`.xlsxbase`, the XLSX layer the
+quarterly forms (:mod:`generator.quarterly.forms`) write through too.
+
 One worksheet per table, named by the document's own caption ("Таблица 4",
 "Приложение 2 к подпрограмме 7", "Паспорт"): unique, at most 31 characters.
 The headings and paragraphs that precede a table are written above it as title
@@ -48,11 +51,11 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .. import calc, model
-from ._files import reproducible_zip, write_atomic, zip_time
+from . import xlsxbase
+from ._files import write_atomic, zip_time
 
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -113,21 +116,8 @@ def _split_text(text: str, limit: int = MAX_CELL_CHARS) -> list[str]:
     return parts
 
 
-class _Formats:
-    """XlsxWriter formats by their properties: one format object per distinct style."""
-
-    def __init__(self, workbook, font: str):
-        self.workbook, self.font, self.cache = workbook, font, {}
-
-    def get(self, **props):
-        key = tuple(sorted(props.items()))
-        if key not in self.cache:
-            self.cache[key] = self.workbook.add_format({"font_name": self.font, "font_scheme": "none", **props})
-        return self.cache[key]
-
-
 class _Sheet:
-    def __init__(self, ws, name: str, formats: _Formats, document: model.Document, table: model.Table | None,
+    def __init__(self, ws, name: str, formats: xlsxbase.Formats, document: model.Document, table: model.Table | None,
                  section: model.Section, lead: list, tail: list):
         self.ws, self.name, self.formats, self.document = ws, name, formats, document
         self.table, self.section, self.lead, self.tail = table, section, lead, tail
@@ -187,16 +177,10 @@ class _Sheet:
                                   table.font_size or self.document.style.table_size)[1]
 
     def _page_setup(self) -> None:
-        ws = self.ws
-        if self.section.orientation == "landscape":
-            ws.set_landscape()
-        else:
-            ws.set_portrait()
-        ws.set_paper(9)                       # A4
-        if self.table is None or len(self._parts()) == 1:
-            ws.fit_to_pages(1, 0)             # else printed across pages at 100 % (see render)
         label = self.document.style.page_label.replace("&", "&&")
-        ws.set_footer(f"&C{label} &P")
+        # fitted to the page width unless printed across pages at 100 % (see render)
+        xlsxbase.page_setup(self.ws, "landscape" if self.section.orientation == "landscape" else "portrait",
+                            fit_width=self.table is None or len(self._parts()) == 1, footer=f"&C{label} &P")
 
     def _column_widths(self) -> list[float]:
         """Character widths from the model's widths fitted to the content (:meth:`model.Table.print_layout`):
@@ -393,11 +377,9 @@ def render(document: model.Document, **options) -> bytes:
     ``TypeError`` for a block it does not know."""
     buffer = io.BytesIO()
     font = document.style.font
-    workbook = xlsxwriter.Workbook(buffer, {
-        "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-        "default_format_properties": {"font_name": font, "font_size": document.style.table_size,
-                                      "font_scheme": "none"}})
-    formats = _Formats(workbook, font)
+    workbook = xlsxbase.new_workbook(buffer, {"font_name": font, "font_size": document.style.table_size,
+                                              "font_scheme": "none"})
+    formats = xlsxbase.Formats(workbook, font)
     taken: set[str] = set()
     sheets = list(_sheets(document))
     if not sheets:
@@ -408,9 +390,8 @@ def render(document: model.Document, **options) -> bytes:
         name = sheet_title(previous, taken)
         ws = workbook.add_worksheet(name)
         _Sheet(ws, name, formats, document, sheet["table"], sheet["section"], sheet["lead"], sheet["tail"]).render()
-    workbook.set_properties({"title": document.title[:250], "author": document.author, "created": document.date})
-    workbook.close()
-    return reproducible_zip(buffer.getvalue(), zip_time(document))
+    return xlsxbase.save(workbook, buffer, title=document.title[:250], author=document.author,
+                         created=document.date, date_time=zip_time(document))
 
 
 def write(document: model.Document, path: Path, **options) -> None:
