@@ -143,3 +143,18 @@ def test_no_russian_message_text_left_in_the_code(module):
     """Russian text of these modules' messages lives in the catalog, not in the code."""
     left = set(_russian_strings((ROOT / module).read_text(encoding="utf-8"))) - DATA_STRINGS
     assert not left, f"{module}: Russian text outside the catalog: {sorted(left)}"
+
+
+def test_tables_export_and_edition_messages_follow_the_language(tmp_path):
+    ru = _run("tables", "export", DATA, "--out", tmp_path / "ru.xlsx", LANG="C.UTF-8")
+    en = _run("--lang", "en", "tables", "export", DATA, "--out", tmp_path / "en.xlsx")
+    assert ru.returncode == en.returncode == 0, ru.stderr + en.stderr
+    assert ru.stdout.endswith(": листов 12, ячеек для правки 590, итогов по формулам 538 (редакция от 31.08.2021 "
+                              "N 1005)\n"), ru.stdout
+    assert en.stdout.endswith(": sheets 12, cells to edit 590, totals by formula 538 (edition of 31.08.2021 "
+                              "N 1005)\n"), en.stdout
+    bad_ru = _run("edition", "new", DATA, "--date", "2021-13-01", "--number", "1", LANG="C.UTF-8")
+    bad_en = _run("edition", "new", DATA, "--date", "2021-13-01", "--number", "1", GOSPROG_LANG="en")
+    assert bad_ru.returncode == bad_en.returncode == 2
+    assert "ожидалась дата ГГГГ-ММ-ДД, получено «2021-13-01»" in bad_ru.stderr
+    assert 'expected a date YYYY-MM-DD, got "2021-13-01"' in bad_en.stderr
