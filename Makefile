@@ -37,8 +37,11 @@ demo: $(STAMP) $(CATALOGS)
 serve: $(STAMP) $(CATALOGS)
 	GOSPROG_TODAY=$${GOSPROG_TODAY:-$(PORTAL_TODAY)} $(BIN)/gosprog serve $(DATA) --demo-accounts --host 127.0.0.1 --port 8000
 
+# The suite runs in one process per core (pytest-xdist), each test file whole in one process (--dist loadfile:
+# a file's module fixtures, such as a built package, are made once); PYTEST_ARGS adds to or overrides it.
+PYTEST_ARGS ?= -n auto --dist loadfile
 test: $(STAMP) $(CATALOGS)
-	GOSPROG_LOCKED=1 $(BIN)/python -m pytest
+	GOSPROG_LOCKED=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # make bench: benchmarks (about 10 minutes; `$(BIN)/python bench/run.py --quick` for a smoke run)
 bench: $(STAMP) $(CATALOGS)

@@ -91,12 +91,12 @@ def test_validate_without_the_known_list_reports_each_planted_error(tmp_path):
     assert result.exit_code == 1
     output = _plain(output)
     for source, rule, file, figures in PLANTED:
-        assert any(line.split()[:2] in (["ERROR", rule], ["и", rule]) and f"/{file}:" in line
+        assert any(line.split()[:2] in (["ОШИБКА", rule], ["и", rule]) and f"/{file}:" in line
                    for line in output.splitlines()), rule
         assert all(v in output for v in figures.values()), (rule, figures)
     result, output = _run("validate", FIXTURE)
     assert result.exit_code == 0, output
-    assert "новых ошибок: 0" in output and "KNOWN   F06" in output
+    assert "новых ошибок: 0" in output and "ИЗВЕСТНО  F06" in output
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +162,7 @@ def test_build_prints_the_2030_column(built):
 def test_annual_without_subsidies_makes_only_the_evaluation(tmp_path):
     result, output = _run("annual", FIXTURE, "--year", "2024", "--out", tmp_path)
     assert result.exit_code == 0, output
-    assert "к возврату" not in output and "эффективность программы 0.888" in output
+    assert "к возврату" not in output and "эффективность программы 0,888" in output
     destination = tmp_path / "sokol-education" / "annual" / "2024"
     manifest = json.loads((destination / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(f["file"] for f in manifest["files"]) == [

@@ -269,7 +269,7 @@ def test_agreement_money_is_kept_to_the_kopeck(own_copy):
     _replace(path, "subsidy_amount: 899369.17,", "subsidy_amount: 899369.175,")
     result = run("validate", own_copy)
     assert result.exit_code == 1
-    assert f"{path}:7:104:" in result.output
+    assert f"{path}:8:104:" in result.output
     assert "сумма в руб. точнее копейки: не больше 2 знаков" in result.output
     assert "agreements[0].subsidy_amount" in result.output
 

@@ -60,6 +60,14 @@ class Problem:
             text += " " + self.todo + ("" if self.todo.endswith(".") else ".")
         return text
 
+    def as_finding(self, file=None):
+        """This problem as a :class:`generator.findings.Finding` of the uploaded ``file`` (rule: the problem's
+        code, field: ``sheet!cell``, figures: what was expected and found)."""
+        from ..findings import Finding
+        field = f"{self.sheet}!{self.cell}" if self.sheet and self.cell else self.sheet
+        figures = {k: v for k, v in (("expected", self.expected), ("found", self.found)) if v is not None}
+        return Finding(self.message, file, field=field, rule=self.code, figures=figures)
+
 
 def rubles(value) -> str:
     """An amount as the accountant writes it: ``Decimal('100')`` → ``100,00 руб.`` (Russian digits, kopecks)."""
@@ -88,14 +96,6 @@ def place(spec, row_key: str | None, col_key: str | None) -> str | None:
             column = None
     text = ", ".join(t for t in (line, column) if t)
     return text[:1].upper() + text[1:] if text else None
-
-    def as_finding(self, file=None):
-        """This problem as a :class:`generator.findings.Finding` of the uploaded ``file`` (rule: the problem's
-        code, field: ``sheet!cell``, figures: what was expected and found)."""
-        from ..findings import Finding
-        field = f"{self.sheet}!{self.cell}" if self.sheet and self.cell else self.sheet
-        figures = {k: v for k, v in (("expected", self.expected), ("found", self.found)) if v is not None}
-        return Finding(self.message, file, field=field, rule=self.code, figures=figures)
 
 
 @dataclass
