@@ -36,7 +36,7 @@ def test_workers_are_running_while_the_program_is_checked(tmp_path, monkeypatch)
                                            "--jobs", "2"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert seen and seen[0] == 2
-    assert "2 files (2 rendered)" in result.output
+    assert "файлов: 2 (собрано заново: 2)" in result.output
     assert not multiprocessing.active_children()        # closed with the command
 
 

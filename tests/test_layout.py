@@ -242,39 +242,6 @@ def test_tall_row_keeps_the_header_on_every_page(engine, tmp_path):
     assert not problems, "\n".join(problems)
 
 
-# --- any program: long periods, many sources (issue 22) -----------------------------------------
-
-@pytest.mark.parametrize("years, sources", [(3, 2), (10, 4), (17, 6)])
-def test_pages_of_synthetic_programs(tmp_path, years, sources):
-    """Programs of 3, 10 and 17 years with 2 to 6 sources: every page of both PDF engines and of the
-    DOCX through LibreOffice passes the page checks (no text outside its cell, no number broken
-    across lines); the widest tables print in parts ("Таблица 4 (продолжение)")."""
-    from pdf_layout import package_problems
-
-    from generator.synthetic import write_program
-    data = write_program(tmp_path / "program", first_year=2031 - years, last_year=2030, sources=sources,
-                         subprograms=2, activities=2, seed=years)
-    problems = package_problems(data, tmp_path / "out", workers=WORKERS)
-    assert not problems, "\n".join(problems[:40])
-    if years >= 10:
-        (tables,) = (tmp_path / "out" / "typst").rglob("11-podprogramma-1-tablicy.pdf")
-        import pdfplumber
-        with pdfplumber.open(str(tables)) as pdf:
-            text = " ".join((page.extract_text() or "") for page in pdf.pages).replace("\u00a0", " ")
-        assert "Таблица 4 (продолжение)" in text
-
-
-def test_pages_of_the_municipal_fixture(tmp_path):
-    """The second realistic program (tests/fixtures/municipal-program: 2014-2030, six sources, a municipal
-    budget, two executors in some activities) passes the same page checks in both PDF engines and in DOCX
-    through LibreOffice (issue 22)."""
-    from pdf_layout import package_problems
-    data = tmp_path / "municipal-program"
-    shutil.copytree(Path(__file__).parent / "fixtures" / "municipal-program", data)
-    problems = package_problems(data, tmp_path / "out", workers=WORKERS)
-    assert not problems, "\n".join(problems[:40])
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_no_footnote_alone_on_a_page(engine, built, documents):
     """A table's footnote stays with the table's last rows (WeasyPrint put it alone on SP2 tables p. 11)."""

@@ -77,7 +77,9 @@ CHILD = textwrap.dedent('''
     doc = model.Document(title="Длинное слово", kind="x", date=dt.datetime(2021, 1, 1))
     doc.section("portrait").add(table)
     writers.write(doc, out, "pdf", pdf_engine=engine)
-    print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    # VmHWM: the peak resident size of this process image (ru_maxrss may carry a forking parent's size)
+    hwm = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:"))
+    print(json.dumps({"peak_mb": int(hwm.split()[1]) / 1024}))
 ''')
 
 ADDRESS_SPACE_MB = 3072      # the child's whole address space: a runaway layout fails here, not the machine
