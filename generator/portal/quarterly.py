@@ -255,16 +255,8 @@ def _submission(row: SubmissionRow) -> Submission:
                       json.loads(row.texts) if row.texts else None)
 
 
-def _dump(figures: dict | None) -> str | None:
-    if figures is None:
-        return None
-    return json.dumps({r: {c: str(v) for c, v in cols.items()} for r, cols in figures.items()}, sort_keys=True)
-
-
-def _load(text: str | None) -> dict | None:
-    if not text:
-        return None
-    return {r: {c: Decimal(v) for c, v in cols.items()} for r, cols in json.loads(text).items()}
+# figures stored as text exactly as the file registry stores them (one encoding for both registries)
+from ..quarterly.registry import _dump, _load  # noqa: E402
 
 
 # --- forms and import --------------------------------------------------------------------------------
