@@ -16,9 +16,6 @@ import re
 from pathlib import Path
 
 import click
-import jinja2
-from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
 
 from .i18n import N_, _
 
@@ -39,7 +36,7 @@ DEFAULT_DIR = _default_dir()
 class Templates:
     def __init__(self, overlay: str | Path | None = None):
         self.dirs = ([Path(overlay).resolve()] if overlay else []) + [DEFAULT_DIR]
-        self._env: SandboxedEnvironment | None = None
+        self._env = None       # the Jinja2 sandbox, made (and jinja2 imported) on first use
 
     def find(self, name: str) -> Path:
         for folder in self.dirs:
@@ -53,8 +50,12 @@ class Templates:
         return self.find(name).read_text(encoding="utf-8")
 
     @property
-    def env(self) -> SandboxedEnvironment:
+    def env(self):
+        """The Jinja2 :class:`~jinja2.sandbox.SandboxedEnvironment` over :attr:`dirs` (jinja2 is imported here,
+        not with the module: reading a data file such as ``wording.yaml`` needs no template engine)."""
         if self._env is None:
+            from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+            from jinja2.sandbox import SandboxedEnvironment
             self._env = SandboxedEnvironment(
                 loader=FileSystemLoader([str(d) for d in self.dirs]),
                 autoescape=select_autoescape(["html", "html.j2", "xml"], default_for_string=True,
@@ -67,6 +68,7 @@ class Templates:
     def render(self, name: str, **context) -> str:
         """``name`` rendered with ``context``. Raises :class:`TemplateError` (file, line, message) when the
         template cannot be compiled or fails while rendering (an unknown variable, a forbidden attribute)."""
+        import jinja2
         try:
             return self.env.get_template(name).render(**context)
         except jinja2.TemplateNotFound:
@@ -140,6 +142,7 @@ def jinja_error(exc: BaseException, templates: "Templates | None" = None) -> Tem
     """A Jinja2 failure as a located :class:`TemplateError`, ``None`` when ``exc`` did not come from a template:
     a syntax error carries its file and line; a rendering error (undefined value, sandbox refusal) is located
     by the template frame of its traceback."""
+    import jinja2
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return TemplateError(exc.filename or exc.name or "?", exc.lineno,
                              engine_message(exc.message or str(exc), "Jinja2"), "jinja2")

@@ -30,9 +30,10 @@ class UnknownWording(ValueError):
 
 @lru_cache(maxsize=4)
 def catalogue(path: str | None = None) -> dict:
-    """The parsed ``wording.yaml`` (the default templates' one unless ``path``)."""
+    """The parsed ``wording.yaml`` (the default templates' one unless ``path``), read by libyaml when PyYAML
+    has it (the same values as ``yaml.safe_load``, about ten times sooner)."""
     text = open(path, encoding="utf-8").read() if path else templates.default().read(FILE)
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 class Wording:

@@ -7,16 +7,19 @@ path inside it (a tuple of keys and indexes) its ``(line, column)``, 1-based.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
+import gc
 import hashlib
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import yaml
-from yaml.composer import Composer
-from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.composer import ComposerError
+from yaml.events import (AliasEvent, DocumentEndEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
+                         ScalarEvent, SequenceEndEvent, SequenceStartEvent)
+from yaml.nodes import ScalarNode
 
 from .errors import DataError
 from ..i18n import N_, _
@@ -28,14 +31,8 @@ _EXPONENT = re.compile(r"^[-+]?\d+(\.\d*)?[eE][-+]?\d+$")
 _constructor = yaml.SafeLoader("")  # used only for its scalar constructors (bool, null, int, date)
 
 
-class _Loader(yaml.SafeLoader):
-    def compose_node(self, parent, index):  # noqa: D102 - refuses aliases (billion laughs)
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
-            raise DataError(_("YAML aliases (*{anchor}) are not allowed in program data: repeat the value itself")
-                            .format(anchor=event.anchor),
-                            line=event.start_mark.line + 1, column=event.start_mark.column + 1)
-        return Composer.compose_node(self, parent, index)
+#: PyYAML's pure-Python parser: what reads the events where libyaml is missing (and the bench's baseline).
+_Loader = yaml.SafeLoader
 
 
 def read(path: Path) -> tuple[object, dict[tuple, tuple[int, int]]]:
@@ -97,14 +94,30 @@ MIN_YEAR, MAX_YEAR = 1980, 2107
 def parse(text: str, path: Path | str = "<string>") -> tuple[object, dict]:
     """Parse YAML text (libyaml) into ``(value, marks)``; raises a located :class:`DataError`.
 
-    Events are scanned first: aliases (a "billion laughs" file) and nesting deeper than
-    ``MAX_DEPTH`` are refused before any node is built.
+    One pass over libyaml's event stream builds the values and their marks directly (no node tree): aliases
+    (a "billion laughs" file) and nesting deeper than ``MAX_DEPTH`` are refused as soon as they are met.
+    Which error a file with several faults reports is what the former three passes (event scan, node
+    composition, conversion) reported: a syntax error, an alias or too deep nesting first (the earliest
+    in the text); then what composition refused (a duplicate anchor, a second document); then the first
+    value refused in the first document's order (a duplicate or merge key, a bad number, text or date).
+
+    The cyclic garbage collector is paused while the values are made: they hold no reference cycles, and
+    its passes over tens of thousands of new objects took a third of the reading time.
     """
+    paused = gc.isenabled()
+    gc.disable()
     try:
-        _scan_events(text)
+        return _parse(text, path)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _parse(text: str, path: Path | str) -> tuple[object, dict]:
+    try:
         loader = _CLoader(text)
         try:
-            node = loader.get_single_node()
+            found, value, marks, refused = _build(loader, text, path)
         finally:
             loader.dispose()
     except RecursionError:
@@ -126,37 +139,181 @@ def parse(text: str, path: Path | str = "<string>") -> tuple[object, dict]:
             line = text.encode("utf-8", "surrogatepass")[: exc.position].count(b"\n") + 1
         raise DataError(_("malformed YAML: {problem}").format(problem=yaml_problem(None, str(
             getattr(exc, "reason", None) or exc))), file=path, line=line) from None
-    if node is None:
+    if not found:
         raise DataError(_("file holds no data (only comments)"), file=path, line=1)
-    marks: dict[tuple, tuple[int, int]] = {}
-    counter = [0]
-    value = _convert(node, (), marks, path, counter, set())
+    if refused is not None:
+        raise refused
     return value, marks
 
 
 _CLoader = getattr(yaml, "CSafeLoader", _Loader)
+_STR = "tag:yaml.org,2002:str"
 
 
-def _scan_events(text: str) -> None:
-    """Refuse aliases and too deep nesting from the event stream (before nodes exist)."""
-    loader = _CLoader(text)
-    depth = 0
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, AliasEvent):
-                raise DataError(_("YAML aliases (*{anchor}) are not allowed in program data: repeat the value "
-                                  "itself").format(anchor=event.anchor),
-                                line=event.start_mark.line + 1, column=event.start_mark.column + 1)
-            if isinstance(event, CollectionStartEvent):
+def _build(loader, text: str, path) -> tuple[bool, object, dict, DataError | None]:
+    """Read the whole event stream of ``loader`` (reading ``text``): ``(found, value, marks, refused)`` - whether the stream
+    holds a document, the first document's value and marks, and the first value refused in it (raised by
+    the caller once the stream is known to be well-formed YAML). Raises at once the parser's errors and
+    :class:`DataError` for an alias or nesting deeper than ``MAX_DEPTH``; raises a ``ComposerError`` for a
+    duplicate anchor in the first document or a second document once the stream has been read."""
+    get, check = loader.get_event, loader.check_event
+    tag_of = _implicit_tags(loader)
+    # No character of _BAD_CHARS in the text: then none in a scalar either, except through the escapes of a
+    # double-quoted one ("\x01"); only those with a backslash on their lines are searched one by one.
+    clean = text_is_clean(text)
+    escapes = _backslash_lines(text) if clean else []
+
+    def unchecked(event) -> bool:       # the scalar's text needs no search for _BAD_CHARS
+        if not clean:
+            return False
+        if event.style != '"' or not escapes:
+            return True
+        at = bisect.bisect_left(escapes, event.start_mark.line)
+        return at == len(escapes) or escapes[at] > event.end_mark.line
+    depth = documents = count = 0
+    anchors: dict[str, object] = {}
+    composing: Exception | None = None      # what node composition refused (a duplicate anchor, a 2nd document)
+    refused: DataError | None = None        # the first value refused while building the first document
+    root_mark = None                        # where the first document's root value starts
+    marks: dict[tuple, tuple[int, int]] = {}
+    root: list = []
+    # The open collections, innermost last: [container, path, is_mapping, key (None: a key is expected next)].
+    stack: list[list] = [[root, None, False, None]]      # the document's root goes into `root`
+    building = False
+    while check():
+        event = get()
+        kind = type(event)
+        if kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent:
+            if kind is not ScalarEvent:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise DataError(f"вложенность глубже {MAX_DEPTH} уровней: данные программы так не пишутся",
                                     line=event.start_mark.line + 1, column=event.start_mark.column + 1)
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-    finally:
-        loader.dispose()
+            if documents != 1:
+                continue
+            if root_mark is None:
+                root_mark = event.start_mark
+            anchor = event.anchor
+            if anchor is not None and composing is None:
+                if anchor in anchors:
+                    composing = ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", anchors[anchor],
+                                              "second occurrence", event.start_mark)
+                anchors[anchor] = event.start_mark
+            if not building:
+                continue
+            frame = stack[-1]
+            container, at, is_mapping, key = frame
+            if is_mapping and key is None:          # a key of the mapping at `at`
+                if kind is not ScalarEvent:
+                    refused, building = _fail(_("a key must be a plain name"), event, path, at), False
+                    continue
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = tag_of(event.value) if event.implicit[0] else _STR
+                if tag == "tag:yaml.org,2002:merge":
+                    refused, building = _fail(_("merge keys (<<) are not allowed in program data: write the keys "
+                                                "out"), event, path, at), False
+                    continue
+                key = event.value
+                if key in container:
+                    line = marks[at + (key,)][0]
+                    refused, building = _fail(_("duplicate key {key!r} (first given on line {line}): keep one of "
+                                                "them").format(key=key, line=line), event, path, at + (key,)), False
+                    continue
+                if len(key) > MAX_TEXT or not unchecked(event):
+                    try:
+                        _check_text(key, event, path, at)
+                    except DataError as exc:
+                        refused, building = exc, False
+                        continue
+                frame[3] = key
+                continue
+            if is_mapping:
+                here = at + (key,)
+                frame[3] = None
+            else:
+                here = () if at is None else at + (len(container),)
+            if len(here) > MAX_DEPTH:
+                refused, building = _fail(_("nesting deeper than {limit} levels").format(limit=MAX_DEPTH), event,
+                                          path, here), False
+                continue
+            count += 1
+            if count > MAX_NODES:
+                refused, building = _fail(_("more than {limit} values: refusing to read further").format(
+                    limit=MAX_NODES), event, path, here), False
+                continue
+            mark = event.start_mark
+            marks[here] = (mark.line + 1, mark.column + 1)
+            if kind is ScalarEvent:
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = tag_of(event.value) if event.implicit[0] else _STR
+                try:
+                    value = _scalar(tag, event, here, path, unchecked(event))
+                except DataError as exc:
+                    refused, building = exc, False
+                    continue
+            else:
+                value = {} if kind is MappingStartEvent else []
+            if is_mapping:
+                container[key] = value
+            else:
+                container.append(value)
+            if kind is not ScalarEvent:
+                stack.append([value, here, kind is MappingStartEvent, None])
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            depth -= 1
+            if building:
+                stack.pop()
+        elif kind is AliasEvent:
+            raise DataError(_("YAML aliases (*{anchor}) are not allowed in program data: repeat the value "
+                              "itself").format(anchor=event.anchor),
+                            line=event.start_mark.line + 1, column=event.start_mark.column + 1)
+        elif kind is DocumentStartEvent:
+            documents += 1
+            if documents == 1:
+                building = True
+            elif documents == 2 and composing is None:
+                composing = ComposerError("expected a single document in the stream", root_mark,
+                                          "but found another document", event.start_mark)
+        elif kind is DocumentEndEvent:
+            building = False
+    if composing is not None:
+        raise composing
+    return documents > 0, (root[0] if root else None), marks, refused
+
+
+def _backslash_lines(text: str) -> list[int]:
+    """The 0-based numbers of the lines of ``text`` holding a backslash, in order."""
+    lines, at = [], text.find("\\")
+    while at >= 0:
+        line = text.count("\n", 0, at)
+        lines.append(line)
+        end = text.find("\n", at)
+        if end < 0:
+            break
+        at = text.find("\\", end)
+    return lines
+
+
+def _implicit_tags(loader):
+    """``tag_of(value)``: the tag ``loader.resolve`` gives a plain scalar ``value`` (its implicit resolvers,
+    tried in order among those for the first character), without a method call per value; ``loader.resolve``
+    itself when the loader has path resolvers (the safe loaders have none)."""
+    if loader.yaml_path_resolvers:      # pragma: no cover - neither libyaml's nor PyYAML's safe loader has any
+        return lambda value: loader.resolve(ScalarNode, value, (True, False))
+    table = loader.yaml_implicit_resolvers
+    wildcard = list(table.get(None, []))
+    by_first = {first: tuple(resolvers + wildcard) for first, resolvers in table.items() if first is not None}
+    default = tuple(wildcard)
+    scalar = loader.DEFAULT_SCALAR_TAG
+
+    def tag_of(value: str) -> str:
+        for tag, pattern in by_first.get(value[:1], default):
+            if pattern.match(value):
+                return tag
+        return scalar
+    return tag_of
 
 
 def os_reason(exc: OSError) -> str:
@@ -221,42 +378,9 @@ def _fail(message: str, node, path, field=()) -> DataError:
     return DataError(message, file=path, line=line, column=col, field=field_path(field) or None)
 
 
-def _convert(node, at: tuple, marks: dict, path, counter: list, seen: set) -> object:
-    if len(at) > MAX_DEPTH:
-        raise _fail(_("nesting deeper than {limit} levels").format(limit=MAX_DEPTH), node, path, at)
-    counter[0] += 1
-    if counter[0] > MAX_NODES:
-        raise _fail(_("more than {limit} values: refusing to read further").format(limit=MAX_NODES), node, path, at)
-    if not isinstance(node, ScalarNode):
-        if id(node) in seen:       # a node reached twice is an alias (the event scan refuses them first)
-            raise _fail(_("YAML aliases are not allowed in program data: repeat the value itself"), node, path, at)
-        seen.add(id(node))
-    marks[at] = _where(node)
-    if isinstance(node, ScalarNode):
-        return _scalar(node, at, path)
-    if isinstance(node, SequenceNode):
-        return [_convert(child, at + (i,), marks, path, counter, seen) for i, child in enumerate(node.value)]
-    if isinstance(node, MappingNode):
-        out: dict = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                raise _fail(_("a key must be a plain name"), key_node, path, at)
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _fail(_("merge keys (<<) are not allowed in program data: write the keys out"), key_node, path, at)
-            key = key_node.value
-            if key in out:
-                line = marks[at + (key,)][0]
-                raise _fail(_("duplicate key {key!r} (first given on line {line}): keep one of them").format(
-                    key=key, line=line), key_node, path, at + (key,))
-            _check_text(key, key_node, path, at)
-            out[key] = _convert(value_node, at + (key,), marks, path, counter, seen)
-        return out
-    raise _fail(_("unsupported YAML node"), node, path, at)  # pragma: no cover
-
-
-def _scalar(node: ScalarNode, at, path):
+def _scalar(tag: str, node, at, path, clean: bool = False):
     try:
-        return _scalar_value(node, at, path)
+        return _scalar_value(tag, node, at, path, clean)
     except DataError:
         raise
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError, yaml.YAMLError) as exc:
@@ -317,6 +441,32 @@ _BAD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
                         + "]")
 
 
+_C0_BYTES = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
+#: The UTF-8 forms of the characters of _BAD_CHARS that take more than one byte (surrogates have none), by
+#: their first byte: C1 controls (C2 80-9F), U+FDD0-U+FDEF, U+FFFE/U+FFFF and the planes' last two.
+_MULTIBYTE_BAD: dict[int, list[bytes]] = {}
+for _code in [*range(0x80, 0xA0), *range(0xFDD0, 0xFDF0),
+              *(plane << 16 | last for plane in range(17) for last in (0xFFFE, 0xFFFF))]:
+    _form = chr(_code).encode("utf-8")
+    _MULTIBYTE_BAD.setdefault(_form[0], []).append(_form)
+
+
+def text_is_clean(text: str) -> bool:
+    """True when ``text`` holds no character of :data:`_BAD_CHARS` (the same answer as
+    ``_BAD_CHARS.search(text) is None``), found by byte searches over its UTF-8 form: several times sooner
+    than the regular expression on a data file's text, which then need not be searched value by value."""
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:          # a lone surrogate
+        return False
+    if len(raw.translate(None, _C0_BYTES)) != len(raw):
+        return False
+    for first, forms in _MULTIBYTE_BAD.items():
+        if bytes((first,)) in raw and any(form in raw for form in forms):
+            return False
+    return True
+
+
 def _char_kind(ch: str) -> str:
     code = ord(ch)
     if 0xD800 <= code <= 0xDFFF:
@@ -332,10 +482,12 @@ def _check_date(value: _dt.date, node, path, at) -> None:
                     f"ZIP-архива (DOCX, XLSX, пакет); проверьте год", node, path, at)
 
 
-def _scalar_value(node: ScalarNode, at, path):
-    tag = node.tag
+def _scalar_value(tag: str, node, at, path, clean: bool = False):
+    """The value of a scalar ``node`` (a ``ScalarEvent``: ``value``, ``style``, marks) resolved to ``tag``;
+    ``clean``: its text is known to hold none of :data:`_BAD_CHARS` (only its length is checked then)."""
     if tag == "tag:yaml.org,2002:float":
-        _refuse_number(node, path, at)
+        if not _DECIMAL_FLOAT.match(node.value):     # plain decimal digits pass every check of _refuse_number
+            _refuse_number(node, path, at)
         text = node.value.replace("_", "")
         try:
             number = Decimal(text)
@@ -348,18 +500,19 @@ def _scalar_value(node: ScalarNode, at, path):
             raise _fail(_("number out of range: {value!r}").format(value=node.value), node, path, at)
         return number
     if tag == "tag:yaml.org,2002:int":
-        _refuse_number(node, path, at)
-        if not _DECIMAL_INT.match(node.value):  # pragma: no cover - every other form is refused above
+        if not _DECIMAL_INT.match(node.value):   # plain decimal digits pass every check of _refuse_number
+            _refuse_number(node, path, at)        # raises for every other form: what follows is a safeguard
             raise _fail(_("not a number: {value!r} (quote it if it is text)").format(value=node.value), node, path, at)
         value = int(node.value.replace("_", ""))
         if abs(value) >= 10 ** 16:
             raise _fail(_("number out of range: {value!r}").format(value=node.value), node, path, at)
         return value
     if tag in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
-        return _constructor.construct_object(node)
+        return _constructor.construct_object(ScalarNode(tag, node.value, node.start_mark, node.end_mark, node.style))
     if tag == "tag:yaml.org,2002:timestamp":
         try:
-            value = _constructor.construct_yaml_timestamp(node)
+            value = _constructor.construct_yaml_timestamp(ScalarNode(tag, node.value, node.start_mark,
+                                                                     node.end_mark, node.style))
         except ValueError as exc:
             raise _fail(_("not a valid date: {value!r} (write it as YYYY-MM-DD)").format(value=node.value), node, path, at) from None
         value = value.date() if isinstance(value, _dt.datetime) else value
@@ -371,6 +524,7 @@ def _scalar_value(node: ScalarNode, at, path):
             if not number.is_finite() or abs(number.adjusted()) > 15:
                 raise _fail(_("number out of range: {value!r}").format(value=node.value), node, path, at)
             return number
-        _check_text(node.value, node, path, at)
+        if not clean or len(node.value) > MAX_TEXT:
+            _check_text(node.value, node, path, at)
         return node.value
     raise _fail(_("unsupported YAML tag {tag}").format(tag=tag), node, path, at)
