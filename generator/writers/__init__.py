@@ -9,9 +9,10 @@ atomically (to a temporary file, then renamed into place).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from ..model import Document
+if TYPE_CHECKING:           # the document model is not imported with the format list: a no-change
+    from ..model import Document    # `gosprog build` checks its formats and stops before any document exists
 
 PDF_ENGINES = ("typst", "weasyprint")
 DEFAULT_PDF_ENGINE = "typst"
