@@ -24,6 +24,7 @@ page either way. No engine repeats merged labels on a continuation page.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -327,12 +328,11 @@ class Table:
                     if p.cell.colspan != 1 or p.col >= self.width:
                         continue
                     bold = p.cell.bold or (not is_head and r.style in ("total", "group"))
-                    text = self.cell_text(p.cell, p.col)
-                    words = re.split(r"[ \n\t\u00ad]+|(?<=-)", text)
+                    widest_em, rigid_em = _word_ems(self.cell_text(p.cell, p.col))
                     indent = (r.indent * 2.8 if not is_head else 0.0) + CELL_PADDING_MM
-                    widest = max((text_width_mm(w, size, bold) for w in words), default=0.0)
+                    widest = _em_width_mm(widest_em, size, bold)
                     need[p.col] = max(need[p.col], widest + indent)
-                    rigid = max((text_width_mm(w, size, bold) for w in words if _unhyphenable(w)), default=0.0)
+                    rigid = _em_width_mm(rigid_em, size, bold) if rigid_em is not None else 0.0
                     hard[p.col] = max(hard[p.col], rigid + indent)
         return need, hard
 
@@ -508,9 +508,44 @@ def _unhyphenable(word: str) -> bool:
     return letters == 0 or any(ch.isdigit() for ch in word) or letters <= 6
 
 
+class _EmTable(dict):
+    """:func:`_em` of each character met so far (looked up without a Python call per character)."""
+
+    def __missing__(self, ch: str) -> float:
+        self[ch] = em = _em(ch)
+        return em
+
+
+_EMS = _EmTable()
+
+
+def _em_sum(text: str) -> float:
+    """The advances of ``text`` in em, summed in order (the sum :func:`text_width_mm` scales)."""
+    return sum(map(_EMS.__getitem__, text))
+
+
+def _em_width_mm(ems: float, size: float, bold: bool) -> float:
+    return ems * size * 0.3528 * (1.06 if bold else 1.0)
+
+
+_WORD_BREAKS = re.compile(r"[ \n\t\u00ad]+|(?<=-)")
+
+
+@functools.lru_cache(maxsize=8192)
+def _word_ems(text: str) -> tuple[float, float | None]:
+    """``(widest, rigid)``: the largest em sum of the words of a cell's ``text`` and of those of its
+    words that cannot hyphenate (``None`` when it has none). Widths at a size are these scaled
+    (:func:`_em_width_mm`, monotonic, so the widest word stays the widest), which lets a table be
+    tried at several font sizes without measuring its words again."""
+    words = _WORD_BREAKS.split(text)
+    widest = max((_em_sum(w) for w in words), default=0.0)
+    rigid = max((_em_sum(w) for w in words if _unhyphenable(w)), default=None)
+    return widest, rigid
+
+
 def text_width_mm(text: str, size: float, bold: bool = False) -> float:
     """The printed width of one line of ``text`` at ``size`` points (an upper estimate)."""
-    return sum(_em(ch) for ch in text) * size * 0.3528 * (1.06 if bold else 1.0)
+    return _em_width_mm(_em_sum(text), size, bold)
 
 
 def format_cell(cell: Cell, column: Column) -> str:
