@@ -5,6 +5,9 @@ oldest first), so regressions show. ``--compare REV`` runs this working tree and
 a temporary folder) paired on the same machine, A B A B, and prints both medians beside their ratio.
 ``--quick`` is a smoke run. Sections:
 
+* startup   - cold program load of the default data (``load_program`` in a fresh process, target <= 0.2 s)
+              beside the same load with PyYAML's pure-Python parser, and ``gosprog --help`` beside ``python -c
+              pass`` (bench/startup.py, also runnable alone);
 * package   - ``gosprog build`` of the default data (docx,xlsx,pdf) as a whole process: cold (--full,
               fresh folder) and a second time with nothing changed, per PDF engine; wall time and peak RSS;
 * formats   - documents/s and pages/s per writer, warm, in one process, on SP1 table 4 and on a
@@ -430,7 +433,7 @@ def bench_scale(work: Path, sizes: list[int], sample: int, previous_at: int | No
 
 
 def targets(results: dict) -> list[dict]:
-    lines = []
+    lines = list((results.get("startup") or {}).get("targets", []))
     pkg = results.get("package") or {}
     for engine, r in pkg.items():
         lines.append({"target": f"full package cold, {engine}, {results['settings']['jobs']} jobs",
@@ -503,6 +506,15 @@ def print_report(results: dict) -> None:
     print()
     print(f"gosprog bench - {m['date']} - {m['nproc']} cores, {m['cpu']}, Python {m['python']}, "
           f"runs={results['settings']['runs']}, {LARGE_ROWS:,}-row table: {results['settings'].get('table_runs', {}).get(f'{LARGE_ROWS:,} rows', '-')} (median)")
+    if results.get("load_average"):
+        print("load average (1 min) as each section started: "
+              + ", ".join(f"{name} {value:.1f}" for name, value in results["load_average"].items())
+              + " (2 cores: above 2, other processes shared the machine and wall times grew)")
+    if results.get("startup"):
+        r = results["startup"]
+        print(f"\nStart-up (fresh processes, paired runs, medians; load average {r['load_average'][0]:.1f})")
+        import startup
+        startup.report(r)
     if results.get("package"):
         print("\nFull default package (docx,xlsx,pdf; `gosprog build`, whole process)")
         print(f"  {'PDF engine':12} {'cold s':>8} {'no change s':>12} {'peak RSS MB, cold: tree / main':>32} "
@@ -701,9 +713,9 @@ def main(argv=None) -> int:
     parser.add_argument("--package-engines", default="typst,weasyprint",
                         help="PDF engines of the package section (default typst,weasyprint)")
     parser.add_argument("--jobs", type=int, default=2, help="--jobs for the package build (default 2)")
-    parser.add_argument("--only", default="package,parallel,nochange10x,formats,baseline,longwords,scale",
-                        help="comma-separated sections (package, parallel, nochange10x, formats, baseline, longwords, "
-                             "scale)")
+    parser.add_argument("--only", default="startup,package,parallel,nochange10x,formats,baseline,longwords,scale",
+                        help="comma-separated sections (startup, package, parallel, nochange10x, formats, baseline, "
+                             "longwords, scale)")
     parser.add_argument("--sizes", default=None, help="municipality counts (default 200,2000,20000)")
     parser.add_argument("--sample", type=int, default=2000,
                         help="above this many municipalities, time the import of this many files only")
@@ -722,7 +734,8 @@ def main(argv=None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="run-", dir=WORK))
     results: dict = {"settings": {"runs": runs, "quick": args.quick, "jobs": args.jobs, "sizes": sizes,
-                                  "sample": args.sample, "large_rows": LARGE_ROWS}}
+                                  "sample": args.sample, "large_rows": LARGE_ROWS},
+                     "load_average": {}}      # the 1-minute load average as each section started
     try:
         if "baseline" in sections:
             results["setup"] = setup(not args.no_install)
@@ -730,25 +743,38 @@ def main(argv=None) -> int:
         tables = prepare_tables(work, large=not args.quick)
         table_runs = {name: (args.runs_large if name != "SP1 table 4" else runs) for name in tables}
         results["settings"]["table_runs"] = table_runs
+        if "startup" in sections:
+            results["load_average"]["startup"] = round(os.getloadavg()[0], 2)
+            print("startup ...", flush=True)
+            import startup
+            results["startup"] = startup.measure(3 if args.quick else 5)
+            startup.report(results["startup"])
         if "package" in sections:
+            results["load_average"]["package"] = round(os.getloadavg()[0], 2)
             print("package ...", flush=True)
             results["package"] = bench_package(work, runs, args.jobs, tuple(args.package_engines.split(",")))
         if "formats" in sections:
+            results["load_average"]["formats"] = round(os.getloadavg()[0], 2)
             print("formats ...", flush=True)
             results["formats"] = bench_formats(work, tables, table_runs, work / "warmup.json")
         if "baseline" in sections:
+            results["load_average"]["baseline"] = round(os.getloadavg()[0], 2)
             print("baseline ...", flush=True)
             results["baseline"] = bench_baseline(work, tables, table_runs)
         if "parallel" in sections:
+            results["load_average"]["parallel"] = round(os.getloadavg()[0], 2)
             print("parallel (cold package vs raw Typst) ...", flush=True)
             results["parallel"] = bench_parallel(work, runs, args.jobs)
         if "nochange10x" in sections:
+            results["load_average"]["nochange10x"] = round(os.getloadavg()[0], 2)
             print("no-change rebuild, 10x program ...", flush=True)
             results["nochange_10x"] = bench_nochange_10x(work, runs, args.jobs)
         if "longwords" in sections:
+            results["load_average"]["longwords"] = round(os.getloadavg()[0], 2)
             print("long words ...", flush=True)
             results["long_words"] = bench_long_words(work, runs)
         if "scale" in sections:
+            results["load_average"]["scale"] = round(os.getloadavg()[0], 2)
             print("scale ...", flush=True)
             results["scale"] = bench_scale(work, sizes, args.sample, None if args.quick else args.previous_at or None,
                                            args.jobs)

@@ -54,11 +54,9 @@ def _process(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args(argv)
-    runs = args.runs
+def measure(runs: int) -> dict:
+    """The figures of this module (``load``, ``help``, ``targets``), ``runs`` paired runs, medians; also run
+    by ``run.py`` (``make bench``) as its ``startup`` section."""
     libyaml, pure, gosprog_help, bare, click_only = [], [], [], [], []
     load_before = os.getloadavg()[0]
     for i in range(runs):            # paired: A B A B, the order turned every other run
@@ -82,16 +80,29 @@ def main(argv=None) -> int:
     results["targets"] = [{"target": "cold program load, default data", "value": results["load"]["libyaml_s"],
                            "limit": f"<= {TARGETS['cold_load_s']:g} s",
                            "pass": results["load"]["libyaml_s"] <= TARGETS["cold_load_s"]}]
-    (BENCH / "startup.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return results
+
+
+def report(results: dict) -> None:
+    """Print :func:`measure`'s figures, each beside its baseline's own time."""
     load, hlp = results["load"], results["help"]
-    print(f"load average {results['load_average'][0]:.1f} before, {results['load_average'][1]:.1f} after")
-    print(f"cold load: libyaml {load['libyaml_s']:.3f} s, pure-Python composer {load['pure_python_s']:.3f} s "
-          f"(ratio {load['ratio']:.2f}; CPU {load['libyaml_cpu_s']:.3f} s vs {load['pure_python_cpu_s']:.3f} s); "
-          f"target <= {TARGETS['cold_load_s']} s: "
+    print(f"  load average {results['load_average'][0]:.1f} before, {results['load_average'][1]:.1f} after")
+    print(f"  cold program load {load['libyaml_s']:.3f} s (CPU {load['libyaml_cpu_s']:.3f} s) against the same load "
+          f"with PyYAML's pure-Python parser {load['pure_python_s']:.3f} s (CPU {load['pure_python_cpu_s']:.3f} s): "
+          f"x{load['ratio']:.2f}; target <= {TARGETS['cold_load_s']:g} s: "
           f"{'PASS' if results['targets'][0]['pass'] else 'FAIL'}")
-    print(f"gosprog --help {hlp['gosprog_help_s']:.3f} s; python -c pass {hlp['python_pass_s']:.3f} s "
-          f"(x{hlp['ratio_vs_python']:.1f}); python -c 'import click' {hlp['python_import_click_s']:.3f} s "
+    print(f"  gosprog --help {hlp['gosprog_help_s']:.3f} s against python -c pass {hlp['python_pass_s']:.3f} s "
+          f"(x{hlp['ratio_vs_python']:.1f}) and python -c 'import click' {hlp['python_import_click_s']:.3f} s "
           f"(x{hlp['ratio_vs_click']:.1f})")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    results = measure(args.runs)
+    (BENCH / "startup.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    report(results)
     return 0 if all(t["pass"] for t in results["targets"]) else 1
 
 

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -118,8 +119,17 @@ class Workers:
             context.set_forkserver_preload(modules or ["generator.package"])
             self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context, initializer=_watch_parent,
                                             initargs=(os.getpid(),))
+            # Starting a worker waits until the fork server has imported the writers (half a second): done
+            # in a thread, so that this process reads and checks the data meanwhile.
+            self._starting = threading.Thread(target=self._start, name="gosprog-workers-start", daemon=True)
+            self._starting.start()
+
+    def _start(self) -> None:
+        try:
             for _ in range(self.count):
                 self.pool.submit(_warm)
+        except RuntimeError:        # closed before they were all started (the build stopped early)
+            pass
 
     def __enter__(self) -> "Workers":
         return self
@@ -129,6 +139,7 @@ class Workers:
 
     def close(self) -> None:
         if self.pool is not None:
+            self._starting.join()
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
@@ -210,6 +221,10 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
     tpl_digest = templates_digest(options.templates)
     work = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}~", dir=destination.parent))
     os.chmod(work, 0o755)          # published folders are readable like their files (mkdtemp makes 0700)
+    # Render processes started beforehand get each job as soon as it is known, so they render while this
+    # process computes the next documents' plain forms and hashes (instead of waiting for the whole list).
+    pool = workers.pool if workers is not None and workers.pool is not None else None
+    futures: list = []
     try:
         entries, jobs = [], []
         for item in planned:
@@ -229,12 +244,14 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                     shutil.copy2(destination / name, work / name)
                 else:
                     jobs.append((item, fmt, work / name, options, plain_data if fmt == "pdf" else None))
+                    if pool is not None:
+                        futures.append(pool.submit(_render, jobs[-1]))
                 entries.append(entry)
         if options.partial:
             entries += _carry_over(previous, {e["file"] for e in entries}, destination, work)
-        if workers is not None and workers.pool is not None and jobs:
-            # started early, their writers are loaded: even a single job goes to them, not to this process
-            _run_on(workers.pool, jobs, progress)
+        if pool is not None:
+            # started early, their writers are loaded: even a single job went to them, not to this process
+            _collect(futures, progress)
         else:
             _run(jobs, options.jobs, progress)
         for entry in entries:
@@ -255,9 +272,29 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
         _zip(destination, destination.parent / f"{destination.name}.zip", manifest, meta.get("date"))
         manifest["rendered"] = len(jobs)
         return manifest
+    except BaseException:
+        _abandon(futures)
+        raise
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _collect(futures: list, progress) -> None:
+    """Wait for the submitted render jobs in order (the first failure raises), with the progress bar."""
+    results = (future.result() for future in futures)
+    for _ in (progress(results, len(futures)) if progress else results):
+        pass
+
+
+def _abandon(futures: list) -> None:
+    """A failed build: cancel its jobs not yet started and wait for those running, so that no worker still
+    writes into the temporary folder when it is removed."""
+    for future in futures:
+        future.cancel()
+    if futures:
+        from concurrent.futures import wait
+        wait(futures)
 
 
 def contents(manifest: dict, templates: str | None = None) -> str:

@@ -5,6 +5,7 @@ every compile of a process, with the same bytes as before."""
 from __future__ import annotations
 
 import multiprocessing
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -23,10 +24,15 @@ DATA = ROOT / "data" / "social-support-vologda"
 
 
 def test_workers_are_running_while_the_program_is_checked(tmp_path, monkeypatch):
+    """The render processes are started (in a thread: the main one goes on reading the data meanwhile)
+    before the program is checked, and come up while it is: nothing in the main thread waits for them."""
     seen = []
     original = cli.checked
 
     def spy(*args, **kwargs):
+        deadline = time.monotonic() + 60
+        while len(multiprocessing.active_children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)            # the main thread is held here: the workers start without it
         seen.append(len(multiprocessing.active_children()))
         return original(*args, **kwargs)
 
