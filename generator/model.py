@@ -531,7 +531,7 @@ def _em_width_mm(ems: float, size: float, bold: bool) -> float:
 _WORD_BREAKS = re.compile(r"[ \n\t\u00ad]+|(?<=-)")
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=65536)      # a 20,000-row table's distinct cell texts fit
 def _word_ems(text: str) -> tuple[float, float | None]:
     """``(widest, rigid)``: the largest em sum of the words of a cell's ``text`` and of those of its
     words that cannot hyphenate (``None`` when it has none). Widths at a size are these scaled

@@ -70,7 +70,7 @@ _UNIT_INSIDE = re.compile(r"\b(тыс|млн|млрд)\. (?=руб|чел|ед)"
 _NUMBER_SIGN = re.compile(r"(?<=\bN) (?=\d)")
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=65536)
 def tie(text: str) -> str:
     """Running text with no-break spaces where a line must not break: inside a number ("19 373 980,2"),
     between a number and its unit ("980,2 тыс. рублей", "2022 год", "15 рабочих" stays breakable),
@@ -79,8 +79,9 @@ def tie(text: str) -> str:
     Only spaces are replaced; the visible text is unchanged. Used wherever prose with figures is
     assembled (generator.texts, memo and explanatory-note templates, report paragraphs).
 
-    A pure function of ``text``, remembered for the last 16,384 texts: a table's cells are formatted by
-    every writer and at every trial font size, each time with the same texts.
+    A pure function of ``text``, remembered for the last 65,536 texts (a 20,000-row table's
+    names, dates and statuses fit): a table's cells are formatted by every writer and at every trial font
+    size, each time with the same texts.
     """
     if not text:
         return text
