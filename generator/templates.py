@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import click
-
 from .i18n import N_, _
 
 
@@ -85,26 +83,47 @@ class Templates:
         return any(resolved.is_relative_to(d) for d in self.dirs)
 
 
-class TemplateError(click.ClickException):
-    """A template (usually a user's ``--templates`` overlay) that Jinja2 or Typst refuses: the file, the line
-    (``None`` when the engine gives none), the engine's message in the user's language, and the engine.
+def _template_error_class():
+    """:class:`TemplateError`, made on first use: it is a :class:`click.ClickException`, and importing click
+    (a twentieth of a second) is not needed to read data files or render in a worker process."""
+    import click
 
-    A :class:`click.ClickException`, so that any command rendering templates reports it as an input error
-    (``Ошибка: ошибка в шаблоне …``, exit code 1, no traceback); it pickles by its four fields, so it
-    crosses from the worker processes of a parallel build."""
+    class TemplateError(click.ClickException):
+        """A template (usually a user's ``--templates`` overlay) that Jinja2 or Typst refuses: the file, the line
+        (``None`` when the engine gives none), the engine's message in the user's language, and the engine.
 
-    exit_code = 1
+        A :class:`click.ClickException`, so that any command rendering templates reports it as an input error
+        (``Ошибка: ошибка в шаблоне …``, exit code 1, no traceback); it pickles by its four fields, so it
+        crosses from the worker processes of a parallel build."""
 
-    def __init__(self, file: str, line: int | None, message: str, engine: str):
-        self.file, self.line, self.engine = file, line, engine
-        if line:
-            text = _("error in the template {file}, line {line}: {message}").format(file=file, line=line,
-                                                                                    message=message)
-        else:
-            text = _("error in the template {file}: {message}").format(file=file, message=message)
-        super().__init__(text)
-        self.detail = message
-        self.args = (file, line, message, engine)
+        exit_code = 1
+
+        def __init__(self, file: str, line: int | None, message: str, engine: str):
+            self.file, self.line, self.engine = file, line, engine
+            if line:
+                text = _("error in the template {file}, line {line}: {message}").format(file=file, line=line,
+                                                                                        message=message)
+            else:
+                text = _("error in the template {file}: {message}").format(file=file, message=message)
+            super().__init__(text)
+            self.detail = message
+            self.args = (file, line, message, engine)
+
+    TemplateError.__module__, TemplateError.__qualname__ = __name__, "TemplateError"    # pickled by name
+    return TemplateError
+
+
+def __getattr__(name: str):
+    """``TemplateError`` (:func:`_template_error_class`) on first access (PEP 562), then a plain global."""
+    if name == "TemplateError":
+        globals()["TemplateError"] = made = _template_error_class()
+        return made
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _error(*args) -> "TemplateError":
+    """A new :class:`TemplateError` of ``args`` (the one class, made once)."""
+    return (globals().get("TemplateError") or __getattr__("TemplateError"))(*args)
 
 
 #: The engines' usual messages in the user's words (anything else is quoted as the engine wrote it).
@@ -144,7 +163,7 @@ def jinja_error(exc: BaseException, templates: "Templates | None" = None) -> Tem
     by the template frame of its traceback."""
     import jinja2
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return TemplateError(exc.filename or exc.name or "?", exc.lineno,
+        return _error(exc.filename or exc.name or "?", exc.lineno,
                              engine_message(exc.message or str(exc), "Jinja2"), "jinja2")
     tb, where = exc.__traceback__, None
     folders = [str(d) for d in templates.dirs] if templates else []
@@ -156,7 +175,7 @@ def jinja_error(exc: BaseException, templates: "Templates | None" = None) -> Tem
     if where is None and not isinstance(exc, jinja2.TemplateError):
         return None
     file, line = where or ("?", None)
-    return TemplateError(file, line, engine_message(str(exc), "Jinja2"), "jinja2")
+    return _error(file, line, engine_message(str(exc), "Jinja2"), "jinja2")
 
 
 _TYPST_LOCATION = re.compile(r"┌─ (.+?):(\d+):(\d+)")
@@ -181,7 +200,7 @@ def typst_error(exc: BaseException, templates: "Templates") -> TemplateError | N
             file = str(templates.find("document.typ"))
         except FileNotFoundError:       # pragma: no cover
             pass
-    return TemplateError(file, line, engine_message(message, "Typst"), "typst")
+    return _error(file, line, engine_message(message, "Typst"), "typst")
 
 
 def _filters() -> dict:
