@@ -3,6 +3,7 @@ parameters taken from data, and the ``gosprog annual`` command."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -26,8 +27,7 @@ from generator.quarterly.load import load_subsidies
 
 DATA = ROOT / "data" / "social-support-vologda"
 YEAR = 2021
-SUSPENSION_BASIS = ("Постановление Правительства Вологодской области от 26 апреля 2021 г. N 467 "
-                    "(действие пункта 9.2 приостановлено до 1 января 2022 г.)")
+N732 = "Постановление Правительства Вологодской области от 6 июня 2022 г. N 732"
 
 # Camps totals over the 8 rows of annual/2021.yaml (received = agreement amounts; used + unused = received).
 CAMPS_PROVIDED = D("7007523.00")
@@ -107,12 +107,20 @@ def test_camps_others_achieved_and_totals(camps):
     assert camps.return_deadline.isoformat() == "2022-07-01"
 
 
-def test_housing_suspended_for_2021(housing):
+def test_housing_2021_return_waived_by_the_suspension_covering_its_due_date(housing):
+    """Housing rules п. 9.2 (act line 3851): the 2021 return is due by 1 July 2022. N 467 suspends 9.2 from
+    27 April 2021 until 1 January 2022 (lines 3850, 6582) - it ends before that date and does not waive it;
+    N 732 suspends it from 7 June 2022 until 1 January 2023 (trailer lines 6547-6549) - 1 July 2022 falls
+    inside, so the return is computed but not demanded, citing N 732."""
+    assert housing.return_deadline == dt.date(2022, 7, 1)
+    assert housing.suspension.basis.endswith("от 6 июня 2022 г. N 732")
+    assert [s.basis[-5:] for s in housing.suspensions_not_covering] == ["N 467"]
     assert housing.to_return == D("0.00")
     for r in housing.rows:
         assert r.calculation.amount == 0
-        assert SUSPENSION_BASIS in r.calculation.exempt_reason
-        assert r.suspended == SUSPENSION_BASIS
+        assert r.suspended == N732
+        assert "с 7 июня 2022 г. до 1 января 2023 г." in r.calculation.exempt_reason
+        assert "N 467" not in r.calculation.exempt_reason
     # Tarnogsky missed (plan 1, fact 0): V = 622 309,20 − 12 446,18 = 609 863,02; D = 1; m = n = 1
     # computed 609 863,02 × 0,1 = 60 986,302 → 60 986,30, not demanded
     c = row(housing, "tarnogsky").calculation
@@ -120,12 +128,36 @@ def test_housing_suspended_for_2021(housing):
     assert c.computed_amount == D("60986.30")
 
 
-def test_suspension_ending_within_the_year_does_not_exempt(default):
+def test_housing_return_computed_when_no_suspension_covers_its_due_date(default):
+    """Without N 732 (only N 467, which ends on 1 January 2022) the return due on 1 July 2022 is demanded,
+    and the memo says N 467 did not cover it."""
     _, facts, data = default
-    suspension = facts.suspensions[0].model_copy(update={"until": dt.date(2021, 12, 31)})
-    ended = facts.model_copy(update={"suspensions": [suspension]})
-    c = row(evaluate_subsidy(data, ended, "housing"), "tarnogsky").calculation
+    housing = data.subsidies["housing"]
+    only_467 = housing.model_copy(update={"suspensions": housing.suspensions[:1]})
+    changed = copy.copy(data)
+    changed.subsidies = {**data.subsidies, "housing": only_467}
+    e = evaluate_subsidy(changed, facts, "housing")
+    assert e.suspension is None and e.to_return == D("60986.30")
+    c = row(e, "tarnogsky").calculation
     assert c.exempt_reason is None and c.amount == D("60986.30")
+    assert all(r.suspended is None for r in e.rows)
+    text = normalise("\n".join(memo_paragraphs([e], YEAR, e.department)))
+    assert "в срок до 1 июля 2022 г. (п. 9.2 правил), составляет 60 986,30 руб." in text
+    assert ("Приостановление действия п. 9.2 правил (Постановление Правительства Вологодской области от 26 апреля "
+            "2021 г. N 467) на период с 27 апреля 2021 г. до 1 января 2022 г. срок возврата 1 июля 2022 г. не "
+            "охватывает") in text
+    assert "требования о возврате средств в общей сумме 60 986,30 руб." in text
+
+
+def test_suspension_period_bounds(default):
+    """A suspension covers a due date from its first day up to, not including, its "до" day."""
+    _, _, data = default
+    s467, s732 = data.subsidies["housing"].suspensions
+    assert s732.covers(dt.date(2022, 6, 7)) and s732.covers(dt.date(2022, 12, 31))
+    assert not s732.covers(dt.date(2022, 6, 6)) and not s732.covers(dt.date(2023, 1, 1))
+    assert s467.covers(dt.date(2021, 12, 31)) and not s467.covers(dt.date(2022, 1, 1))
+    # a return due on 1 July 2021 (a 2020 subsidy) falls in N 467's period
+    assert data.subsidies["housing"].suspension_of(dt.date(2021, 7, 1))[0] is s467
 
 
 def test_memo_paragraphs_carry_the_calculation(camps):
@@ -142,9 +174,13 @@ def test_memo_has_no_double_period(camps):
         assert ".." not in paragraph.replace("...", "…"), paragraph
 
 
-def test_housing_memo_names_the_exemption(housing):
+def test_housing_memo_names_the_suspension_and_the_one_that_did_not_cover(housing):
     text = normalise("\n".join(memo_paragraphs([housing], YEAR, housing.department)))
-    assert "60 986,30" in text and "N 467" in text
+    assert ("Возврат средств за 2021 год не применяется: действие п. 9.2 правил приостановлено (" + N732 +
+            ") на период с 7 июня 2022 г. до 1 января 2023 г., и срок возврата 1 июля 2022 г. приходится на этот "
+            "период.") in text
+    assert "N 467) на период с 27 апреля 2021 г. до 1 января 2022 г. срок возврата 1 июля 2022 г. не охватывает" in text
+    assert "Тарногский муниципальный район - 60 986,30 руб." in text
     assert "требования о возврате" not in text           # nothing to return
 
 
@@ -403,3 +439,52 @@ def test_education_return_is_computed_on_all_six_results_of_the_act():
     base = row.facts.received - row.facts.unused
     assert calc.amount == (base * k * 3 / 6 * D("0.1")).quantize(D("0.01"))
     assert calc.amount > 0
+
+
+# --- the rules' deadlines come from each subsidy's data ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def education(default):
+    _, facts, data = default
+    return evaluate_subsidy(data, facts, "education")
+
+
+def test_education_memo_has_no_20_february_or_1_march_deadline(education, default, tmp_path):
+    """The education rules (appendix 1 to subprogram 5) set no analysis or finance-report deadline: the memo,
+    read back from DOCX and PDF, says so and never gives 20 February / 1 March; it is dated by the rules'
+    own annual report deadline (5 January), a choice the text labels as the report developer's."""
+    assert (education.analysis_deadline, education.report_deadline) == (None, None)
+    doc = memo_document([education], YEAR, education.department, True)
+    assert doc.date == dt.datetime(2022, 1, 5)
+    docx = docx_text(writers.write(doc, tmp_path / "memo.docx"))
+    pdf = normalise("\n".join(p.extract_text() or "" for p in pdf_reader(
+        writers.write(doc, tmp_path / "memo.pdf").read_bytes()).pages))
+    for text in (docx, normalise(re.sub(r"\s+", " ", pdf.replace("\xad\n", "").replace("\xad", "")))):
+        assert "февраля" not in text and "1 марта" not in text and "20.02" not in text
+        assert ("Срок анализа достижения значений результатов и представления отчета в Департамент финансов "
+                "области правила предоставления субсидии (приложение 1 к подпрограмме 5) не устанавливают") in text
+        assert "дата выбрана разработчиком отчета" in text
+        assert "до 1 июля 2022 г. (п. 8.2 правил)" in text
+        assert "в течение первых 15 рабочих дней 2022 года (п. 8.4 правил)" in text
+
+
+@pytest.mark.parametrize("sid, clause, date", [("camps", "раздел 6 правил", dt.datetime(2022, 2, 20)),
+                                               ("housing", "п. 7.3 правил", dt.datetime(2022, 2, 20))])
+def test_analysis_and_report_deadlines_cite_the_rules(default, sid, clause, date):
+    _, facts, data = default
+    e = evaluate_subsidy(data, facts, sid)
+    text = normalise("\n".join(memo_paragraphs([e], YEAR, e.department)))
+    assert (f"Анализ достижения значений результатов - до 20 февраля 2022 г., отчет в Департамент финансов "
+            f"области - до 1 марта 2022 г. ({clause}).") in text
+    assert memo_document([e], YEAR, e.department, True).date == date
+
+
+def test_unused_balance_term_only_where_the_rules_set_it(camps, housing):
+    """"15 рабочих дней" is in the camps rules (п. 8.7, act line 2574); the housing rules set no term."""
+    camps_text = normalise("\n".join(memo_paragraphs([camps], YEAR, camps.department)))
+    assert "в течение первых 15 рабочих дней 2022 года (п. 8.7 правил)" in camps_text
+    housing_text = normalise("\n".join(memo_paragraphs([housing], YEAR, housing.department)))
+    assert "рабочих дней" not in housing_text
+    assert ("срок возврата остатка правила предоставления субсидии (приложение 2 к подпрограмме 5) не "
+            "устанавливают") in housing_text

@@ -19,8 +19,17 @@ RETURN_FORMULA_SOURCE = ("Формула возврата средств вос�
                          "(N 1224 / федеральные N 999): docs/methodology.md")
 
 
-def _document(title: str, kind: str, year: int, sample: bool) -> model.Document:
-    return stamped_document(title, kind, _dt.date(year + 1, 2, 20), sample)
+def _document(title: str, kind: str, year: int, sample: bool, date: _dt.date | None = None) -> model.Document:
+    """A new annual document dated ``date`` (default: 20 February of the next year, the program report's)."""
+    return stamped_document(title, kind, date or _dt.date(year + 1, 2, 20), sample)
+
+
+def document_date(evaluations: list[SubsidyEvaluation]) -> _dt.date | None:
+    """The date of a document on ``evaluations``: the latest analysis deadline their rules set, else (rules
+    setting none, :func:`terms_sentences` says so) the latest of the municipalities' annual report deadlines
+    (``SubsidyEvaluation.results_deadline``), after which the figures are in; ``None`` for no subsidy."""
+    dates = [e.analysis_deadline or e.results_deadline for e in evaluations]
+    return max(dates) if dates else None
 
 
 def results_table(e: SubsidyEvaluation) -> model.Table:
@@ -66,7 +75,10 @@ def returns_table(e: SubsidyEvaluation) -> model.Table:
             body.append(model.Row([model.Cell(f"{i}."), model.Cell(r.name), model.Cell(r.provided),
                                    model.Cell(r.error or NO_DATA, colspan=7, italic=True)]))
             continue
-        note = c.exempt_reason or (f"до {format_date(e.return_deadline)}" if c.amount > 0 else "")
+        if r.suspended and not (r.facts.exemption if r.facts else None):
+            note = f"возврат не применяется: п. {e.suspension.clause} правил приостановлен (см. ниже)" if c.m else ""
+        else:
+            note = c.exempt_reason or (f"до {format_date(e.return_deadline)}" if c.amount > 0 else "")
         body.append(model.Row([model.Cell(f"{i}."), model.Cell(r.name), model.Cell(r.facts.received),
                                model.Cell(r.facts.unused), model.Cell(c.subsidy), model.Cell(c.m), model.Cell(c.n),
                                model.Cell(c.k), model.Cell(c.amount), model.Cell(note)]))
@@ -87,9 +99,43 @@ def formula_note(e: SubsidyEvaluation) -> model.Paragraph:
         size=10, space_after=6)
 
 
+def terms_sentences(e: SubsidyEvaluation) -> list[str]:
+    """The rules' terms behind a subsidy's year, each sentence citing its clause (the subsidy data's
+    ``clauses``), or saying that the rules set none: the return's due date, the suspensions of the return
+    clause and whether they cover that date, the main administrator's analysis and report deadlines."""
+    rules = f"правила предоставления субсидии ({e.rules})" if e.rules else "правила предоставления субсидии"
+    out = [f"Срок возврата средств при недостижении значений результатов - до {format_date(e.return_deadline)} "
+           f"({e.clause('return_deadline') or rules})."]
+    if e.suspension is not None:
+        s = e.suspension
+        out.append(f"Возврат средств за {e.year} год не применяется: действие п. {s.clause} правил приостановлено "
+                   f"({s.basis}) на период с {format_date(s.start)} до {format_date(s.until)}, и срок возврата "
+                   f"{format_date(e.return_deadline)} приходится на этот период.")
+    for s in e.suspensions_not_covering:
+        out.append(f"Приостановление действия п. {s.clause} правил ({s.basis}) на период с {format_date(s.start)} "
+                   f"до {format_date(s.until)} срок возврата {format_date(e.return_deadline)} не охватывает и к "
+                   f"возврату средств за {e.year} год не применяется.")
+    if e.analysis_deadline and e.report_deadline:
+        clause = e.clause("analysis_deadline") or rules
+        out.append(f"Анализ достижения значений результатов - до {format_date(e.analysis_deadline)}, отчет в "
+                   f"Департамент финансов области - до {format_date(e.report_deadline)} ({clause}).")
+    else:
+        clause = e.clause("annual_deadline") or rules
+        out.append(f"Срок анализа достижения значений результатов и представления отчета в Департамент финансов "
+                   f"области {rules} не устанавливают; срок определяется соглашением о предоставлении субсидии "
+                   "или главным распорядителем, настоящий отчет его не применяет. Дата отчета - срок представления "
+                   f"муниципальными образованиями годовой информации о значениях результатов "
+                   f"({format_date(e.results_deadline)}, {clause}); дата выбрана разработчиком отчета.")
+    return out
+
+
+def terms_note(e: SubsidyEvaluation) -> model.Paragraph:
+    return model.Paragraph.of(" ".join(terms_sentences(e)), size=10, space_after=6)
+
+
 def subsidy_results_document(evaluations: list[SubsidyEvaluation], year: int, sample: bool) -> model.Document:
     doc = _document(f"Отчет о достижении значений результатов использования субсидий за {year} год",
-                    "annual-subsidy-results", year, sample)
+                    "annual-subsidy-results", year, sample, document_date(evaluations))
     doc.provenance.append(RETURN_FORMULA_SOURCE)
     for e in evaluations:
         section = doc.section("landscape")
@@ -98,7 +144,7 @@ def subsidy_results_document(evaluations: list[SubsidyEvaluation], year: int, sa
                     model.Paragraph.of(f"Главный распорядитель: {e.department}", align="center", size=12, space_after=6),
                     results_table(e),
                     model.Heading("Расчет объема средств, подлежащих возврату в областной бюджет", level=2),
-                    returns_table(e), formula_note(e))
+                    returns_table(e), formula_note(e), terms_note(e))
     return doc
 
 
@@ -106,7 +152,8 @@ def memo_paragraphs(evaluations: list[SubsidyEvaluation], year: int, department:
                     tpl: templates.Templates | None = None) -> list[str]:
     tpl = tpl or templates.default()
     text = tpl.render("memo.txt.j2", year=year, department=department, subsidies=evaluations,
-                      total_return=sum((e.to_return for e in evaluations), Decimal("0.00")))
+                      total_return=sum((e.to_return for e in evaluations), Decimal("0.00")),
+                      terms={e.subsidy_id: terms_sentences(e) for e in evaluations})
     blocks = [" ".join(line.strip() for line in block.splitlines() if line.strip())
               for block in text.split("\n\n")]
     return [b for b in blocks if b]
@@ -115,7 +162,7 @@ def memo_paragraphs(evaluations: list[SubsidyEvaluation], year: int, department:
 def memo_document(evaluations: list[SubsidyEvaluation], year: int, department: str, sample: bool,
                   tpl: templates.Templates | None = None) -> model.Document:
     doc = _document(f"Аналитическая записка об эффективности использования субсидий за {year} год", "annual-memo",
-                    year, sample)
+                    year, sample, document_date(evaluations))
     doc.provenance.append(RETURN_FORMULA_SOURCE)
     section = doc.section("portrait")
     paragraphs = memo_paragraphs(evaluations, year, department, tpl)
@@ -127,7 +174,7 @@ def memo_document(evaluations: list[SubsidyEvaluation], year: int, department: s
     section.add(model.Signature([(f"Руководитель ({department})", "____________________")], date_label=None))
     for e in evaluations:
         doc.section("landscape").add(model.Heading(e.name, level=2), results_table(e), returns_table(e),
-                                     formula_note(e))
+                                     formula_note(e), terms_note(e))
     return doc
 
 

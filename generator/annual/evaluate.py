@@ -15,6 +15,8 @@ from ..data.schema import Program, normalise_code
 from ..effectiveness import (CalculationError, Effectiveness, ReturnCalculation, achievement,
                              achievement_fraction, effectiveness, rate, subsidy_return)
 from ..quarterly.load import SubsidyData
+from ..numbers import format_date
+from ..quarterly.schema import Suspension
 from .schema import AnnualFacts, SubsidyResult
 
 
@@ -53,16 +55,28 @@ class MunicipalityEvaluation:
 
 @dataclass
 class SubsidyEvaluation:
+    """One subsidy's year: per municipality the results and the return (rows), and the rules' terms from the
+    subsidy data (:class:`generator.quarterly.schema.Subsidy`): ``return_deadline`` (the day the return is due,
+    the rules' clause in ``clauses["return_deadline"]``), ``analysis_deadline`` / ``report_deadline`` (the main
+    administrator's analysis and its report to the finance department; ``None`` where the rules set none),
+    ``unused_return_working_days`` (``None``: the rules set no term), the suspension of the return clause that
+    covers the due date (``suspension``) and those that do not (``suspensions_not_covering``)."""
     subsidy_id: str
     name: str
     department: str
     year: int
     rows: list[MunicipalityEvaluation]
     return_deadline: _dt.date
-    analysis_deadline: _dt.date
-    report_deadline: _dt.date
+    analysis_deadline: _dt.date | None
+    report_deadline: _dt.date | None
     coefficient: Decimal
+    results_deadline: _dt.date | None = None       # the municipalities' annual report on the results is due
     result_specs: list = field(default_factory=list)
+    unused_return_working_days: int | None = None
+    suspension: Suspension | None = None
+    suspensions_not_covering: list[Suspension] = field(default_factory=list)
+    clauses: dict[str, str] = field(default_factory=dict)
+    rules: str = ""
 
     @property
     def provided(self) -> Decimal:
@@ -96,13 +110,32 @@ class SubsidyEvaluation:
     def missed(self) -> list[MunicipalityEvaluation]:
         return [r for r in self.rows if r.calculation is not None and r.calculation.m > 0]
 
+    def clause(self, key: str) -> str:
+        """The rules' clause that sets ``key`` as the documents cite it ("п. 9.2 правил"), or ``""``."""
+        return f"{self.clauses[key]} правил" if key in self.clauses else ""
+
+
+def suspension_text(suspension: Suspension) -> str:
+    """A suspension as the documents say it: "действие п. 9.2 правил приостановлено Постановлением ... N 467 на
+    период с 27 апреля 2021 г. до 1 января 2022 г."."""
+    return (f"действие п. {suspension.clause} правил приостановлено на период с {format_date(suspension.start)} до "
+            f"{format_date(suspension.until)} ({suspension.basis})")
+
 
 def evaluate_subsidy(data: SubsidyData, facts: AnnualFacts, subsidy_id: str) -> SubsidyEvaluation:
+    """Evaluate one subsidy's ``facts.year``: each municipality's results against its agreement and the
+    return of funds (:func:`generator.effectiveness.subsidy_return`). The return is due on the subsidy's
+    ``return_deadline`` of the next year (its rules, e.g. housing п. 9.2: "в срок до 1 июля года, следующего за
+    годом предоставления субсидии"); a suspension of the return clause waives it only when that due date falls
+    inside the suspension's period (:meth:`Suspension.covers`), and the documents name the suspensions that
+    did not cover it."""
     subsidy = data.subsidies[subsidy_id]
     year = facts.year
     by_municipality = {f.municipality: f for f in facts.subsidy_results if f.subsidy == subsidy_id}
-    suspension = next((s for s in facts.suspensions if s.subsidy == subsidy_id
-                       and s.until > _dt.date(year, 12, 31)), None)
+    due = subsidy.return_deadline.of(year + 1)
+    suspension, not_covering = subsidy.suspension_of(due)
+    waived = (f"возврат не применяется: {suspension_text(suspension)}; срок возврата {format_date(due)} "
+              "приходится на этот период") if suspension else None
     rows = []
     for agreement in data.agreements_for(subsidy_id, year):
         fact = by_municipality.get(agreement.municipality)
@@ -112,17 +145,24 @@ def evaluate_subsidy(data: SubsidyData, facts: AnnualFacts, subsidy_id: str) -> 
         if fact is not None:
             results = [(r.name, agreement.results[r.id], fact.values[r.id], r.direction)
                        for r in subsidy.results if r.id in agreement.results and r.id in fact.values]
-            exempt = fact.exemption or (f"возврат не применяется: {suspension.basis}" if suspension else None)
+            exempt = fact.exemption or waived
             try:
                 row.calculation = subsidy_return(fact.received, fact.unused, results, subsidy.return_coefficient,
                                                  exempt)
             except CalculationError as exc:
                 row.error = str(exc)
         rows.append(row)
+
+    def next_year(day):
+        return day.of(year + 1) if day is not None else None
     return SubsidyEvaluation(subsidy_id, subsidy.name, subsidy.department, year, rows,
-                             return_deadline=_dt.date(year + 1, 7, 1), analysis_deadline=_dt.date(year + 1, 2, 20),
-                             report_deadline=_dt.date(year + 1, 3, 1), coefficient=subsidy.return_coefficient,
-                             result_specs=list(subsidy.results))
+                             return_deadline=due, analysis_deadline=next_year(subsidy.analysis_deadline),
+                             report_deadline=next_year(subsidy.finance_report_deadline),
+                             results_deadline=next_year(subsidy.annual_deadline),
+                             coefficient=subsidy.return_coefficient, result_specs=list(subsidy.results),
+                             unused_return_working_days=subsidy.unused_return_working_days,
+                             suspension=suspension, suspensions_not_covering=not_covering,
+                             clauses=dict(subsidy.clauses), rules=subsidy.rules or "")
 
 
 @dataclass

@@ -3,7 +3,6 @@ cash execution of main activities, and the evaluation's parameters (thresholds a
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Optional
 
 from pydantic import Field, PrivateAttr
@@ -34,12 +33,6 @@ class SubsidyResult(Strict):
     exemption: Optional[str] = None          # e.g. force majeure: no return is demanded
 
 
-class Suspension(Strict):
-    subsidy: str
-    until: _dt.date
-    basis: str
-
-
 class IndicatorFact(Strict):
     subprogram: Optional[str] = None         # None: an indicator of the program itself
     code: str
@@ -64,6 +57,5 @@ class AnnualFacts(Strict):
     year: int
     parameters: Parameters
     subsidy_results: list[SubsidyResult] = []
-    suspensions: list[Suspension] = []
     indicators: list[IndicatorFact] = []
     activities: list[ActivityFact] = []
