@@ -201,3 +201,14 @@ def test_cited_clause_is_where_the_value_is_printed(sid, field, clause):
     pattern = r"^(\d+)\. " if kind == "раздел" else r"^(\d+\.\d+)\. "
     above = (re.match(pattern, ACT[n - 1]) for n in range(where, subsidy.source.first_line - 1, -1))
     assert next(m.group(1) for m in above if m) == number, (clause, ACT[where - 1][:80])
+
+
+def test_a_quarterly_deadline_not_in_the_rules_carries_its_label():
+    """A quarterly day the rules leave to the agreement has the documents' label; a day of the rules has none."""
+    for subsidy in SUBSIDIES:
+        chosen = isinstance(subsidy.act_lines["quarterly_deadline_day"], str)
+        assert bool(subsidy.quarterly_deadline_note) == chosen, subsidy.id
+        if chosen:
+            assert "соглашением" in subsidy.quarterly_deadline_note
+            assert "метод выбран разработчиком отчета" in subsidy.quarterly_deadline_note
+            assert subsidy.clauses["quarterly_deadline_day"] in subsidy.quarterly_deadline_note

@@ -71,6 +71,9 @@ class Subsidy(Strict):
     results: list[Result]
     form: str
     quarterly_deadline_day: int = Field(ge=1, le=28)
+    # where the rules leave the quarterly deadline to the agreement: what the documents say after the date
+    # ("срок установлен соглашением ...; 10-е число принято разработчиком отчета"); None: the rules set the day
+    quarterly_deadline_note: Optional[str] = None
     annual_deadline: MonthDay
     # the main administrator's analysis of the results and its report to the finance department, in the year
     # after the subsidy year; None where the rules set no date (the documents then say so)
@@ -100,6 +103,11 @@ class Subsidy(Strict):
         ``None``), and the suspensions that do not cover it (the documents say they did not apply)."""
         covering = [s for s in self.suspensions if s.covers(due)]
         return (covering[0] if covering else None), [s for s in self.suspensions if not s.covers(due)]
+
+    def deadline_note(self) -> str:
+        """What the documents print after a quarterly deadline: `` (<note>)`` when the day is not the rules'
+        (``quarterly_deadline_note``), else ``""``."""
+        return f" ({self.quarterly_deadline_note})" if self.quarterly_deadline_note else ""
 
     def deadline(self, year: int, quarter: int) -> _dt.date:
         """The report of a quarter is due on the given day of the month after the quarter."""
