@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import NOTICE, ROOT, normalise, pdf_reader
+from conftest import NOTICE, ROOT, normalise, pdf_reader, squash
 from generator import model, writers
 from generator.annual.documents import effectiveness_document, memo_document, memo_paragraphs
 from generator.annual.evaluate import evaluate_program, evaluate_subsidy, load_facts
@@ -488,3 +488,40 @@ def test_unused_balance_term_only_where_the_rules_set_it(camps, housing):
     assert "рабочих дней" not in housing_text
     assert ("срок возврата остатка правила предоставления субсидии (приложение 2 к подпрограмме 5) не "
             "устанавливают") in housing_text
+
+
+# --- the evaluation's own rules are labelled in the document's text ----------------------------------
+
+
+def test_every_evaluation_parameter_has_its_source():
+    """Each parameter of annual/2021.yaml names its act and clause, or says the act is silent ("не в тексте")
+    and that the report developer chose it; only the N 373 cap is the act's."""
+    params = load_facts(DATA, YEAR).parameters
+    from generator.annual.schema import PARAMETERS
+    assert set(params.sources) == set(PARAMETERS)
+    for name, text in params.sources.items():
+        if params.chosen(name):
+            assert text.startswith("не в тексте") and text.endswith("метод выбран разработчиком отчета"), name
+        else:
+            assert "N 373" in text and "3.2(1)" in text, name
+    assert [n for n in PARAMETERS if not params.chosen(n)] == ["use_coefficient_cap"]
+
+
+def test_effectiveness_document_labels_the_averaging_and_the_thresholds(effectiveness_doc, tmp_path):
+    """Read back from DOCX and PDF: the program score's averaging and the rating thresholds are said, in the
+    text, to be the report developer's choice (thresholds: a reference model, not Vologda's own text)."""
+    docx = docx_text(writers.write(effectiveness_doc, tmp_path / "eff.docx"))
+    pdf = " ".join(p.extract_text() or "" for p in pdf_reader(
+        writers.write(effectiveness_doc, tmp_path / "eff.pdf").read_bytes()).pages)
+
+    def flat(text: str) -> str:               # no spaces, hyphenation or dashes (the PDF's dash is a glyph)
+        return squash(text).replace("-", "")
+    for text in (docx, pdf):
+        assert flat("оценка эффективности государственной программы по оценкам подпрограмм - не в тексте методики "
+                    "Вологодской области: эффективность программы - среднее арифметическое эффективности "
+                    "оцененных подпрограмм, без весов") in flat(text)
+        assert flat("пороговые значения оценки - не в тексте методики Вологодской области: пороговые значения 0,9 / "
+                    "0,8 / 0,7 - эталонная модель, применяемая многими регионами, а не текст методики Вологодской "
+                    "области") in flat(text)
+        assert flat("(среднее по оцененным подпрограммам; метод выбран разработчиком отчета)") in flat(text)
+        assert flat(text).count(flat("метод выбран разработчиком отчета")) >= 4

@@ -196,6 +196,8 @@ def effectiveness_document(ev: ProgramEvaluation, title: str, w: wording.Wording
               "достижения показателей × коэффициент использования средств. Пороговые значения оценки заданы в "
               "данных; формулы приложения 4 к постановлению N 439 в доступных источниках не найдены, поэтому "
               "метод расчета выбран разработчиком отчета.", size=11, space_after=6))
+    s.add(model.Paragraph.of("Основания параметров оценки: " + "; ".join(parameter_sources(ev, w)) + ".",
+                             size=11, space_after=6))
     s.add(model.Heading("1. Достижение плановых значений целевых показателей (индикаторов)", level=2, align="left"),
           indicator_table(ev, w))
     rows = [i for i in ev.program_indicators] + [i for sp in ev.subprograms for i in sp.indicators]
@@ -228,6 +230,25 @@ def effectiveness_document(ev: ProgramEvaluation, title: str, w: wording.Wording
     s3.add(model.Heading(f"3. Эффективность реализации подпрограмм и {f['program_gen']}", level=2, align="left"),
            score_table(ev, w))
     return doc
+
+
+PARAMETER_NAMES = {"achievement_cap": "предельное значение степени достижения показателя",
+                   "use_coefficient_cap": "предельное значение коэффициента использования средств",
+                   "ratings": "пороговые значения оценки",
+                   "program_score": "оценка эффективности {program_gen} по оценкам подпрограмм"}
+
+
+def parameter_sources(ev: ProgramEvaluation, w: wording.Wording) -> list[str]:
+    """Each parameter of the evaluation with where it comes from (the annual facts' ``parameters.sources``):
+    an act's clause, or the data's reason the act is silent ("... метод выбран разработчиком отчета"); a
+    parameter the data gives no source for is said to be the report developer's choice."""
+    out = []
+    for key, name in PARAMETER_NAMES.items():
+        name = name.format(**w.forms)
+        text = ev.parameters.source(key) if ev.parameters else None
+        out.append(f"{name} - {text}" if text else f"{name} - источник в данных не указан; метод выбран "
+                                                   "разработчиком отчета")
+    return out
 
 
 def indicator_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> model.Table:
@@ -301,7 +322,8 @@ def score_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> mode
                                model.Cell(r.budget), model.Cell(r.use_of_funds), model.Cell(r.score),
                                model.Cell(r.rating or "")]))
     thresholds = "; ".join(f"{label} - не менее {format_number(t, None)}" for t, label in ev.ratings)
-    body.append(model.Row([model.Cell(f"{w.forms['Program']} (среднее по оцененным подпрограммам)"),
+    body.append(model.Row([model.Cell(f"{w.forms['Program']} (среднее по оцененным подпрограммам; метод выбран "
+                                      "разработчиком отчета)"),
                            model.Cell("", colspan=4), model.Cell(ev.score), model.Cell(ev.rating or NO_DATA)],
                           style="total"))
     body.append(model.Row([model.Cell(f"Пороговые значения оценки: {thresholds}", colspan=7, italic=True)]))

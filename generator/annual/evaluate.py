@@ -216,6 +216,7 @@ class ProgramEvaluation:
     score: Decimal | None
     rating: str | None
     ratings: list[tuple[Decimal, str]]
+    parameters: object = None            # the facts' Parameters (their sources are printed)
 
 
 def evaluate_program(program: Program, facts: AnnualFacts, findings: list | None = None) -> ProgramEvaluation:
@@ -293,6 +294,8 @@ def evaluate_program(program: Program, facts: AnnualFacts, findings: list | None
         out.append(SubprogramEvaluation(sub.code, sub.title, inds, acts, plan, cash, result, gaps))
     if problems:
         raise DataErrors(problems)
+    # parameters.program_score "mean": the product's own rule (the act is silent), labelled in the document
     scores = [s.result.score for s in out if s.result and s.result.score is not None]
     score = sum(scores, Decimal(0)) / len(scores) if scores else None
-    return ProgramEvaluation(year, facts.sample, program_indicators, out, score, rate(score, ratings), ratings)
+    return ProgramEvaluation(year, facts.sample, program_indicators, out, score, rate(score, ratings), ratings,
+                             params)
