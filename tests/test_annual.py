@@ -21,7 +21,7 @@ from generator import model, writers
 from generator.annual.documents import effectiveness_document, memo_document, memo_paragraphs
 from generator.annual.evaluate import evaluate_program, evaluate_subsidy, load_facts
 from generator.cli import main
-from generator.data import load_program
+from generator.data import DataErrors, load_program
 from generator.numbers import format_number
 from generator.quarterly.load import load_subsidies
 
@@ -319,18 +319,18 @@ def program_rating(doc: model.Document) -> str:
 
 
 def test_rating_threshold_from_data(tmp_path, effectiveness_doc):
-    # default: the program's score is 0,8916 → "средняя" (0,8 ≤ score < 0,9)
-    assert program_rating(effectiveness_doc) == "средняя"
+    # default: the program's score is 0,9168 (SP1, SP4, SP5, SP7) → "высокая" (score ≥ 0,9)
+    assert program_rating(effectiveness_doc) == "высокая"
     folder = copy_data(tmp_path)
-    edit(folder / "annual" / "2021.yaml", '{min: 0.9, label: "высокая"}', '{min: 0.85, label: "высокая"}')
+    edit(folder / "annual" / "2021.yaml", '{min: 0.9, label: "высокая"}', '{min: 0.95, label: "высокая"}')
     program, facts, _ = evaluate(folder)
     ev = evaluate_program(program, facts)
     doc = effectiveness_document(ev, program.title)
-    assert program_rating(doc) == "высокая"
-    assert "высокая - не менее 0,85" in score_rows(doc)[-1].cells[0].value
+    assert program_rating(doc) == "средняя"
+    assert "высокая - не менее 0,95" in score_rows(doc)[-1].cells[0].value
     # and in the rendered document
     text = docx_text(writers.write(doc, tmp_path / "eff.docx"))
-    assert "высокая - не менее 0,85" in text
+    assert "высокая - не менее 0,95" in text
 
 
 def test_return_coefficient_from_data(tmp_path, camps):
@@ -382,8 +382,8 @@ def test_cli_annual_xlsx(tmp_path):
         assert entry["format"] == "xlsx"
         assert hashlib.sha256((destination / name).read_bytes()).hexdigest() == entry["sha256"]
     assert manifest["year"] == 2021 and manifest["sample"] is True
-    # education on its six results (issue 21)
-    assert "эффективность программы 0,892 (средняя); к возврату 61\u00a0168,93 руб." in output
+    # education on its six results (issue 21); SP7 evaluated on the act's plans: 0,892 (средняя) → 0,917
+    assert "эффективность программы 0,917 (высокая); к возврату 61\u00a0168,93 руб." in output
 
 
 def test_cli_missing_year(tmp_path):
@@ -525,3 +525,49 @@ def test_effectiveness_document_labels_the_averaging_and_the_thresholds(effectiv
                     "области") in flat(text)
         assert flat("(среднее по оцененным подпрограммам; метод выбран разработчиком отчета)") in flat(text)
         assert flat(text).count(flat("метод выбран разработчиком отчета")) >= 4
+
+
+# --- every subprogram whose plan values the act prints is evaluated -----------------------------------
+
+SP7_ACT_PLANS = {"1": (D("72.9"), 4293), "2": (D("74.8"), 4300), "3": (D("36"), 4308), "4": (D("65"), 4316),
+                 "5": (D("42.3"), 4326), "6": (D("66"), 4335), "7": (D("80"), 4344), "8": (D("36.4"), 4351)}
+
+
+def test_sp7_is_evaluated_with_the_acts_plan_values(default, tmp_path):
+    """SP7's table 1 prints its 2021 plans (act lines 4293-4351) and its passport the 2021 money (12 926,9,
+    line 4257; table 4 is lost): the evaluation takes both from the act, not from the facts file, and scores
+    SP7; SP6 (plans printed, no money anywhere) gets its indicators' degree and the reason it has no score."""
+    program, facts, _ = default
+    ev = evaluate_program(program, facts)
+    sp7 = next(s for s in ev.subprograms if s.code == "7")
+    assert {i.code: (i.plan, i.plan_line) for i in sp7.indicators} == SP7_ACT_PLANS
+    assert not any(i.plan_sample for i in sp7.indicators)
+    assert all(f.plan is None for f in facts.indicators if f.subprogram == "7")
+    assert (sp7.plan, sp7.plan_line, sp7.cash) == (D("12926.9"), 4257, D("12708.7"))
+    r = sp7.result
+    # indicator 4: 61 / 65; the others reach their plan (capped at 1): СР = (7 + 61/65) / 8
+    assert r.indicators.quantize(D("0.000001")) == ((7 + D(61) / 65) / 8).quantize(D("0.000001"))
+    assert r.activities == 1 and r.use_of_funds == 1 and r.rating == "высокая"
+    assert format_number(r.score, 3) == "0,992"
+    sp6 = next(s for s in ev.subprograms if s.code == "6")
+    assert sp6.result.indicators == 1 and sp6.result.score is None
+    assert [i.plan_line for i in sp6.indicators] == [4060, 4069]
+    # the program's mean now includes SP7: (SP1 + SP4 + SP5 + SP7) / 4
+    scored = [s.result.score for s in ev.subprograms if s.result and s.result.score is not None]
+    assert len(scored) == 4 and ev.score == sum(scored) / 4
+    text = docx_text(writers.write(effectiveness_document(ev, program.title), tmp_path / "eff.docx"))
+    assert "Подпрограмма 7\n0,992\n1,000\n0,983\n1,000\n0,992\nвысокая" in text
+    assert "(план - постановление, строка 4293)" in text
+    assert "взят из паспорта подпрограммы (строка 4257 текста постановления)" in text
+    assert "Подпрограмма 6\n1,000\nэффективность не рассчитывается" in text
+
+
+def test_a_plan_differing_from_the_acts_is_refused(tmp_path):
+    folder = copy_data(tmp_path)
+    edit(folder / "annual" / "2021.yaml", '{subprogram: "7", code: "4", fact: 61',
+         '{subprogram: "7", code: "4", plan: 60, fact: 61')
+    program = load_program(folder)
+    with pytest.raises(DataErrors) as caught:
+        evaluate_program(program, load_facts(folder, YEAR))
+    (error,) = caught.value.errors
+    assert "differs from the act's plan of 2021 (65, act line 4316)" in error.message

@@ -211,6 +211,13 @@ def effectiveness_document(ev: ProgramEvaluation, title: str, w: wording.Wording
     s2 = doc.section("landscape")
     s2.add(model.Heading(f"2. Исполнение расходов {f['budget_gen']} по основным мероприятиям", level=2, align="left"),
            activity_table(ev, w))
+    for sp in ev.subprograms:
+        if sp.plan_line is not None:
+            s2.add(model.Paragraph.of(
+                f"Подпрограмма {sp.code}: таблица 4 (финансовое обеспечение основных мероприятий) в постановлении "
+                f"отсутствует; план подпрограммы на {ev.year} год - {format_number(sp.plan, 1)} {f['unit']} - "
+                f"взят из паспорта подпрограммы (строка {sp.plan_line} текста постановления), исполнение - сумма "
+                "кассового исполнения ее основных мероприятий.", size=11, space_after=2))
     doubtful = [a for sp in ev.subprograms for a in sp.activities if a.plan_doubts]
     if doubtful:
         s2.add(model.Paragraph.of(
@@ -268,7 +275,8 @@ def indicator_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> 
             body.append(model.Row([model.Cell(""), model.Cell(NO_DATA + " (таблица 1 подпрограммы отсутствует)",
                                                              colspan=6, italic=True)]))
         for i in items:
-            plan_note = " (план - образец)" if i.plan_sample else ""
+            plan_note = " (план - образец)" if i.plan_sample else (
+                f" (план - постановление, строка {i.plan_line})" if i.plan_line else "")
             body.append(model.Row([model.Cell(i.code), model.Cell(i.name + plan_note), model.Cell(i.unit),
                                    model.Cell(i.plan), model.Cell(i.fact), model.Cell(i.degree),
                                    model.Cell(i.explanation or "")]))
@@ -299,7 +307,9 @@ def activity_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> m
         from .. import calc
         body.append(model.Row([model.Cell(""), model.Cell("Итого по подпрограмме"), model.Cell(sp.plan),
                                model.Cell(sp.cash), model.Cell(calc.share(sp.cash, sp.plan, 1)), model.Cell(""),
-                               model.Cell("")], style="total", sum_of=body[start:]))
+                               model.Cell("")], style="total",
+                              # a passport's plan (table 4 lost) is not the sum of the activities' (empty) plans
+                              sum_of=None if sp.plan_line is not None else body[start:]))
     return model.Table(cols, head, body, font_size=9.5, id="activities-execution")
 
 
@@ -317,6 +327,11 @@ def score_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> mode
         if r is None:
             body.append(model.Row([model.Cell(f"Подпрограмма {sp.code}"),
                                    model.Cell("не оценивается: " + "; ".join(sp.gaps), colspan=6, italic=True)]))
+            continue
+        if r.score is None:              # indicators evaluated, the money is not printed: no effectiveness
+            body.append(model.Row([model.Cell(f"Подпрограмма {sp.code}"), model.Cell(r.indicators),
+                                   model.Cell("эффективность не рассчитывается: " + "; ".join(sp.gaps), colspan=5,
+                                              italic=True)]))
             continue
         body.append(model.Row([model.Cell(f"Подпрограмма {sp.code}"), model.Cell(r.indicators), model.Cell(r.activities),
                                model.Cell(r.budget), model.Cell(r.use_of_funds), model.Cell(r.score),

@@ -177,6 +177,35 @@ class IndicatorEvaluation:
     fact: Decimal
     degree: Decimal
     explanation: str | None
+    plan_line: int | None = None          # the act line of the plan (table 1 of the subprogram), None: the facts'
+
+
+def act_plan(sub, code: str, year: int) -> tuple[Decimal, int] | None:
+    """The plan of indicator ``code`` for ``year`` as subprogram ``sub``'s table 1 prints it: (value, act line
+    of the indicator's row); ``None`` when the act prints none (table lost, no plan column of the year, a
+    marker instead of a number)."""
+    values = sub.indicator_values
+    if values is None:
+        return None
+    column = next((i for i, c in enumerate(values.columns) if c.year == year and c.kind == "plan"), None)
+    if column is None:
+        return None
+    for task in values.tasks:
+        for row in task.rows:
+            if row.indicator == code and column < len(row.values) and calc.is_number(row.values[column]):
+                return Decimal(row.values[column]), row.line
+    return None
+
+
+def passport_plan(sub, year: int, years: list[int]) -> tuple[Decimal, int] | None:
+    """The subprogram's money of ``year`` as its passport prints it (the "total" block: value, act line of
+    the passport's financing field), for a subprogram whose table 4 the act lost; ``None`` when not printed."""
+    passport = sub.passport
+    block = next((b for b in (passport.financing if passport else []) if b.key == "total"), None)
+    if block is None or year not in years or years.index(year) >= len(block.years):
+        return None
+    line = next((f.line for f in passport.fields if f.value.startswith(block.label)), passport.source.first_line)
+    return Decimal(block.years[years.index(year)]), line
 
 
 @dataclass
@@ -205,6 +234,7 @@ class SubprogramEvaluation:
     cash: Decimal | None
     result: Effectiveness | None
     gaps: list[str] = field(default_factory=list)
+    plan_line: int | None = None      # the plan is the passport's (act line): table 4 was lost in the act
 
 
 @dataclass
@@ -243,18 +273,34 @@ def evaluate_program(program: Program, facts: AnnualFacts, findings: list | None
     def indicator(sub, fact) -> IndicatorEvaluation | None:
         table = sub.indicators if sub else program.indicators
         ind = next((i for i in (table.items if table else []) if i.code == fact.code), None)
+        where = ("indicators", _index(fact))
         if ind is None:
             problems.append(_fact_error(facts, f"indicator {fact.code!r} of "
                                                 f"{'subprogram ' + sub.code if sub else 'the program'} does not exist",
-                                        ("indicators", _index(fact)), f"indicators[{_index(fact)}].code"))
+                                        where, f"indicators[{_index(fact)}].code"))
+            return None
+        printed = act_plan(sub, fact.code, year) if sub else None     # (value, act line) of table 1
+        plan, plan_line = fact.plan, None
+        if printed is not None:
+            if fact.plan is not None and (fact.plan != printed[0] or fact.plan_sample):
+                problems.append(_fact_error(
+                    facts, f"indicator {fact.code} of subprogram {sub.code}: the plan {fact.plan} differs from the "
+                           f"act's plan of {year} ({printed[0]}, act line {printed[1]}); leave the plan out, it is "
+                           "taken from the act", where, f"indicators[{_index(fact)}].plan"))
+                return None
+            plan, plan_line = printed
+        elif plan is None:
+            problems.append(_fact_error(facts, f"indicator {fact.code}: the act prints no plan of {year}; give "
+                                               "one (plan, plan_sample: true)", where,
+                                        f"indicators[{_index(fact)}].plan"))
             return None
         try:
-            degree = achievement(fact.fact, fact.plan, ind.direction, params.achievement_cap, ind.name[:60])
+            degree = achievement(fact.fact, plan, ind.direction, params.achievement_cap, ind.name[:60])
         except CalculationError as exc:
             problems.append(_fact_error(facts, str(exc), ("indicators", _index(fact)), f"indicators[{fact.code}]"))
             return None
         return IndicatorEvaluation(sub.code if sub else None, fact.code, ind.name, ind.unit, ind.direction,
-                                   fact.plan, fact.plan_sample, fact.fact, degree, fact.explanation)
+                                   plan, fact.plan_sample, fact.fact, degree, fact.explanation, plan_line)
 
     program_indicators = [e for f in facts.indicators if f.subprogram is None
                           for e in [indicator(None, f)] if e is not None]
@@ -281,6 +327,11 @@ def evaluate_program(program: Program, facts: AnnualFacts, findings: list | None
         gaps = []
         plan = calc.total(a.plan for a in acts if a.plan is not None)
         cash = calc.total(a.cash for a in acts if a.plan is not None)
+        plan_line = None
+        if acts and not sub.financing and (printed := passport_plan(sub, year, years)) is not None:
+            # table 4 lost: the subprogram's plan is its passport's money of the year, the cash of all activities
+            plan, plan_line = printed
+            cash = calc.total(a.cash for a in acts)
         if not inds:
             gaps.append("нет плановых или фактических значений показателей")
         if not acts:
@@ -291,7 +342,15 @@ def evaluate_program(program: Program, facts: AnnualFacts, findings: list | None
             exact = [achievement_fraction(i.fact, i.plan, i.direction, params.achievement_cap) for i in inds]
             result = effectiveness(exact, sum(a.done for a in acts), len(acts), cash, plan,
                                    ratings, params.use_coefficient_cap)
-        out.append(SubprogramEvaluation(sub.code, sub.title, inds, acts, plan, cash, result, gaps))
+        elif inds:
+            # the indicators' plan is there (e.g. printed by the act) but not the money: the degree of
+            # achievement is evaluated, the effectiveness is not (score None; the gaps say why)
+            exact = [achievement_fraction(i.fact, i.plan, i.direction, params.achievement_cap) for i in inds]
+            result = effectiveness(exact, 0, 0, None, None, ratings, params.use_coefficient_cap)
+            if not sub.financing and not (sub.passport and sub.passport.financing):
+                gaps.append("финансовое обеспечение подпрограммы в постановлении не напечатано (нет таблицы 4 "
+                            "и паспорта подпрограммы)")
+        out.append(SubprogramEvaluation(sub.code, sub.title, inds, acts, plan, cash, result, gaps, plan_line))
     if problems:
         raise DataErrors(problems)
     # parameters.program_score "mean": the product's own rule (the act is silent), labelled in the document

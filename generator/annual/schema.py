@@ -56,7 +56,7 @@ class SubsidyResult(Strict):
 class IndicatorFact(Strict):
     subprogram: Optional[str] = None         # None: an indicator of the program itself
     code: str
-    plan: Num
+    plan: Optional[Num] = None               # None: the act's plan of the year (subprogram table 1)
     plan_sample: bool = False
     fact: Num
     explanation: Optional[str] = None
