@@ -60,12 +60,14 @@ def values(subsidy) -> dict[str, object]:
            "analysis_deadline": subsidy.analysis_deadline, "finance_report_deadline": subsidy.finance_report_deadline,
            "return_deadline": subsidy.return_deadline,
            "unused_return_working_days": subsidy.unused_return_working_days,
+           "return_excludes_unused": subsidy.return_excludes_unused,
            "return_coefficient": subsidy.return_coefficient}
     for i, suspension in enumerate(subsidy.suspensions):
         out.update({f"suspensions[{i}].{key}": getattr(suspension, key) for key in ("clause", "basis", "start", "until")})
     for i, result in enumerate(subsidy.results):
         out[f"results[{i}].name"] = result.name
         out[f"results[{i}].unit"] = result.unit
+        out[f"results[{i}].direction"] = result.direction
     level = subsidy.cofinancing.max_level
     if isinstance(level, dict):
         out.update({f"cofinancing.max_level.{k}": v for k, v in level.items()})
@@ -139,6 +141,9 @@ def test_subsidy_value_is_the_acts(sid, path, value):
     assert subsidy.source.first_line <= where <= subsidy.source.last_line, "the line is outside the subsidy's rules"
     if path.endswith(".unit"):
         assert value in line, (value, line[:200])
+    elif path.endswith(".direction"):       # the rules' own case "а)" of the index D: more is better
+        assert value == "increase" and line.startswith("а) ")
+        assert "большее значение фактически достигнутого значения отражает большую эффективность" in line, line
     elif path == "department":                # a name inside a sentence
         assert norm(value) in norm(line), (value, line[:200])
     elif path == "rules":                     # "Приложение 2" / "к подпрограмме 5" on two lines
@@ -163,6 +168,9 @@ def test_subsidy_value_is_the_acts(sid, path, value):
     elif path == "return_deadline":
         assert f"в срок до {value.day} {MONTHS[value.month - 1]} года, следующего за годом предоставления" in line
         assert "подлежащи" in line and "возврату" in line, line[:200]
+    elif path == "return_excludes_unused":
+        assert value is True
+        assert "не учитывается размер остатка субсидии, не использованного по состоянию на 1 января" in line, line
     elif path == "unused_return_working_days":
         assert line.startswith(("8.", "9.")) and "Не использованные по состоянию на 1 января" in line
         assert f"в течение первых {value} рабочих дней текущего финансового года" in line, line

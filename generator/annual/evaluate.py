@@ -147,8 +147,9 @@ def evaluate_subsidy(data: SubsidyData, facts: AnnualFacts, subsidy_id: str) -> 
                        for r in subsidy.results if r.id in agreement.results and r.id in fact.values]
             exempt = fact.exemption or waived
             try:
-                row.calculation = subsidy_return(fact.received, fact.unused, results, subsidy.return_coefficient,
-                                                 exempt)
+                # V_subsidy less the balance unused on 1 January where the rules say so (return_excludes_unused)
+                unused = fact.unused if subsidy.return_excludes_unused else Decimal(0)
+                row.calculation = subsidy_return(fact.received, unused, results, subsidy.return_coefficient, exempt)
             except CalculationError as exc:
                 row.error = str(exc)
         rows.append(row)

@@ -84,6 +84,8 @@ class Subsidy(Strict):
     # the balance unused on 1 January goes back within this many first working days of the next year; None:
     # the rules set no term
     unused_return_working_days: Optional[int] = Field(None, ge=1, le=60)
+    # V_subsidy of the return formula is the subsidy less the balance unused on 1 January (the rules say so)
+    return_excludes_unused: bool = True
     # suspensions of the rules' return clause by amending acts (act's amendment notes and trailer)
     suspensions: list[Suspension] = []
     return_coefficient: Num = Decimal("0.1")
