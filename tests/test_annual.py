@@ -570,4 +570,4 @@ def test_a_plan_differing_from_the_acts_is_refused(tmp_path):
     with pytest.raises(DataErrors) as caught:
         evaluate_program(program, load_facts(folder, YEAR))
     (error,) = caught.value.errors
-    assert "differs from the act's plan of 2021 (65, act line 4316)" in error.message
+    assert "план 60 отличается от плана 2021 года в постановлении (65, строка 4316)" in error.message

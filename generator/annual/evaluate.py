@@ -15,7 +15,8 @@ from ..data.schema import Program, normalise_code
 from ..effectiveness import (CalculationError, Effectiveness, ReturnCalculation, achievement,
                              achievement_fraction, effectiveness, rate, subsidy_return)
 from ..quarterly.load import SubsidyData
-from ..numbers import format_date
+from ..i18n import _
+from ..numbers import format_date, format_number
 from ..quarterly.schema import Suspension
 from .schema import AnnualFacts, SubsidyResult
 
@@ -285,15 +286,17 @@ def evaluate_program(program: Program, facts: AnnualFacts, findings: list | None
         if printed is not None:
             if fact.plan is not None and (fact.plan != printed[0] or fact.plan_sample):
                 problems.append(_fact_error(
-                    facts, f"indicator {fact.code} of subprogram {sub.code}: the plan {fact.plan} differs from the "
-                           f"act's plan of {year} ({printed[0]}, act line {printed[1]}); leave the plan out, it is "
-                           "taken from the act", where, f"indicators[{_index(fact)}].plan"))
+                    facts, _("indicator {code} of subprogram {subprogram}: the plan {plan} differs from the act's "
+                             "plan of {year} ({printed}, act line {line}); leave the plan out, it is taken from the "
+                             "act").format(code=fact.code, subprogram=sub.code, plan=format_number(fact.plan, None),
+                                           year=year, printed=format_number(printed[0], None), line=printed[1]),
+                    where, f"indicators[{_index(fact)}].plan"))
                 return None
             plan, plan_line = printed
         elif plan is None:
-            problems.append(_fact_error(facts, f"indicator {fact.code}: the act prints no plan of {year}; give "
-                                               "one (plan, plan_sample: true)", where,
-                                        f"indicators[{_index(fact)}].plan"))
+            problems.append(_fact_error(facts, _("indicator {code}: the act prints no plan of {year}; give one "
+                                                 "(plan, plan_sample: true)").format(code=fact.code, year=year),
+                                        where, f"indicators[{_index(fact)}].plan"))
             return None
         try:
             degree = achievement(fact.fact, plan, ind.direction, params.achievement_cap, ind.name[:60])
