@@ -220,3 +220,18 @@ def test_a_quarterly_deadline_not_in_the_rules_carries_its_label():
             assert "соглашением" in subsidy.quarterly_deadline_note
             assert "метод выбран разработчиком отчета" in subsidy.quarterly_deadline_note
             assert subsidy.clauses["quarterly_deadline_day"] in subsidy.quarterly_deadline_note
+
+
+def test_an_annual_deadline_without_its_month_in_the_rules_carries_its_label():
+    """Education's rules say "до 5 числа месяца года, следующего за отчетным" (п. 6.1, act line 3598), camps'
+    "до 20 числа ..." (section 6, line 2539), no month: January is the report developer's reading, and the data
+    carries the label the documents print; housing's "до 20 января" (п. 7.2) needs none."""
+    for subsidy in SUBSIDIES:
+        line = ACT[subsidy.act_lines["annual_deadline"] - 1]
+        monthless = "числа месяца года, следующего" in line
+        assert bool(subsidy.annual_deadline_note) == monthless, subsidy.id
+        if monthless:
+            day = subsidy.annual_deadline.day
+            assert f"«до {day} числа месяца года, следующего за отчетным»" in subsidy.annual_deadline_note
+            assert f"({subsidy.clauses['annual_deadline']})" in subsidy.annual_deadline_note
+            assert subsidy.annual_deadline_note.endswith("метод выбран разработчиком отчета")

@@ -120,12 +120,12 @@ def terms_sentences(e: SubsidyEvaluation) -> list[str]:
         out.append(f"Анализ достижения значений результатов - до {format_date(e.analysis_deadline)}, отчет в "
                    f"Департамент финансов области - до {format_date(e.report_deadline)} ({clause}).")
     else:
-        clause = e.clause("annual_deadline") or rules
+        clause = e.results_deadline_note or e.clause("annual_deadline") or rules
         out.append(f"Срок анализа достижения значений результатов и представления отчета в Департамент финансов "
                    f"области {rules} не устанавливают; срок определяется соглашением о предоставлении субсидии "
                    "или главным распорядителем, настоящий отчет его не применяет. Дата отчета - срок представления "
                    f"муниципальными образованиями годовой информации о значениях результатов "
-                   f"({format_date(e.results_deadline)}, {clause}); дата выбрана разработчиком отчета.")
+                   f"({format_date(e.results_deadline)}; {clause}); дата выбрана разработчиком отчета.")
     return out
 
 

@@ -72,6 +72,7 @@ class SubsidyEvaluation:
     report_deadline: _dt.date | None
     coefficient: Decimal
     results_deadline: _dt.date | None = None       # the municipalities' annual report on the results is due
+    results_deadline_note: str | None = None       # the rules do not fully set it: what the documents say
     result_specs: list = field(default_factory=list)
     unused_return_working_days: int | None = None
     suspension: Suspension | None = None
@@ -161,6 +162,7 @@ def evaluate_subsidy(data: SubsidyData, facts: AnnualFacts, subsidy_id: str) -> 
                              return_deadline=due, analysis_deadline=next_year(subsidy.analysis_deadline),
                              report_deadline=next_year(subsidy.finance_report_deadline),
                              results_deadline=next_year(subsidy.annual_deadline),
+                             results_deadline_note=subsidy.annual_deadline_note,
                              coefficient=subsidy.return_coefficient, result_specs=list(subsidy.results),
                              unused_return_working_days=subsidy.unused_return_working_days,
                              suspension=suspension, suspensions_not_covering=not_covering,

@@ -75,6 +75,9 @@ class Subsidy(Strict):
     # ("срок установлен соглашением ...; 10-е число принято разработчиком отчета"); None: the rules set the day
     quarterly_deadline_note: Optional[str] = None
     annual_deadline: MonthDay
+    # where the rules do not fully set the annual deadline (education: "до 5 числа месяца года, следующего за
+    # отчетным", no month): what the documents say after the date; None: the rules set it
+    annual_deadline_note: Optional[str] = None
     # the main administrator's analysis of the results and its report to the finance department, in the year
     # after the subsidy year; None where the rules set no date (the documents then say so)
     analysis_deadline: Optional[MonthDay] = None
