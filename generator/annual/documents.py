@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from .. import model, templates, wording
 from ..builders.common import NO_DATA, stamped_document
-from ..numbers import format_date, format_number
+from ..numbers import NO_VALUE, format_date, format_number
 from ..effectiveness import achievement
 from . import charts
 from .evaluate import ProgramEvaluation, SubsidyEvaluation
@@ -301,8 +301,11 @@ def activity_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> m
         start = len(body)
         for a in sp.activities:
             plan = model.Cell(a.plan, mark="*", note="; ".join(a.plan_doubts)) if a.plan_doubts else model.Cell(a.plan)
+            if a.plan is None:           # the act prints no plan of the activity (table 4 lost): no value
+                plan = model.Cell(NO_VALUE)
             body.append(model.Row([model.Cell(a.code), model.Cell(a.name), plan, model.Cell(a.cash),
-                                   model.Cell(a.execution), model.Cell(YES if a.done else NO),
+                                   model.Cell(a.execution if a.execution is not None else NO_VALUE),
+                                   model.Cell(YES if a.done else NO),
                                    model.Cell(a.explanation or "")]))
         from .. import calc
         body.append(model.Row([model.Cell(""), model.Cell("Итого по подпрограмме"), model.Cell(sp.plan),
