@@ -15,6 +15,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import docx
+from lxml import etree
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
@@ -170,6 +171,12 @@ def _russian(document) -> None:
             settings.insert(0, hyphenation)
 
 
+#: The styles and settings parts as :class:`_Renderer` prepares them (the document's font on every style, Russian
+#: language, automatic hyphenation), serialized, per (font, text size): they depend on nothing else, and
+#: preparing them walked every style of python-docx's template for every document written.
+_PREPARED: dict[tuple[str, float], tuple[bytes, bytes]] = {}
+
+
 class _Renderer:
     def __init__(self, document: model.Document, options: dict):
         self.document = document
@@ -177,6 +184,12 @@ class _Renderer:
         self.text_size = options.get("text_size", self.style.text_size)
         self.table_size = options.get("table_size", self.style.table_size)
         self.doc = docx.Document()
+        key = (self.style.font, self.text_size)
+        prepared = _PREPARED.get(key)
+        if prepared is not None:        # the styles and settings this font and size gave before, parsed anew
+            self.doc.part._styles_part._element = parse_xml(prepared[0])
+            self.doc.part._settings_part._element = parse_xml(prepared[1])
+            return
         normal = self.doc.styles["Normal"]
         normal.font.name = self.style.font
         normal.font.size = Pt(self.text_size)
@@ -190,6 +203,8 @@ class _Renderer:
                 _name_font(rpr, self.style.font)
         normal.paragraph_format.space_after = Pt(0)
         _russian(self.doc)
+        _PREPARED[key] = (etree.tostring(self.doc.part._styles_part._element),
+                          etree.tostring(self.doc.part._settings_part._element))
 
     def render(self) -> bytes:
         body = self.doc.element.body
