@@ -360,3 +360,30 @@ def test_a_world_readable_key_stops_the_import_it_is_not_blamed_on_the_file(data
     assert f"ключ подписи форм: файл ключа {loose} доступен другим пользователям: выполните chmod 600" in result.output
     with Registry(tmp_path / "reg") as reg:
         assert reg.history() == []
+
+
+def _die_on_marked_files(data):
+    import os
+    if data.endswith(b"\x00" * 3 + b"DIE"):
+        os._exit(9)                      # as the system's OOM killer would end a worker
+    from generator.quarterly import intake
+    return intake.read_form(data, intake._WORKER_SUBSIDIES)
+
+
+def test_a_killed_reading_worker_loses_no_file(data, form, tmp_path, monkeypatch):
+    """A worker of ``--jobs 2`` that dies mid-batch: every file is still read, in order, once; no traceback."""
+    from generator.quarterly import intake
+    monkeypatch.setattr(intake, "_worker_read", _die_on_marked_files)
+    files = []
+    for i in range(12):
+        path = tmp_path / f"f{i:02d}.xlsx"
+        path.write_bytes(form + bytes(i) if i != 4 else form + b"\x00" * 3 + b"DIE")
+        files.append(str(path))
+    result = CliRunner().invoke(main, ["quarterly", "import", *files, "--jobs", "2", "--data", str(DATA_DIR),
+                                       "--out", str(tmp_path / "out"), "--received", "2021-04-05",
+                                       "--protocol-format", "none"])
+    assert "Traceback" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    with Registry(tmp_path / "out" / "social-support-vologda" / "submissions") as reg:
+        assert [s.original_name for s in reg.history()] == [Path(f).name for f in files]
+        assert [s.version for s in reg.history()] == list(range(1, 13))

@@ -109,7 +109,9 @@ def read_many(items: Iterable[tuple[object, bytes | None]], subsidies: SubsidyDa
     """For each (tag, content) in order: (tag, content, :func:`read_form` of content), or (tag, None, None)
     for an item without content. With ``jobs`` > 1 the reading (the CPU-bound part: limits, openpyxl,
     identity, values) runs in that many worker processes, ``chunk`` files at a time so that memory stays
-    bounded; recording stays with the caller, one file after another."""
+    bounded; recording stays with the caller, one file after another. If a worker process dies (killed by
+    the system, out of memory), the files still in flight and the rest are read in this process, so no file
+    is lost or reported twice (``concurrent.futures`` marks the whole pool broken; nothing else is reused)."""
     if jobs <= 1:
         for tag, data in items:
             yield tag, data, (read_form(data, subsidies) if data is not None else None)
@@ -117,23 +119,36 @@ def read_many(items: Iterable[tuple[object, bytes | None]], subsidies: SubsidyDa
     import collections
     import concurrent.futures
     import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    iterator = iter(items)
+    window: collections.deque = collections.deque()          # (tag, content, future or None), in order
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
                                                 initargs=(subsidies,)) as pool:
-        iterator = iter(items)
-        window: collections.deque = collections.deque()
 
         def top_up() -> None:                   # keep ``chunk`` files in flight while the caller records
             for tag, data in iterator:
-                window.append((tag, data, pool.submit(_worker_read, data) if data is not None else None))
+                window.append((tag, data, None))
+                if data is not None:
+                    window[-1] = (tag, data, pool.submit(_worker_read, data))
                 if len(window) >= chunk:
                     return
-        top_up()
-        while window:
-            tag, data, future = window.popleft()
-            result = future.result() if future is not None else None
+        try:
             top_up()
-            yield tag, data, result
+            while window:
+                tag, data, future = window[0]
+                result = future.result() if future is not None else None
+                window.popleft()
+                yield tag, data, result
+                top_up()
+            return
+        except BrokenProcessPool:
+            pass
+    # a worker died: the files in flight and every later one are read here, in order
+    for tag, data, _future in window:
+        yield tag, data, (read_form(data, subsidies) if data is not None else None)
+    for tag, data in iterator:
+        yield tag, data, (read_form(data, subsidies) if data is not None else None)
 
 
 def import_many(items: Iterable[tuple[str, bytes | None, list[Problem]]], subsidies: SubsidyData,
