@@ -117,7 +117,7 @@ def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> Non
                           "agreement: the results and their plan values from the agreement, the year's money from "
                           "the accepted report for the IV quarter. The filled forms are imported with "
                           "«gosprog quarterly import»."))
-@click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
+@click.option("--data", "data_dir", default=DEFAULT_DATA, type=click.Path(),
               help=_("The program's data folder."))
 @click.option("--subsidy", default=None, help=_("Only this subsidy: its code or a part of its name (default: all)."))
 @click.option("--year", type=click.IntRange(2000, 2100), required=True, help=_("The reporting year."))
