@@ -33,9 +33,10 @@ def evaluate(program, subsidies, data_dir: str | Path, year: int, findings: list
     ``subsidies/`` folder: no subsidy is evaluated). ``findings``: the program's control-relation findings
     (a plan figure they involve is marked in the evaluation). ``registry`` (the submissions registry): the
     year's money comes from its accepted IV-quarter reports and the file's differing figures are findings
-    (:mod:`.registry`, in ``AnnualResults.findings``), the result values and reasons from its accepted annual
-    results forms, and the list of those forms as received (``AnnualResults.submissions``). Raises :class:`generator.data.DataError`/
-    ``DataErrors`` for bad facts, and ``DataError`` for subsidy results given for a program without subsidies."""
+    (:mod:`.registry`, in ``AnnualResults.findings``), the result values and reasons from its accepted
+    annual results forms, and the list of those forms as received (``AnnualResults.submissions``). Raises
+    :class:`generator.data.DataError`/``DataErrors`` for bad facts, and ``DataError`` for subsidy results
+    given for a program without subsidies."""
     from ..data import DataError
     from ..i18n import _
     from .evaluate import evaluate_program, evaluate_subsidy, load_facts

@@ -108,9 +108,13 @@ def _rub(value) -> str:
 
 def facts_from_registry(facts, data: SubsidyData, registry) -> tuple[object, list[str]]:
     """``facts`` (:class:`.schema.AnnualFacts`) with each subsidy row's received, used and unused money
-    replaced by the accepted IV-quarter report's, and the findings (Russian sentences): a figure of the
-    file that differs from the registry, a row without an accepted IV-quarter report (the file's money is
-    kept), an accepted report without a row of results in the file. Pure: ``facts`` is not changed."""
+    replaced by the accepted IV-quarter report's and its result values (and the reasons for results not
+    achieved, as its explanation) by the accepted annual results form's (:func:`year_results`), and the
+    findings (Russian sentences): a money figure or result value of the file that differs from the registry,
+    a row without an accepted IV-quarter report (the file's money is kept) or without an accepted annual form
+    (the file's values are kept), an accepted IV-quarter report without a row in the file and without an
+    annual form. A municipality with both reports accepted and no row in the file gets its row from the
+    registry alone. Pure: ``facts`` is not changed."""
     findings: list[str] = []
     rows = []
     year = facts.year

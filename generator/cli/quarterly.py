@@ -269,11 +269,12 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
     forced, _report = checked(data_dir, force)
     program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
+    from ..quarterly.cycle import with_submissions
     from ..quarterly.forms import period_label
     folder = _registry_dir(out, program.code, registry)
     with _open_registry(out, program.code, registry) as reg:
         wanted = _check_subsidy(data, subsidy)
-        present = [sid for sid in wanted if reg.history(sid, year, quarter)]
+        present = with_submissions(reg, wanted, year, quarter)
         for sid in wanted:
             if sid not in present:
                 click.echo(_("no submissions for {subsidy}, {period} in the registry {folder}: its report is not "

@@ -25,6 +25,13 @@ def open_registry(out: str | Path, program_code: str, registry: str | Path | Non
     return Registry(registry_folder(out, program_code, registry))
 
 
+def with_submissions(reg, subsidies: list[str], year: int, quarter: int) -> list[str]:
+    """Those of ``subsidies`` for which ``reg`` holds any submission (accepted or refused) of the period: a
+    consolidated report is written only for them (a report of an empty registry would say every municipality
+    failed to report)."""
+    return [sid for sid in subsidies if reg.history(sid, year, quarter)]
+
+
 def write_quarter_forms(data: SubsidyData, reg, subsidies: list[str], year: int, quarter: int,
                         folder: Path) -> int:
     """The pre-filled forms of a quarter (:func:`.forms.generate`) for every agreement of ``subsidies`` in
