@@ -309,3 +309,29 @@ def test_annual_form_saved_by_libreoffice_is_accepted(forms, tmp_path):
     assert row.figures["results"] == {"r531": D(15), "r532": D(25), "r533": D(60), "r534": D(85),
                                       "r535": D("35.5"), "r536": D(100)}
     assert row.texts["reasons"] == {"r531": "поздний контракт", "r535": "поздний контракт"}
+
+
+def test_the_yaml_keeps_only_what_no_form_carries(year_run, tmp_path):
+    """Camps rows of annual/2021.yaml without money and values: `annual` on the year's registry gives the same
+    results workbook as with them; without a registry each such row is a located error and nothing is written."""
+    base, _, _ = year_run
+    program = tmp_path / "program"
+    shutil.copytree(DATA_DIR, program)
+    facts = program / "annual" / "2021.yaml"
+    text, count = re.subn(r"(\{subsidy: camps, municipality: [a-z]+), received: [\d.]+, used: [\d.]+, "
+                          r"unused: [\d.]+, values: \{camps: \d\}", r"\1", facts.read_text(encoding="utf-8"))
+    assert count == 8
+    facts.write_text(text, encoding="utf-8")
+    result = _cli("annual", program, "--year", YEAR, "--out", tmp_path / "out", "--registry", base / "submissions",
+                  "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    assert "замечание" not in result.output
+    book = "social-support-vologda/annual/2021/01-rezultaty-subsidiy.xlsx"
+    assert _results(tmp_path / "out" / book) == _results(base.parent / book)
+    assert _money(tmp_path / "out" / book) == _money(base.parent / book)
+    bare = _cli("annual", program, "--year", YEAR, "--out", tmp_path / "bare", "--registry", tmp_path / "none",
+                "--format", "xlsx")
+    assert bare.exit_code == 1
+    errors = [x for x in normalise(bare.output).splitlines() if "не указаны received, used, unused, values" in x]
+    assert len(errors) == 8 and all(re.search(r"2021\.yaml:\d+", e) for e in errors), bare.output
+    assert not (tmp_path / "bare" / "social-support-vologda" / "annual").exists()

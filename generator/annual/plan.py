@@ -49,6 +49,7 @@ def evaluate(program, subsidies, data_dir: str | Path, year: int, findings: list
     registry_findings: list[str] = []
     if registry is not None and subsidies is not None:
         facts, registry_findings = facts_from_registry(facts, subsidies, registry)
+    _check_complete(facts, subsidies)
     evaluation = evaluate_program(program, facts, findings)
     evaluations = [evaluate_subsidy(subsidies, facts, sid) for sid in sorted(subsidies.subsidies)
                    if subsidies.agreements_for(sid, year)] if subsidies is not None else []
@@ -83,3 +84,27 @@ def plan(program, results: AnnualResults, year: int, out: str | Path = "output",
     meta = {"program": program.code, "kind": "annual-reports", "year": year, "date": f"{year + 1}-02-20",
             "sample": facts.sample}
     return Plan(documents, annual_folder(out, program.code, year), meta)
+
+
+def _check_complete(facts, subsidies) -> None:
+    """Every subsidy row of a municipality with an agreement has its money and result values, from the file or
+    the registry; raises :class:`generator.data.DataErrors` locating each row that has not (a row of the file
+    may leave them out only where the registry gives them)."""
+    from ..data import DataErrors
+    from ..i18n import _
+    from .evaluate import _fact_error
+    if subsidies is None:
+        return
+    problems = []
+    for i, row in enumerate(facts.subsidy_results):
+        if subsidies.agreement(row.subsidy, row.municipality, facts.year) is None:
+            continue
+        missing = [name for name in ("received", "used", "unused", "values") if getattr(row, name) is None]
+        if missing:
+            problems.append(_fact_error(facts, _(
+                "{municipality}, {subsidy}: {fields} not given, and the registry has no accepted report that gives "
+                "them (the report for the IV quarter: the money; the annual report on the results: the values)")
+                .format(municipality=row.municipality, subsidy=row.subsidy, fields=", ".join(missing)),
+                ("subsidy_results", i), f"subsidy_results[{i}]"))
+    if problems:
+        raise DataErrors(problems)

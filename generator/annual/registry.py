@@ -137,7 +137,7 @@ def facts_from_registry(facts, data: SubsidyData, registry) -> tuple[object, lis
         for label, typed, accepted in ((_("received"), row.received, found.received),
                                        (_("used"), row.used, found.used),
                                        (_("unused"), row.unused, found.unused)):
-            if Decimal(typed) != accepted:
+            if typed is not None and Decimal(typed) != accepted:
                 findings.append(_("{who}, {subsidy}: {what} in annual/{year}.yaml is {typed}, the accepted report "
                                   "for the IV quarter (N {id}) says {accepted}; the report's figure is used").format(
                     who=who, subsidy=subsidy, what=label, year=year, typed=_rub(typed),
@@ -174,13 +174,13 @@ def _with_results(row, form: YearResults | None, data: SubsidyData, who: str, su
         return row, None
     names = {r.id: r.name for r in data.subsidies[row.subsidy].results} if row.subsidy in data.subsidies else {}
     for rid, accepted in form.values.items():
-        typed = row.values.get(rid)
+        typed = (row.values or {}).get(rid)
         if typed is not None and Decimal(str(typed)) != accepted:
             findings.append(_("{who}, {subsidy}: the value of the result «{result}» in annual/{year}.yaml is "
                               "{typed}, the accepted annual report (N {id}) says {accepted}; the report's value is "
                               "used").format(who=who, subsidy=subsidy, result=names.get(rid, rid)[:60], year=year,
                                              typed=_value(typed), accepted=_value(accepted), id=form.submission_id))
-    update = {"values": {**row.values, **form.values}}
+    update = {"values": {**(row.values or {}), **form.values}}
     if form.explanation:
         update["explanation"] = form.explanation
     return row.model_copy(update=update), form
