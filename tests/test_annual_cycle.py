@@ -335,3 +335,42 @@ def test_the_yaml_keeps_only_what_no_form_carries(year_run, tmp_path):
     errors = [x for x in normalise(bare.output).splitlines() if "не указаны received, used, unused, values" in x]
     assert len(errors) == 8 and all(re.search(r"2021\.yaml:\d+", e) for e in errors), bare.output
     assert not (tmp_path / "bare" / "social-support-vologda" / "annual").exists()
+
+
+def test_a_form_whose_iv_quarter_money_was_replaced_is_refused(year_run, tmp_path, data):
+    """The form carries the money of the IV-quarter report accepted when it was issued; once a corrected
+    IV-quarter report with other figures is accepted, the old form is refused (a new form is needed)."""
+    import json
+    base, _, _ = year_run
+    registry = tmp_path / "registry"
+    shutil.copytree(base / "submissions", registry, ignore=shutil.ignore_patterns("protocols"))
+    with sqlite3.connect(registry / "registry.sqlite") as db:     # Babaevsky's annual form not yet received
+        db.execute("DELETE FROM submissions WHERE quarter=0 AND municipality='babaevsky'")
+    out = tmp_path / "out"
+    made = _cli("quarterly", "annual-forms", "--data", DATA_DIR, "--year", YEAR, "--out", out, "--registry", registry,
+                "--subsidy", "camps")
+    assert made.exit_code == 0, made.output
+    form = (out / "social-support-vologda" / "quarterly" / str(YEAR) / "god" / "forms" / "camps" /
+            "camps-2021-god-babaevsky.xlsx").read_bytes()
+    ws = load_workbook(io.BytesIO(form))["Отчет"]
+    shown = [row for row in ws.iter_rows(values_only=True) if row[0] == "Получено средств субсидии"]
+    with Registry(registry) as reg:
+        q4 = reg.latest("camps", YEAR, 4)["babaevsky"]
+    spec = data.form_of("camps")
+    row_r, _, col_r = spec.summary["received"].partition(".")
+    assert D(str(shown[0][3])) == q4.figures[row_r][col_r]
+    path = tmp_path / "babaevsky.xlsx"
+    path.write_bytes(_fill(form, {0: 1}))
+    with sqlite3.connect(registry / "registry.sqlite") as db:     # a corrected IV-quarter report, other money
+        figures = json.loads(db.execute("SELECT figures FROM submissions WHERE id=?", (q4.id,)).fetchone()[0])
+        figures[row_r][col_r] = str(q4.figures[row_r][col_r] - 1000)
+        db.execute("INSERT INTO submissions (subsidy, municipality, year, quarter, version, status, received, "
+                   "deadline, late_days, sha256, original_name, stored_as, submitted_by, findings, figures, texts) "
+                   "SELECT subsidy, municipality, year, quarter, version + 1, status, received, deadline, late_days, "
+                   "'0' || sha256, 'fixed.xlsx', stored_as, submitted_by, findings, ?, texts FROM submissions "
+                   "WHERE id=?", (json.dumps(figures), q4.id))
+    result = _cli("quarterly", "import", path, "--data", DATA_DIR, "--out", out, "--registry", registry,
+                  "--received", "2022-01-15", "--protocol-format", "none")
+    assert result.exit_code == 1, result.output
+    assert ("суммы в форме не совпадают с принятым отчетом за IV квартал (после выдачи формы принят исправленный "
+            "отчет). Запросите в департаменте новую форму") in normalise(result.output)
