@@ -3,6 +3,7 @@ parameters taken from data, and the ``gosprog annual`` command."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -15,19 +16,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import NOTICE, ROOT, normalise, pdf_reader
+from conftest import NOTICE, ROOT, normalise, pdf_reader, squash
 from generator import model, writers
 from generator.annual.documents import effectiveness_document, memo_document, memo_paragraphs
 from generator.annual.evaluate import evaluate_program, evaluate_subsidy, load_facts
 from generator.cli import main
-from generator.data import load_program
+from generator.data import DataErrors, load_program
 from generator.numbers import format_number
 from generator.quarterly.load import load_subsidies
 
 DATA = ROOT / "data" / "social-support-vologda"
 YEAR = 2021
-SUSPENSION_BASIS = ("Постановление Правительства Вологодской области от 26 апреля 2021 г. N 467 "
-                    "(действие пункта 9.2 приостановлено до 1 января 2022 г.)")
+N732 = "Постановление Правительства Вологодской области от 6 июня 2022 г. N 732"
 
 # Camps totals over the 8 rows of annual/2021.yaml (received = agreement amounts; used + unused = received).
 CAMPS_PROVIDED = D("7007523.00")
@@ -107,12 +107,20 @@ def test_camps_others_achieved_and_totals(camps):
     assert camps.return_deadline.isoformat() == "2022-07-01"
 
 
-def test_housing_suspended_for_2021(housing):
+def test_housing_2021_return_waived_by_the_suspension_covering_its_due_date(housing):
+    """Housing rules п. 9.2 (act line 3851): the 2021 return is due by 1 July 2022. N 467 suspends 9.2 from
+    27 April 2021 until 1 January 2022 (lines 3850, 6582) - it ends before that date and does not waive it;
+    N 732 suspends it from 7 June 2022 until 1 January 2023 (trailer lines 6547-6549) - 1 July 2022 falls
+    inside, so the return is computed but not demanded, citing N 732."""
+    assert housing.return_deadline == dt.date(2022, 7, 1)
+    assert housing.suspension.basis.endswith("от 6 июня 2022 г. N 732")
+    assert [s.basis[-5:] for s in housing.suspensions_not_covering] == ["N 467"]
     assert housing.to_return == D("0.00")
     for r in housing.rows:
         assert r.calculation.amount == 0
-        assert SUSPENSION_BASIS in r.calculation.exempt_reason
-        assert r.suspended == SUSPENSION_BASIS
+        assert r.suspended == N732
+        assert "с 7 июня 2022 г. до 1 января 2023 г." in r.calculation.exempt_reason
+        assert "N 467" not in r.calculation.exempt_reason
     # Tarnogsky missed (plan 1, fact 0): V = 622 309,20 − 12 446,18 = 609 863,02; D = 1; m = n = 1
     # computed 609 863,02 × 0,1 = 60 986,302 → 60 986,30, not demanded
     c = row(housing, "tarnogsky").calculation
@@ -120,12 +128,36 @@ def test_housing_suspended_for_2021(housing):
     assert c.computed_amount == D("60986.30")
 
 
-def test_suspension_ending_within_the_year_does_not_exempt(default):
+def test_housing_return_computed_when_no_suspension_covers_its_due_date(default):
+    """Without N 732 (only N 467, which ends on 1 January 2022) the return due on 1 July 2022 is demanded,
+    and the memo says N 467 did not cover it."""
     _, facts, data = default
-    suspension = facts.suspensions[0].model_copy(update={"until": dt.date(2021, 12, 31)})
-    ended = facts.model_copy(update={"suspensions": [suspension]})
-    c = row(evaluate_subsidy(data, ended, "housing"), "tarnogsky").calculation
+    housing = data.subsidies["housing"]
+    only_467 = housing.model_copy(update={"suspensions": housing.suspensions[:1]})
+    changed = copy.copy(data)
+    changed.subsidies = {**data.subsidies, "housing": only_467}
+    e = evaluate_subsidy(changed, facts, "housing")
+    assert e.suspension is None and e.to_return == D("60986.30")
+    c = row(e, "tarnogsky").calculation
     assert c.exempt_reason is None and c.amount == D("60986.30")
+    assert all(r.suspended is None for r in e.rows)
+    text = normalise("\n".join(memo_paragraphs([e], YEAR, e.department)))
+    assert "в срок до 1 июля 2022 г. (п. 9.2 правил), составляет 60 986,30 руб." in text
+    assert ("Приостановление действия п. 9.2 правил (Постановление Правительства Вологодской области от 26 апреля "
+            "2021 г. N 467) на период с 27 апреля 2021 г. до 1 января 2022 г. срок возврата 1 июля 2022 г. не "
+            "охватывает") in text
+    assert "требования о возврате средств в общей сумме 60 986,30 руб." in text
+
+
+def test_suspension_period_bounds(default):
+    """A suspension covers a due date from its first day up to, not including, its "до" day."""
+    _, _, data = default
+    s467, s732 = data.subsidies["housing"].suspensions
+    assert s732.covers(dt.date(2022, 6, 7)) and s732.covers(dt.date(2022, 12, 31))
+    assert not s732.covers(dt.date(2022, 6, 6)) and not s732.covers(dt.date(2023, 1, 1))
+    assert s467.covers(dt.date(2021, 12, 31)) and not s467.covers(dt.date(2022, 1, 1))
+    # a return due on 1 July 2021 (a 2020 subsidy) falls in N 467's period
+    assert data.subsidies["housing"].suspension_of(dt.date(2021, 7, 1))[0] is s467
 
 
 def test_memo_paragraphs_carry_the_calculation(camps):
@@ -142,9 +174,13 @@ def test_memo_has_no_double_period(camps):
         assert ".." not in paragraph.replace("...", "…"), paragraph
 
 
-def test_housing_memo_names_the_exemption(housing):
+def test_housing_memo_names_the_suspension_and_the_one_that_did_not_cover(housing):
     text = normalise("\n".join(memo_paragraphs([housing], YEAR, housing.department)))
-    assert "60 986,30" in text and "N 467" in text
+    assert ("Возврат средств за 2021 год не применяется: действие п. 9.2 правил приостановлено (" + N732 +
+            ") на период с 7 июня 2022 г. до 1 января 2023 г., и срок возврата 1 июля 2022 г. приходится на этот "
+            "период.") in text
+    assert "N 467) на период с 27 апреля 2021 г. до 1 января 2022 г. срок возврата 1 июля 2022 г. не охватывает" in text
+    assert "Тарногский муниципальный район - 60 986,30 руб." in text
     assert "требования о возврате" not in text           # nothing to return
 
 
@@ -283,18 +319,18 @@ def program_rating(doc: model.Document) -> str:
 
 
 def test_rating_threshold_from_data(tmp_path, effectiveness_doc):
-    # default: the program's score is 0,8916 → "средняя" (0,8 ≤ score < 0,9)
-    assert program_rating(effectiveness_doc) == "средняя"
+    # default: the program's score is 0,9168 (SP1, SP4, SP5, SP7) → "высокая" (score ≥ 0,9)
+    assert program_rating(effectiveness_doc) == "высокая"
     folder = copy_data(tmp_path)
-    edit(folder / "annual" / "2021.yaml", '{min: 0.9, label: "высокая"}', '{min: 0.85, label: "высокая"}')
+    edit(folder / "annual" / "2021.yaml", '{min: 0.9, label: "высокая"}', '{min: 0.95, label: "высокая"}')
     program, facts, _ = evaluate(folder)
     ev = evaluate_program(program, facts)
     doc = effectiveness_document(ev, program.title)
-    assert program_rating(doc) == "высокая"
-    assert "высокая - не менее 0,85" in score_rows(doc)[-1].cells[0].value
+    assert program_rating(doc) == "средняя"
+    assert "высокая - не менее 0,95" in score_rows(doc)[-1].cells[0].value
     # and in the rendered document
     text = docx_text(writers.write(doc, tmp_path / "eff.docx"))
-    assert "высокая - не менее 0,85" in text
+    assert "высокая - не менее 0,95" in text
 
 
 def test_return_coefficient_from_data(tmp_path, camps):
@@ -346,8 +382,8 @@ def test_cli_annual_xlsx(tmp_path):
         assert entry["format"] == "xlsx"
         assert hashlib.sha256((destination / name).read_bytes()).hexdigest() == entry["sha256"]
     assert manifest["year"] == 2021 and manifest["sample"] is True
-    # education on its six results (issue 21)
-    assert "эффективность программы 0,892 (средняя); к возврату 61\u00a0168,93 руб." in output
+    # education on its six results (issue 21); SP7 evaluated on the act's plans: 0,892 (средняя) → 0,917
+    assert "эффективность программы 0,917 (высокая); к возврату 61\u00a0168,93 руб." in output
 
 
 def test_cli_missing_year(tmp_path):
@@ -403,3 +439,140 @@ def test_education_return_is_computed_on_all_six_results_of_the_act():
     base = row.facts.received - row.facts.unused
     assert calc.amount == (base * k * 3 / 6 * D("0.1")).quantize(D("0.01"))
     assert calc.amount > 0
+
+
+# --- the rules' deadlines come from each subsidy's data ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def education(default):
+    _, facts, data = default
+    return evaluate_subsidy(data, facts, "education")
+
+
+def test_education_memo_has_no_20_february_or_1_march_deadline(education, default, tmp_path):
+    """The education rules (appendix 1 to subprogram 5) set no analysis or finance-report deadline: the memo,
+    read back from DOCX and PDF, says so and never gives 20 February / 1 March; it is dated by the rules'
+    own annual report deadline (5 January, the month being the report developer's reading), which the text
+    labels as the report developer's choice."""
+    assert (education.analysis_deadline, education.report_deadline) == (None, None)
+    doc = memo_document([education], YEAR, education.department, True)
+    assert doc.date == dt.datetime(2022, 1, 5)
+    docx = docx_text(writers.write(doc, tmp_path / "memo.docx"))
+    pdf = " ".join(p.extract_text() or "" for p in pdf_reader(writers.write(doc, tmp_path / "memo.pdf").read_bytes()).pages)
+
+    def flat(text: str) -> str:               # no spaces, hyphenation or dashes (the PDF's dash is a glyph)
+        return squash(text).replace("-", "")
+    for text in (flat(docx), flat(pdf)):
+        assert "февраля" not in text and "1марта" not in text and "20.02" not in text
+        for needle in ("Срок анализа достижения значений результатов и представления отчета в Департамент финансов "
+                       "области правила предоставления субсидии (приложение 1 к подпрограмме 5) не устанавливают",
+                       "дата выбрана разработчиком отчета", "до 1 июля 2022 г. (п. 8.2 правил)",
+                       "в течение первых 15 рабочих дней 2022 года (п. 8.4 правил)",
+                       "(5 января 2022 г.; правила (п. 6.1) месяц не называют: «до 5 числа месяца года, следующего за "
+                       "отчетным»; принят январь - метод выбран разработчиком отчета)"):
+            assert flat(needle) in text, needle
+
+
+@pytest.mark.parametrize("sid, clause, date", [("camps", "раздел 6 правил", dt.datetime(2022, 2, 20)),
+                                               ("housing", "п. 7.3 правил", dt.datetime(2022, 2, 20))])
+def test_analysis_and_report_deadlines_cite_the_rules(default, sid, clause, date):
+    _, facts, data = default
+    e = evaluate_subsidy(data, facts, sid)
+    text = normalise("\n".join(memo_paragraphs([e], YEAR, e.department)))
+    assert (f"Анализ достижения значений результатов - до 20 февраля 2022 г., отчет в Департамент финансов "
+            f"области - до 1 марта 2022 г. ({clause}).") in text
+    assert memo_document([e], YEAR, e.department, True).date == date
+
+
+def test_unused_balance_term_only_where_the_rules_set_it(camps, housing):
+    """"15 рабочих дней" is in the camps rules (п. 8.7, act line 2574); the housing rules set no term."""
+    camps_text = normalise("\n".join(memo_paragraphs([camps], YEAR, camps.department)))
+    assert "в течение первых 15 рабочих дней 2022 года (п. 8.7 правил)" in camps_text
+    housing_text = normalise("\n".join(memo_paragraphs([housing], YEAR, housing.department)))
+    assert "рабочих дней" not in housing_text
+    assert ("срок возврата остатка правила предоставления субсидии (приложение 2 к подпрограмме 5) не "
+            "устанавливают") in housing_text
+
+
+# --- the evaluation's own rules are labelled in the document's text ----------------------------------
+
+
+def test_every_evaluation_parameter_has_its_source():
+    """Each parameter of annual/2021.yaml names its act and clause, or says the act is silent ("не в тексте")
+    and that the report developer chose it; only the N 373 cap is the act's."""
+    params = load_facts(DATA, YEAR).parameters
+    from generator.annual.schema import PARAMETERS
+    assert set(params.sources) == set(PARAMETERS)
+    for name, text in params.sources.items():
+        if params.chosen(name):
+            assert text.startswith("не в тексте") and text.endswith("метод выбран разработчиком отчета"), name
+        else:
+            assert "N 373" in text and "3.2(1)" in text, name
+    assert [n for n in PARAMETERS if not params.chosen(n)] == ["use_coefficient_cap"]
+
+
+def test_effectiveness_document_labels_the_averaging_and_the_thresholds(effectiveness_doc, tmp_path):
+    """Read back from DOCX and PDF: the program score's averaging and the rating thresholds are said, in the
+    text, to be the report developer's choice (thresholds: a reference model, not Vologda's own text)."""
+    docx = docx_text(writers.write(effectiveness_doc, tmp_path / "eff.docx"))
+    pdf = " ".join(p.extract_text() or "" for p in pdf_reader(
+        writers.write(effectiveness_doc, tmp_path / "eff.pdf").read_bytes()).pages)
+
+    def flat(text: str) -> str:               # no spaces, hyphenation or dashes (the PDF's dash is a glyph)
+        return squash(text).replace("-", "")
+    for text in (docx, pdf):
+        assert flat("оценка эффективности государственной программы по оценкам подпрограмм - не в тексте методики "
+                    "Вологодской области: эффективность программы - среднее арифметическое эффективности "
+                    "оцененных подпрограмм, без весов") in flat(text)
+        assert flat("пороговые значения оценки - не в тексте методики Вологодской области: пороговые значения 0,9 / "
+                    "0,8 / 0,7 - эталонная модель, применяемая многими регионами, а не текст методики Вологодской "
+                    "области") in flat(text)
+        assert flat("(среднее по оцененным подпрограммам; метод выбран разработчиком отчета)") in flat(text)
+        assert flat(text).count(flat("метод выбран разработчиком отчета")) >= 4
+
+
+# --- every subprogram whose plan values the act prints is evaluated -----------------------------------
+
+SP7_ACT_PLANS = {"1": (D("72.9"), 4293), "2": (D("74.8"), 4300), "3": (D("36"), 4308), "4": (D("65"), 4316),
+                 "5": (D("42.3"), 4326), "6": (D("66"), 4335), "7": (D("80"), 4344), "8": (D("36.4"), 4351)}
+
+
+def test_sp7_is_evaluated_with_the_acts_plan_values(default, tmp_path):
+    """SP7's table 1 prints its 2021 plans (act lines 4293-4351) and its passport the 2021 money (12 926,9,
+    line 4257; table 4 is lost): the evaluation takes both from the act, not from the facts file, and scores
+    SP7; SP6 (plans printed, no money anywhere) gets its indicators' degree and the reason it has no score."""
+    program, facts, _ = default
+    ev = evaluate_program(program, facts)
+    sp7 = next(s for s in ev.subprograms if s.code == "7")
+    assert {i.code: (i.plan, i.plan_line) for i in sp7.indicators} == SP7_ACT_PLANS
+    assert not any(i.plan_sample for i in sp7.indicators)
+    assert all(f.plan is None for f in facts.indicators if f.subprogram == "7")
+    assert (sp7.plan, sp7.plan_line, sp7.cash) == (D("12926.9"), 4257, D("12708.7"))
+    r = sp7.result
+    # indicator 4: 61 / 65; the others reach their plan (capped at 1): СР = (7 + 61/65) / 8
+    assert r.indicators.quantize(D("0.000001")) == ((7 + D(61) / 65) / 8).quantize(D("0.000001"))
+    assert r.activities == 1 and r.use_of_funds == 1 and r.rating == "высокая"
+    assert format_number(r.score, 3) == "0,992"
+    sp6 = next(s for s in ev.subprograms if s.code == "6")
+    assert sp6.result.indicators == 1 and sp6.result.score is None
+    assert [i.plan_line for i in sp6.indicators] == [4060, 4069]
+    # the program's mean now includes SP7: (SP1 + SP4 + SP5 + SP7) / 4
+    scored = [s.result.score for s in ev.subprograms if s.result and s.result.score is not None]
+    assert len(scored) == 4 and ev.score == sum(scored) / 4
+    text = docx_text(writers.write(effectiveness_document(ev, program.title), tmp_path / "eff.docx"))
+    assert "Подпрограмма 7\n0,992\n1,000\n0,983\n1,000\n0,992\nвысокая" in text
+    assert "(план - постановление, строка 4293)" in text
+    assert "взят из паспорта подпрограммы (строка 4257 текста постановления)" in text
+    assert "Подпрограмма 6\n1,000\nэффективность не рассчитывается" in text
+
+
+def test_a_plan_differing_from_the_acts_is_refused(tmp_path):
+    folder = copy_data(tmp_path)
+    edit(folder / "annual" / "2021.yaml", '{subprogram: "7", code: "4", fact: 61',
+         '{subprogram: "7", code: "4", plan: 60, fact: 61')
+    program = load_program(folder)
+    with pytest.raises(DataErrors) as caught:
+        evaluate_program(program, load_facts(folder, YEAR))
+    (error,) = caught.value.errors
+    assert "план 60 отличается от плана 2021 года в постановлении (65, строка 4316)" in error.message

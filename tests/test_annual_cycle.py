@@ -75,7 +75,8 @@ def test_refused_annual_form_gets_its_protocol_and_the_correction_is_shown_as_re
     for needle in ("Муниципальное образование: Сокольский муниципальный район",
                    "Отчетный период: 2021 год (годовой отчет о достижении значений результатов)",
                    "Форма отчета: Отчет о достижении значений результатов использования субсидии",
-                   "Срок представления: до 20 января 2022 г. включительно", "Результат проверки: ОТКЛОНЕН",
+                   "Срок представления: до 20 января 2022 г. включительно (правила (раздел 6) месяц не называют",
+                   "Результат проверки: ОТКЛОНЕН",
                    "результат не достигнут, а причина недостижения не указана (требуется: план 1 ед.; в файле: "
                    "факт 0 ед.). Укажите в графе 6, почему плановое значение не достигнуто.",
                    "Замечания устранены: исправленный отчет получен 19 января 2022 г. и принят"):
@@ -219,7 +220,8 @@ def test_the_form_carries_the_plan_values_and_is_protected(forms, data):
         assert not ws[ref("fact", FIRST_RESULT_ROW + i)].protection.locked
         assert not ws[ref("reason", FIRST_RESULT_ROW + i)].protection.locked
     assert ws.protection.sheet and wb["_identity"].sheet_state == "veryHidden"
-    assert ws["A6"].value == "Срок представления: до 5 января 2022 г."
+    assert ws["A6"].value.startswith("Срок представления: до 5 января 2022 г. (правила (п. 6.1) месяц не называют")
+    assert ws["A6"].value.endswith("метод выбран разработчиком отчета)")
     texts = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any("отчет за IV квартал 2021 года еще не принят" in t for t in texts)
 

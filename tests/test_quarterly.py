@@ -1052,3 +1052,28 @@ def test_annual_money_is_the_sum_of_the_accepted_q4_reports(demo, data, data_cop
     assert line.endswith(" - 899 369,17 руб.; использована сумма отчета")
     again = _annual_money(tmp_path / "out" / "social-support-vologda" / "annual" / "2021" / "01-rezultaty-subsidiy.xlsx")
     assert again == money
+
+
+# --- issue 21 point 5: a quarterly deadline the rules leave to the agreement is labelled --------------------
+
+
+def test_housing_quarterly_deadline_is_labelled_as_the_developers_choice(demo, data, tmp_path):
+    """The housing rules (п. 7.1, act line 3839) leave the quarterly deadline to the agreement: the consolidated
+    report, the protocol (DOCX read back) and the issued form say the 10th is the report developer's choice;
+    camps' 10th is its rules' own (section 6) and carries no such label."""
+    base, _ = demo
+    label = ("срок установлен соглашением (п. 7.1 правил); в расчете принято 10-е число месяца, следующего за "
+             "кварталом, - метод выбран разработчиком отчета")
+    with Registry(base.parent.parent / "submissions") as reg:
+        housing = writers.write(reports.consolidated_report(data, reg, "housing", YEAR, 1), tmp_path / "h.docx")
+        camps = writers.write(reports.consolidated_report(data, reg, "camps", YEAR, 1), tmp_path / "c.docx")
+        rows = reg.history("housing", YEAR, 1)
+    assert f"Срок представления отчетов: до 10 апреля 2021 г. ({label})" in _docx_text(housing)
+    assert "Срок представления отчетов: до 10 апреля 2021 г." in _docx_text(camps)
+    assert "разработчиком отчета" not in _docx_text(camps)
+    protocol = base.parent.parent / "submissions" / "protocols" / "2021" / "q1" / \
+        f"protokol-{rows[0].id:05d}-housing-{rows[0].municipality}.docx"
+    assert f"Срок представления: до 10 апреля 2021 г. включительно ({label})" in _docx_text(protocol)
+    form = make_form(data, "housing", "kirillovsky", 1)
+    ws = load_workbook(io.BytesIO(form)).worksheets[0]
+    assert any(label in str(c) for r in ws.iter_rows(values_only=True) for c in r if c)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from .. import model, templates, wording
 from ..builders.common import NO_DATA, stamped_document
-from ..numbers import format_date, format_number
+from ..numbers import NO_VALUE, format_date, format_number
 from ..effectiveness import achievement
 from . import charts
 from .evaluate import ProgramEvaluation, SubsidyEvaluation
@@ -19,8 +19,17 @@ RETURN_FORMULA_SOURCE = ("Формула возврата средств вос�
                          "(N 1224 / федеральные N 999): docs/methodology.md")
 
 
-def _document(title: str, kind: str, year: int, sample: bool) -> model.Document:
-    return stamped_document(title, kind, _dt.date(year + 1, 2, 20), sample)
+def _document(title: str, kind: str, year: int, sample: bool, date: _dt.date | None = None) -> model.Document:
+    """A new annual document dated ``date`` (default: 20 February of the next year, the program report's)."""
+    return stamped_document(title, kind, date or _dt.date(year + 1, 2, 20), sample)
+
+
+def document_date(evaluations: list[SubsidyEvaluation]) -> _dt.date | None:
+    """The date of a document on ``evaluations``: the latest analysis deadline their rules set, else (rules
+    setting none, :func:`terms_sentences` says so) the latest of the municipalities' annual report deadlines
+    (``SubsidyEvaluation.results_deadline``), after which the figures are in; ``None`` for no subsidy."""
+    dates = [e.analysis_deadline or e.results_deadline for e in evaluations]
+    return max(dates) if dates else None
 
 
 def results_table(e: SubsidyEvaluation) -> model.Table:
@@ -66,7 +75,10 @@ def returns_table(e: SubsidyEvaluation) -> model.Table:
             body.append(model.Row([model.Cell(f"{i}."), model.Cell(r.name), model.Cell(r.provided),
                                    model.Cell(r.error or NO_DATA, colspan=7, italic=True)]))
             continue
-        note = c.exempt_reason or (f"до {format_date(e.return_deadline)}" if c.amount > 0 else "")
+        if r.suspended and not (r.facts.exemption if r.facts else None):
+            note = f"возврат не применяется: п. {e.suspension.clause} правил приостановлен (см. ниже)" if c.m else ""
+        else:
+            note = c.exempt_reason or (f"до {format_date(e.return_deadline)}" if c.amount > 0 else "")
         body.append(model.Row([model.Cell(f"{i}."), model.Cell(r.name), model.Cell(r.facts.received),
                                model.Cell(r.facts.unused), model.Cell(c.subsidy), model.Cell(c.m), model.Cell(c.n),
                                model.Cell(c.k), model.Cell(c.amount), model.Cell(note)]))
@@ -87,9 +99,43 @@ def formula_note(e: SubsidyEvaluation) -> model.Paragraph:
         size=10, space_after=6)
 
 
+def terms_sentences(e: SubsidyEvaluation) -> list[str]:
+    """The rules' terms behind a subsidy's year, each sentence citing its clause (the subsidy data's
+    ``clauses``), or saying that the rules set none: the return's due date, the suspensions of the return
+    clause and whether they cover that date, the main administrator's analysis and report deadlines."""
+    rules = f"правила предоставления субсидии ({e.rules})" if e.rules else "правила предоставления субсидии"
+    out = [f"Срок возврата средств при недостижении значений результатов - до {format_date(e.return_deadline)} "
+           f"({e.clause('return_deadline') or rules})."]
+    if e.suspension is not None:
+        s = e.suspension
+        out.append(f"Возврат средств за {e.year} год не применяется: действие п. {s.clause} правил приостановлено "
+                   f"({s.basis}) на период с {format_date(s.start)} до {format_date(s.until)}, и срок возврата "
+                   f"{format_date(e.return_deadline)} приходится на этот период.")
+    for s in e.suspensions_not_covering:
+        out.append(f"Приостановление действия п. {s.clause} правил ({s.basis}) на период с {format_date(s.start)} "
+                   f"до {format_date(s.until)} срок возврата {format_date(e.return_deadline)} не охватывает и к "
+                   f"возврату средств за {e.year} год не применяется.")
+    if e.analysis_deadline and e.report_deadline:
+        clause = e.clause("analysis_deadline") or rules
+        out.append(f"Анализ достижения значений результатов - до {format_date(e.analysis_deadline)}, отчет в "
+                   f"Департамент финансов области - до {format_date(e.report_deadline)} ({clause}).")
+    else:
+        clause = e.results_deadline_note or e.clause("annual_deadline") or rules
+        out.append(f"Срок анализа достижения значений результатов и представления отчета в Департамент финансов "
+                   f"области {rules} не устанавливают; срок определяется соглашением о предоставлении субсидии "
+                   "или главным распорядителем, настоящий отчет его не применяет. Дата отчета - срок представления "
+                   f"муниципальными образованиями годовой информации о значениях результатов "
+                   f"({format_date(e.results_deadline)}; {clause}); дата выбрана разработчиком отчета.")
+    return out
+
+
+def terms_note(e: SubsidyEvaluation) -> model.Paragraph:
+    return model.Paragraph.of(" ".join(terms_sentences(e)), size=10, space_after=6)
+
+
 def subsidy_results_document(evaluations: list[SubsidyEvaluation], year: int, sample: bool) -> model.Document:
     doc = _document(f"Отчет о достижении значений результатов использования субсидий за {year} год",
-                    "annual-subsidy-results", year, sample)
+                    "annual-subsidy-results", year, sample, document_date(evaluations))
     doc.provenance.append(RETURN_FORMULA_SOURCE)
     for e in evaluations:
         section = doc.section("landscape")
@@ -98,7 +144,7 @@ def subsidy_results_document(evaluations: list[SubsidyEvaluation], year: int, sa
                     model.Paragraph.of(f"Главный распорядитель: {e.department}", align="center", size=12, space_after=6),
                     results_table(e),
                     model.Heading("Расчет объема средств, подлежащих возврату в областной бюджет", level=2),
-                    returns_table(e), formula_note(e))
+                    returns_table(e), formula_note(e), terms_note(e))
     return doc
 
 
@@ -106,7 +152,8 @@ def memo_paragraphs(evaluations: list[SubsidyEvaluation], year: int, department:
                     tpl: templates.Templates | None = None) -> list[str]:
     tpl = tpl or templates.default()
     text = tpl.render("memo.txt.j2", year=year, department=department, subsidies=evaluations,
-                      total_return=sum((e.to_return for e in evaluations), Decimal("0.00")))
+                      total_return=sum((e.to_return for e in evaluations), Decimal("0.00")),
+                      terms={e.subsidy_id: terms_sentences(e) for e in evaluations})
     blocks = [" ".join(line.strip() for line in block.splitlines() if line.strip())
               for block in text.split("\n\n")]
     return [b for b in blocks if b]
@@ -115,7 +162,7 @@ def memo_paragraphs(evaluations: list[SubsidyEvaluation], year: int, department:
 def memo_document(evaluations: list[SubsidyEvaluation], year: int, department: str, sample: bool,
                   tpl: templates.Templates | None = None) -> model.Document:
     doc = _document(f"Аналитическая записка об эффективности использования субсидий за {year} год", "annual-memo",
-                    year, sample)
+                    year, sample, document_date(evaluations))
     doc.provenance.append(RETURN_FORMULA_SOURCE)
     section = doc.section("portrait")
     paragraphs = memo_paragraphs(evaluations, year, department, tpl)
@@ -127,7 +174,7 @@ def memo_document(evaluations: list[SubsidyEvaluation], year: int, department: s
     section.add(model.Signature([(f"Руководитель ({department})", "____________________")], date_label=None))
     for e in evaluations:
         doc.section("landscape").add(model.Heading(e.name, level=2), results_table(e), returns_table(e),
-                                     formula_note(e))
+                                     formula_note(e), terms_note(e))
     return doc
 
 
@@ -149,6 +196,8 @@ def effectiveness_document(ev: ProgramEvaluation, title: str, w: wording.Wording
               "достижения показателей × коэффициент использования средств. Пороговые значения оценки заданы в "
               "данных; формулы приложения 4 к постановлению N 439 в доступных источниках не найдены, поэтому "
               "метод расчета выбран разработчиком отчета.", size=11, space_after=6))
+    s.add(model.Paragraph.of("Основания параметров оценки: " + "; ".join(parameter_sources(ev, w)) + ".",
+                             size=11, space_after=6))
     s.add(model.Heading("1. Достижение плановых значений целевых показателей (индикаторов)", level=2, align="left"),
           indicator_table(ev, w))
     rows = [i for i in ev.program_indicators] + [i for sp in ev.subprograms for i in sp.indicators]
@@ -162,6 +211,13 @@ def effectiveness_document(ev: ProgramEvaluation, title: str, w: wording.Wording
     s2 = doc.section("landscape")
     s2.add(model.Heading(f"2. Исполнение расходов {f['budget_gen']} по основным мероприятиям", level=2, align="left"),
            activity_table(ev, w))
+    for sp in ev.subprograms:
+        if sp.plan_line is not None:
+            s2.add(model.Paragraph.of(
+                f"Подпрограмма {sp.code}: таблица 4 (финансовое обеспечение основных мероприятий) в постановлении "
+                f"отсутствует; план подпрограммы на {ev.year} год - {format_number(sp.plan, 1)} {f['unit']} - "
+                f"взят из паспорта подпрограммы (строка {sp.plan_line} текста постановления), исполнение - сумма "
+                "кассового исполнения ее основных мероприятий.", size=11, space_after=2))
     doubtful = [a for sp in ev.subprograms for a in sp.activities if a.plan_doubts]
     if doubtful:
         s2.add(model.Paragraph.of(
@@ -183,6 +239,25 @@ def effectiveness_document(ev: ProgramEvaluation, title: str, w: wording.Wording
     return doc
 
 
+PARAMETER_NAMES = {"achievement_cap": "предельное значение степени достижения показателя",
+                   "use_coefficient_cap": "предельное значение коэффициента использования средств",
+                   "ratings": "пороговые значения оценки",
+                   "program_score": "оценка эффективности {program_gen} по оценкам подпрограмм"}
+
+
+def parameter_sources(ev: ProgramEvaluation, w: wording.Wording) -> list[str]:
+    """Each parameter of the evaluation with where it comes from (the annual facts' ``parameters.sources``):
+    an act's clause, or the data's reason the act is silent ("... метод выбран разработчиком отчета"); a
+    parameter the data gives no source for is said to be the report developer's choice."""
+    out = []
+    for key, name in PARAMETER_NAMES.items():
+        name = name.format(**w.forms)
+        text = ev.parameters.source(key) if ev.parameters else None
+        out.append(f"{name} - {text}" if text else f"{name} - источник в данных не указан; метод выбран "
+                                                   "разработчиком отчета")
+    return out
+
+
 def indicator_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> model.Table:
     w = w or wording.Wording()
     cols = [model.Column(0.7, align="center"), model.Column(4.5), model.Column(0.8, align="center"),
@@ -200,7 +275,8 @@ def indicator_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> 
             body.append(model.Row([model.Cell(""), model.Cell(NO_DATA + " (таблица 1 подпрограммы отсутствует)",
                                                              colspan=6, italic=True)]))
         for i in items:
-            plan_note = " (план - образец)" if i.plan_sample else ""
+            plan_note = " (план - образец)" if i.plan_sample else (
+                f" (план - постановление, строка {i.plan_line})" if i.plan_line else "")
             body.append(model.Row([model.Cell(i.code), model.Cell(i.name + plan_note), model.Cell(i.unit),
                                    model.Cell(i.plan), model.Cell(i.fact), model.Cell(i.degree),
                                    model.Cell(i.explanation or "")]))
@@ -225,13 +301,18 @@ def activity_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> m
         start = len(body)
         for a in sp.activities:
             plan = model.Cell(a.plan, mark="*", note="; ".join(a.plan_doubts)) if a.plan_doubts else model.Cell(a.plan)
+            if a.plan is None:           # the act prints no plan of the activity (table 4 lost): no value
+                plan = model.Cell(NO_VALUE)
             body.append(model.Row([model.Cell(a.code), model.Cell(a.name), plan, model.Cell(a.cash),
-                                   model.Cell(a.execution), model.Cell(YES if a.done else NO),
+                                   model.Cell(a.execution if a.execution is not None else NO_VALUE),
+                                   model.Cell(YES if a.done else NO),
                                    model.Cell(a.explanation or "")]))
         from .. import calc
         body.append(model.Row([model.Cell(""), model.Cell("Итого по подпрограмме"), model.Cell(sp.plan),
                                model.Cell(sp.cash), model.Cell(calc.share(sp.cash, sp.plan, 1)), model.Cell(""),
-                               model.Cell("")], style="total", sum_of=body[start:]))
+                               model.Cell("")], style="total",
+                              # a passport's plan (table 4 lost) is not the sum of the activities' (empty) plans
+                              sum_of=None if sp.plan_line is not None else body[start:]))
     return model.Table(cols, head, body, font_size=9.5, id="activities-execution")
 
 
@@ -250,11 +331,17 @@ def score_table(ev: ProgramEvaluation, w: wording.Wording | None = None) -> mode
             body.append(model.Row([model.Cell(f"Подпрограмма {sp.code}"),
                                    model.Cell("не оценивается: " + "; ".join(sp.gaps), colspan=6, italic=True)]))
             continue
+        if r.score is None:              # indicators evaluated, the money is not printed: no effectiveness
+            body.append(model.Row([model.Cell(f"Подпрограмма {sp.code}"), model.Cell(r.indicators),
+                                   model.Cell("эффективность не рассчитывается: " + "; ".join(sp.gaps), colspan=5,
+                                              italic=True)]))
+            continue
         body.append(model.Row([model.Cell(f"Подпрограмма {sp.code}"), model.Cell(r.indicators), model.Cell(r.activities),
                                model.Cell(r.budget), model.Cell(r.use_of_funds), model.Cell(r.score),
                                model.Cell(r.rating or "")]))
     thresholds = "; ".join(f"{label} - не менее {format_number(t, None)}" for t, label in ev.ratings)
-    body.append(model.Row([model.Cell(f"{w.forms['Program']} (среднее по оцененным подпрограммам)"),
+    body.append(model.Row([model.Cell(f"{w.forms['Program']} (среднее по оцененным подпрограммам; метод выбран "
+                                      "разработчиком отчета)"),
                            model.Cell("", colspan=4), model.Cell(ev.score), model.Cell(ev.rating or NO_DATA)],
                           style="total"))
     body.append(model.Row([model.Cell(f"Пороговые значения оценки: {thresholds}", colspan=7, italic=True)]))

@@ -51,6 +51,13 @@ def annual_deadline(subsidy: Subsidy, year: int) -> _dt.date | None:
     return _dt.date(year + 1, day.month, day.day) if day is not None else None
 
 
+def annual_deadline_note(subsidy: Subsidy) -> str:
+    """What the documents print after the annual deadline: `` (<note>)`` where the rules do not fully set it
+    (``annual_deadline_note`` of subsidies.yaml: the month is the report developer's reading), else ``""``."""
+    note = getattr(subsidy, "annual_deadline_note", None)
+    return f" ({note})" if note else ""
+
+
 def money_row(index: int, results: int) -> int:
     """Sheet row (1-based) of money line ``index`` (0-2) under a table of ``results`` rows."""
     return FIRST_RESULT_ROW + results + 2 + index
@@ -116,7 +123,8 @@ def generate(subsidy: Subsidy, municipality: Municipality, agreement: Agreement,
         (municipality.name, {"bold": True}),
         (f"за {year} год", {}),
         (f"{subsidy.name}. Соглашение N {agreement.number} от {format_date(agreement.date)}", {"italic": True}),
-        ("Срок представления: до " + format_date(due) if due else "Срок представления правилами не установлен", {}),
+        ("Срок представления: до " + format_date(due) + annual_deadline_note(subsidy) if due
+         else "Срок представления правилами не установлен", {}),
     ]
     line_chars = int(sum(w for _k, _h, w in COLUMNS) * 1.1)
     for r, (text, font) in enumerate(lines):
@@ -187,7 +195,8 @@ def generate(subsidy: Subsidy, municipality: Municipality, agreement: Agreement,
     for r, text in enumerate([
             f"Форма: {TITLE} за {year} год",
             f"Муниципальное образование: {municipality.name}",
-            ("Срок представления: до " + format_date(due)) if due else "Срок представления правилами не установлен",
+            ("Срок представления: до " + format_date(due) + annual_deadline_note(subsidy)) if due
+            else "Срок представления правилами не установлен",
             "Заполняются только ячейки, выделенные цветом: фактическое значение каждого результата (число в "
             "единицах графы 3, без текста и формул) и, если оно меньше планового (для результата, который "
             "должен уменьшаться, - больше), причина недостижения.",

@@ -3,8 +3,7 @@ cash execution of main activities, and the evaluation's parameters (thresholds a
 
 from __future__ import annotations
 
-import datetime as _dt
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field, PrivateAttr
 from typing_extensions import Annotated
@@ -17,10 +16,30 @@ class Rating(Strict):
     label: str
 
 
+PARAMETERS = ("achievement_cap", "use_coefficient_cap", "ratings", "program_score")
+NOT_IN_ACT = "не в тексте"
+
+
 class Parameters(Strict):
+    """The evaluation's parameters. ``program_score``: how the program's score is made from the subprograms'
+    (``mean``: the arithmetic mean of the evaluated subprograms' scores, unweighted). ``sources``: for each
+    parameter, the act and clause that set it, or a reason starting "не в тексте" (the act is silent and the
+    report developer chose it); the effectiveness document prints them in its text."""
+
     achievement_cap: Optional[Num] = 1
     use_coefficient_cap: Optional[Num] = None
     ratings: list[Rating] = Field(min_length=1)
+    program_score: Literal["mean"] = "mean"
+    sources: dict[Literal[PARAMETERS], str] = {}
+
+    def source(self, name: str) -> str | None:
+        """The source text of parameter ``name`` (``None``: the data gives none)."""
+        return self.sources.get(name)
+
+    def chosen(self, name: str) -> bool:
+        """True when the act is silent on parameter ``name``: its source is a "не в тексте" reason, or none."""
+        text = self.sources.get(name)
+        return text is None or text.startswith(NOT_IN_ACT)
 
 
 class SubsidyResult(Strict):
@@ -38,16 +57,10 @@ class SubsidyResult(Strict):
     exemption: Optional[str] = None          # e.g. force majeure: no return is demanded
 
 
-class Suspension(Strict):
-    subsidy: str
-    until: _dt.date
-    basis: str
-
-
 class IndicatorFact(Strict):
     subprogram: Optional[str] = None         # None: an indicator of the program itself
     code: str
-    plan: Num
+    plan: Optional[Num] = None               # None: the act's plan of the year (subprogram table 1)
     plan_sample: bool = False
     fact: Num
     explanation: Optional[str] = None
@@ -68,6 +81,5 @@ class AnnualFacts(Strict):
     year: int
     parameters: Parameters
     subsidy_results: list[SubsidyResult] = []
-    suspensions: list[Suspension] = []
     indicators: list[IndicatorFact] = []
     activities: list[ActivityFact] = []

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .. import model
 from ..builders.common import stamped_document
 from ..numbers import format_date
-from .forms import ANNUAL_QUARTER, TITLE, annual_deadline
+from .forms import ANNUAL_QUARTER, TITLE, annual_deadline, annual_deadline_note
 
 
 @dataclass
@@ -23,6 +23,7 @@ class SubsidySubmissions:
     subsidy_id: str
     name: str
     deadline: _dt.date | None
+    note: str = ""                       # " (<why the month is the developer's reading>)" or ""
     rows: list = field(default_factory=list)
     refused: list = field(default_factory=list)
 
@@ -37,7 +38,7 @@ def collect(data, registry, year: int) -> list[SubsidySubmissions]:
             continue
         subsidy = data.subsidies[sid]
         latest = registry.latest(sid, year, ANNUAL_QUARTER)
-        item = SubsidySubmissions(sid, subsidy.name, annual_deadline(subsidy, year))
+        item = SubsidySubmissions(sid, subsidy.name, annual_deadline(subsidy, year), annual_deadline_note(subsidy))
         for agreement in agreements:
             item.rows.append((data.municipalities[agreement.municipality].name, latest.get(agreement.municipality)))
         for s in registry.history(sid, year, ANNUAL_QUARTER):
@@ -57,7 +58,7 @@ def submissions_document(collected: list[SubsidySubmissions], year: int, sample:
     section.add(model.Heading(f"Представление отчетов о достижении значений результатов использования субсидий "
                               f"за {year} год"))
     for item in collected:
-        due = f"до {format_date(item.deadline)}" if item.deadline else "правилами не установлен."
+        due = f"до {format_date(item.deadline)}{item.note}" if item.deadline else "правилами не установлен."
         section.add(model.Heading(item.name, level=2, align="left"),
                     model.Paragraph.of(f"Форма: {TITLE.lower()}. Срок представления: {due}", align="left",
                                        size=12, space_after=4))

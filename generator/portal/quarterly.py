@@ -73,6 +73,7 @@ class Period:
     quarter: int
     deadline: _dt.date
     opens: _dt.date
+    deadline_note: str = ""           # " (срок установлен соглашением ...)" where the rules leave it to the agreement
 
     @property
     def label(self) -> str:
@@ -95,7 +96,7 @@ def periods(data: SubsidyData, today: _dt.date, municipality: str | None = None)
                     if municipality is None or agreement.municipality == municipality:
                         subsidy = data.subsidies[sid]
                         out.append(Period(sid, subsidy.name, agreement.municipality, year, quarter,
-                                          subsidy.deadline(year, quarter), opens))
+                                          subsidy.deadline(year, quarter), opens, subsidy.deadline_note()))
     return out
 
 

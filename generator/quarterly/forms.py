@@ -173,7 +173,7 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
          "(нарастающим итогом с начала года)", {}),
         (f"{subsidy.name}. Соглашение N {agreement.number} от {format_date(agreement.date)}", {"italic": True}),
         (f"Единица измерения: {spec.unit}{'' if spec.unit.endswith('.') else '.'} Срок представления: до "
-         f"{format_date(subsidy.deadline(year, quarter))}",
+         f"{format_date(subsidy.deadline(year, quarter))}{subsidy.deadline_note()}",
          {}),
     ]
     for r, (text, font) in enumerate(lines):
@@ -286,7 +286,7 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
         f"Муниципальное образование: {municipality.name}",
         f"Период: {QUARTER_NAMES[quarter]} квартал {year} года; данные по состоянию на {format_date(as_of)}, "
         "нарастающим итогом с начала года.",
-        f"Срок представления: до {format_date(subsidy.deadline(year, quarter))}",
+        f"Срок представления: до {format_date(subsidy.deadline(year, quarter))}{subsidy.deadline_note()}",
         "Заполняются только ячейки, выделенные цветом. Суммы указываются в рублях с копейками (не более двух "
         "знаков после запятой), без формул и текста.",
         "Значения нарастающим итогом не могут быть меньше значений предыдущего квартала.",

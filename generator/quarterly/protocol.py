@@ -67,7 +67,11 @@ def protocol_document(data: SubsidyData, submission: Submission, resolved_by: Su
              ("Файл", f"«{submission.original_name}»"),
              ("Дата получения", format_date(submission.received))]
     if submission.deadline:
-        lines.append(("Срок представления", f"до {format_date(submission.deadline)} включительно"))
+        note = subsidy.deadline_note() if subsidy else ""
+        if subsidy and submission.quarter == 0:             # the annual results report: its own deadline's note
+            from ..annual.forms import annual_deadline_note
+            note = annual_deadline_note(subsidy)
+        lines.append(("Срок представления", f"до {format_date(submission.deadline)} включительно{note}"))
     for label, value in lines:
         section.add(model.Paragraph.of(f"{label}: {value}", align="left"))
     if submission.status == "accepted":

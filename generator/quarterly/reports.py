@@ -41,7 +41,8 @@ def municipality_report(data: SubsidyData, submission: Submission) -> model.Docu
     section.add(form_table(spec, submission.figures or {}, submission.texts or {}, year=submission.year))
     timing = "в срок" if submission.on_time else f"с опозданием на {submission.late_days} дн."
     section.add(model.Paragraph.of(f"Представлен {format_date(submission.received)} ({timing}; срок - до "
-                                   f"{format_date(submission.deadline)}). Версия {submission.version}.",
+                                   f"{format_date(submission.deadline)}{subsidy.deadline_note()}). "
+                                   f"Версия {submission.version}.",
                                    align="left", size=12),
                 model.Signature([("Руководитель уполномоченного органа", "____________________"),
                                  ("Главный бухгалтер", "____________________")]))
@@ -140,7 +141,8 @@ def consolidated_report(data: SubsidyData, registry: Registry, subsidy_id: str, 
                 model.Paragraph.of(f"{period_label(year, quarter)}, по состоянию на "
                                    f"{format_date(as_of_date(year, quarter))} (нарастающим итогом с начала года). "
                                    f"Главный распорядитель: {subsidy.department}. Срок представления отчетов: до "
-                                   f"{format_date(deadline)}", align="justify", size=12, space_after=4),
+                                   f"{format_date(deadline)}{subsidy.deadline_note()}", align="justify", size=12,
+                                   space_after=4),
                 model.Paragraph.of("руб.", align="right", size=12))
     money = dict(align="right", kind="number", decimals=KOPECKS)
     cols = [model.Column(0.5, align="center"), model.Column(2.6), model.Column(1.5, **money),

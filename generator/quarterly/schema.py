@@ -38,6 +38,25 @@ class MonthDay(Strict):
     month: int = Field(ge=1, le=12)
     day: int = Field(ge=1, le=31)
 
+    def of(self, year: int) -> _dt.date:
+        """This day of ``year``."""
+        return _dt.date(year, self.month, self.day)
+
+
+class Suspension(Strict):
+    """An amending act's suspension of a clause of the subsidy's rules (the act's note "действие пункта 9.2
+    приостановлено до 1 января 2022 г."): the ``clause`` suspended, the amending act (``basis``), in force from
+    ``start`` (the act's "Изменения вступают в силу с ...") until ``until`` (exclusive: "до 1 января")."""
+
+    clause: str
+    basis: str
+    start: _dt.date
+    until: _dt.date
+
+    def covers(self, day: _dt.date) -> bool:
+        """True when ``day`` falls inside the suspension: ``start <= day < until``."""
+        return self.start <= day < self.until
+
 
 class Subsidy(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")
@@ -47,12 +66,34 @@ class Subsidy(Strict):
     activity: str
     executor: Optional[str] = None
     source: Optional[SourceLines] = None
+    rules: Optional[str] = None              # where the rules are in the act: "приложение 2 к подпрограмме 5"
     cofinancing: Cofinancing = Cofinancing()
     results: list[Result]
     form: str
     quarterly_deadline_day: int = Field(ge=1, le=28)
+    # where the rules leave the quarterly deadline to the agreement: what the documents say after the date
+    # ("срок установлен соглашением ...; 10-е число принято разработчиком отчета"); None: the rules set the day
+    quarterly_deadline_note: Optional[str] = None
     annual_deadline: MonthDay
+    # where the rules do not fully set the annual deadline (education: "до 5 числа месяца года, следующего за
+    # отчетным", no month): what the documents say after the date; None: the rules set it
+    annual_deadline_note: Optional[str] = None
+    # the main administrator's analysis of the results and its report to the finance department, in the year
+    # after the subsidy year; None where the rules set no date (the documents then say so)
+    analysis_deadline: Optional[MonthDay] = None
+    finance_report_deadline: Optional[MonthDay] = None
+    # the return of funds for missed results is due on this day of the year after the subsidy year
+    return_deadline: MonthDay = MonthDay(month=7, day=1)
+    # the balance unused on 1 January goes back within this many first working days of the next year; None:
+    # the rules set no term
+    unused_return_working_days: Optional[int] = Field(None, ge=1, le=60)
+    # V_subsidy of the return formula is the subsidy less the balance unused on 1 January (the rules say so)
+    return_excludes_unused: bool = True
+    # suspensions of the rules' return clause by amending acts (act's amendment notes and trailer)
+    suspensions: list[Suspension] = []
     return_coefficient: Num = Decimal("0.1")
+    # the clause of the rules that sets each value above, as the documents cite it: field → "п. 7.3" / "раздел 6"
+    clauses: dict[str, str] = {}
     # where each text and figure above is printed in the act: field path → act line, or the reason it is not
     act_lines: dict[str, Union[Annotated[int, Field(ge=1)], str]] = {}
 
@@ -61,6 +102,17 @@ class Subsidy(Strict):
         if isinstance(level, dict):
             return level.get(kind)
         return level
+
+    def suspension_of(self, due: _dt.date) -> tuple[Suspension | None, list[Suspension]]:
+        """The suspension of the return clause covering a return due on ``due`` (the first such, else
+        ``None``), and the suspensions that do not cover it (the documents say they did not apply)."""
+        covering = [s for s in self.suspensions if s.covers(due)]
+        return (covering[0] if covering else None), [s for s in self.suspensions if not s.covers(due)]
+
+    def deadline_note(self) -> str:
+        """What the documents print after a quarterly deadline: `` (<note>)`` when the day is not the rules'
+        (``quarterly_deadline_note``), else ``""``."""
+        return f" ({self.quarterly_deadline_note})" if self.quarterly_deadline_note else ""
 
     def deadline(self, year: int, quarter: int) -> _dt.date:
         """The report of a quarter is due on the given day of the month after the quarter."""

@@ -208,3 +208,15 @@ def test_server_error_page_is_russian_and_hides_the_trace(portal, monkeypatch):
     response = client.get("/department/camps/2021/1/report.xlsx")
     assert response.status_code == 500
     assert "Внутренняя ошибка" in response.text and "secret internal detail" not in response.text
+
+
+def test_department_page_labels_housings_agreement_deadline(portal):
+    """Issue 21 point 5: the housing rules leave the quarterly deadline to the agreement; the portal says the
+    10th is the report developer's choice, and camps' deadline (its rules' own) carries no label."""
+    page = portal.logged_in("department").get("/")
+    rows = page.text.split("<tr>")
+    housing = next(r for r in rows if "приспособлению жилого помещения" in r and "I квартал 2021" in r)
+    camps = next(r for r in rows if "загородных оздоровительных лагерей" in r and "I квартал 2021" in r)
+    assert ("до 10.04.2021 (срок установлен соглашением (п. 7.1 правил); в расчете принято 10-е число месяца, "
+            "следующего за кварталом, - метод выбран разработчиком отчета)") in housing
+    assert "до 10.04.2021</td>" in camps
