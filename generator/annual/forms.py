@@ -151,7 +151,7 @@ def generate(subsidy: Subsidy, municipality: Municipality, agreement: Agreement,
         ws.write_blank(r, COL["fact"] - 1, None, formats.get(**cell, num_format=VALUE_FORMAT, locked=False,
                                                              bg_color=INPUT_FILL))
         ws.write_blank(r, COL["reason"] - 1, None, formats.get(**cell, locked=False, bg_color=INPUT_FILL))
-        ws.set_row(r, 15 * max(2, -(-len(result.name) // 52)))
+        ws.set_row(r, round(15.5 * max(2, -(-len(result.name) // 44)), 1))
         inputs.append(f"{_letter('fact')}{r + 1}")
     if inputs:
         ws.data_validation(inputs[0], {
