@@ -89,7 +89,7 @@ def protocol_document(data: SubsidyData, submission: Submission, resolved_by: Su
         section.add(model.Paragraph.of("Результат проверки: ОТКЛОНЕН. Отчет не принят по следующим замечаниям:",
                                        align="left", space_after=4))
         for i, text in enumerate(submission.findings, start=1):
-            section.add(model.Paragraph.of(f"{i}. {text}", align="left"))
+            section.add(model.Paragraph.of(f"{i}. {text[:1].upper()}{text[1:]}", align="left"))   # a sentence
         if resolved_by is not None:
             section.add(model.Paragraph.of(
                 f"Замечания устранены: исправленный отчет получен {format_date(resolved_by.received)} и принят "
