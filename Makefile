@@ -37,10 +37,14 @@ demo: $(STAMP) $(CATALOGS)
 serve: $(STAMP) $(CATALOGS)
 	GOSPROG_TODAY=$${GOSPROG_TODAY:-$(PORTAL_TODAY)} $(BIN)/gosprog serve $(DATA) --demo-accounts --host 127.0.0.1 --port 8000
 
-# The suite runs in one process per core (pytest-xdist), each test file whole in one process (--dist loadfile:
-# a file's module fixtures, such as a built package, are made once); PYTEST_ARGS adds to or overrides it.
-PYTEST_ARGS ?= -n auto --dist loadfile
+# The suite runs in one process per core (pytest-xdist). A test file is one unit of work kept in one process (its
+# module fixtures, such as a built package, are made once), the costliest units first: groups and order are set in
+# tests/conftest.py, hence --dist loadgroup and --no-loadscope-reorder. PYTEST_ARGS adds to or overrides it.
+PYTEST_ARGS ?= -n auto --dist loadgroup --no-loadscope-reorder
+# gosprog's own modules byte-compiled first, as an installed wheel's are: the suite starts hundreds of Python
+# processes, and where PYTHONDONTWRITEBYTECODE is set (CI images) each would compile them again from source.
 test: $(STAMP) $(CATALOGS)
+	$(BIN)/python -m compileall -q generator tests
 	GOSPROG_LOCKED=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # make bench: benchmarks (about 10 minutes; `$(BIN)/python bench/run.py --quick` for a smoke run)

@@ -90,6 +90,16 @@ def tables_workbook_name(program_code: str, edition_date: _dt.date) -> str:
     return f"{safe_name(program_code)}-{edition_date.isoformat()}-tablicy.xlsx"
 
 
+def annual_forms_folder(out: str | Path, program_code: str, year: int) -> Path:
+    """``OUT/<program>/quarterly/<year>/god/forms``: the annual results forms (one sub-folder per subsidy)."""
+    return quarterly_folder(out, program_code, year) / "god" / "forms"
+
+
+def annual_inbox_folder(out: str | Path, program_code: str, year: int) -> Path:
+    """``OUT/<program>/quarterly/<year>/god/inbox``: the filled sample annual forms of ``gosprog quarterly demo``."""
+    return quarterly_folder(out, program_code, year) / "god" / "inbox"
+
+
 def quarterly_inbox_folder(out: str | Path, program_code: str, year: int, quarter: int) -> Path:
     """``OUT/<program>/quarterly/<year>/q<quarter>/inbox``: the filled sample forms of ``gosprog quarterly demo``."""
     return quarterly_folder(out, program_code, year, quarter) / "inbox"

@@ -118,7 +118,33 @@ def _tiles(cells: list[tuple], size: float = 24.0) -> dict[tuple[int, int], list
     return index
 
 
-def page_problems(pdf_bytes_or_path, heads: dict[str, Head], name: str = "") -> list[str]:
+DASHES = dict.fromkeys(map(ord, "-\u00ad\u2010\u2011\u2012\u2013\u2014\u2212"), None)
+
+
+def bare(text: str | None) -> str:
+    """:func:`squash`, and without dashes: a PDF's text layer gives a typed "-" back as U+00AD or U+2010
+    (Typst), so texts are compared without them."""
+    return squash(text).translate(DASHES)
+
+
+def footnotes_of(document: model.Document) -> list[str]:
+    """The texts of the document's table footnotes (:class:`model.Footnotes`), :func:`bare`."""
+    return [bare(item) for s in document.sections for b in s.blocks
+            if isinstance(b, model.Footnotes) for item in b.items]
+
+
+def only_footnotes(text: str, notes: Sequence[str]) -> bool:
+    """Whether the squashed page text is nothing but footnotes of the document."""
+    for note in notes:
+        text = text.replace(note, "")
+    return not text
+
+
+def page_problems(pdf_bytes_or_path, heads: dict[str, Head], name: str = "",
+                  footnotes: Sequence[str] = ()) -> list[str]:
+    """Every problem of every page of the PDF, one sentence each (see the module's docstring); ``heads``:
+    :func:`expectations` of its document; ``footnotes``: :func:`footnotes_of` it, to find a page that holds
+    nothing but a table's footnote ("a footnote alone on a page")."""
     problems: list[str] = []
     previous_headed = False           # the last table of the previous page had header rows
     with pdfplumber.open(pdf_bytes_or_path) as pdf:
@@ -159,6 +185,11 @@ def page_problems(pdf_bytes_or_path, heads: dict[str, Head], name: str = "") -> 
             for box_chars in boxes.values():
                 for split in _split_numbers(_lines(box_chars)):
                     problems.append(f"{where}: a number split across lines: {split}")
+            if footnotes and not tables:
+                lines = [bare(line) for line in (page.extract_text() or "").splitlines()]
+                alone = "".join(line for line in lines if not PAGE_LABEL.match(line) and line != bare(NOTICE))
+                if alone and only_footnotes(alone, footnotes):
+                    problems.append(f"{where}: a footnote alone on a page")
             if not tables:
                 # no closed table on the page, yet ruled columns run from its top: a row of the previous
                 # page's table continues here, without the header rows
@@ -246,7 +277,8 @@ def package_problems(data: Path, out: Path, engines: Sequence[str] = ("typst", "
         assert result.exit_code == 0, result.output
         pdfs = sorted(target.rglob("*.pdf"))
         assert {p.stem for p in pdfs} == set(documents), (engine, sorted(documents))
-        jobs += [(str(p), f"{engine}: {p.name}", expectations(documents[p.stem])) for p in pdfs]
+        jobs += [(str(p), f"{engine}: {p.name}", expectations(documents[p.stem]), footnotes_of(documents[p.stem]))
+                 for p in pdfs]
         if formats != "pdf":
             office = libreoffice_for_pages()
             if office is not None:
@@ -258,7 +290,7 @@ def package_problems(data: Path, out: Path, engines: Sequence[str] = ("typst", "
                 assert done.returncode == 0, done.stderr.decode(errors="replace")
                 converted_pdfs = sorted(converted.glob("*.pdf"))
                 assert len(converted_pdfs) == len(docx_files)
-                jobs += [(str(p), f"docx via LibreOffice: {p.stem}.docx", expectations(documents[p.stem]))
+                jobs += [(str(p), f"docx via LibreOffice: {p.stem}.docx", expectations(documents[p.stem]), ())
                          for p in converted_pdfs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for found in pool.map(_check, jobs):
@@ -267,5 +299,5 @@ def package_problems(data: Path, out: Path, engines: Sequence[str] = ("typst", "
 
 
 def _check(job: tuple) -> list[str]:
-    path, name, heads = job
-    return page_problems(path, heads, name)
+    path, name, heads, footnotes = job
+    return page_problems(path, heads, name, footnotes)

@@ -18,6 +18,7 @@ class AnnualResults:
     subsidies: list
     facts: object
     findings: list = None        # differences between annual/<year>.yaml and the registry (Russian sentences)
+    submissions: list = None     # the annual reports on the results received (.submissions.collect), with a registry
 
     @property
     def to_return(self):
@@ -32,8 +33,10 @@ def evaluate(program, subsidies, data_dir: str | Path, year: int, findings: list
     ``subsidies/`` folder: no subsidy is evaluated). ``findings``: the program's control-relation findings
     (a plan figure they involve is marked in the evaluation). ``registry`` (the submissions registry): the
     year's money comes from its accepted IV-quarter reports and the file's differing figures are findings
-    (:mod:`.registry`, in ``AnnualResults.findings``). Raises :class:`generator.data.DataError`/
-    ``DataErrors`` for bad facts, and ``DataError`` for subsidy results given for a program without subsidies."""
+    (:mod:`.registry`, in ``AnnualResults.findings``), the result values and reasons from its accepted
+    annual results forms, and the list of those forms as received (``AnnualResults.submissions``). Raises
+    :class:`generator.data.DataError`/``DataErrors`` for bad facts, and ``DataError`` for subsidy results
+    given for a program without subsidies."""
     from ..data import DataError
     from ..i18n import _
     from .evaluate import evaluate_program, evaluate_subsidy, load_facts
@@ -46,10 +49,15 @@ def evaluate(program, subsidies, data_dir: str | Path, year: int, findings: list
     registry_findings: list[str] = []
     if registry is not None and subsidies is not None:
         facts, registry_findings = facts_from_registry(facts, subsidies, registry)
+    _check_complete(facts, subsidies)
     evaluation = evaluate_program(program, facts, findings)
     evaluations = [evaluate_subsidy(subsidies, facts, sid) for sid in sorted(subsidies.subsidies)
                    if subsidies.agreements_for(sid, year)] if subsidies is not None else []
-    return AnnualResults(evaluation, evaluations, facts, registry_findings)
+    received = None
+    if registry is not None and subsidies is not None:
+        from .submissions import collect
+        received = collect(subsidies, registry, year)
+    return AnnualResults(evaluation, evaluations, facts, registry_findings, received)
 
 
 def plan(program, results: AnnualResults, year: int, out: str | Path = "output", templates=None) -> Plan:
@@ -69,6 +77,34 @@ def plan(program, results: AnnualResults, year: int, out: str | Path = "output",
                                  memo_document(own, year, department, facts.sample, tpl)))
     documents.append(Planned("03-ocenka-effektivnosti", "annual-effectiveness",
                              effectiveness_document(results.evaluation, program.title, wording.of(program))))
+    if results.submissions:
+        from .submissions import submissions_document
+        documents.append(Planned("04-otchety-o-rezultatah", "annual-submissions",
+                                 submissions_document(results.submissions, year, facts.sample)))
     meta = {"program": program.code, "kind": "annual-reports", "year": year, "date": f"{year + 1}-02-20",
             "sample": facts.sample}
     return Plan(documents, annual_folder(out, program.code, year), meta)
+
+
+def _check_complete(facts, subsidies) -> None:
+    """Every subsidy row of a municipality with an agreement has its money and result values, from the file or
+    the registry; raises :class:`generator.data.DataErrors` locating each row that has not (a row of the file
+    may leave them out only where the registry gives them)."""
+    from ..data import DataErrors
+    from ..i18n import _
+    from .evaluate import _fact_error
+    if subsidies is None:
+        return
+    problems = []
+    for i, row in enumerate(facts.subsidy_results):
+        if subsidies.agreement(row.subsidy, row.municipality, facts.year) is None:
+            continue
+        missing = [name for name in ("received", "used", "unused", "values") if getattr(row, name) is None]
+        if missing:
+            problems.append(_fact_error(facts, _(
+                "{municipality}, {subsidy}: {fields} not given, and the registry has no accepted report that gives "
+                "them (the report for the IV quarter: the money; the annual report on the results: the values)")
+                .format(municipality=row.municipality, subsidy=row.subsidy, fields=", ".join(missing)),
+                ("subsidy_results", i), f"subsidy_results[{i}]"))
+    if problems:
+        raise DataErrors(problems)

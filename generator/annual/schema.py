@@ -43,12 +43,16 @@ class Parameters(Strict):
 
 
 class SubsidyResult(Strict):
+    """A municipality's year for one subsidy. The money (received, used, unused) and the result values may be
+    left out where the submissions registry gives them (the accepted IV-quarter report, the accepted annual
+    results form: :mod:`generator.annual.registry`); a row that neither gives is an error of the facts."""
+
     subsidy: str
     municipality: str
-    received: Rubles = Field(ge=0)
-    used: Rubles = Field(ge=0)
-    unused: Rubles = Field(ge=0)
-    values: dict[str, Annotated[Num, Field(ge=0)]]
+    received: Optional[Rubles] = Field(None, ge=0)
+    used: Optional[Rubles] = Field(None, ge=0)
+    unused: Optional[Rubles] = Field(None, ge=0)
+    values: Optional[dict[str, Annotated[Num, Field(ge=0)]]] = None
     explanation: Optional[str] = None
     exemption: Optional[str] = None          # e.g. force majeure: no return is demanded
 

@@ -23,8 +23,9 @@ from .common import DEFAULT_DATA, UserError, checked, force_option, load_or_exit
 @click.option("--quiet", "-q", is_flag=True, help=_("No status line."))
 @force_option
 @click.option("--registry", default=None, type=click.Path(file_okay=False),
-              help=_("Submissions registry whose accepted IV-quarter reports give the year's money (default: "
-                     "OUT/<program>/submissions; annual/<year>.yaml alone when it holds none)."))
+              help=_("Submissions registry whose accepted IV-quarter reports give the year's money and whose "
+                     "accepted annual reports give the values of the results (default: OUT/<program>/submissions; "
+                     "annual/<year>.yaml alone when it holds none)."))
 def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force, registry) -> None:
     """The annual reports of a year (see the help text above)."""
     from ..annual.plan import evaluate, plan
@@ -35,21 +36,17 @@ def annual(data_dir, year, out, formats, pdf_engine, templates, quiet, force, re
     program, _located = load_or_exit(data_dir)
     # subsidies are optional: a program without a subsidies/ folder is evaluated without them
     data = load_subsidies_or_exit(data_dir, program) if (Path(data_dir) / "subsidies").is_dir() else None
+    from ..annual.registry import open_for_year
     from ..paths import registry_folder
-    from ..quarterly.registry import Registry, RegistryError
-    folder = registry_folder(out, program.code, registry)
-    reg = None
-    if data is not None and (folder / "registry.sqlite").is_file():
-        try:
-            reg = Registry(folder)
-        except RegistryError as exc:
-            raise UserError(str(exc)) from None
-        if not any(reg.latest(sid, year, 4) for sid in data.subsidies):
-            reg.close()
-            reg = None
+    from ..quarterly.registry import RegistryError
+    try:
+        reg = open_for_year(data, out, program.code, registry, year)
+    except RegistryError as exc:
+        raise UserError(str(exc)) from None
     if reg is None and data is not None and not quiet:
         click.echo(_("no accepted reports for the IV quarter of {year} in {folder}: the year's money is taken "
-                     "from annual/{year}.yaml").format(year=year, folder=folder), err=True)
+                     "from annual/{year}.yaml").format(year=year, folder=registry_folder(out, program.code, registry)),
+                   err=True)
     try:
         results = evaluate(program, data, data_dir, year, report.findings, registry=reg)
     except DataErrors as exc:

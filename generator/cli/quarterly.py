@@ -60,7 +60,9 @@ REGISTRY_HELP = N_("Submissions registry (default: OUT/<program>/submissions, on
                     "1. gosprog quarterly forms --year Y --quarter Q    forms for the municipalities\n"
                     "2. send the forms; the municipalities fill them in and send them back\n"
                     "3. gosprog quarterly import FILES...               check and record the filled forms\n"
-                    "4. gosprog quarterly report --year Y --quarter Q   the consolidated report"))
+                    "4. gosprog quarterly report --year Y --quarter Q   the consolidated report\n"
+                    "5. gosprog quarterly annual-forms --year Y         after the IV quarter: the annual reports on "
+                    "the results, imported like the quarterly forms"))
 def quarterly() -> None:
     """Quarterly subsidy reports (see the help text above)."""
 
@@ -96,31 +98,49 @@ def subsidy_period_options(f):
 @force_option
 def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> None:
     """The forms of a quarter (see the help text above)."""
-    from ..paths import form_filename, quarterly_forms_folder
-    from ..quarterly.forms import generate
-    from ..quarterly.secretkey import SecretKeyError
-    from ..writers._files import write_atomic
+    from ..paths import quarterly_forms_folder
+    from ..quarterly.cycle import write_quarter_forms
     checked(data_dir, force)
     program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     folder = quarterly_forms_folder(out, program.code, year, quarter)
-    count = 0
     _check_key_place(data_dir, out, registry)
-    with _open_registry(_registry_dir(out, program.code, registry)) as reg:
-        for sid in _check_subsidy(data, subsidy):
-            agreements = data.agreements_for(sid, year)
-            for agreement in agreements:
-                previous = reg.previous_figures(sid, agreement.municipality, year, quarter)
-                try:
-                    content = generate(data.form_of(sid), data.subsidies[sid],
-                                       data.municipalities[agreement.municipality], agreement, year, quarter,
-                                       previous, sample=data.is_sample(year))
-                except SecretKeyError as exc:
-                    raise UserError(f"ключ подписи форм: {exc}") from None
-                write_atomic(folder / sid / form_filename(sid, agreement.municipality, year, quarter), content)
-                count += 1
+    with _open_registry(out, program.code, registry) as reg, _key_errors():
+        count = write_quarter_forms(data, reg, _check_subsidy(data, subsidy), year, quarter, folder)
     if not count:
         raise UserError(_("no agreements for {year}: nothing to generate").format(year=year))
+    click.echo(_("{count} forms in {folder}").format(count=count, folder=folder))
+
+
+@quarterly.command("annual-forms", cls=_SubsidiesListed,
+                   help=_("One pre-filled XLSX annual report on the results of the subsidy per municipality with an "
+                          "agreement: the results and their plan values from the agreement, the year's money from "
+                          "the accepted report for the IV quarter. The filled forms are imported with "
+                          "«gosprog quarterly import»."))
+@click.option("--data", "data_dir", default=DEFAULT_DATA, type=click.Path(),
+              help=_("The program's data folder."))
+@click.option("--subsidy", default=None, help=_("Only this subsidy: its code or a part of its name (default: all)."))
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help=_("The reporting year."))
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+              help=_("Where the results are written."))
+@click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
+@force_option
+def annual_forms_command(data_dir, subsidy, year, out, registry, force) -> None:
+    """The annual results forms of a year (see the help text above)."""
+    from ..paths import annual_forms_folder
+    from ..quarterly.cycle import write_annual_forms
+    checked(data_dir, force)
+    program, _located = load_or_exit(data_dir)
+    data = _subsidies(data_dir, program)
+    folder = annual_forms_folder(out, program.code, year)
+    _check_key_place(data_dir, out, registry)
+    with _open_registry(out, program.code, registry) as reg, _key_errors():
+        count, blank = write_annual_forms(data, reg, _check_subsidy(data, subsidy), year, folder)
+    if not count:
+        raise UserError(_("no agreements for {year}: nothing to generate").format(year=year))
+    for who in blank:
+        click.echo(_("{who}: no accepted report for the IV quarter of {year}; the money on its form is left blank")
+                   .format(who=who, year=year), err=True)
     click.echo(_("{count} forms in {folder}").format(count=count, folder=folder))
 
 
@@ -152,10 +172,10 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
     program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     when = received.date() if received else _dt.date.today()
-    _protocol_formats(protocol_formats)
     rejected = 0
     folder = _registry_dir(out, program.code, registry)
     _check_key_place(data_dir, out, folder)
+    chosen = _protocol_formats(protocol_formats)
     if jobs == 0:
         jobs = 1 if len(files) < 16 else min(2, os.cpu_count() or 1)
     expect = Expectation(year, quarter, _check_subsidy(data, subsidy)[0] if subsidy else None)
@@ -170,7 +190,7 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
                 unreadable[name] = exc
 
     unreadable: dict[str, OSError] = {}
-    with _open_registry(folder) as reg:
+    with _open_registry(out, program.code, registry) as reg:
         try:
             for name, result in import_many(uploads(), data, reg, when, expect, jobs):
                 if isinstance(result, RegistryError):
@@ -178,7 +198,7 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
                     rejected += 1
                     continue
                 click.echo(describe(result, data))
-                _protocols(data, reg, result, protocol_formats)
+                _protocols(data, reg, result, chosen)
                 rejected += result.status == "rejected" or (
                     result.status == "duplicate" and result.submission.status != "accepted")
         except SecretKeyError as exc:
@@ -192,35 +212,38 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
 
 
 def _protocol_formats(text: str) -> tuple[str, ...]:
-    from ..quarterly.protocol import FORMATS
-    chosen = tuple(f.strip() for f in text.split(",") if f.strip() and f.strip() != "none")
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown:
-        raise UserError(_("unknown protocol format {format}; choose from docx, pdf or none").format(
-            format=", ".join(unknown)))
-    return chosen
-
-
-def _protocols(data, reg, result, formats: str) -> None:
-    """The check protocol of an imported file (not of the same file sent again: it has one already)."""
-    from ..quarterly.protocol import write_protocols
-    chosen = _protocol_formats(formats)
-    if not chosen or result.status == "duplicate":
-        return
+    from ..quarterly.cycle import protocol_formats
     try:
-        paths = write_protocols(data, reg, result.submission, chosen)
-    except OSError as exc:
-        click.echo(_("the check protocol could not be written: {error}").format(error=exc.strerror or exc), err=True)
-        return
-    click.echo(_("  protocol: {file}").format(file=", ".join(p.name for p in paths[:len(chosen)])))
+        return protocol_formats(text)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
-def _open_registry(folder: Path):
-    from ..quarterly.registry import Registry, RegistryError
+def _protocols(data, reg, result, formats: tuple[str, ...]) -> None:
+    from ..quarterly.cycle import write_protocols
+    write_protocols(data, reg, result, formats, click.echo, warn=lambda line: click.echo(line, err=True))
+
+
+def _open_registry(out, program_code: str, registry):
+    from ..quarterly.cycle import open_registry
+    from ..quarterly.registry import RegistryError
     try:
-        return Registry(folder)
+        return open_registry(out, program_code, registry)
     except RegistryError as exc:
         raise UserError(str(exc)) from None
+
+
+class _key_errors:
+    """The installation key's problem (:class:`generator.quarterly.secretkey.SecretKeyError`) as a UserError."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        from ..quarterly.secretkey import SecretKeyError
+        if kind is not None and issubclass(kind, SecretKeyError):
+            raise UserError(f"ключ подписи форм: {exc}") from None
+        return False
 
 
 def _check_key_place(*folders) -> None:
@@ -246,11 +269,12 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
     forced, _report = checked(data_dir, force)
     program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
+    from ..quarterly.cycle import with_submissions
     from ..quarterly.forms import period_label
     folder = _registry_dir(out, program.code, registry)
-    with _open_registry(folder) as reg:
+    with _open_registry(out, program.code, registry) as reg:
         wanted = _check_subsidy(data, subsidy)
-        present = [sid for sid in wanted if reg.history(sid, year, quarter)]
+        present = with_submissions(reg, wanted, year, quarter)
         for sid in wanted:
             if sid not in present:
                 click.echo(_("no submissions for {subsidy}, {period} in the registry {folder}: its report is not "
@@ -279,8 +303,9 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
     return planned.destination
 
 
-@quarterly.command("demo", help=_("The whole quarterly loop on the sample submissions: forms, filling, import, "
-                                  "reports, for 4 quarters."))
+@quarterly.command("demo", help=_("The whole reporting cycle of a year on the sample submissions: forms, filling, "
+                                  "import, protocols and reports for 4 quarters, then the annual reports on the "
+                                  "results."))
 @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(),
               help=_("The program's data folder."))
 @click.option("--year", type=click.IntRange(2000, 2100), default=2021, show_default=True,
@@ -294,40 +319,20 @@ def build_quarter_reports(program, data, reg, subsidies, year, quarter, out: Pat
 @click.option("--protocol-format", "protocol_formats", default="docx,pdf", show_default=True,
               help=_(PROTOCOL_HELP))
 def demo_command(data_dir, year, out, formats, pdf_engine, force, registry, protocol_formats) -> None:
-    """The quarterly loop on sample data (see the help text above)."""
-    from ..paths import form_filename, quarterly_inbox_folder
-    from ..quarterly.forms import QUARTER_NAMES, generate
-    from ..quarterly.intake import Expectation, describe, import_bytes
-    from ..quarterly.sample import fill
-    from ..writers._files import write_atomic
+    """The reporting cycle on sample data (see the help text above)."""
+    from ..quarterly.cycle import demo
     checked(data_dir, force)
     program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
-    book = data.sample_submissions.get(year)
-    if book is None:
-        raise UserError(_("no sample submissions for {year} in {folder}").format(year=year,
-                                                                                 folder=data.folder / "sample"))
     registry_dir = _registry_dir(out, program.code, registry)
     _check_key_place(data_dir, out, registry_dir)
     fmts = _formats(formats)
-    _protocol_formats(protocol_formats)
-    with _open_registry(registry_dir) as reg:
-        for quarter in (1, 2, 3, 4):
-            inbox = quarterly_inbox_folder(out, program.code, year, quarter)
-            for entry in sorted((e for e in book.submissions if e.quarter == quarter), key=lambda e: e.submitted):
-                agreement = data.agreement(entry.subsidy, entry.municipality, year)
-                form_quarter = entry.period_as or quarter
-                previous = reg.previous_figures(entry.subsidy, entry.municipality, year, form_quarter)
-                form = generate(data.form_of(entry.subsidy), data.subsidies[entry.subsidy],
-                                data.municipalities[entry.municipality], agreement, year, form_quarter, previous,
-                                sample=True)
-                filled = fill(form, data.form_of(entry.subsidy), entry)
-                name = inbox / f"{entry.submitted:%Y%m%d}-{form_filename(entry.subsidy, entry.municipality, year, form_quarter)}"
-                write_atomic(name, filled)
-                result = import_bytes(filled, str(name), data, reg, entry.submitted, Expectation(year, quarter))
-                click.echo(describe(result, data))
-                _protocols(data, reg, result, protocol_formats)
-            destination = build_quarter_reports(program, data, reg, sorted(data.subsidies), year, quarter,
-                                                Path(out), fmts, pdf_engine)
-            click.echo(_("quarter {quarter}: reports in {folder}").format(quarter=QUARTER_NAMES[quarter],
-                                                                            folder=destination))
+    chosen = _protocol_formats(protocol_formats)
+
+    def reports(reg, subsidies, year, quarter):
+        return build_quarter_reports(program, data, reg, subsidies, year, quarter, Path(out), fmts, pdf_engine)
+    with _open_registry(out, program.code, registry) as reg, _key_errors():
+        try:
+            demo(program, data, reg, year, Path(out), fmts, pdf_engine, chosen, reports, click.echo, data_dir)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None

@@ -386,6 +386,9 @@ def _excel_formula(text: str, layout: FormLayout, row_key: str) -> str:
 
 
 def period_label(year: int, quarter: int) -> str:
+    """«IV квартал 2021 года»; quarter 0 (the annual results report, :mod:`generator.annual.forms`): «2021 год»."""
+    if quarter == 0:
+        return f"{year} год"
     return f"{QUARTER_NAMES[quarter]} квартал {year} года"
 
 

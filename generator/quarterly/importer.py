@@ -106,6 +106,7 @@ class Reading:
     values: dict[str, dict[str, Decimal]] = field(default_factory=dict)   # row → column → value
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    kind: str = "quarterly"            # or "annual": the annual results form (generator.annual.intake)
 
     @property
     def ok(self) -> bool:
@@ -181,6 +182,10 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     missing = [k for k in needed if k not in raw]
     if missing:
         raise _identity_problem(f"служебный лист формы поврежден (нет {', '.join(missing)})")
+    from ..annual.forms import FORM_ID as ANNUAL_FORM
+    if raw["form"] == ANNUAL_FORM:
+        from ..annual.intake import read_workbook
+        return read_workbook(wb, raw, subsidies)
     subsidy = subsidies.subsidies.get(raw["subsidy"])
     municipality = subsidies.municipalities.get(raw["municipality"])
     if subsidy is None or municipality is None or not raw["year"].isdigit() or not raw["quarter"].isdigit():

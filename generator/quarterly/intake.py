@@ -208,10 +208,20 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
             if earlier.stored_as:
                 registry.keep(data, Path(earlier.stored_as).suffix)     # a damaged archived copy is rewritten
             return ImportResult(_printable(Path(name.replace("\x00", "")).name), "duplicate", earlier, [])
-        deadline = subsidy.deadline(year, quarter)
         mismatch = period_mismatch(subsidies, expect or Expectation(), subsidy_id, municipality, year, quarter)
         if mismatch is not None:
             problems.append(mismatch)
+        if reading.kind == "annual":               # the annual results form (generator.annual.intake)
+            from ..annual import intake as annual_intake
+            from ..annual.forms import annual_deadline
+            deadline = annual_deadline(subsidy, year)
+            problems.extend(reading.problems)
+            if not problems:
+                problems.extend(annual_intake.check(reading, subsidies, registry))
+            figures = annual_intake.figures(reading)
+            return _record(registry, name, reading, data, problems, figures, received, expect, submitted_by,
+                           deadline)
+        deadline = subsidy.deadline(year, quarter)
         spec = subsidies.forms[subsidy.form]
         agreement = subsidies.agreement(subsidy_id, municipality, year)
         previous = registry.previous_figures(subsidy_id, municipality, year, quarter)
@@ -253,7 +263,7 @@ def period_mismatch(subsidies: SubsidyData, wanted: Expectation, subsidy_id: str
     if not found:
         return None
     expected = named(wanted.subsidy or subsidy_id, wanted.municipality or municipality,
-                     wanted.year or year, wanted.quarter or quarter)
+                     wanted.year or year, wanted.quarter if wanted.quarter is not None else quarter)
     return Problem("PERIOD", _("the form was issued for another period or recipient"),
                    expected=", ".join(expected), found=", ".join(found),
                    todo=_("Fill in and send the form issued for {wanted}.").format(wanted=", ".join(expected)))

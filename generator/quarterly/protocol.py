@@ -36,6 +36,8 @@ def resolution(registry, submission: Submission) -> Submission | None:
 
 
 def _period(submission: Submission) -> str:
+    if submission.year and submission.quarter == 0:
+        return f"{submission.year} год (годовой отчет о достижении значений результатов)"
     if submission.year and submission.quarter:
         return period_label(submission.year, submission.quarter)
     return "период не определен"
@@ -49,6 +51,9 @@ def protocol_document(data: SubsidyData, submission: Submission, resolved_by: Su
     municipality = data.municipalities.get(submission.municipality or "")
     subsidy = data.subsidies.get(submission.subsidy)
     spec = data.forms.get(subsidy.form) if subsidy else None
+    form_title = spec.title if spec else "-"
+    if submission.quarter == 0:
+        from ..annual.forms import TITLE as form_title
     sample = bool(submission.year and data.is_sample(submission.year))
     doc = model.Document(title=f"Протокол проверки отчета N {submission.id}", kind="quarterly-protocol",
                          notice=SAMPLE_NOTICE if sample else None,
@@ -58,11 +63,14 @@ def protocol_document(data: SubsidyData, submission: Submission, resolved_by: Su
     lines = [("Муниципальное образование", municipality.name if municipality else "-"),
              ("Субсидия", subsidy.name if subsidy else "-"),
              ("Отчетный период", _period(submission)),
-             ("Форма отчета", spec.title if spec else "-"),
+             ("Форма отчета", form_title),
              ("Файл", f"«{submission.original_name}»"),
              ("Дата получения", format_date(submission.received))]
     if submission.deadline:
         note = subsidy.deadline_note() if subsidy else ""
+        if subsidy and submission.quarter == 0:             # the annual results report: its own deadline's note
+            from ..annual.forms import annual_deadline_note
+            note = annual_deadline_note(subsidy)
         lines.append(("Срок представления", f"до {format_date(submission.deadline)} включительно{note}"))
     for label, value in lines:
         section.add(model.Paragraph.of(f"{label}: {value}", align="left"))
@@ -81,7 +89,7 @@ def protocol_document(data: SubsidyData, submission: Submission, resolved_by: Su
         section.add(model.Paragraph.of("Результат проверки: ОТКЛОНЕН. Отчет не принят по следующим замечаниям:",
                                        align="left", space_after=4))
         for i, text in enumerate(submission.findings, start=1):
-            section.add(model.Paragraph.of(f"{i}. {text}", align="left"))
+            section.add(model.Paragraph.of(f"{i}. {text[:1].upper()}{text[1:]}", align="left"))   # a sentence
         if resolved_by is not None:
             section.add(model.Paragraph.of(
                 f"Замечания устранены: исправленный отчет получен {format_date(resolved_by.received)} и принят "
@@ -102,7 +110,10 @@ def protocol_name(submission: Submission, fmt: str) -> str:
 
 
 def protocol_folder(registry_folder: Path, submission: Submission) -> Path:
-    """``<registry>/protocols/<year>/q<quarter>`` (``unknown`` when the file's period is unknown)."""
+    """``<registry>/protocols/<year>/q<quarter>``, ``<registry>/protocols/<year>/god`` for the annual results
+    report (quarter 0), ``unknown`` when the file's period is unknown."""
+    if submission.year and submission.quarter == 0:
+        return Path(registry_folder) / "protocols" / str(submission.year) / "god"
     if submission.year and submission.quarter:
         return Path(registry_folder) / "protocols" / str(submission.year) / f"q{submission.quarter}"
     return Path(registry_folder) / "protocols" / "unknown"

@@ -43,3 +43,26 @@ def fill(form: bytes, spec: FormSpec, entry: SampleSubmission) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()
     return reproducible_zip(out.getvalue(), (stamp.year, stamp.month, stamp.day, 0, 0, 0))
+
+
+def fill_annual(form: bytes, subsidy, plan: dict, values: dict, reasons: dict, submitted: _dt.date) -> bytes:
+    """Type the actual values (result id → number) and reasons (result id → text) into an annual results
+    form (:mod:`generator.annual.forms`), as a municipality would, and save reproducibly (same input, same
+    bytes)."""
+    from ..annual.forms import FIRST_RESULT_ROW, form_results, ref
+    wb = load_workbook(io.BytesIO(form))
+    ws = wb[SHEET]
+    for i, result in enumerate(form_results(subsidy, plan)):
+        row = FIRST_RESULT_ROW + i
+        if result.id in values:
+            value = values[result.id]
+            ws[ref("fact", row)].value = int(value) if value == int(value) else float(value)
+        if reasons.get(result.id):
+            ws[ref("reason", row)].value = reasons[result.id]
+            ws[ref("reason", row)].data_type = "s"
+    stamp = _dt.datetime(submitted.year, submitted.month, submitted.day)
+    wb.properties.created = wb.properties.modified = stamp
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    return reproducible_zip(out.getvalue(), (stamp.year, stamp.month, stamp.day, 0, 0, 0))

@@ -222,7 +222,25 @@ class SampleSubmission(Strict):
     period_as: Optional[int] = None                    # fill the form generated for another quarter
 
 
+class SampleAnnualFault(Strict):
+    """An annual results form first sent with a fault, then corrected (the demonstration loop)."""
+
+    subsidy: str
+    municipality: str
+    submitted: _dt.date
+    fault: Literal["no-reason"]                        # the reason for a result not achieved is left out
+    fixed: _dt.date                                    # the corrected form arrives on this day
+
+
+class SampleAnnual(Strict):
+    """When the annual results forms of the sample arrive (the values are annual/<year>.yaml's)."""
+
+    submitted: dict[str, _dt.date]                     # subsidy id → the day its forms arrive
+    refused: list[SampleAnnualFault] = []
+
+
 class SampleSubmissions(Strict):
     sample: bool = True
     year: int
     submissions: list[SampleSubmission]
+    annual: Optional[SampleAnnual] = None

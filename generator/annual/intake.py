@@ -1,0 +1,187 @@
+"""Reading and checking a filled annual results form (:mod:`.forms`), for ``gosprog quarterly import``.
+
+The quarterly importer recognises the form by its identity (form ``annual-results``) and hands the workbook
+here (:func:`read_workbook`); :func:`check` then applies the checks that need the registry. Problems are
+:class:`generator.quarterly.importer.Problem` in the accountant's words, like the quarterly forms'.
+Recorded in the same registry with ``quarter`` 0 (:data:`.forms.ANNUAL_QUARTER`), so that the quarterly
+queries (which always name a quarter 1-4) never see them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal, InvalidOperation
+
+from ..i18n import _
+from ..quarterly.importer import FormRejected, Problem, Reading, _verify_identity, clean_text
+from ..quarterly.forms import IDENTITY, IDENTITY_KEYS, SHEET
+from .forms import COL, FIRST_RESULT_ROW, FORM_VERSION, Prefill, form_results, identity_of, ref, shown_value
+
+MAX_VALUE = Decimal("1e12")
+
+
+def _identity_problem(message: str) -> FormRejected:
+    return FormRejected([Problem("IDENTITY", message, sheet=IDENTITY)])
+
+
+def read_workbook(wb, raw: dict, subsidies) -> Reading:
+    """A filled annual form's identity, values and cell-level problems (``raw``: its identity sheet as
+    name -> text). Raises FormRejected for a form that is not ours, not signed by this installation,
+    issued under another agreement, or whose structure was changed."""
+    reading = Reading(identity=raw, kind="annual")
+    if "prefilled" not in raw:
+        raise _identity_problem("служебный лист формы поврежден (нет prefilled)")
+    subsidy = subsidies.subsidies.get(raw["subsidy"])
+    municipality = subsidies.municipalities.get(raw["municipality"])
+    if subsidy is None or municipality is None or not raw["year"].isdigit():
+        raise _identity_problem("служебный лист формы изменен: неизвестная субсидия, муниципальное "
+                                "образование или период")
+    if raw["form_version"] != str(FORM_VERSION):
+        raise FormRejected([Problem("VERSION", "форма устаревшей версии: скачайте актуальную форму",
+                                    expected=str(FORM_VERSION), found=raw["form_version"])])
+    year = int(raw["year"])
+    agreement = subsidies.agreement(subsidy.id, municipality.code, year)
+    if agreement is None:
+        raise _identity_problem(f"нет соглашения {year} года с {municipality.name} по этой субсидии")
+    try:
+        signed = json.loads(raw["prefilled"])
+        filled = Prefill.from_signed(signed)
+    except (ValueError, TypeError, AttributeError, InvalidOperation):
+        raise _identity_problem("служебный лист формы изменен") from None
+    identity = identity_of(subsidy, municipality.code, agreement, year)
+    if {k: str(v) for k, v in identity.items()} != {k: raw[k] for k in IDENTITY_KEYS}:
+        raise _identity_problem("служебный лист формы изменен: форма выдана по другому соглашению")
+    _verify_identity(raw, identity, signed, agreement)
+    plan = {r.id: Decimal(str(agreement.results[r.id])) for r in subsidy.results if r.id in agreement.results}
+    if plan != filled.plan:
+        raise _identity_problem("плановые значения соглашения изменены после выдачи формы: скачайте новую форму")
+    if SHEET not in wb.sheetnames:
+        raise FormRejected([Problem("STRUCTURE", f"нет листа «{SHEET}»", sheet=SHEET)])
+    ws = wb[SHEET]
+    results = form_results(subsidy, plan)
+    problems = []
+    for i, result in enumerate(results):
+        cell = ws[ref("name", FIRST_RESULT_ROW + i)]
+        if _text(cell.value) != result.name:
+            problems.append(Problem("STRUCTURE", "строка формы удалена, перемещена или переименована", SHEET,
+                                    cell.coordinate, result.name, str(cell.value)[:60]))
+    if problems:
+        raise FormRejected(problems)
+    reading.values = {"money": dict(filled.money)}
+    for i, result in enumerate(results):
+        row = FIRST_RESULT_ROW + i
+        place = _("line {number} «{name}»").format(number=i + 1, name=_short(result.name))
+        where = dict(sheet=SHEET, place=place)
+        reason = ws[ref("reason", row)]
+        if reason.value is not None and str(reason.value).strip():
+            text = str(reason.value).strip()
+            if reason.data_type == "f" or text.startswith("="):
+                reading.problems.append(Problem("FORMULA", _("the cell holds a formula instead of text"),
+                                                cell=reason.coordinate, found=f"«{text[:60]}»",
+                                                todo=_("Type the text itself into the cell."), **where))
+            else:
+                reading.texts.setdefault("reasons", {})[result.id] = clean_text(text)[:1000]
+        cell = ws[ref("fact", row)]
+        value = cell.value
+        where["cell"] = cell.coordinate
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if cell.data_type == "f" or (isinstance(value, str) and value.strip().startswith("=")):
+            reading.problems.append(Problem(
+                "FORMULA", _("the cell holds a formula instead of the value of the result"),
+                found=f"«{str(value)[:60]}»", todo=_("Type the value itself, without a formula."), **where))
+            continue
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+                raise InvalidOperation
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            reading.problems.append(Problem(
+                "TEXT", _("the value of the result is not a number"), found=f"«{str(value)[:60]}»",
+                todo=_("Type the actual value as a number in the unit of column 3 ({unit}), for example "
+                       "{example}.").format(unit=result.unit, example=shown_value(filled.plan[result.id])),
+                **where))
+            continue
+        if number.is_finite() and len(number.as_tuple().digits) > 15:     # a spreadsheet's double, as shown
+            from decimal import Context
+            number = Context(prec=15).create_decimal(number)
+        if number < 0:
+            reading.problems.append(Problem(
+                "NEGATIVE", _("the value of the result is negative"), found=shown_value(number),
+                todo=_("Type the actual value reached in the year: 0 or more."), **where))
+            continue
+        if number >= MAX_VALUE:
+            reading.problems.append(Problem(
+                "VALUE", _("the value of the result is impossibly large"), found=shown_value(number),
+                todo=_("Type the actual value in the unit of column 3 ({unit}).").format(unit=result.unit),
+                **where))
+            continue
+        reading.values.setdefault("results", {})[result.id] = number.normalize() if number else Decimal(0)
+    return reading
+
+
+def achieved(result, plan: Decimal, fact: Decimal) -> bool:
+    """Whether ``fact`` reaches ``plan`` for a result whose value should rise (``direction`` increase: fact
+    not below plan) or fall (decrease: fact not above plan)."""
+    return fact <= plan if result.direction == "decrease" else fact >= plan
+
+
+def check(reading: Reading, subsidies, registry) -> list[Problem]:
+    """The checks of a read annual form that need the data or the registry: nothing typed (EMPTY), a result
+    without its actual value (MISSING), a result not achieved without its reason (REASON), and money
+    pre-filled from an IV-quarter report that is no longer the accepted one (STALE)."""
+    from .registry import year_money
+    subsidy_id, municipality, year, _q = reading.period()
+    subsidy = subsidies.subsidies[subsidy_id]
+    filled = Prefill.from_signed(json.loads(reading.identity["prefilled"]))
+    results = form_results(subsidy, filled.plan)
+    values = reading.values.get("results", {})
+    reasons = reading.texts.get("reasons", {})
+    if not values and not reasons:
+        return [Problem("EMPTY", _("the form is not filled in: no actual value of a result is typed in the cells "
+                                   "to fill in (the yellow ones)"),
+                        todo=_("Type the actual value of each result into the yellow cells (and, for a result not "
+                               "achieved, its reason), save the file and send it again."))]
+    problems = []
+    for i, result in enumerate(results):
+        row = FIRST_RESULT_ROW + i
+        where = dict(sheet=SHEET, place=_("line {number} «{name}»").format(number=i + 1, name=_short(result.name)))
+        fact = values.get(result.id)
+        if fact is None:
+            problems.append(Problem("MISSING", _("the actual value of the result is not given"),
+                                    cell=ref("fact", row),
+                                    todo=_("Type the actual value reached in the year (0 if the result was not "
+                                           "reached at all)."), **where))
+            continue
+        plan = filled.plan[result.id]
+        if not achieved(result, plan, fact) and not reasons.get(result.id):
+            problems.append(Problem(
+                "REASON", _("the result is not achieved, but the reason is not given"), cell=ref("reason", row),
+                expected=_("plan {plan} {unit}").format(plan=shown_value(plan), unit=result.unit),
+                found=_("actual {fact} {unit}").format(fact=shown_value(fact), unit=result.unit),
+                todo=_("Write in column 6 why the planned value was not reached."), **where))
+    current = year_money(subsidies, registry, subsidy_id, year).get(municipality)
+    if filled.money and (current is None or (current.received, current.used) !=
+                         (filled.money.get("received"), filled.money.get("used"))):
+        problems.append(Problem(
+            "STALE", _("the money on the form is not that of the accepted report for the IV quarter (a corrected "
+                       "report was accepted after the form was issued)"),
+            todo=_("Ask the department for a new form, copy the values into it and send it again.")))
+    return problems
+
+
+def figures(reading: Reading) -> dict:
+    """What the registry keeps of an accepted annual form: ``results`` (result id -> actual value) and
+    ``money`` (the pre-filled received/used/unused, rubles; empty without an accepted IV-quarter report)."""
+    return {"results": dict(reading.values.get("results", {})), "money": dict(reading.values.get("money", {}))}
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _short(name: str, limit: int = 60) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
