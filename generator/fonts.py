@@ -37,6 +37,25 @@ class MissingGlyphWarning(UserWarning):
     """A text had characters that no bundled face has; the PDF shows them as ``[U+XXXX]``."""
 
 
+def show_warnings_plainly() -> None:
+    """Print gosprog's own warnings (:class:`MissingGlyphWarning`: its message is already Russian and names
+    the document) as one line "Предупреждение: …" on stderr, without Python's source path and code line;
+    other warnings as Python prints them. Installed by the CLI and in its build workers (a process-wide hook
+    of :mod:`warnings`, so a library user's own handling is left alone)."""
+    original = warnings.showwarning
+    if getattr(original, "gosprog", False):
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, MissingGlyphWarning):
+            import sys
+            print(f"Предупреждение: {message}", file=file or sys.stderr)
+        else:
+            original(message, category, filename, lineno, file, line)
+    show.gosprog = True
+    warnings.showwarning = show
+
+
 def folder() -> Path:
     """The bundled font folder (``templates/fonts`` of the installed package)."""
     from . import templates

@@ -384,6 +384,9 @@ def _watch_parent(parent: int) -> None:
     import threading
     import time
 
+    from .fonts import show_warnings_plainly
+    show_warnings_plainly()
+
     def watch() -> None:
         first = os.getppid()
         while True:

@@ -236,6 +236,8 @@ def test_the_form_carries_the_plan_values_and_is_protected(forms, data):
     ({0: 0}, {}, "результат не достигнут, а причина недостижения не указана (требуется: план 1 ед.; в файле: факт "
                  "0 ед.)"),
     ({0: "=1+1"}, {}, "в ячейке формула вместо значения результата"),
+    ({0: 0}, {0: "я" * 1001}, "причина недостижения длиной 1001 знаков; сохраняется не более 1000"),
+    ({0: 1e300}, {}, "значение результата невозможно большое (в файле: 1,0E+300)"),
 ])
 def test_a_faulty_annual_form_is_refused_with_its_problem_in_russian(forms, tmp_path, facts, reasons, needle):
     out, folder = forms
@@ -247,7 +249,8 @@ def test_a_faulty_annual_form_is_refused_with_its_problem_in_russian(forms, tmp_
     assert "sokolsky.xlsx: ОТКЛОНЕН:" in result.output
     assert needle in normalise(result.output), result.output
     (protocol,) = (tmp_path / "reg" / "protocols" / str(YEAR) / "god").glob("*.docx")
-    assert needle in _docx_text(protocol)
+    text = _docx_text(protocol)
+    assert needle in text or needle[:1].upper() + needle[1:] in text, text      # a problem starts a sentence
 
 
 def test_an_annual_form_of_another_municipality_is_refused(forms, tmp_path):
@@ -377,3 +380,27 @@ def test_a_form_whose_iv_quarter_money_was_replaced_is_refused(year_run, tmp_pat
     assert result.exit_code == 1, result.output
     assert ("суммы в форме не совпадают с принятым отчетом за IV квартал (после выдачи формы принят исправленный "
             "отчет). Запросите в департаменте новую форму") in normalise(result.output)
+
+
+def test_a_percentage_typed_with_its_sign_is_read_as_the_percent_shown(forms, data, tmp_path):
+    """Excel keeps "25%" typed into a cell as 0.25 shown in the format 0%: the form's value is 25 (percent),
+    not 0,25 (the breaker's finding: a refund demanded for a result met)."""
+    out, folder = forms
+    wb = load_workbook(folder / "education" / "education-2021-god-nikolsky.xlsx")
+    ws = wb["Отчет"]
+    agreement = data.agreement("education", "nikolsky", YEAR)
+    results = data.subsidies["education"].results
+    for i, result in enumerate(results):
+        cell = ws[ref("fact", FIRST_RESULT_ROW + i)]
+        cell.value = float(Decimal(str(agreement.results[result.id])) / 100)
+        cell.number_format = "0%"
+    path = tmp_path / "nikolsky.xlsx"
+    wb.save(path)
+    result = _cli("quarterly", "import", path, "--data", DATA_DIR, "--out", out, "--registry", tmp_path / "reg",
+                  "--received", "2022-01-04", "--protocol-format", "none")
+    assert result.exit_code == 0 and "ПРИНЯТ" in result.output, result.output
+    with Registry(tmp_path / "reg") as reg:
+        (accepted,) = reg.history("education", YEAR, 0, "nikolsky")
+    values = accepted.figures["results"]
+    assert {k: Decimal(str(v)) for k, v in values.items()} == {r.id: Decimal(str(agreement.results[r.id]))
+                                                               for r in results}

@@ -96,3 +96,17 @@ def test_click_plural_forms_are_russian():
         assert one.startswith("Лишний аргумент") and two.startswith("Лишние аргументы")
     finally:
         i18n.activate()
+
+
+def test_missing_glyph_warning_is_one_russian_line_without_source_path(capsys):
+    """The CLI (and its build workers) print gosprog's own warning as "Предупреждение: …", not Python's
+    "<file>.py:<line>: MissingGlyphWarning: …" with the code line (the breaker saw it under ``annual``)."""
+    import warnings
+
+    from generator.fonts import MissingGlyphWarning, show_warnings_plainly
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        show_warnings_plainly()
+        warnings.warn(MissingGlyphWarning("Записка: в шрифте нет символов U+1F600"))
+    err = capsys.readouterr().err
+    assert err == "Предупреждение: Записка: в шрифте нет символов U+1F600\n", err

@@ -101,7 +101,8 @@ def test_zip_entry_of_an_unknown_zip_version_is_a_file_refusal(data, registry, f
     buf[central + 6] = 91                                  # version needed to extract: 9.1
     result = import_bytes(bytes(buf), "v.xlsx", data, registry, RECEIVED)
     assert [p.code for p in result.problems] == ["FILE"]
-    assert "файл поврежден (NotImplementedError: zip file version 9.1)" in result.problems[0].message
+    assert "файл поврежден: его архив не читается" in result.problems[0].message
+    assert "NotImplementedError" not in str(result.problems[0])          # the accountant's words only
 
 
 def test_upload_is_checked_by_stat_before_it_is_read(data, registry, form, tmp_path, monkeypatch):
@@ -387,3 +388,18 @@ def test_a_killed_reading_worker_loses_no_file(data, form, tmp_path, monkeypatch
     with Registry(tmp_path / "out" / "social-support-vologda" / "submissions") as reg:
         assert [s.original_name for s in reg.history()] == [Path(f).name for f in files]
         assert [s.version for s in reg.history()] == list(range(1, 13))
+
+
+def test_protocol_of_an_unreadable_file_has_a_name_every_system_accepts(tmp_path):
+    """A file that is no workbook has no subsidy or municipality: its protocol is "…-neizvestno-neizvestno"
+    (a "?" in a file name is refused by Windows), and its text says the file is not a workbook, in Russian."""
+    bad = tmp_path / "otchet.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a workbook")
+    result = CliRunner().invoke(main, ["quarterly", "import", str(bad), "--data", str(DATA_DIR), "--out",
+                                       str(tmp_path / "out"), "--received", "2021-04-05", "--protocol-format", "docx"])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    (protocol,) = (tmp_path / "out").rglob("protokol-*.docx")
+    assert protocol.name == "protokol-00001-neizvestno-neizvestno.docx"
+    from docx import Document
+    text = "\n".join(p.text for p in Document(str(protocol)).paragraphs)
+    assert "ОТКЛОНЕН" in text and "Error" not in text, text

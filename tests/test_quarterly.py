@@ -1077,3 +1077,21 @@ def test_housing_quarterly_deadline_is_labelled_as_the_developers_choice(demo, d
     form = make_form(data, "housing", "kirillovsky", 1)
     ws = load_workbook(io.BytesIO(form)).worksheets[0]
     assert any(label in str(c) for r in ws.iter_rows(values_only=True) for c in r if c)
+
+
+def test_a_file_refused_by_an_import_filter_is_accepted_when_sent_without_it(data, registry):
+    """A form refused only because this import collected another period (``--quarter 3``) is checked again
+    when it comes again: accepted then, once; sent a third time it is the accepted duplicate."""
+    from generator.quarterly.intake import Expectation
+    agreement = data.agreement("camps", "belozersky", YEAR)
+    good = type_into(make_form(data, "camps", "belozersky"), data.form_of("camps"), camps_values(agreement))
+    refused = submit(data, registry, good, received=dt.date(2021, 4, 2), name="a.xlsx",
+                     expect=Expectation(YEAR, 3, None))
+    assert refused.status == "rejected" and "III квартал 2021 года" in str(refused.problems[0])
+    again = submit(data, registry, good, received=dt.date(2021, 4, 3), name="a.xlsx",
+                   expect=Expectation(YEAR, 3, None))
+    assert again.status == "duplicate" and again.submission.id == refused.submission.id     # same refusal
+    accepted = submit(data, registry, good, received=dt.date(2021, 4, 4), name="a.xlsx")
+    assert accepted.status == "accepted" and accepted.submission.version == 1
+    third = submit(data, registry, good, received=dt.date(2021, 4, 5), name="a.xlsx")
+    assert third.status == "duplicate" and third.submission.id == accepted.submission.id

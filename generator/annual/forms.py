@@ -244,8 +244,11 @@ def ref(key: str, row: int) -> str:
 
 
 def shown_value(value: Decimal) -> str:
-    """A result's value Russian style, with the digits it has (12,5; 30)."""
+    """A result's value Russian style, with the digits it has (12,5; 30); a value of 10^15 or more (beyond a
+    spreadsheet's 15 digits) in powers of ten, as a spreadsheet shows it (1,0E+300)."""
     value = Decimal(value).normalize()
+    if value.is_finite() and abs(value) >= Decimal("1e15"):
+        return f"{value:.1E}".replace(".", ",")
     if value.as_tuple().exponent > 0:
         value = value.quantize(Decimal(1))
     return format_number(value, None)

@@ -19,6 +19,8 @@ from ..quarterly.forms import IDENTITY, IDENTITY_KEYS, SHEET
 from .forms import COL, FIRST_RESULT_ROW, FORM_VERSION, Prefill, form_results, identity_of, ref, shown_value
 
 MAX_VALUE = Decimal("1e12")
+#: The longest reason of non-achievement kept (characters): about half a page of the analytic note.
+MAX_REASON = 1000
 
 
 def _identity_problem(message: str) -> FormRejected:
@@ -65,7 +67,8 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
         cell = ws[ref("name", FIRST_RESULT_ROW + i)]
         if _text(cell.value) != result.name:
             problems.append(Problem("STRUCTURE", "строка формы удалена, перемещена или переименована", SHEET,
-                                    cell.coordinate, result.name, str(cell.value)[:60]))
+                                    cell.coordinate, result.name,
+                                    str(cell.value)[:60] if cell.value is not None else _("an empty cell")))
     if problems:
         raise FormRejected(problems)
     reading.values = {"money": dict(filled.money)}
@@ -80,8 +83,14 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
                 reading.problems.append(Problem("FORMULA", _("the cell holds a formula instead of text"),
                                                 cell=reason.coordinate, found=f"«{text[:60]}»",
                                                 todo=_("Type the text itself into the cell."), **where))
+            elif len(clean_text(text)) > MAX_REASON:
+                reading.problems.append(Problem(
+                    "LONG", _("the reason is {length} characters long; at most {limit} are kept").format(
+                        length=len(clean_text(text)), limit=MAX_REASON), cell=reason.coordinate,
+                    todo=_("Shorten the reason to {limit} characters (about half a page).").format(
+                        limit=MAX_REASON), **where))
             else:
-                reading.texts.setdefault("reasons", {})[result.id] = clean_text(text)[:1000]
+                reading.texts.setdefault("reasons", {})[result.id] = clean_text(text)
         cell = ws[ref("fact", row)]
         value = cell.value
         where["cell"] = cell.coordinate
@@ -108,6 +117,8 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
         if number.is_finite() and len(number.as_tuple().digits) > 15:     # a spreadsheet's double, as shown
             from decimal import Context
             number = Context(prec=15).create_decimal(number)
+        if result.unit == "%" and "%" in (cell.number_format or ""):
+            number = number * 100        # "25%" typed into the cell: the spreadsheet keeps 0.25 shown as 25 %
         if number < 0:
             reading.problems.append(Problem(
                 "NEGATIVE", _("the value of the result is negative"), found=shown_value(number),

@@ -69,6 +69,8 @@ class LazyGroup(click.Group):
 def main() -> None:
     """gosprog: official documents of a regional state program, from its data (help text: ``help=`` above,
     through the message catalog)."""
+    from ..fonts import show_warnings_plainly
+    show_warnings_plainly()
 
 
 def register(name: str, target: str) -> None:

@@ -145,7 +145,7 @@ def _read(data: bytes, subsidies: SubsidyData) -> Reading:
     except (FormRejected, secretkey.SecretKeyError):     # the installation's key problem is not the file's
         raise
     except Exception as exc:                         # the workbook object did something unexpected
-        raise xlsxread.ReadError(f"файл не удалось прочитать как форму ({type(exc).__name__}); откройте его в "
+        raise xlsxread.ReadError(f"файл не удалось прочитать как форму; откройте его в "
                                  f"Excel или LibreOffice и {xlsxread.SAVE_AS}") from None
 
 

@@ -204,10 +204,8 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
         subsidy_id, municipality, year, quarter = reading.period()
         subsidy = subsidies.subsidies[subsidy_id]
         earlier = registry.same_file(subsidy_id, municipality, hashlib.sha256(data).hexdigest())
-        if earlier is not None:                    # the same bytes again: recognised, nothing recorded
-            if earlier.stored_as:
-                registry.keep(data, Path(earlier.stored_as).suffix)     # a damaged archived copy is rewritten
-            return ImportResult(_printable(Path(name.replace("\x00", "")).name), "duplicate", earlier, [])
+        if earlier is not None and earlier.status == "accepted":     # the same bytes again: nothing recorded
+            return _duplicate(registry, name, data, earlier)
         mismatch = period_mismatch(subsidies, expect or Expectation(), subsidy_id, municipality, year, quarter)
         if mismatch is not None:
             problems.append(mismatch)
@@ -219,6 +217,8 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
             if not problems:
                 problems.extend(annual_intake.check(reading, subsidies, registry))
             figures = annual_intake.figures(reading)
+            if _same_refusal(earlier, problems):
+                return _duplicate(registry, name, data, earlier)
             return _record(registry, name, reading, data, problems, figures, received, expect, submitted_by,
                            deadline)
         deadline = subsidy.deadline(year, quarter)
@@ -235,7 +235,24 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
         figures = importer.complete(reading, spec)
         if not problems:
             problems.extend(importer.check(reading, spec, agreement, previous, values=figures))
+        if _same_refusal(earlier, problems):
+            return _duplicate(registry, name, data, earlier)
     return _record(registry, name, reading, data, problems, figures, received, expect, submitted_by, deadline)
+
+
+def _duplicate(registry: Registry, name: str, data: bytes, earlier) -> ImportResult:
+    """The same bytes again, with the same outcome: recognised ("уже принят" / "уже получен и отклонен"),
+    nothing recorded; a damaged archived copy is rewritten."""
+    if earlier.stored_as:
+        registry.keep(data, Path(earlier.stored_as).suffix)
+    return ImportResult(_printable(Path(name.replace("\x00", "")).name), "duplicate", earlier, [])
+
+
+def _same_refusal(earlier, problems: list[Problem]) -> bool:
+    """Whether a file refused before is refused again for the same problems. A refused file is always checked
+    again: its refusal may have come from this import's options (``--year``, ``--quarter``, ``--subsidy``) or
+    from the registry of that day, and the same file can be right now."""
+    return earlier is not None and bool(problems) and [str(p) for p in problems] == list(earlier.findings or [])
 
 
 def _filled(reading: importer.Reading, spec) -> bool:

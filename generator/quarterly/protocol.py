@@ -11,6 +11,7 @@ version of the same period says that the earlier refusal is resolved ("устр�
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import tempfile
 from pathlib import Path
 
@@ -105,8 +106,9 @@ def protocol_document(data: SubsidyData, submission: Submission, resolved_by: Su
 
 def protocol_name(submission: Submission, fmt: str) -> str:
     """``protokol-<id>-<subsidy>-<municipality>.<fmt>``: sorted in the order the files were received."""
-    who = submission.municipality or "neizvestno"
-    return f"protokol-{submission.id:05d}-{submission.subsidy}-{who}.{fmt}"
+    def safe(code: str | None) -> str:      # a file name any system accepts ("?" of an unreadable file is not)
+        return code if code and re.fullmatch(r"[A-Za-z0-9_-]+", code) else "neizvestno"
+    return f"protokol-{submission.id:05d}-{safe(submission.subsidy)}-{safe(submission.municipality)}.{fmt}"
 
 
 def protocol_folder(registry_folder: Path, submission: Submission) -> Path:

@@ -127,12 +127,12 @@ class PeriodQueries:
         return out
 
     def same_file(self, subsidy: str, municipality: str, sha256: str) -> Submission | None:
-        """The first submission of exactly these bytes (by sha256) for this subsidy and municipality, whatever
-        period it was recorded under (a refused file may carry the period being collected); None if new."""
-        for s in self.history(subsidy, None, None, municipality):
-            if s.sha256 == sha256:
-                return s
-        return None
+        """The submission of exactly these bytes (by sha256) for this subsidy and municipality, whatever
+        period it was recorded under (a refused file may carry the period being collected): the accepted one
+        if they were accepted, else the latest refusal; None if new."""
+        same = [s for s in self.history(subsidy, None, None, municipality) if s.sha256 == sha256]
+        accepted = [s for s in same if s.status == "accepted"]
+        return accepted[0] if accepted else (same[-1] if same else None)
 
     def previous_figures(self, subsidy: str, municipality: str, year: int, quarter: int) -> dict | None:
         """The accepted figures of the latest earlier quarter of the same year (for year-to-date checks)."""

@@ -94,7 +94,8 @@ def inspect(data: bytes) -> Inspection:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except Exception as exc:                  # BadZipFile, NotImplementedError ("zip file version 9.1"), ...
-        raise ReadError(f"файл поврежден ({type(exc).__name__}: {str(exc)[:80]})") from None
+        raise ReadError("файл поврежден: его архив не читается; откройте его в Excel или LibreOffice и "
+                        f"{SAVE_AS}") from None
     result = Inspection(entries=len(infos), unpacked=sum(i.file_size for i in infos))
     if len(infos) > MAX_ENTRIES:
         raise ReadError(f"в архиве {len(infos)} частей, допускается не более {MAX_ENTRIES}")
@@ -290,10 +291,10 @@ def load(data: bytes):
     except ReadError:
         raise
     except Exception as exc:                  # any failure of a third-party parser on hostile input
-        cause = exc.__cause__ or exc          # openpyxl wraps ValueErrors in "Unable to read workbook"
-        detail = (str(cause).splitlines() or [""])[0][:120]
-        raise ReadError(f"файл не удалось прочитать как книгу Excel ({type(cause).__name__}: {detail}); "
-                        f"откройте его в Excel или LibreOffice и {SAVE_AS}") from None
+        # the parser's own words (English, e.g. "File contains no valid workbook part") say nothing to an
+        # accountant: what to do is the same for every such file
+        raise ReadError(f"файл не удалось прочитать как книгу Excel; откройте его в Excel или LibreOffice и "
+                        f"{SAVE_AS}") from None
 
 
 __all__ = ["ReadError", "Inspection", "inspect", "load", "MAX_FILE_BYTES", "MAX_UNPACKED_BYTES", "MAX_ENTRIES",
