@@ -404,3 +404,24 @@ def test_a_percentage_typed_with_its_sign_is_read_as_the_percent_shown(forms, da
     values = accepted.figures["results"]
     assert {k: Decimal(str(v)) for k, v in values.items()} == {r.id: Decimal(str(agreement.results[r.id]))
                                                                for r in results}
+
+
+def test_a_form_whose_locked_money_was_retyped_is_refused(forms, tmp_path):
+    """The sheet's protection removed and the pre-filled year's money retyped: refused at that cell (the signed
+    figures would be used anyway, but the file would say otherwise to whoever reads it)."""
+    from generator.annual.forms import money_row
+    out, folder = forms
+    wb = load_workbook(folder / "camps" / "camps-2021-god-sokolsky.xlsx")
+    ws = wb["Отчет"]
+    ws.protection.sheet = False
+    ws[ref("fact", FIRST_RESULT_ROW)] = 1
+    used = ref("plan", money_row(1, 1))
+    ws[used] = 1.0
+    path = tmp_path / "sokolsky.xlsx"
+    wb.save(path)
+    result = _cli("quarterly", "import", path, "--data", DATA_DIR, "--out", out, "--registry", tmp_path / "reg",
+                  "--received", "2022-01-10", "--protocol-format", "none")
+    assert result.exit_code == 1, result.output
+    assert (f"Ячейка {used} листа «Отчет»: изменено предзаполненное значение формы (требуется: -; в файле: 1)"
+            in normalise(result.output)), result.output
+    assert "Не меняйте закрытые ячейки" in result.output

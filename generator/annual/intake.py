@@ -69,6 +69,7 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
             problems.append(Problem("STRUCTURE", "строка формы удалена, перемещена или переименована", SHEET,
                                     cell.coordinate, result.name,
                                     str(cell.value)[:60] if cell.value is not None else _("an empty cell")))
+    problems.extend(_changed_prefill(ws, results, filled))
     if problems:
         raise FormRejected(problems)
     reading.values = {"money": dict(filled.money)}
@@ -132,6 +133,34 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
             continue
         reading.values.setdefault("results", {})[result.id] = number.normalize() if number else Decimal(0)
     return reading
+
+
+def _changed_prefill(ws, results, filled: Prefill) -> list[Problem]:
+    """The locked cells whose shown value is no longer the signed one (the sheet's protection removed and a
+    plan value or the year's money retyped): each a STRUCTURE problem at its cell. The signed values are the
+    ones used; a changed cell would mislead whoever reads the file, so the form is refused."""
+    from .forms import MONEY_ROWS, money_row
+    cells = [(ref("plan", FIRST_RESULT_ROW + i), filled.plan[r.id]) for i, r in enumerate(results)]
+    cells += [(f"{ref('plan', money_row(i, len(results)))}", filled.money.get(key))
+              for i, (key, _label) in enumerate(MONEY_ROWS)]
+    problems = []
+    for coordinate, signed in cells:
+        shown = ws[coordinate].value
+        if signed is None:              # no accepted IV-quarter report when the form was issued: "-" printed
+            same = isinstance(shown, str) and shown.strip() == "-"
+        else:
+            try:
+                same = not isinstance(shown, bool) and Decimal(str(shown)) == Decimal(signed)
+            except (InvalidOperation, ValueError, TypeError):
+                same = False
+        if not same:
+            problems.append(Problem(
+                "STRUCTURE", _("a pre-filled value of the form was changed"), SHEET, coordinate,
+                shown_value(Decimal(signed)) if signed is not None else "-",
+                str(shown)[:60] if shown is not None else _("an empty cell"),
+                todo=_("Do not change the locked cells: ask the department for a new form if its figures are "
+                       "wrong.")))
+    return problems
 
 
 def achieved(result, plan: Decimal, fact: Decimal) -> bool:
