@@ -238,6 +238,7 @@ def test_the_form_carries_the_plan_values_and_is_protected(forms, data):
     ({0: "=1+1"}, {}, "в ячейке формула вместо значения результата"),
     ({0: 0}, {0: "я" * 1001}, "причина недостижения длиной 1001 знаков; сохраняется не более 1000"),
     ({0: 1e300}, {}, "значение результата невозможно большое (в файле: 1,0E+300)"),
+    ({0: True}, {}, "значение результата - не число (в файле: «ИСТИНА»)"),
 ])
 def test_a_faulty_annual_form_is_refused_with_its_problem_in_russian(forms, tmp_path, facts, reasons, needle):
     out, folder = forms

@@ -14,7 +14,7 @@ import math
 from decimal import Decimal, InvalidOperation
 
 from ..i18n import _
-from ..quarterly.importer import FormRejected, Problem, Reading, _verify_identity, clean_text
+from ..quarterly.importer import FormRejected, Problem, Reading, _verify_identity, clean_text, shown_cell
 from ..quarterly.forms import IDENTITY, IDENTITY_KEYS, SHEET
 from .forms import COL, FIRST_RESULT_ROW, FORM_VERSION, Prefill, form_results, identity_of, ref, shown_value
 
@@ -100,7 +100,7 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
         if cell.data_type == "f" or (isinstance(value, str) and value.strip().startswith("=")):
             reading.problems.append(Problem(
                 "FORMULA", _("the cell holds a formula instead of the value of the result"),
-                found=f"«{str(value)[:60]}»", todo=_("Type the value itself, without a formula."), **where))
+                found=f"«{shown_cell(value)}»", todo=_("Type the value itself, without a formula."), **where))
             continue
         try:
             if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
@@ -110,7 +110,7 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
             reading.problems.append(Problem(
-                "TEXT", _("the value of the result is not a number"), found=f"«{str(value)[:60]}»",
+                "TEXT", _("the value of the result is not a number"), found=f"«{shown_cell(value)}»",
                 todo=_("Type the actual value as a number in the unit of column 3 ({unit}), for example "
                        "{example}.").format(unit=result.unit, example=shown_value(filled.plan[result.id])),
                 **where))

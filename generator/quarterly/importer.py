@@ -287,6 +287,18 @@ _EXCEL_PRECISION = Context(prec=15)
 _DATES = (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)
 
 
+def shown_cell(value) -> str:
+    """A cell's value as the accountant saw it in the spreadsheet, for "в файле: «…»": a logical value as
+    Russian Excel shows it (ИСТИНА, ЛОЖЬ), a date as 31.12.2021, anything else as its text (60 characters)."""
+    if isinstance(value, bool):
+        return "ИСТИНА" if value else "ЛОЖЬ"
+    if isinstance(value, _dt.datetime) and value.time() == _dt.time():
+        value = value.date()
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value.strftime("%d.%m.%Y")
+    return str(value)[:60]
+
+
 def _decimal(value) -> Decimal:
     """A number read by openpyxl as the value a person typed: spreadsheets keep doubles and write them with
     up to 17 significant digits (82021.9 may be saved as 82021.899999999994); they show and mean 15."""
