@@ -38,9 +38,10 @@ serve: $(STAMP) $(CATALOGS)
 	GOSPROG_TODAY=$${GOSPROG_TODAY:-$(PORTAL_TODAY)} $(BIN)/gosprog serve $(DATA) --demo-accounts --host 127.0.0.1 --port 8000
 
 # The suite runs in one process per core (pytest-xdist). A test file is one unit of work kept in one process (its
-# module fixtures, such as a built package, are made once), the costliest units first: groups and order are set in
-# tests/conftest.py, hence --dist loadgroup and --no-loadscope-reorder. PYTEST_ARGS adds to or overrides it.
-PYTEST_ARGS ?= -n auto --dist loadgroup --no-loadscope-reorder
+# module fixtures, such as a built package, are made once), the costliest files first as tests/conftest.py orders
+# them (--no-loadscope-reorder: xdist's own order puts files with many tests first). PYTEST_ARGS overrides it.
+PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
+
 # gosprog's own modules byte-compiled first, as an installed wheel's are: the suite starts hundreds of Python
 # processes, and where PYTHONDONTWRITEBYTECODE is set (CI images) each would compile them again from source.
 test: $(STAMP) $(CATALOGS)

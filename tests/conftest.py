@@ -388,36 +388,23 @@ def rezip(content: bytes, replace: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-# --- scheduling the suite on the machine's cores (make test: pytest-xdist, --dist loadgroup) --------------------
+# --- scheduling the suite on the machine's cores (make test: pytest-xdist, --dist loadfile) ---------------------
 
 #: CPU seconds of the costliest test files (whole-suite profile of 2026-11-30, 2 cores; the rest take < 10 s).
 #: The suite's wall time is set by its longest file started last, so they are handed out first (longest
 #: processing time first); pytest-xdist's own reordering puts files with MANY tests first, which sent the
 #: few long page checks to the end.
 COSTLY_FILES = {
-    "tests/test_layout.py": 236, "tests/test_cross_format.py": 76, "tests/test_atomic_build.py": 61,
+    "tests/test_layout.py": 236, "tests/test_layout_any_program.py": 150, "tests/test_layout_municipal.py": 110,
+    "tests/test_annual_cycle.py": 64, "tests/test_cross_format.py": 76, "tests/test_atomic_build.py": 61,
     "tests/test_pdf_writers.py": 47, "tests/test_package.py": 41, "tests/test_quarterly.py": 40,
     "tests/test_validate_gate.py": 33, "tests/test_package_ops.py": 24, "tests/test_environment.py": 22,
     "tests/test_properties.py": 20, "tests/test_amend.py": 18, "tests/portal/test_portal_security.py": 17,
 }
-#: Files whose tests share nothing costly: each test is a unit of its own, so their long tests run side by side.
-#: (Values: CPU seconds of each test, roughly; the file's tests are ordered by them.)
-SPLIT_FILES = {"tests/test_layout_any_program.py": {"municipal": 110, "17-6": 110, "10-4": 25, "3-2": 15}}
-
-
-def _cost(item) -> float:
-    path = item.nodeid.split("::")[0]
-    if path in SPLIT_FILES:
-        return max([v for k, v in SPLIT_FILES[path].items() if k in item.nodeid] or [1])
-    return COSTLY_FILES.get(path, 0)
 
 
 def pytest_collection_modifyitems(config, items):
-    """With ``--dist loadgroup`` (the Makefile's): a test file is one unit of work kept in one process (its
-    module fixtures, such as a built package, are made once), except the :data:`SPLIT_FILES`, whose tests are
-    units each; the costliest units go first (stable otherwise). Without xdist, only the order changes."""
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        group = item.nodeid if path in SPLIT_FILES else path
-        item.add_marker(pytest.mark.xdist_group(name=group))
-    items.sort(key=lambda item: -_cost(item))
+    """The costliest test files first (stable otherwise: a file's tests stay together and in order). With
+    ``--dist loadfile --no-loadscope-reorder`` (the Makefile's) pytest-xdist hands out whole files in this
+    order; without xdist only the order changes."""
+    items.sort(key=lambda item: -COSTLY_FILES.get(item.nodeid.split("::")[0], 0))

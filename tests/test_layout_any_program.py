@@ -40,14 +40,3 @@ def test_pages_of_synthetic_programs(tmp_path, years, sources, engines, docx):
         with pdfplumber.open(str(tables)) as pdf:
             text = " ".join((page.extract_text() or "") for page in pdf.pages).replace("\u00a0", " ")
         assert "Таблица 4 (продолжение)" in text
-
-
-def test_pages_of_the_municipal_fixture(tmp_path):
-    """The second realistic program (tests/fixtures/municipal-program: 2014-2030, six sources, a municipal
-    budget, two executors in some activities) passes the same page checks in both PDF engines and in DOCX
-    through LibreOffice (issue 22)."""
-    from pdf_layout import package_problems
-    data = tmp_path / "municipal-program"
-    shutil.copytree(Path(__file__).parent / "fixtures" / "municipal-program", data)
-    problems = package_problems(data, tmp_path / "out", workers=WORKERS)
-    assert not problems, "\n".join(problems[:40])
