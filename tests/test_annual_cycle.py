@@ -208,12 +208,15 @@ def _fill(form: bytes, facts: dict[int, object], reasons: dict[int, str] | None 
     return buffer.getvalue()
 
 
-def test_the_form_carries_the_plan_values_and_is_protected(forms, data):
+def _nikolsky_education(forms, data):
+    """Nikolsky's issued education form: (workbook, its report sheet, the agreement, the subsidy's results)."""
     _, folder = forms
     wb = load_workbook(folder / "education" / "education-2021-god-nikolsky.xlsx")
-    ws = wb["Отчет"]
-    agreement = data.agreement("education", "nikolsky", YEAR)
-    results = data.subsidies["education"].results
+    return wb, wb["Отчет"], data.agreement("education", "nikolsky", YEAR), data.subsidies["education"].results
+
+
+def test_the_form_carries_the_plan_values_and_is_protected(forms, data):
+    wb, ws, agreement, results = _nikolsky_education(forms, data)
     for i, result in enumerate(results):
         assert ws[ref("name", FIRST_RESULT_ROW + i)].value == result.name
         assert D(str(ws[ref("plan", FIRST_RESULT_ROW + i)].value)) == D(str(agreement.results[result.id]))
@@ -386,11 +389,8 @@ def test_a_form_whose_iv_quarter_money_was_replaced_is_refused(year_run, tmp_pat
 def test_a_percentage_typed_with_its_sign_is_read_as_the_percent_shown(forms, data, tmp_path):
     """Excel keeps "25%" typed into a cell as 0.25 shown in the format 0%: the form's value is 25 (percent),
     not 0,25 (the breaker's finding: a refund demanded for a result met)."""
-    out, folder = forms
-    wb = load_workbook(folder / "education" / "education-2021-god-nikolsky.xlsx")
-    ws = wb["Отчет"]
-    agreement = data.agreement("education", "nikolsky", YEAR)
-    results = data.subsidies["education"].results
+    out, _folder = forms
+    wb, ws, agreement, results = _nikolsky_education(forms, data)
     for i, result in enumerate(results):
         cell = ws[ref("fact", FIRST_RESULT_ROW + i)]
         cell.value = float(Decimal(str(agreement.results[result.id])) / 100)
