@@ -217,24 +217,21 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
             if not problems:
                 problems.extend(annual_intake.check(reading, subsidies, registry))
             figures = annual_intake.figures(reading)
-            if _same_refusal(earlier, problems):
-                return _duplicate(registry, name, data, earlier)
-            return _record(registry, name, reading, data, problems, figures, received, expect, submitted_by,
-                           deadline)
-        deadline = subsidy.deadline(year, quarter)
-        spec = subsidies.forms[subsidy.form]
-        agreement = subsidies.agreement(subsidy_id, municipality, year)
-        previous = registry.previous_figures(subsidy_id, municipality, year, quarter)
-        problems.extend(reading.problems)          # cell-level problems: text, formulas, negatives, kopecks
-        if not problems and not _filled(reading, spec):
-            problems.append(Problem("EMPTY", _("the form is not filled in: no amount is typed in the cells to "
-                                               "fill in (the yellow ones)"),
-                                    todo=_("Type the amounts from the start of the year into the yellow cells "
-                                           "(0 where nothing was received or spent), save the file and send it "
-                                           "again.")))
-        figures = importer.complete(reading, spec)
-        if not problems:
-            problems.extend(importer.check(reading, spec, agreement, previous, values=figures))
+        else:
+            deadline = subsidy.deadline(year, quarter)
+            spec = subsidies.forms[subsidy.form]
+            agreement = subsidies.agreement(subsidy_id, municipality, year)
+            previous = registry.previous_figures(subsidy_id, municipality, year, quarter)
+            problems.extend(reading.problems)          # cell-level problems: text, formulas, negatives, kopecks
+            if not problems and not _filled(reading, spec):
+                problems.append(Problem("EMPTY", _("the form is not filled in: no amount is typed in the cells to "
+                                                   "fill in (the yellow ones)"),
+                                        todo=_("Type the amounts from the start of the year into the yellow cells "
+                                               "(0 where nothing was received or spent), save the file and send it "
+                                               "again.")))
+            figures = importer.complete(reading, spec)
+            if not problems:
+                problems.extend(importer.check(reading, spec, agreement, previous, values=figures))
         if _same_refusal(earlier, problems):
             return _duplicate(registry, name, data, earlier)
     return _record(registry, name, reading, data, problems, figures, received, expect, submitted_by, deadline)
