@@ -83,8 +83,26 @@ def coverage() -> frozenset[int]:
     return frozenset(common or ())
 
 
+@functools.lru_cache(maxsize=1)
+def _uncovered():
+    """A pattern matching any character :func:`coverage` lacks (layout characters aside): one search in C
+    tells a string that needs nothing (nearly every one) from one to look at character by character."""
+    import re
+    points = sorted(coverage() | {ord(ch) for ch in _LAYOUT})
+    ranges, start = [], None
+    for i, point in enumerate(points):
+        if start is None:
+            start = point
+        if i + 1 == len(points) or points[i + 1] != point + 1:
+            ranges.append(re.escape(chr(start)) + ("-" + re.escape(chr(point)) if point != start else ""))
+            start = None
+    return re.compile(f"[^{''.join(ranges)}]")
+
+
 def missing(text: str) -> list[str]:
     """The distinct characters of ``text`` (in order of first appearance) that no bundled face has."""
+    if _uncovered().search(text) is None:
+        return []
     cover = coverage()
     seen: dict[str, None] = {}
     for ch in text:
@@ -128,8 +146,14 @@ def printable_tree(data, *, where: str = ""):
         return node
 
     result = walk(data)
+    warn_missing(found, where)
+    return result
+
+
+def warn_missing(found, where: str = "") -> None:
+    """Emit one :class:`MissingGlyphWarning` (in Russian) naming the characters ``found`` (an ordered collection)
+    that were printed as ``[U+XXXX]``, if any; ``where`` names the document."""
     if found:
         warnings.warn(MissingGlyphWarning(
             f"{where + ': ' if where else ''}в шрифте {PRINT_FAMILY} нет символов "
-            f"{', '.join(code(ch) for ch in found)}; в PDF они напечатаны как [U+XXXX]"), stacklevel=2)
-    return result
+            f"{', '.join(code(ch) for ch in found)}; в PDF они напечатаны как [U+XXXX]"), stacklevel=3)

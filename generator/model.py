@@ -23,9 +23,11 @@ page either way. No engine repeats merged labels on a continuation page.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import re
+import threading
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Iterator, Literal, Sequence, Union
@@ -151,6 +153,51 @@ class Row:
     keep_values: bool = False    # figures that do not add up (as printed): no column-sum formulas
 
 
+# --- one layout per document ----------------------------------------------------------------------------
+# A package writes each document as DOCX, XLSX and PDF, and every writer asks the model the same questions
+# (the table's print layout, fitted widths, kept blocks, spans, each cell's look). Inside :func:`layout_once`
+# the answers are kept per object and arguments, so they are computed once for all three writers; outside it
+# nothing is kept (the model is plain mutable data, and a builder may still change a table).
+
+_scope = threading.local()
+
+
+@contextlib.contextmanager
+def layout_once():
+    """Within the block, the layout methods of :class:`Table` and :func:`print_blocks` compute each answer once
+    per object and arguments (the objects asked about are held until the block ends, so their ``id`` stays
+    theirs). The model must not change inside the block: writers only read it. Nested blocks share the
+    outermost one's answers. Per thread (the portal renders in threads)."""
+    if getattr(_scope, "memo", None) is not None:
+        yield
+        return
+    _scope.memo = {}
+    try:
+        yield
+    finally:
+        _scope.memo = None
+
+
+_VALUES = frozenset({int, float, bool, str, type(None)})     # arguments that are their own memo key; others: id
+
+
+def _once(method):
+    """Memoize ``method(self, *args)`` inside :func:`layout_once` (see there); a plain call outside it."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def wrapper(self, *args):
+        memo = getattr(_scope, "memo", None)
+        if memo is None:
+            return method(self, *args)
+        key = (name, id(self), *[a if type(a) in _VALUES else id(a) for a in args])
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = (self, args, method(self, *args))      # self and args held: their ids stay theirs
+        return hit[2]
+    return wrapper
+
+
 @dataclass
 class Placement:
     """Where a cell sits once spans are resolved (0-based, within header or body)."""
@@ -182,6 +229,7 @@ class Table:
         labels = self.numbering_labels or [str(i + 1) for i in range(self.width)]
         return Row([Cell(label, align="center") for label in labels])
 
+    @_once
     def head_rows(self) -> list[Row]:
         """Header rows plus the numbering row: the rows repeated on every page."""
         rows = list(self.header)
@@ -190,6 +238,7 @@ class Table:
             rows.append(numbering)
         return rows
 
+    @_once
     def placements(self, rows: Sequence[Row]) -> list[list[Placement]]:
         """Resolve spans: for each row, the cells that start in it with their grid column.
 
@@ -223,6 +272,7 @@ class Table:
             result.append(placed)
         return result
 
+    @_once
     def slots(self, rows: Sequence[Row]) -> list[list[tuple[str, Placement]]]:
         """Each row walked left to right: ``("cell", p)`` where a cell starts, and
         ``("continue", p)`` where the cell ``p`` from a row above spans down into this row."""
@@ -255,6 +305,7 @@ class Table:
         return [{c for kind, p in row_slots if kind == "continue" for c in range(p.col, p.col + p.cell.colspan)}
                 for row_slots in self.slots(rows)]
 
+    @_once
     def row_blocks(self, rows: Sequence[Row]) -> list[range]:
         """The blocks of ``rows``: maximal runs of rows joined by row spans (a row alone is a block)."""
         reach = list(range(len(rows)))          # the last row each row is joined to
@@ -272,6 +323,7 @@ class Table:
             blocks.append(range(start, len(rows)))
         return blocks
 
+    @_once
     def kept_blocks(self, section: "Section | None" = None, size: float = 12.0) -> list[range]:
         """The body blocks (one row or rows joined by spans) kept on one page (the module's page-break rule).
 
@@ -301,6 +353,7 @@ class Table:
                 kept.append(block)
         return kept
 
+    @_once
     def row_lines(self, rows: Sequence[Row], widths_mm: Sequence[float], size: float
                   ) -> tuple[list[float], list[tuple[int, int, float]]]:
         """Estimated text lines of each row of ``rows`` (its one-row cells) in columns ``widths_mm``
@@ -317,6 +370,7 @@ class Table:
                     lines[p.row] = max(lines[p.row], n)
         return lines, spans
 
+    @_once
     def column_needs(self, size: float) -> tuple[list[float], list[float]]:
         """Per column, the mm its one-column cells need at ``size`` points: for every word to fit, and
         for the words that cannot hyphenate (numbers, dates, short words) to fit, padding included."""
@@ -336,6 +390,7 @@ class Table:
                     hard[p.col] = max(hard[p.col], rigid + indent)
         return need, hard
 
+    @_once
     def fits(self, usable_mm: float, size: float) -> bool:
         """Whether the table is legible in ``usable_mm`` at ``size`` points: every number, date and short
         word fits its column, and a column of longer words keeps at least :data:`TEXT_COLUMN_MM`
@@ -343,6 +398,7 @@ class Table:
         need, hard = self.column_needs(size)
         return sum(max(h, min(n, TEXT_COLUMN_MM)) for n, h in zip(need, hard)) <= usable_mm
 
+    @_once
     def identifying_columns(self) -> int:
         """How many leading columns identify a row (number, name, executor, source…): the columns before
         the first cell of the top header row that groups several columns (the years); 0 when none."""
@@ -350,6 +406,7 @@ class Table:
             return 0
         return next((p.col for p in self.placements(self.header)[0] if p.cell.colspan > 1), 0)
 
+    @_once
     def print_layout(self, usable_mm: float, size: float) -> tuple[float, list[list[int]]]:
         """How the table is printed in ``usable_mm`` (issue 22): ``(font size, parts)``, each part the
         list of the columns it prints. The table's own size when it fits (:meth:`fits`), else the
@@ -379,6 +436,7 @@ class Table:
                 return size, chunks
         return min(size, LEGIBLE_PT), [columns]
 
+    @_once
     def part(self, columns: list[int]) -> "Table":
         """The table cut to ``columns`` (grid indexes, ascending): a cell keeps the columns of its span
         that remain, header and numbering labels included; XLSX-only sums are dropped."""
@@ -401,6 +459,7 @@ class Table:
                        numbering_labels=[labels[c] for c in columns] if self.numbering else None,
                        indent_column=index.get(self.indent_column) if self.indent_column is not None else None)
 
+    @_once
     def fitted_widths(self, usable_mm: float, size: float = 12.0) -> list[float]:
         """Column widths in mm summing to ``usable_mm``: the columns' relative widths, widened so
         that every column fits the longest unbreakable word (a number with its no-break spaces, a
@@ -436,6 +495,7 @@ class Table:
         """The printed text of a cell, formatted by its column's rules."""
         return format_cell(cell, self.columns[col] if col < self.width else Column())
 
+    @_once
     def look(self, row: Row, p: Placement, is_head: bool, table_size: float) -> "CellLook":
         """How a cell is printed, decided here once for every writer: header cells centred (unless the
         cell says otherwise) and vertically centred, body cells on top; total and group rows bold;
@@ -617,6 +677,22 @@ def usable_width_mm(section: Section) -> float:
 
 
 def print_blocks(section: Section, style: "Style", table_size: float | None = None) -> list[Block]:
+    """The blocks of ``section`` as DOCX and PDF print them: every table at the size and in the parts of
+    :meth:`Table.print_layout` for the section's width; a part after the first starts a page under a
+    right-aligned line :attr:`Style.continued` naming the table's caption (the right-aligned line above it, e.g.
+    "Таблица 4 (продолжение)"). ``table_size``: the tables' size when they name none (the style's).
+    Inside :func:`layout_once` the same list (and the same table parts) for the same arguments."""
+    memo = getattr(_scope, "memo", None)
+    if memo is None:
+        return _print_blocks(section, style, table_size)
+    key = ("print_blocks", id(section), id(style), table_size or style.table_size)    # None: the style's
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = (section, style, _print_blocks(section, style, table_size))
+    return hit[2]
+
+
+def _print_blocks(section: Section, style: "Style", table_size: float | None = None) -> list[Block]:
     """The blocks of ``section`` as DOCX and PDF print them: every table at the size and in the parts of
     :meth:`Table.print_layout` for the section's width; a part after the first starts a page under a
     right-aligned line :attr:`Style.continued` naming the table's caption (the right-aligned line above it, e.g.

@@ -18,9 +18,11 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import io
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 import tempfile
 import threading
@@ -34,7 +36,6 @@ from . import __version__
 from .buildstamp import sha256_file
 from .plans import Planned
 from .writers import write as write_document
-from .writers._plain import plain
 
 MANIFEST = "manifest.json"
 #: The table of contents beside the manifest: each document's Russian title and its files
@@ -71,31 +72,69 @@ def templates_digest(overlay: str | None) -> str:
     return digest.hexdigest()
 
 
-def input_hash(planned: Planned, fmt: str, options: Options, templates: str, plain_data: dict | None = None) -> str:
-    """What a rendered file depends on: the document, the format, the options, templates, version and
-    gosprog's own code (:func:`generator.buildstamp.code_digest`: a changed writer renders again)."""
+def document_key(document) -> str:
+    """A digest of everything in ``document`` (a :class:`generator.model.Document`), 64 hex digits: SHA-256 of
+    its pickle without the pickler's memo (``Pickler.fast``), so equal documents give equal bytes whether or not
+    their builder shared objects. The model is a tree of dataclasses, strings, decimals, dates and bytes, with no
+    sets, so the pickle does not depend on the hash seed either. What is printed from it (layout, number style)
+    is gosprog's code, in :func:`input_hash` by :func:`generator.buildstamp.code_digest`."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(document)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
+def input_hash(planned: Planned, fmt: str, options: Options, templates: str, key: str | None = None) -> str:
+    """What a rendered file depends on: the document (:func:`document_key`; ``key`` when already computed), the
+    format, the options, templates, version and gosprog's own code (:func:`generator.buildstamp.code_digest`: a
+    changed writer renders again)."""
     from .buildstamp import code_digest
-    payload = json.dumps({"doc": plain_data if plain_data is not None else plain(planned.document), "fmt": fmt, "version": __version__, "code": code_digest(),
+    payload = json.dumps({"doc": key or document_key(planned.document), "fmt": fmt, "version": __version__,
+                          "code": code_digest(),
                           "options": {k: v for k, v in options.writer_options(fmt).items() if k != "templates"},
                           "templates": templates}, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _render(job: tuple) -> tuple[str, str]:
-    """Render one file. A template the engine refuses raises :class:`generator.templates.TemplateError`
-    (file, line, message for the user), not the engine's own exception. ``plain_data`` (PDF jobs): the
-    document's plain form, computed once by the building process."""
-    planned, fmt, path, options, plain_data = job
-    extra = {"plain_data": plain_data} if fmt == "pdf" and plain_data is not None else {}
-    try:
-        write_document(planned.document, path, fmt, **options.writer_options(fmt), **extra)
-    except Exception as exc:
-        from .templates import get, typst_error
-        located = typst_error(exc, get(options.templates))
-        if located is None:
-            raise
-        raise located from None
-    return str(path), fmt
+#: The order a document's files are written in: its plain form (the PDF's input) first lays out its tables, which
+#: the DOCX and XLSX writers then reuse (:func:`generator.model.layout_once`).
+_ORDER = {"pdf": 0, "docx": 1, "xlsx": 2}
+
+
+def _render(job: tuple) -> list[str]:
+    """Render one document's files: ``job`` is ``(planned, [(format, path), ...], options)``; returns the paths.
+    Its layout is computed once for all its formats (:func:`generator.model.layout_once`), and its plain form
+    once for the PDF. A template the engine refuses raises :class:`generator.templates.TemplateError`
+    (file, line, message for the user), not the engine's own exception."""
+    from .model import layout_once
+    from .writers._plain import plain
+    planned, files, options = job
+    done = []
+    with layout_once():
+        plain_data = None
+        for fmt, path in sorted(files, key=lambda file: _ORDER.get(file[0], 3)):
+            extra = {}
+            if fmt == "pdf":
+                plain_data = plain_data or plain(planned.document)
+                extra = {"plain_data": plain_data}
+            try:
+                write_document(planned.document, path, fmt, **options.writer_options(fmt), **extra)
+            except Exception as exc:
+                from .templates import get, typst_error
+                located = typst_error(exc, get(options.templates))
+                if located is None:
+                    raise
+                raise located from None
+            done.append(str(path))
+    return done
+
+
+def _cost(job: tuple) -> int:
+    """About how long ``job`` takes, to hand the longest out first: its table cells times its formats."""
+    planned, files, _ = job
+    cells = sum(len(row.cells) for table in planned.document.tables() for row in table.body)
+    return (cells + 50) * len(files)
 
 
 def _warm() -> None:
@@ -150,8 +189,8 @@ def build(planned: list[Planned], destination: Path, options: Options, meta: dic
     """Render ``planned`` into ``destination`` (replaced atomically); returns the manifest.
 
     ``workers``: render processes already started (:class:`Workers`); otherwise they are started here
-    when ``options.jobs`` asks for more than one. Each document's plain form is computed once, for its
-    input hashes and its PDF.
+    when ``options.jobs`` asks for more than one. A document is one job: its formats are written by one
+    process, from one layout (:func:`_render`).
 
     Raises :class:`PackageError` (a Russian message) when two documents would get the same file name, when
     another build holds the package, or when the output folder cannot be written (a file where a folder
@@ -221,19 +260,18 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
     tpl_digest = templates_digest(options.templates)
     work = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}~", dir=destination.parent))
     os.chmod(work, 0o755)          # published folders are readable like their files (mkdtemp makes 0700)
-    # Render processes started beforehand get each job as soon as it is known, so they render while this
-    # process computes the next documents' plain forms and hashes (instead of waiting for the whole list).
     pool = workers.pool if workers is not None and workers.pool is not None else None
     futures: list = []
     try:
         entries, jobs = [], []
         for item in planned:
-            plain_data = plain(item.document)           # once per document: its hashes and its PDF
+            key = document_key(item.document)           # once per document: the hashes of its files
+            files = []
             for fmt in options.formats:
                 if item.formats is not None and fmt not in item.formats:
                     continue               # e.g. a draft resolution is prose: DOCX and PDF, never a workbook
                 name = f"{item.name}.{fmt}"
-                digest = input_hash(item, fmt, options, tpl_digest, plain_data)
+                digest = input_hash(item, fmt, options, tpl_digest, key)
                 entry = {"file": name, "kind": item.kind, "format": fmt, "title": item.document.title,
                          "sources": [_relative(s, base) for s in item.sources], "input_hash": digest}
                 if item.document.provenance:        # kept out of the official text (issue 17)
@@ -243,10 +281,14 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                         and (destination / name).is_file() and sha256_file(destination / name) == old.get("sha256"):
                     shutil.copy2(destination / name, work / name)
                 else:
-                    jobs.append((item, fmt, work / name, options, plain_data if fmt == "pdf" else None))
-                    if pool is not None:
-                        futures.append(pool.submit(_render, jobs[-1]))
+                    files.append((fmt, work / name))
                 entries.append(entry)
+            if files:
+                jobs.append((item, files, options))
+        # one job per document (its formats share its layout), the longest first: the last to finish are short
+        jobs.sort(key=_cost, reverse=True)
+        if pool is not None:
+            futures = [pool.submit(_render, job) for job in jobs]
         if options.partial:
             entries += _carry_over(previous, {e["file"] for e in entries}, destination, work)
         if pool is not None:
@@ -270,7 +312,7 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
         _swap(work, destination)
         work = None
         _zip(destination, destination.parent / f"{destination.name}.zip", manifest, meta.get("date"))
-        manifest["rendered"] = len(jobs)
+        manifest["rendered"] = sum(len(files) for _, files, _ in jobs)
         return manifest
     except BaseException:
         _abandon(futures)
@@ -365,8 +407,9 @@ def preload_modules(jobs: list) -> list[str]:
     """The modules a worker process imports before its first job: this package and the writers of the
     jobs' formats only (a PDF-only build never loads python-docx or openpyxl)."""
     from .writers import module_of
-    # a job is (planned, fmt, path, options[, plain form]): its format and options are all that count here
-    return ["generator.package", *sorted({module_of(job[1], job[3].pdf_engine) for job in jobs})]
+    # a job is (planned, [(format, path), ...], options): its formats and options are all that count here
+    return ["generator.package", *sorted({module_of(fmt, options.pdf_engine)
+                                          for _, files, options in jobs for fmt, _ in files})]
 
 
 def modules_for(formats, pdf_engine: str) -> list[str]:

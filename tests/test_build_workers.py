@@ -1,6 +1,6 @@
-"""The parallel build (issue 23, point 3): render processes start before the program is read, each
-document's plain form is computed once (for its input hashes and its PDF), and one Typst font set serves
-every compile of a process, with the same bytes as before."""
+"""The parallel build (issue 23, point 3): render processes start before the program is read, a document is
+one job whose formats share one layout and one plain form, and one Typst font set serves every compile of a
+process, with the same bytes as before."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import importlib
 
 from conftest import ROOT, make_document
-from generator import package
+from generator import model, package
 from generator.builders import Planned
 from generator.cli import main
 from generator.writers import _plain, typst_pdf
@@ -46,16 +46,22 @@ def test_workers_are_running_while_the_program_is_checked(tmp_path, monkeypatch)
     assert not multiprocessing.active_children()        # closed with the command
 
 
-def test_plain_form_computed_once_per_document(tmp_path, monkeypatch):
-    calls = []
-    original = _plain.plain
+def test_plain_form_and_layout_computed_once_per_document(tmp_path, monkeypatch):
+    """Each document's plain form is computed once (for its PDF), and its tables' print layout once for its
+    DOCX, XLSX and PDF together (:func:`generator.model.layout_once`); its input hashes need neither."""
+    calls, laid_out = [], []
+    original, original_blocks = _plain.plain, model._print_blocks
 
     def counting(document):
         calls.append(document.title)
         return original(document)
 
-    monkeypatch.setattr(package, "plain", counting)
+    def counting_blocks(section, style, table_size=None):
+        laid_out.append(id(section))
+        return original_blocks(section, style, table_size)
+
     monkeypatch.setattr(_plain, "plain", counting)
+    monkeypatch.setattr(model, "_print_blocks", counting_blocks)
     documents = [make_document(), make_document(6)]
     for i, doc in enumerate(documents):
         doc.title = f"Документ {i}"
@@ -63,7 +69,25 @@ def test_plain_form_computed_once_per_document(tmp_path, monkeypatch):
     manifest = package.build(planned, tmp_path / "pkg", package.Options(jobs=1), {"date": "2021-08-31"})
     assert manifest["rendered"] == 6                         # 2 documents x docx, xlsx, pdf
     assert sorted(calls) == ["Документ 0", "Документ 1"]
+    assert len(laid_out) == len(set(laid_out)) == sum(len(doc.sections) for doc in documents)
     assert (tmp_path / "pkg" / "doc-1.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_layout_is_kept_only_inside_its_block():
+    """Outside :func:`generator.model.layout_once` every question is answered anew (a builder may still change
+    its table); inside, the same answer object for the same table and arguments, equal to the fresh one."""
+    table = next(make_document().tables())
+    fresh = table.fitted_widths(170.0, 12.0)
+    assert table.fitted_widths(170.0, 12.0) is not fresh
+    with model.layout_once():
+        first = table.fitted_widths(170.0, 12.0)
+        with model.layout_once():                        # nested: the outer block's answers
+            assert table.fitted_widths(170.0, 12.0) is first
+        assert first == fresh
+        assert table.fitted_widths(160.0, 12.0) != first
+    assert table.fitted_widths(170.0, 12.0) is not first
+    table.body.append(model.Row([model.Cell("9" * 30)]))   # changed outside a block: the answer follows
+    assert table.fitted_widths(170.0, 12.0)[0] > fresh[0]
 
 
 def test_one_font_set_for_every_compile_same_bytes(tmp_path):

@@ -262,3 +262,43 @@ def test_long_table_rows_all_present():
     assert len(grid) == 3 + 300
     names = [row[2]["text"] for row in grid[3:] if row[2]["vmerge"] == "restart"]
     assert names == [f"Мероприятие номер {k}" for k in range(1, 101)]
+
+
+def test_docx_carries_only_the_styles_and_parts_it_uses():
+    """python-docx's template is slimmed (issue 23): no Word 2010 copy of the styles, no unused list definitions,
+    no blank-page thumbnail,
+    only the styles a paragraph names and the template's defaults, with every style that is named defined."""
+    doc = make_document(notice=NOTICE)
+    data = render(doc)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    assert not {"word/stylesWithEffects.xml", "word/numbering.xml", "docProps/thumbnail.jpeg"} & set(names)
+    content_types = archive.read("[Content_Types].xml").decode()
+    assert "stylesWithEffects" not in content_types and "thumbnail" not in content_types.lower()
+    styles = read_zip(data, "word/styles.xml")
+    defined = {s.get(qn("w:styleId")) for s in styles.findall("w:style", NS)}
+    assert defined == {"Normal", "Header", "HeaderChar", "Footer", "FooterChar", "DefaultParagraphFont",
+                       "TableNormal", "NoList"}
+    named = set()
+    for name in names:
+        if name.startswith("word/") and name.endswith(".xml"):
+            root = read_zip(data, name)
+            for tag in ("w:pStyle", "w:rStyle", "w:tblStyle", "w:basedOn", "w:link", "w:next"):
+                named |= {e.get(qn("w:val")) for e in root.iter(qn(tag))}
+    assert named and named <= defined
+    # what python-docx reads back is whole: the tables, spliced into the serialized body, and the paragraphs
+    read = docx.Document(io.BytesIO(data))
+    assert len(read.tables) == 1
+    cells = {cell.text.replace("\u00a0", " ") for row in read.tables[0].rows for cell in row.cells}
+    assert set(HEADER_TEXTS) <= cells
+    assert read.sections[0].header.paragraphs[0].text == NOTICE
+
+
+def test_table_marks_never_come_from_text():
+    """A table goes into the body at a processing instruction; a text that looks like one is escaped text."""
+    doc = make_document(extra_texts=["<?gosprog-table 0?>", "?> <w:p/>"])
+    data = render(doc)
+    body = read_zip(data, "word/document.xml")
+    texts = "".join(t.text or "" for t in body.iter(qn("w:t")))
+    assert "<?gosprog-table 0?>" in texts and "?> <w:p/>" in texts
+    assert len(body.findall(".//w:tbl", NS)) == 1

@@ -112,6 +112,17 @@ def test_printable_keeps_covered_text_and_marks_the_rest():
     assert fonts.missing(f"a{PRIVATE_USE}b{PRIVATE_USE}\U0001F600") == [PRIVATE_USE, "\U0001F600"]
 
 
+def test_missing_characters_found_by_the_pattern_are_those_the_cmaps_lack():
+    """:func:`fonts.missing` first asks one pattern made from the coverage; on every code point of the Basic
+    Multilingual Plane and some beyond, alone and among covered text, it finds exactly what the cmap sets lack."""
+    cover = fonts.coverage()
+    for point in [*range(0, 0x10000), 0x1F600, 0x10FFFF]:
+        ch = chr(point)
+        expected = [] if point in cover or ch in "\n\r\t" else [ch]
+        assert fonts.missing(ch) == expected, hex(point)
+        assert fonts.missing(f"Итого {ch} 15 736 027,0") == expected, hex(point)
+
+
 def test_docx_names_times_new_roman_in_every_style(tmp_path):
     path = writers.write(make_document(), tmp_path / "out.docx")
     doc = DocxDocument(str(path))

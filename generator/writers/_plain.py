@@ -92,7 +92,13 @@ def block(b, section: model.Section | None = None, table_size: float = model.Sty
 
 def plain(document: model.Document) -> dict:
     """The whole document as plain data for the template engines (Typst, Jinja2): title, date, notice,
-    style and the sections' blocks (:func:`block`)."""
+    style and the sections' blocks (:func:`block`). Each table's layout is computed once
+    (:func:`generator.model.layout_once`)."""
+    with model.layout_once():
+        return _plain(document)
+
+
+def _plain(document: model.Document) -> dict:
     return {
         "title": document.title,
         "author": document.author,
@@ -116,22 +122,32 @@ def breakable(text: str) -> str:
     return _LONG.sub(lambda m: _CHUNK.sub(lambda c: c.group(0) + ZWSP, m.group(0)), text)
 
 
-def _breakable_tree(node):
-    if isinstance(node, str):
-        return breakable(node)
-    if isinstance(node, list):
-        return [_breakable_tree(v) for v in node]
-    if isinstance(node, dict):
-        # images' data and file names are not text to lay out
-        return {k: (v if k in ("png", "file") else _breakable_tree(v)) for k, v in node.items()}
-    return node
-
-
 def for_pdf(document: model.Document, plain_data: dict | None = None) -> dict:
     """:func:`plain` as both PDF engines lay it out: characters the bundled fonts lack made visible
-    (:func:`generator.fonts.printable_tree`, which warns) and line-break opportunities in very long
-    tokens of the sections' texts (:func:`breakable`), so layout time stays linear in text length.
-    ``plain_data``: ``plain(document)`` already computed (not modified here)."""
-    data = fonts.printable_tree(plain_data if plain_data is not None else plain(document), where=document.title)
-    data["sections"] = _breakable_tree(data["sections"])
+    (:func:`generator.fonts.printable`; one warning names them, :func:`generator.fonts.warn_missing`) and
+    line-break opportunities in very long tokens of the sections' texts (:func:`breakable`), so layout time
+    stays linear in text length; in one walk over the tree. ``plain_data``: ``plain(document)`` already
+    computed (not modified here)."""
+    found: dict[str, None] = {}
+
+    def text(value: str, breaking: bool) -> str:
+        absent = fonts.missing(value)
+        if absent:
+            found.update(dict.fromkeys(absent))
+            value = fonts.printable(value)
+        return breakable(value) if breaking else value
+
+    def walk(node, breaking: bool):
+        if isinstance(node, str):
+            return text(node, breaking)
+        if isinstance(node, list):
+            return [walk(value, breaking) for value in node]
+        if isinstance(node, dict):
+            # images' data and generated file names are not text to print or lay out
+            return {key: (value if key in ("png", "file") else walk(value, breaking or key == "sections"))
+                    for key, value in node.items()}
+        return node
+
+    data = walk(plain_data if plain_data is not None else plain(document), False)
+    fonts.warn_missing(found, document.title)
     return data

@@ -5,12 +5,21 @@ table: python-docx's ``table.cell(r, c)`` walks the whole grid on every call,
 which makes large tables quadratic. Merged cells are real merges
 (``w:gridSpan`` and ``w:vMerge``); header and numbering rows carry
 ``w:tblHeader`` so Word repeats them on every page.
+
+The strings are not parsed into python-docx's tree (parsing them only to
+serialize them again was a third of the writer's time): the body holds a
+processing instruction where each table goes, replaced by the table's text in
+the serialized ``word/document.xml``. The package is written once, straight
+into a zip with fixed entry times (python-docx's own save compresses every
+part, which then had to be read back and compressed again).
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import re
+import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -23,7 +32,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
 from .. import model
-from ._files import reproducible_zip, write_atomic, zip_time
+from ._files import write_atomic, zip_time
 
 PAGE_MM = {"portrait": (210.0, 297.0), "landscape": (297.0, 210.0)}
 TWIPS_PER_MM = 56.692
@@ -34,8 +43,9 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def xml_text(text: str) -> str:
-    """Escape text for XML, dropping characters XML cannot hold."""
-    return escape(_INVALID_XML.sub("", text))
+    """Escape text for XML, dropping characters XML cannot hold; a carriage return becomes a line feed, as
+    every XML reader reads it (XML 1.0, 2.11)."""
+    return escape(_INVALID_XML.sub("", text).replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _run_xml(text: str, size: float, bold=False, italic=False, superscript=False) -> str:
@@ -46,7 +56,8 @@ def _run_xml(text: str, size: float, bold=False, italic=False, superscript=False
     for i, line in enumerate(text.split("\n")):
         if i:
             parts.append("<w:br/>")
-        parts.append(f'<w:t xml:space="preserve">{xml_text(line)}</w:t>')
+        line = xml_text(line)
+        parts.append(f'<w:t xml:space="preserve">{line}</w:t>' if line else '<w:t xml:space="preserve"/>')
     return f"<w:r><w:rPr>{''.join(props)}</w:rPr>{''.join(parts)}</w:r>"
 
 
@@ -60,8 +71,9 @@ def _cell_paragraph(text: str, align: str, size: float, bold: bool, italic: bool
 
 
 def table_xml(table: model.Table, usable_mm: float, size: float, section: model.Section | None = None,
-              keep_last: bool = False) -> str:
-    """The whole ``w:tbl`` element for ``table`` as one XML string.
+              keep_last: bool = False, declared: bool = True) -> str:
+    """The whole ``w:tbl`` element for ``table`` as one XML string (``declared``: with its own ``xmlns:w``,
+    to parse alone; without, to stand inside ``word/document.xml``, whose root declares it).
 
     Column widths fit each column's longest word (:meth:`model.Table.fitted_widths`). The header
     rows and the rows of a block kept together (:meth:`model.Table.kept_blocks`, the model's
@@ -73,7 +85,7 @@ def table_xml(table: model.Table, usable_mm: float, size: float, section: model.
     kept = {r: block for block in table.kept_blocks(section, size) for r in block}
     border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    parts = [f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblW w:w=\"{sum(widths)}\" w:type=\"dxa\"/>"
+    parts = [f"<w:tbl{' ' + nsdecls('w') if declared else ''}><w:tblPr><w:tblW w:w=\"{sum(widths)}\" w:type=\"dxa\"/>"
              f"<w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"
              '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
              '<w:tblLook w:val="0000"/></w:tblPr><w:tblGrid>']
@@ -85,14 +97,14 @@ def table_xml(table: model.Table, usable_mm: float, size: float, section: model.
             block = None if is_head else kept.get(r)
             keep_next = is_head or (block is not None and r < block.stop - 1) or (
                 keep_last and block is not None and block.stop == len(rows))
-            parts.append("<w:tr><w:trPr><w:cantSplit/>" if is_head or block is not None else "<w:tr><w:trPr>")
+            row_props = ["<w:cantSplit/>"] if is_head or block is not None else []
             if heights.get(r):
                 # a header cell merged down sets the height of its first row: LibreOffice repeats the
                 # header rows at their own heights and would clip the merged cell's last lines
-                parts.append(f'<w:trHeight w:val="{heights[r]}" w:hRule="atLeast"/>')
+                row_props.append(f'<w:trHeight w:val="{heights[r]}" w:hRule="atLeast"/>')
             if is_head and table.repeat_header:
-                parts.append("<w:tblHeader/>")
-            parts.append("</w:trPr>")
+                row_props.append("<w:tblHeader/>")
+            parts.append(f"<w:tr><w:trPr>{''.join(row_props)}</w:trPr>" if row_props else "<w:tr><w:trPr/>")
             for kind, p in row_slots:
                 cell = p.cell
                 span_w = sum(widths[p.col:p.col + cell.colspan])
@@ -102,7 +114,7 @@ def table_xml(table: model.Table, usable_mm: float, size: float, section: model.
                 if kind == "continue":
                     props.append("<w:vMerge/>")
                     parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>"
-                                 f"<w:p>{'<w:pPr><w:keepNext/></w:pPr>' if keep_next else ''}</w:p></w:tc>")
+                                 f"{'<w:p><w:pPr><w:keepNext/></w:pPr></w:p>' if keep_next else '<w:p/>'}</w:tc>")
                     continue
                 if cell.rowspan > 1:
                     props.append('<w:vMerge w:val="restart"/>')
@@ -171,10 +183,121 @@ def _russian(document) -> None:
             settings.insert(0, hyphenation)
 
 
-#: The styles and settings parts as :class:`_Renderer` prepares them (the document's font on every style, Russian
-#: language, automatic hyphenation), serialized, per (font, text size): they depend on nothing else, and
-#: preparing them walked every style of python-docx's template for every document written.
-_PREPARED: dict[tuple[str, float], tuple[bytes, bytes]] = {}
+#: python-docx's template as :class:`_Renderer` prepares it (the document's font on every style, Russian language,
+#: automatic hyphenation), per (font, text size): each document starts from a deep copy, instead of opening and
+#: preparing the template again (the styles part alone is 376 KB of XML).
+_PREPARED: dict[tuple[str, float], "docx.document.Document"] = {}
+
+
+def _prepared(font: str, text_size: float):
+    """A fresh python-docx document: the template (:func:`_slim`) with ``font`` named on every style at
+    ``text_size`` points."""
+    base = _PREPARED.get((font, text_size))
+    if base is None:
+        base = _slim(docx.Document())
+        normal = base.styles["Normal"]
+        normal.font.name = font
+        normal.font.size = Pt(text_size)
+        _name_font(normal.element.get_or_add_rPr(), font)
+        # The template's document defaults, heading and table styles point at theme fonts (Calibri, Cambria):
+        # every run-properties element of the styles names the document's font itself, so Word never
+        # substitutes one.
+        for rpr in base.styles.element.iter(qn("w:rPr")):
+            if rpr.find(qn("w:rFonts")) is not None or rpr.getparent().tag == qn("w:rPrDefault"):
+                _name_font(rpr, font)
+        normal.paragraph_format.space_after = Pt(0)
+        _russian(base)
+        _PREPARED[(font, text_size)] = base
+    return copy.deepcopy(base)
+
+
+#: The styles a document uses (paragraphs are Normal; python-docx's header and footer paragraphs name Header and
+#: Footer); with the template's default styles and what these are based on or linked to, the only ones kept.
+_USED_STYLES = ("Normal", "Header", "Footer")
+_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+_NUMBERING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering"
+_THUMBNAIL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
+
+
+def _slim(document):
+    """python-docx's template without what no document of ours uses, returned: the 160 table, list and heading
+    styles it defines but no paragraph names (Word and LibreOffice still offer their built-in styles, and add
+    one when it is applied), the Word 2010 copy of the styles (``stylesWithEffects.xml``, which Word 2013 and
+    later neither need nor read), the list definitions (``numbering.xml``: no paragraph is a list item, and its
+    levels name list styles that are gone) and the thumbnail of a blank page, which file managers would show as
+    every document's preview. Every document's file was 800 KB of style XML before (40 KB of a passport's 40 KB zip)."""
+    styles = document.styles.element
+    by_id = {style.get(qn("w:styleId")): style for style in styles.findall(qn("w:style"))}
+    todo = [sid for sid, style in by_id.items() if style.get(qn("w:default")) in ("1", "true", "on")]
+    todo += _USED_STYLES
+    kept: set[str] = set()
+    while todo:
+        sid = todo.pop()
+        if sid in kept or sid not in by_id:
+            continue
+        kept.add(sid)
+        for tag in ("w:basedOn", "w:link", "w:next"):
+            ref = by_id[sid].find(qn(tag))
+            if ref is not None:
+                todo.append(ref.get(qn("w:val")))
+    for sid, style in by_id.items():
+        if sid not in kept:
+            styles.remove(style)
+    for rels, reltype in ((document.part.rels, _STYLES_WITH_EFFECTS), (document.part.rels, _NUMBERING),
+                          (document.part.package.rels, _THUMBNAIL)):
+        for rid in [rid for rid, rel in rels.items() if rel.reltype == reltype]:
+            rels.pop(rid)
+    return document
+
+
+#: Where a table's XML goes in the body: a processing instruction, which no text of a document can produce (text is
+#: escaped) and python-docx passes over.
+_TABLE_MARK = "gosprog-table"
+
+
+class _Parts:
+    """What python-docx's package writer writes, kept as ``(member name, bytes)`` pairs in order (it is given to
+    ``PackageWriter``'s steps in place of its zip writer)."""
+
+    def __init__(self):
+        self.entries: list[tuple[str, bytes]] = []
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        self.entries.append((pack_uri.membername, blob))
+
+    def close(self) -> None:
+        pass
+
+
+def _package_bytes(document, tables: list[str], date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """The DOCX bytes of python-docx ``document``: its parts in python-docx's order (``PackageWriter.write``'s three
+    steps, python-docx 1.x), each table mark of ``word/document.xml`` replaced by its XML from ``tables``, written
+    once into a zip whose entries are all dated ``date_time`` (reproducible)."""
+    from docx.opc.pkgwriter import PackageWriter
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    collected = _Parts()
+    PackageWriter._write_content_types_stream(collected, package.parts)
+    PackageWriter._write_pkg_rels(collected, package.rels)
+    PackageWriter._write_parts(collected, package.parts)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, blob in collected.entries:
+            if name == "word/document.xml" and tables:
+                pieces = blob.split(f"<?{_TABLE_MARK} ".encode("ascii"))
+                if len(pieces) != len(tables) + 1:
+                    raise ValueError(f"word/document.xml: {len(pieces) - 1} table marks for {len(tables)} tables")
+                joined = [pieces[0]]
+                for piece in pieces[1:]:
+                    index, rest = piece.split(b"?>", 1)
+                    joined += [tables[int(index)].encode("utf-8"), rest]
+                blob = b"".join(joined)
+            entry = zipfile.ZipInfo(name, date_time=date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, blob)
+    return out.getvalue()
 
 
 class _Renderer:
@@ -183,28 +306,8 @@ class _Renderer:
         self.style = document.style
         self.text_size = options.get("text_size", self.style.text_size)
         self.table_size = options.get("table_size", self.style.table_size)
-        self.doc = docx.Document()
-        key = (self.style.font, self.text_size)
-        prepared = _PREPARED.get(key)
-        if prepared is not None:        # the styles and settings this font and size gave before, parsed anew
-            self.doc.part._styles_part._element = parse_xml(prepared[0])
-            self.doc.part._settings_part._element = parse_xml(prepared[1])
-            return
-        normal = self.doc.styles["Normal"]
-        normal.font.name = self.style.font
-        normal.font.size = Pt(self.text_size)
-        _name_font(normal.element.get_or_add_rPr(), self.style.font)
-        # The template's document defaults, heading and table styles point at theme fonts (Calibri, Cambria):
-        # every run-properties element of the styles names the document's font itself, so Word never
-        # substitutes one.
-        styles = self.doc.styles.element
-        for rpr in styles.iter(qn("w:rPr")):
-            if rpr.find(qn("w:rFonts")) is not None or rpr.getparent().tag == qn("w:rPrDefault"):
-                _name_font(rpr, self.style.font)
-        normal.paragraph_format.space_after = Pt(0)
-        _russian(self.doc)
-        _PREPARED[key] = (etree.tostring(self.doc.part._styles_part._element),
-                          etree.tostring(self.doc.part._settings_part._element))
+        self.doc = _prepared(self.style.font, self.text_size)
+        self.tables: list[str] = []          # each table's XML, at its mark in the body
 
     def render(self) -> bytes:
         body = self.doc.element.body
@@ -223,9 +326,7 @@ class _Renderer:
         props.comments = props.keywords = props.subject = props.category = ""
         props.created = props.modified = props.last_printed = self.document.date
         props.revision = 1
-        out = io.BytesIO()
-        self.doc.save(out)
-        return reproducible_zip(out.getvalue(), zip_time(self.document))
+        return _package_bytes(self.doc, self.tables, zip_time(self.document))
 
     def _setup_section(self, sec, section: model.Section, first: bool) -> None:
         width, height = PAGE_MM[section.orientation]
@@ -280,7 +381,8 @@ class _Renderer:
             self._paragraph(block)
         elif isinstance(block, model.Table):
             size = block.font_size or self.table_size
-            body.sectPr.addprevious(parse_xml(table_xml(block, self._usable_mm(section), size, section, noted)))
+            self.tables.append(table_xml(block, self._usable_mm(section), size, section, noted, declared=False))
+            body.sectPr.addprevious(etree.ProcessingInstruction(_TABLE_MARK, str(len(self.tables) - 1)))
             gap = self.doc.add_paragraph()  # Word needs a paragraph between adjacent tables
             gap.paragraph_format.keep_with_next = noted
         elif isinstance(block, model.Footnotes):
@@ -307,8 +409,10 @@ def render(document: model.Document, **options) -> bytes:
     """The DOCX bytes of ``document`` (python-docx): sections with their orientation and margins, headings,
     paragraphs, tables with repeated headers and rows kept together as the model decides, footnotes,
     signatures, images; numbers as :func:`generator.model.format_cell` prints them. Raises ``TypeError`` for
-    a block the writer does not know."""
-    return _Renderer(document, options).render()
+    a block the writer does not know. Each table's layout is computed once for all the writer's questions
+    (:func:`generator.model.layout_once`)."""
+    with model.layout_once():
+        return _Renderer(document, options).render()
 
 
 def write(document: model.Document, path: Path, **options) -> None:

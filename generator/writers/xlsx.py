@@ -374,7 +374,13 @@ def render(document: model.Document, **options) -> bytes:
     format (Russian display), declared sums as live formulas, repeated header rows, page setup from the
     section; saved reproducibly (fixed zip times from the document's date). Raises :class:`CellTooLong` for a
     text over Excel's 32 767 characters, ``ValueError`` for a declared sum that refers outside the table and
-    ``TypeError`` for a block it does not know."""
+    ``TypeError`` for a block it does not know. Each table's layout is computed once for all the sheet's
+    questions (:func:`generator.model.layout_once`)."""
+    with model.layout_once():
+        return _render(document)
+
+
+def _render(document: model.Document) -> bytes:
     buffer = io.BytesIO()
     font = document.style.font
     workbook = xlsxbase.new_workbook(buffer, {"font_name": font, "font_size": document.style.table_size,
