@@ -102,8 +102,9 @@ def input_hash(planned: Planned, fmt: str, options: Options, templates: str, key
 _ORDER = {"pdf": 0, "docx": 1, "xlsx": 2}
 
 
-def _render(job: tuple) -> list[str]:
-    """Render one document's files: ``job`` is ``(planned, [(format, path), ...], options)``; returns the paths.
+def _render(job: tuple) -> list[tuple[str, str, int]]:
+    """Render one document's files: ``job`` is ``(planned, [(format, path), ...], options)``; returns each file's
+    ``(name, sha256, size)`` (the manifest's, computed here while the file is at hand).
     Its layout is computed once for all its formats (:func:`generator.model.layout_once`), and its plain form
     once for the PDF. A template the engine refuses raises :class:`generator.templates.TemplateError`
     (file, line, message for the user), not the engine's own exception."""
@@ -126,7 +127,7 @@ def _render(job: tuple) -> list[str]:
                 if located is None:
                     raise
                 raise located from None
-            done.append(str(path))
+            done.append((Path(path).name, sha256_file(path), Path(path).stat().st_size))
     return done
 
 
@@ -185,12 +186,16 @@ class Workers:
 
 def build(planned: list[Planned], destination: Path, options: Options, meta: dict,
           progress: Callable[[Iterable], Iterable] | None = None, base: Path | None = None,
-          workers: Workers | None = None) -> dict:
+          workers: Workers | None = None, check: Callable[[], dict] | None = None) -> dict:
     """Render ``planned`` into ``destination`` (replaced atomically); returns the manifest.
 
     ``workers``: render processes already started (:class:`Workers`); otherwise they are started here
     when ``options.jobs`` asks for more than one. A document is one job: its formats are written by one
     process, from one layout (:func:`_render`).
+
+    ``check``: called once the render jobs are handed out, while they run (the publishing gate: it needs no
+    rendered file); what it returns is added to the manifest's ``meta``, and what it raises abandons the build
+    (the jobs are stopped, the previous package left as it was) and is raised here.
 
     Raises :class:`PackageError` (a Russian message) when two documents would get the same file name, when
     another build holds the package, or when the output folder cannot be written (a file where a folder
@@ -205,7 +210,7 @@ def build(planned: list[Planned], destination: Path, options: Options, meta: dic
         destination.parent.mkdir(parents=True, exist_ok=True)
         with _lock(destination):
             _clean_debris(destination)
-            return _build_locked(planned, destination, options, meta, progress, base, workers)
+            return _build_locked(planned, destination, options, meta, progress, base, workers, check)
     except OSError as exc:
         where = exc.filename or destination
         raise PackageError(f"не удалось записать пакет в {destination}: {where}: "
@@ -255,7 +260,8 @@ def _clean_debris(destination: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-def _build_locked(planned, destination: Path, options: Options, meta: dict, progress, base, workers=None) -> dict:
+def _build_locked(planned, destination: Path, options: Options, meta: dict, progress, base, workers=None,
+                  check=None) -> dict:
     previous = _read_manifest(destination)
     tpl_digest = templates_digest(options.templates)
     work = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}~", dir=destination.parent))
@@ -291,24 +297,28 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             futures = [pool.submit(_render, job) for job in jobs]
         if options.partial:
             entries += _carry_over(previous, {e["file"] for e in entries}, destination, work)
-        if pool is not None:
-            # started early, their writers are loaded: even a single job went to them, not to this process
-            _collect(futures, progress)
-        else:
-            _run(jobs, options.jobs, progress)
-        for entry in entries:
-            path = work / entry["file"]
-            entry["sha256"] = sha256_file(path)
-            entry["size"] = path.stat().st_size
+        # while the documents render: the gate, the manifest's frame and the table of contents (no rendered file)
+        if check is not None:
+            meta = {**meta, **check()}
         formats = list(options.formats)
         if options.partial:
             formats = [f for f in ("docx", "xlsx", "pdf") if any(e["format"] == f for e in entries)]
         manifest = {**meta, "generator": f"gosprog {__version__}", "formats": formats,
                     "pdf_engine": options.pdf_engine if "pdf" in options.formats else None,
                     "files": entries, "contents": CONTENTS}
+        table_of_contents = contents(manifest, options.templates)
+        if pool is not None:
+            # started early, their writers are loaded: even a single job went to them, not to this process
+            done = _collect(futures, progress)
+        else:
+            done = _run(jobs, options.jobs, progress)
+        known = {name: (digest, size) for name, digest, size in done}
+        for entry in entries:
+            path = work / entry["file"]
+            entry["sha256"], entry["size"] = known.get(entry["file"]) or (sha256_file(path), path.stat().st_size)
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                      encoding="utf-8")
-        (work / CONTENTS).write_text(contents(manifest, options.templates), encoding="utf-8")
+        (work / CONTENTS).write_text(table_of_contents, encoding="utf-8")
         _swap(work, destination)
         work = None
         _zip(destination, destination.parent / f"{destination.name}.zip", manifest, meta.get("date"))
@@ -322,11 +332,11 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _collect(futures: list, progress) -> None:
-    """Wait for the submitted render jobs in order (the first failure raises), with the progress bar."""
+def _collect(futures: list, progress) -> list[tuple[str, str, int]]:
+    """Wait for the submitted render jobs in order (the first failure raises), with the progress bar; returns
+    every rendered file's ``(name, sha256, size)``."""
     results = (future.result() for future in futures)
-    for _ in (progress(results, len(futures)) if progress else results):
-        pass
+    return [file for files in (progress(results, len(futures)) if progress else results) for file in files]
 
 
 def _abandon(futures: list) -> None:
@@ -385,22 +395,20 @@ def _relative(path: str, base: Path | None) -> str:
     return p.name
 
 
-def _run_on(pool: ProcessPoolExecutor, jobs: list, progress) -> None:
+def _run_on(pool: ProcessPoolExecutor, jobs: list, progress) -> list[tuple[str, str, int]]:
     results = pool.map(_render, jobs, chunksize=1)
-    for _ in (progress(results, len(jobs)) if progress else results):
-        pass
+    return [file for files in (progress(results, len(jobs)) if progress else results) for file in files]
 
 
-def _run(jobs: list, workers: int, progress) -> None:
+def _run(jobs: list, workers: int, progress) -> list[tuple[str, str, int]]:
+    """Render ``jobs`` here (one worker) or in a pool started for them; every file's ``(name, sha256, size)``."""
     workers = workers or os.cpu_count() or 1
     workers = min(workers, len(jobs)) if jobs else 1
     if workers <= 1:
         iterator = (_render(job) for job in jobs)
-        for _ in (progress(iterator, len(jobs)) if progress else iterator):
-            pass
-        return
+        return [file for files in (progress(iterator, len(jobs)) if progress else iterator) for file in files]
     with Workers(workers, preload_modules(jobs)) as started:
-        _run_on(started.pool, jobs, progress)
+        return _run_on(started.pool, jobs, progress)
 
 
 def preload_modules(jobs: list) -> list[str]:
@@ -466,8 +474,14 @@ def _swap(work: Path, destination: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+#: Files that are zips already (DOCX, XLSX): stored in the package's zip as they are (deflating them again saved
+#: 7 % of their size). PDFs are deflated: a Typst PDF's font programs and tables shrink by half.
+_COMPRESSED = (".docx", ".xlsx")
+
+
 def _zip(folder: Path, target: Path, manifest: dict, date: str | None) -> None:
-    """A zip of the package with fixed entry times (reproducible), written atomically."""
+    """A zip of the package with fixed entry times (reproducible), written atomically; the documents stored
+    (:data:`_COMPRESSED`), the manifest and table of contents deflated."""
     stamp = (1980, 1, 1, 0, 0, 0)
     if date:
         y, m, d = (int(x) for x in date.split("-"))
@@ -478,7 +492,7 @@ def _zip(folder: Path, target: Path, manifest: dict, date: str | None) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
             for name in [e["file"] for e in manifest["files"]] + [MANIFEST, CONTENTS]:
                 info = zipfile.ZipInfo(f"{folder.name}/{name}", date_time=stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
+                info.compress_type = zipfile.ZIP_STORED if name.endswith(_COMPRESSED) else zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 archive.writestr(info, (folder / name).read_bytes())
         os.chmod(tmp, 0o644)

@@ -52,12 +52,13 @@ class Plan:
 
 
 def publish(plan: Plan, options, progress: Callable[[Iterable, int], Iterable] | None = None,
-            extra_meta: dict | None = None, workers=None) -> dict:
+            extra_meta: dict | None = None, workers=None, check=None) -> dict:
     """Render ``plan`` with ``options`` (:class:`generator.package.Options`); ``extra_meta`` (such as the
     ``forced`` mark of the publishing gate) is added to the manifest after the plan's own. Returns the
     manifest (a dict: ``files``, ``rendered``, ...). ``workers``: render processes started earlier
-    (:class:`generator.package.Workers`). Raises :class:`generator.package.PackageError` (Russian
+    (:class:`generator.package.Workers`); ``check``: run while the documents render (see
+    :func:`generator.package.build`). Raises :class:`generator.package.PackageError` (Russian
     message) when the package cannot be written; the previous package is then intact."""
     from .package import build
     return build(plan.documents, plan.destination, options, {**plan.meta, **(extra_meta or {})},
-                 progress=progress, base=plan.base, workers=workers)
+                 progress=progress, base=plan.base, workers=workers, check=check)

@@ -89,16 +89,19 @@ def _collect(errors: list[DataError], call):
     return None
 
 
-def validate_folder(folder: str | Path, *, editions: bool = True) -> Report:
+def validate_folder(folder: str | Path, *, editions: bool = True, loaded: tuple | None = None) -> Report:
     """Read every file of a data folder and run every check. Never raises on bad data: the report
-    holds the located errors. ``editions``: also read ``editions/*/`` (each as a program folder)."""
+    holds the located errors. ``editions``: also read ``editions/*/`` (each as a program folder).
+    ``loaded``: ``(program, located)`` of the folder's program when the caller has read it already
+    (:func:`generator.data.load_program` with locations; it read without errors)."""
     from .annual.schema import AnnualFacts
     from .data.loader import load_program
     from . import rules
 
     folder = Path(folder)
     report = Report(folder)
-    loaded = _collect(report.errors, lambda: load_program(folder, with_locations=True))
+    if loaded is None:
+        loaded = _collect(report.errors, lambda: load_program(folder, with_locations=True))
     if loaded is None:
         program, located = None, Located()
     else:
@@ -291,14 +294,15 @@ def summary(report: Report, limit: int = 10) -> list[str]:
     return lines
 
 
-def gate(folder: str | Path, force: bool, echo) -> tuple[dict | None, Report]:
+def gate(folder: str | Path, force: bool, echo, loaded: tuple | None = None) -> tuple[dict | None, Report]:
     """Run the checks before publishing. Returns ``(mark, report)``: ``mark`` is ``None`` when the data is
     clean, the manifest mark (``{"new_errors": n, "unreadable": m, "findings": [...]}``) when ``force`` lets
     blocked data through; raises :class:`generator.cli.common.UserError` (exit 1, Russian summary) when blocked.
-    ``echo`` prints the summary of what ``force`` let through."""
+    ``echo`` prints the summary of what ``force`` let through. ``loaded``: the program already read
+    (:func:`validate_folder`)."""
     from .cli.common import UserError
 
-    report = validate_folder(folder, editions=False)
+    report = validate_folder(folder, editions=False, loaded=loaded)
     if not report.blocking:
         return None, report
     lines = summary(report)

@@ -111,3 +111,29 @@ def test_python_m_generator_is_the_same_command():
                             capture_output=True, text=True, cwd=ROOT, env=env)
     assert result.returncode == 0
     assert "Usage: gosprog diff [OPTIONS] OLD NEW" in result.stdout
+
+
+def test_the_console_command_ends_with_its_status_output_and_cleanups():
+    """``gosprog`` is :func:`generator.cli.run` (setup.cfg): it ends the process without the interpreter's
+    teardown, but with the command's exit status, its flushed output and every cleanup the command registered."""
+    assert "gosprog = generator.cli:run" in (ROOT / "setup.cfg").read_text(encoding="utf-8")
+    failed = _python("import sys; from generator.cli import run; sys.argv = ['gosprog', 'validate', '/nonexistent']; "
+                     "run()")
+    assert failed.returncode == 1
+    assert "/nonexistent" in failed.stdout and "это не папка программы" in failed.stdout
+    shown = _python("import sys; from generator.cli import run; sys.argv = ['gosprog', '--version']; run()")
+    assert shown.returncode == 0 and shown.stdout.strip() == "gosprog, версия 0.1.0"
+    cleanup = _python("import atexit, sys\n"
+                      "from generator import cli\n"
+                      "command = cli.main\n"
+                      "def main():\n"
+                      "    atexit.register(lambda: print('cleanup ran', end=''))\n"
+                      "    command()\n"
+                      "cli.main = main\n"
+                      "sys.argv = ['gosprog', '--version']\n"
+                      "cli.run()\n")
+    assert cleanup.returncode == 0 and cleanup.stdout.endswith("cleanup ran")
+    crashed = _python("import sys\nfrom generator import cli\n"
+                      "def main():\n    raise RuntimeError('boom')\n"
+                      "cli.main = main\ncli.run()\n")
+    assert crashed.returncode == 1 and "RuntimeError: boom" in crashed.stderr

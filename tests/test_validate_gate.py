@@ -167,6 +167,23 @@ def test_build_refuses_new_errors_and_force_marks_the_manifest(own_copy, tmp_pat
     assert "sp1.yaml" in manifest["forced"]["findings"][0]
 
 
+def test_a_build_refused_while_its_documents_render_leaves_the_previous_package(own_copy, tmp_path):
+    """The gate checks the data while the render processes already work (issue 23): a refusal stops them, and the
+    previous package and its zip stay byte for byte, with no temporary folder left."""
+    out = tmp_path / "out"
+    args = ("build", own_copy, "--out", out, "--only", "programma", "-q", "--jobs", "2", "--full")
+    assert run(*args).exit_code == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert any(str(p).endswith(".pdf") for p in before) and any(str(p).endswith(".zip") for p in before)
+    path, old, new = CHANGED
+    _replace(own_copy / path, old, new)
+    refused = run(*args)
+    assert refused.exit_code == 1 and "Публикация отменена" in refused.stderr
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert not [p for p in out.rglob(".tmp-*")]
+
+
 def test_annual_refuses_an_unreadable_subsidy_file(own_copy, tmp_path):
     (own_copy / "subsidies" / "subsidies.yaml").write_bytes(b"")
     result = run("annual", own_copy, "--year", "2021", "--out", tmp_path / "out", "--format", "xlsx", "-q")

@@ -6,7 +6,7 @@ import click
 
 from ..i18n import _
 from .common import DEFAULT_DATA, UserError, checked, force_option, jobs_option, load_or_exit, \
-    parse_formats as _formats, pdf_engine_option, pdf_standard_option, publish, templates_option
+    parse_formats as _formats, pdf_engine_option, pdf_standard_option, publish, read_program, templates_option
 
 
 @click.command(help=_("Build the program package: passports and all tables in every format.\n\n"
@@ -39,16 +39,26 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
                 click.echo(i18n._("Nothing changed since the last build: {folder} is up to date").format(
                     folder=current))
             return
-    from ..builders import plan
     from ..package import Options, Workers, modules_for
-    # something changed: the render processes start now, while the program is read and checked
+    # something changed: the render processes start now (before the builders and the data layer are even
+    # imported), while the program is read and checked
     workers = Workers(jobs, modules_for(fmts, pdf_engine))
     click.get_current_context().call_on_close(workers.close)
-    forced, report = checked(data_dir, force)
-    if report.program is None or report.errors:
+    from ..builders import plan
+    loaded = read_program(data_dir)
+    if loaded is None:
+        # unreadable: the gate says what is wrong (or --force goes on with what can be read)
+        forced, report = checked(data_dir, force)
         program, located = load_or_exit(data_dir)
+        check = None
     else:
-        program, located = report.program, report.located     # read once: the gate's reading is the build's
+        # readable: the documents render while the gate checks the data (a blocked build is abandoned, the
+        # previous package left as it was); the gate's mark of what --force let through goes to the manifest
+        program, located = loaded
+        forced = {}
+
+        def check() -> dict:
+            return checked(data_dir, force, loaded)[0]
     whole = plan(program, located, out_dir, base=data_dir)
     planned = whole.only(only)
     if not planned.documents:
@@ -60,7 +70,7 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
     options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
                       jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
     manifest = publish(planned, options, progress_bar=not quiet, extra_meta={**forced, "inputs": inputs},
-                       workers=workers)
+                       workers=workers, check=check)
     if not quiet:
         click.echo(_("{files} files ({rendered} rendered) in {folder}").format(
             files=len(manifest["files"]), rendered=manifest["rendered"], folder=planned.destination))

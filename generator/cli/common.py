@@ -69,6 +69,16 @@ def load_or_exit(data_dir: str):
         raise UserError(str(exc)) from None
 
 
+def read_program(data_dir: str):
+    """``(program, located)`` of a data folder, or ``None`` when it cannot be read (what is wrong is then the
+    gate's to report, :func:`checked`)."""
+    from ..data import DataError, DataErrors, load_program
+    try:
+        return load_program(data_dir, with_locations=True)
+    except (DataErrors, DataError):
+        return None
+
+
 def load_subsidies_or_exit(data_dir: str, program=None):
     """The subsidy data of a folder (:func:`generator.quarterly.load.load_subsidies`); raises
     :class:`UserError` listing the located errors when it cannot be read."""
@@ -111,12 +121,13 @@ force_option = click.option("--force", is_flag=True,
                             help=_("Publish even when the checks find new errors (the manifest records it)."))
 
 
-def checked(data_dir: str, force: bool):
+def checked(data_dir: str, force: bool, loaded: tuple | None = None):
     """The gate before publishing (see :func:`generator.validation.gate`): returns ``(meta, report)``,
     ``meta`` being ``{"forced": ...}`` for the manifest when ``--force`` let new errors through and ``{}``
-    when the data is clean; exits 1 (Russian summary of the new errors) otherwise."""
+    when the data is clean; exits 1 (Russian summary of the new errors) otherwise. ``loaded``: the folder's
+    ``(program, located)`` when already read (:func:`read_program`)."""
     from ..validation import gate
-    mark, report = gate(data_dir, force, lambda line: click.echo(line, err=True))
+    mark, report = gate(data_dir, force, lambda line: click.echo(line, err=True), loaded)
     return ({"forced": mark} if mark else {}), report
 
 
@@ -126,12 +137,14 @@ def progress(iterable, length):
         yield from bar
 
 
-def publish(plan, options, progress_bar: bool = False, extra_meta: dict | None = None, workers=None) -> dict:
+def publish(plan, options, progress_bar: bool = False, extra_meta: dict | None = None, workers=None,
+            check=None) -> dict:
     """Render a report family's plan (:func:`generator.plans.publish`); returns the manifest. A package that
-    cannot be written (:class:`generator.package.PackageError`) is a :class:`UserError`."""
+    cannot be written (:class:`generator.package.PackageError`) is a :class:`UserError`. ``check``: run while
+    the documents render (:func:`generator.package.build`)."""
     from ..package import PackageError
     from ..plans import publish as publish_plan
     try:
-        return publish_plan(plan, options, progress if progress_bar else None, extra_meta, workers)
+        return publish_plan(plan, options, progress if progress_bar else None, extra_meta, workers, check)
     except PackageError as exc:
         raise UserError(str(exc)) from None

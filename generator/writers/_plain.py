@@ -26,6 +26,8 @@ _CHUNK = re.compile(r".{%d}(?=.)" % BREAK_EVERY, re.S)
 def _table(table: model.Table, section: model.Section | None = None, table_size: float = 12.0) -> dict:
     section = section or model.Section()
     usable = model.usable_width_mm(section)
+    # the table's own size, as the DOCX and XLSX writers ask the model (the same answers, kept once per document)
+    table_size = table.font_size or table_size
     widths = table.fitted_widths(usable, table_size)     # every column fits its longest word
     kept = table.kept_blocks(section, table_size)       # the model's page-break rule (generator.model)
     kept_row = {r: block for block in kept for r in block}
