@@ -564,8 +564,8 @@ def text_lines(text: str, width_mm: float, size: float) -> int:
 
 def _unhyphenable(word: str) -> bool:
     """A word no hyphenation can break: a number, a date, a code, or a word of up to six letters."""
-    letters = sum(ch.isalpha() for ch in word)
-    return letters == 0 or any(ch.isdigit() for ch in word) or letters <= 6
+    letters = sum(map(str.isalpha, word))
+    return letters <= 6 or any(map(str.isdigit, word))
 
 
 class _EmTable(dict):

@@ -302,3 +302,15 @@ def test_table_marks_never_come_from_text():
     texts = "".join(t.text or "" for t in body.iter(qn("w:t")))
     assert "<?gosprog-table 0?>" in texts and "?> <w:p/>" in texts
     assert len(body.findall(".//w:tbl", NS)) == 1
+
+
+def test_xml_text_escapes_as_saxutils_does():
+    """The writer's escaping (without importing ``xml.sax.saxutils``) against the library on the same texts."""
+    import random
+    from xml.sax.saxutils import escape
+    rnd = random.Random(23)
+    alphabet = "&<>\"' aя;#x\n\t&amp;&lt;"
+    for _ in range(3000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(12)))
+        assert docx_writer.xml_text(text) == escape(text)
+    assert docx_writer.xml_text("a\r\nb\rc\x01") == "a\nb\nc"

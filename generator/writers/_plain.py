@@ -140,16 +140,20 @@ def for_pdf(document: model.Document, plain_data: dict | None = None) -> dict:
         return breakable(value) if breaking else value
 
     def walk(node, breaking: bool):
-        if isinstance(node, str):
-            return text(node, breaking)
-        if isinstance(node, list):
-            return [walk(value, breaking) for value in node]
         if isinstance(node, dict):
-            # images' data and generated file names are not text to print or lay out
-            return {key: (value if key in ("png", "file") else walk(value, breaking or key == "sections"))
-                    for key, value in node.items()}
-        return node
+            out = {}
+            for key, value in node.items():
+                if type(value) is str:
+                    # images' data and generated file names are not text to print or lay out
+                    out[key] = value if key in ("png", "file") else text(value, breaking)
+                elif isinstance(value, (dict, list)):
+                    out[key] = walk(value, breaking or key == "sections")
+                else:
+                    out[key] = value
+            return out
+        return [text(value, breaking) if type(value) is str
+                else walk(value, breaking) if isinstance(value, (dict, list)) else value for value in node]
 
-    data = walk(plain_data if plain_data is not None else plain(document), False)
+    data = walk(plain_data if plain_data is not None else plain(document), False)     # a dict
     fonts.warn_missing(found, document.title)
     return data

@@ -21,7 +21,6 @@ import io
 import re
 import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import docx
 from lxml import etree
@@ -42,10 +41,15 @@ RUN_LANG = f'<w:lang w:val="{LANGUAGE}" w:eastAsia="{LANGUAGE}" w:bidi="{LANGUAG
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+#: ``&``, ``<`` and ``>`` as entities: what ``xml.sax.saxutils.escape`` does (tested against it), without importing
+#: it (it imports ``urllib.request``, ``http.client`` and ``ssl``: 30 ms of every render process's start).
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
 def xml_text(text: str) -> str:
     """Escape text for XML, dropping characters XML cannot hold; a carriage return becomes a line feed, as
     every XML reader reads it (XML 1.0, 2.11)."""
-    return escape(_INVALID_XML.sub("", text).replace("\r\n", "\n").replace("\r", "\n"))
+    return _INVALID_XML.sub("", text).replace("\r\n", "\n").replace("\r", "\n").translate(_ENTITIES)
 
 
 def _run_xml(text: str, size: float, bold=False, italic=False, superscript=False) -> str:
