@@ -17,6 +17,8 @@ prints them visibly as ``[U+F0B7]`` in the PDF, so nothing disappears silently.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import warnings
 from pathlib import Path
 
@@ -62,12 +64,32 @@ def folder() -> Path:
     return templates.DEFAULT_DIR / "fonts"
 
 
+#: The code points of :func:`coverage`, with the SHA-256 of each face they were read from, beside the faces
+#: (``python -m generator.fonts`` writes it; the tests compare it with what fontTools reads from the faces).
+COVERAGE_FILE = "coverage.json"
+
+
 @functools.lru_cache(maxsize=1)
 def coverage() -> frozenset[int]:
     """Code points that every bundled face can draw (the intersection of their ``cmap`` tables).
 
-    Read with fontTools (a WeasyPrint dependency). Raises ``FileNotFoundError`` when a face is missing
-    from the installation: a PDF set in a substitute font must never be produced silently.
+    From :data:`COVERAGE_FILE` when the faces are those it was written for (their SHA-256), else read from the
+    faces with fontTools (:func:`read_coverage`): importing fontTools and reading the four ``cmap`` tables took
+    every process that checks or prints text (the gate, each PDF worker) 0.15 s. Raises ``FileNotFoundError``
+    when a face is missing from the installation: a PDF set in a substitute font must never be produced silently.
+    """
+    faces = {name: hashlib.sha256((folder() / name).read_bytes()).hexdigest() for name, _weight, _style in FACES}
+    try:
+        recorded = json.loads((folder() / COVERAGE_FILE).read_text(encoding="utf-8"))
+        if recorded["faces"] == faces:
+            return frozenset(point for first, last in recorded["ranges"] for point in range(first, last + 1))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return read_coverage()
+
+
+def read_coverage() -> frozenset[int]:
+    """:func:`coverage` read from the faces with fontTools (a WeasyPrint dependency).
 
     Only the code points are needed, not the glyph names: the faces get a numbered glyph order before
     their ``cmap`` is read, so fontTools does not decode the ``post`` table's names (a third of the time).
@@ -81,6 +103,22 @@ def coverage() -> frozenset[int]:
             points = set(font.getBestCmap())
         common = points if common is None else common & points
     return frozenset(common or ())
+
+
+def write_coverage() -> Path:
+    """Write :data:`COVERAGE_FILE` from the faces (:func:`read_coverage`): the SHA-256 of each face and the
+    covered code points as ``[first, last]`` ranges. Returns its path."""
+    points = sorted(read_coverage())
+    ranges: list[list[int]] = []
+    for point in points:
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    faces = {name: hashlib.sha256((folder() / name).read_bytes()).hexdigest() for name, _weight, _style in FACES}
+    path = folder() / COVERAGE_FILE
+    path.write_text(json.dumps({"faces": faces, "ranges": ranges}, indent=1) + "\n", encoding="utf-8")
+    return path
 
 
 @functools.lru_cache(maxsize=1)
@@ -157,3 +195,7 @@ def warn_missing(found, where: str = "") -> None:
         warnings.warn(MissingGlyphWarning(
             f"{where + ': ' if where else ''}в шрифте {PRINT_FAMILY} нет символов "
             f"{', '.join(code(ch) for ch in found)}; в PDF они напечатаны как [U+XXXX]"), stacklevel=3)
+
+
+if __name__ == "__main__":       # python -m generator.fonts: record the bundled faces' coverage
+    print(write_coverage())

@@ -7,6 +7,8 @@ installed wheel (not the source tree), and compare the installed versions with r
 
 from __future__ import annotations
 
+import json
+
 import os
 import re
 import shutil
@@ -110,6 +112,29 @@ def test_printable_keeps_covered_text_and_marks_the_rest():
     assert fonts.printable("Итого 15 736 027,0") == "Итого 15 736 027,0"
     assert fonts.printable(f"{PRIVATE_USE}цель\nзадача\t1") == "[U+F0B7]цель\nзадача\t1"
     assert fonts.missing(f"a{PRIVATE_USE}b{PRIVATE_USE}\U0001F600") == [PRIVATE_USE, "\U0001F600"]
+
+
+def test_recorded_coverage_is_what_fonttools_reads_from_the_bundled_faces(tmp_path, monkeypatch):
+    """``templates/fonts/coverage.json`` (``python -m generator.fonts``) is for the bundled faces as they are, and
+    gives the code points fontTools reads from them; a record for other faces is not used."""
+    recorded = json.loads((fonts.folder() / fonts.COVERAGE_FILE).read_text(encoding="utf-8"))
+    assert set(recorded["faces"]) == {name for name, _, _ in fonts.FACES}
+    fonts.coverage.cache_clear()
+    try:
+        assert fonts.coverage() == fonts.read_coverage() and len(fonts.coverage()) > 2000
+        for name, _, _ in fonts.FACES:
+            (tmp_path / name).write_bytes((fonts.folder() / name).read_bytes())
+        stale = {**recorded, "ranges": [[65, 66]]}
+        (tmp_path / fonts.COVERAGE_FILE).write_text(json.dumps(stale), encoding="utf-8")
+        monkeypatch.setattr(fonts, "folder", lambda: tmp_path)
+        fonts.coverage.cache_clear()
+        assert fonts.coverage() == frozenset({65, 66})           # the record is trusted for the same faces
+        stale["faces"][fonts.FACES[0][0]] = "0" * 64
+        (tmp_path / fonts.COVERAGE_FILE).write_text(json.dumps(stale), encoding="utf-8")
+        fonts.coverage.cache_clear()
+        assert fonts.coverage() == fonts.read_coverage()          # not for other faces: read from them
+    finally:
+        fonts.coverage.cache_clear()
 
 
 def test_missing_characters_found_by_the_pattern_are_those_the_cmaps_lack():
