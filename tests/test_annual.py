@@ -266,6 +266,23 @@ def test_memo_xlsx_table_numbers(memo_files, camps):
     assert _xlsx_value(ws, sokolsky[col["V субсидии, руб."]]) == D("508184.10")
 
 
+def test_returns_and_results_tables_print_counts_whole_and_no_shortfall_for_reached_results(memo_files, camps):
+    """m and n are counts ("1", never "1,0"); D is printed where a result was missed (it enters k), and "-" where
+    it was reached or exceeded (its D is 0 or negative, not a shortfall), as the formula note says."""
+    import docx
+    tables = {t.rows[0].cells[-1].text: t for t in docx.Document(str(memo_files["docx"])).tables}
+    returns = next(t for t in tables.values() if t.rows[0].cells[5].text == "m")
+    sokolsky = next(r for r in returns.rows if "Сокольский" in r.cells[1].text)
+    assert [c.text for c in sokolsky.cells[5:8]] == ["1", "1", "1,0000"]
+    achieved = [r for r in returns.rows if r.cells[1].text.startswith(("Бабаевский", "Вологодский"))]
+    assert achieved and all([c.text for c in r.cells[5:7]] == ["0", "1"] for r in achieved)
+    results = next(t for t in tables.values() if t.rows[0].cells[6].text == "Индекс недостижения D")
+    shortfalls = {r.cells[1].text.split()[0]: r.cells[6].text for r in results.rows[2:]}
+    assert shortfalls["Сокольский"] == "1,0000"
+    assert {v for k, v in shortfalls.items() if k != "Сокольский"} == {"-"}
+    assert "для достигнутых результатов D не учитывается (в таблице - «-»)" in docx_text(memo_files["docx"])
+
+
 def test_memo_xlsx_keeps_the_memo_text(memo_files):
     from openpyxl import load_workbook
 

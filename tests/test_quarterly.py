@@ -651,7 +651,9 @@ CHECKSUM = "подпись служебных данных формы не со�
 
 @pytest.mark.parametrize("key,value,message", [
     ("municipality", "belozersky", CHECKSUM), ("quarter", "2", CHECKSUM), ("agreement", "CAM-02/2021", CHECKSUM),
-    ("checksum", "0" * 32, CHECKSUM), ("year", "2022", "нет соглашения 2022 года"),
+    ("checksum", "0" * 32, CHECKSUM),
+    ("year", "2022", "нет соглашения 2022 года по этой субсидии с муниципальным образованием «Бабаевский "
+                     "муниципальный район»"),
     ("municipality", "nowhere", "служебный лист формы изменен"), ("form", "form-1", "не относится к субсидии")])
 def test_edited_identity_is_refused(data, registry, key, value, message):
     result = submit(data, registry, _edit_identity(_good_camps(data), key, value))
@@ -1095,3 +1097,11 @@ def test_a_file_refused_by_an_import_filter_is_accepted_when_sent_without_it(dat
     assert accepted.status == "accepted" and accepted.submission.version == 1
     third = submit(data, registry, good, received=dt.date(2021, 4, 5), name="a.xlsx")
     assert third.status == "duplicate" and third.submission.id == accepted.submission.id
+
+
+def test_a_typed_text_keeps_its_words_apart_and_its_lines():
+    """A reason or comment as read from a form: a tab typed between words is a space (the documents print no tab
+    stops, and the PDF joined the words), line breaks of every spreadsheet program are line feeds, other control
+    characters are dropped."""
+    from generator.quarterly.importer import clean_text
+    assert clean_text("не\tдостигнут\r\nиз-за\x0bпогоды\rв июне\x01") == "не достигнут\nиз-за\nпогоды\nв июне"

@@ -51,18 +51,22 @@ def results_table(e: SubsidyEvaluation) -> model.Table:
         for j, c in enumerate(checks):
             cells = [model.Cell(f"{i}.", rowspan=len(checks)), model.Cell(r.name, rowspan=len(checks))] if j == 0 else []
             unit = next((res.unit for res in e.result_specs if res.name == c.name), "")
+            # D enters k only where the result was missed (D > 0): a reached or exceeded result's 0 or negative
+            # D is not a shortfall, and is printed as "-" (formula_note says so)
             cells += [model.Cell(c.name), model.Cell(unit), model.Cell(c.plan), model.Cell(c.fact),
-                      model.Cell(c.index), model.Cell(YES if c.achieved else NO, bold=not c.achieved)]
+                      model.Cell(c.index if not c.achieved else "-"),
+                      model.Cell(YES if c.achieved else NO, bold=not c.achieved)]
             body.append(model.Row(cells))
     return model.Table(cols, head, body, font_size=10, id="results")
 
 
 def returns_table(e: SubsidyEvaluation) -> model.Table:
     money = dict(align="right", kind="number", decimals=2)
+    counts = dict(align="center", kind="number", decimals=0, summable=False)     # m and n: whole numbers
     cols = [model.Column(0.5, align="center"), model.Column(2.4), model.Column(1.5, **money),
-            model.Column(1.3, **money), model.Column(1.5, **money), model.Column(0.5, align="center"),
-            model.Column(0.5, align="center"), model.Column(0.9, align="right", kind="number", decimals=4,
-                                                           summable=False),
+            model.Column(1.3, **money), model.Column(1.5, **money), model.Column(0.5, **counts),
+            model.Column(0.5, **counts),
+            model.Column(0.9, align="right", kind="number", decimals=4, summable=False),
             model.Column(1.4, **money), model.Column(2.2)]
     head = [model.Row([model.Cell(t) for t in (
         "N п/п", "Муниципальное образование", "Субсидия предоставлена, руб.",
@@ -93,7 +97,8 @@ def returns_table(e: SubsidyEvaluation) -> model.Table:
 def formula_note(e: SubsidyEvaluation) -> model.Paragraph:
     return model.Paragraph.of(
         "V возврата = V субсидии × k × m / n × " + format_number(e.coefficient, None) + "; k = Σ D / m по результатам с "
-        "D > 0; D = 1 - Т / S (для результатов, где большее значение лучше). В опубликованном тексте правил "
+        "D > 0; D = 1 - Т / S (для результатов, где большее значение лучше); для достигнутых результатов D не "
+        "учитывается (в таблице - «-»). В опубликованном тексте правил "
         "предоставления субсидий формулы приведены изображениями; расчет выполнен по определениям переменных в "
         "правилах и по типовым правилам предоставления субсидий (метод выбран разработчиком отчета). Остаток субсидии, не использованный на 1 января, в V субсидии не учитывается.",
         size=10, space_after=6)

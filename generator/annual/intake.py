@@ -45,7 +45,8 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
     year = int(raw["year"])
     agreement = subsidies.agreement(subsidy.id, municipality.code, year)
     if agreement is None:
-        raise _identity_problem(f"нет соглашения {year} года с {municipality.name} по этой субсидии")
+        raise _identity_problem(f"нет соглашения {year} года по этой субсидии с муниципальным образованием "
+                                f"«{municipality.name}»")
     try:
         signed = json.loads(raw["prefilled"])
         filled = Prefill.from_signed(signed)

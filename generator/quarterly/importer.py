@@ -200,7 +200,8 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
                                     expected=str(spec.version), found=raw["form_version"])])
     agreement = subsidies.agreement(subsidy.id, municipality.code, year)
     if agreement is None:
-        raise _identity_problem(f"нет соглашения {year} года с {municipality.name} по этой субсидии")
+        raise _identity_problem(f"нет соглашения {year} года по этой субсидии с муниципальным образованием "
+                                f"«{municipality.name}»")
     identity = {k: raw[k] for k in IDENTITY_KEYS}
     identity["form_version"], identity["year"], identity["quarter"] = spec.version, year, quarter
     prefilled = prefill_values(spec, agreement)
@@ -312,9 +313,10 @@ def _decimal(value) -> Decimal:
 
 def clean_text(text: str) -> str:
     """A text cell as typed: line breaks (LF, CR, CR LF and the vertical tab that spreadsheet programs store
-    as ``_x000b_``) become LF; other control characters, which cannot be printed, are dropped."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
-    return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and not 0x7f <= ord(ch) < 0xa0))
+    as ``_x000b_``) become LF; a tab is a space (the documents print no tab stops: the PDF would join the words
+    on either side); other control characters, which cannot be printed, are dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n").replace("\t", " ")
+    return "".join(ch for ch in text if ch == "\n" or (ord(ch) >= 32 and not 0x7f <= ord(ch) < 0xa0))
 
 
 def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> None:
