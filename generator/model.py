@@ -495,7 +495,6 @@ class Table:
         """The printed text of a cell, formatted by its column's rules."""
         return format_cell(cell, self.columns[col] if col < self.width else Column())
 
-    @_once
     def look(self, row: Row, p: Placement, is_head: bool, table_size: float) -> "CellLook":
         """How a cell is printed, decided here once for every writer: header cells centred (unless the
         cell says otherwise) and vertically centred, body cells on top; total and group rows bold;

@@ -184,9 +184,15 @@ def test_a_differing_yaml_value_and_a_missing_annual_form_are_findings(year_run,
 
 @pytest.fixture(scope="module")
 def forms(tmp_path_factory):
-    """`quarterly annual-forms` into an output with no registry yet: the money is left blank, with a note."""
+    """`quarterly annual-forms` into an output with no registry yet: refused, unless asked for forms with their
+    money blank (--blank-money), each with a note."""
     out = tmp_path_factory.mktemp("forms")
-    result = _cli("quarterly", "annual-forms", "--data", DATA_DIR, "--year", YEAR, "--out", out)
+    refused = _cli("quarterly", "annual-forms", "--data", DATA_DIR, "--year", YEAR, "--out", out)
+    assert refused.exit_code == 1
+    assert "нет ни одного принятого отчета за IV квартал 2021 года: формы годовых отчетов не записаны" \
+        in refused.output and "--blank-money" in refused.output
+    assert not list(out.rglob("*.xlsx"))
+    result = _cli("quarterly", "annual-forms", "--data", DATA_DIR, "--year", YEAR, "--out", out, "--blank-money")
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith("Сокольский муниципальный район, "))
     assert line.startswith("Сокольский муниципальный район, Субсидия на сохранение и развитие")

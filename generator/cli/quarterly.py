@@ -124,8 +124,11 @@ def forms_command(data_dir, subsidy, year, quarter, out, registry, force) -> Non
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
               help=_("Where the results are written."))
 @click.option("--registry", default=None, type=click.Path(file_okay=False), help=_(REGISTRY_HELP))
+@click.option("--blank-money", is_flag=True,
+              help=_("Write the forms even when the registry holds no accepted report for the IV quarter yet: "
+                     "their money is left blank."))
 @force_option
-def annual_forms_command(data_dir, subsidy, year, out, registry, force) -> None:
+def annual_forms_command(data_dir, subsidy, year, out, registry, blank_money, force) -> None:
     """The annual results forms of a year (see the help text above)."""
     from ..paths import annual_forms_folder
     from ..quarterly.cycle import write_annual_forms
@@ -134,8 +137,17 @@ def annual_forms_command(data_dir, subsidy, year, out, registry, force) -> None:
     data = _subsidies(data_dir, program)
     folder = annual_forms_folder(out, program.code, year)
     _check_key_place(data_dir, out, registry)
+    chosen = _check_subsidy(data, subsidy)
     with _open_registry(out, program.code, registry) as reg, _key_errors():
-        count, blank = write_annual_forms(data, reg, _check_subsidy(data, subsidy), year, folder)
+        if not blank_money and any(data.agreements_for(sid, year) for sid in chosen) \
+                and not any(reg.latest(sid, year, 4) for sid in chosen):
+            # not one accepted IV-quarter report: every form's money would be blank (an empty or wrong registry)
+            raise UserError(_("the registry {folder} holds no accepted report for the IV quarter of {year}: no "
+                              "annual form written (its money comes from that report; import the IV-quarter "
+                              "forms first, give the registry with --registry, or write the forms with their "
+                              "money blank with --blank-money)").format(
+                folder=_registry_dir(out, program.code, registry), year=year))
+        count, blank = write_annual_forms(data, reg, chosen, year, folder)
     if not count:
         raise UserError(_("no agreements for {year}: nothing to generate").format(year=year))
     for who in blank:
