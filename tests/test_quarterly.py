@@ -1105,3 +1105,21 @@ def test_a_typed_text_keeps_its_words_apart_and_its_lines():
     characters are dropped."""
     from generator.quarterly.importer import clean_text
     assert clean_text("не\tдостигнут\r\nиз-за\x0bпогоды\rв июне\x01") == "не достигнут\nиз-за\nпогоды\nв июне"
+
+
+def test_consolidated_report_names_the_budget_of_the_program(data, registry):
+    """The budget the subsidy comes from is the program's wording (templates/wording.yaml), not a word of code: a
+    region's program says «областного бюджета», a program of a krai «краевого бюджета»."""
+    from generator import wording
+    from generator.quarterly.reports import consolidated_report
+
+    def texts(doc):
+        return [b.text for s in doc.sections for b in s.blocks if isinstance(b, model.Heading)] + \
+            [c.value for t in doc.tables() for r in t.header for c in r.cells]
+
+    regional = texts(consolidated_report(data, registry, "camps", YEAR, 1))
+    assert any(t.endswith("предоставлена субсидия из областного бюджета") for t in regional)
+    assert "Средства субсидии (областной бюджет)" in regional
+    krai = texts(consolidated_report(data, registry, "camps", YEAR, 1, wording.Wording(budget="krai")))
+    assert any(t.endswith("предоставлена субсидия из краевого бюджета") for t in krai)
+    assert "Средства субсидии (краевой бюджет)" in krai and not any("областн" in t for t in krai)

@@ -39,6 +39,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.middleware.sessions import SessionMiddleware
 
+from .. import wording
 from . import accounts
 from . import quarterly as q
 from .db import AuditEntry, make_engine, sessions, upgrade
@@ -151,6 +152,7 @@ def create_app(settings: Settings, data=None) -> FastAPI:
     app = FastAPI(title="gosprog", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings, app.state.engine, app.state.factory = settings, engine, factory
     app.state.registry, app.state.subsidies = registry, subsidies
+    program_wording = wording.of(program)       # the budget the subsidies come from, in the consolidated report
 
     # --- helpers -------------------------------------------------------------------------------------
 
@@ -477,7 +479,8 @@ def create_app(settings: Settings, data=None) -> FastAPI:
         quarter_or_404(subsidy, year, quarter)
         if fmt not in q.FORMATS:
             raise HTTPException(404)
-        name, content = await run_in_threadpool(q.consolidated, subsidies, registry, subsidy, year, quarter, fmt)
+        name, content = await run_in_threadpool(q.consolidated, subsidies, registry, subsidy, year, quarter, fmt,
+                                                program_wording)
         audit(request, who, "report_download", f"{subsidy}/{year}/q{quarter}", f"выдан сводный отчет {fmt}")
         return download(content, name, fmt)
 

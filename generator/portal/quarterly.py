@@ -347,9 +347,10 @@ def _render(document: model.Document, fmt: str) -> bytes:
 
 
 def consolidated(data: SubsidyData, registry: SqlRegistry, subsidy: str, year: int, quarter: int,
-                 fmt: str) -> tuple[str, bytes]:
-    """(file name, bytes) of the consolidated report of a subsidy and quarter in ``fmt`` (xlsx/docx/pdf)."""
-    document = _reports.consolidated_report(data, registry, subsidy, year, quarter)
+                 fmt: str, w=None) -> tuple[str, bytes]:
+    """(file name, bytes) of the consolidated report of a subsidy and quarter in ``fmt`` (xlsx/docx/pdf);
+    ``w``: the program's wording (:func:`generator.wording.of`)."""
+    document = _reports.consolidated_report(data, registry, subsidy, year, quarter, w)
     return f"{subsidy}-{year}-q{quarter}-svodnyy-otchet.{fmt}", _render(document, fmt)
 
 

@@ -127,16 +127,21 @@ def consolidate(data: SubsidyData, registry: Registry, subsidy_id: str, year: in
     return rows, totals
 
 
-def consolidated_report(data: SubsidyData, registry: Registry, subsidy_id: str, year: int, quarter: int
-                        ) -> model.Document:
+def consolidated_report(data: SubsidyData, registry: Registry, subsidy_id: str, year: int, quarter: int,
+                        w=None) -> model.Document:
+    """The consolidated quarterly report of one subsidy: a row per municipality with an agreement (its latest
+    accepted figures in ``registry``, or "не представлен"), totals, the deadline. ``w``: the program's wording
+    (:func:`generator.wording.of`; default a state program of a region), which names the budget the subsidy
+    comes from."""
+    from .. import wording
+    w = w or wording.Wording()
     subsidy = data.subsidies[subsidy_id]
     rows, totals = consolidate(data, registry, subsidy_id, year, quarter)
     deadline = subsidy.deadline(year, quarter)
     doc = _document(f"Сводный отчет о расходах: {subsidy.name[:80]}, {period_label(year, quarter)}",
                     "quarterly-consolidated-report", data.is_sample(year), year, quarter)
     section = doc.section("landscape")
-    section.add(model.Heading("Сводный отчет о расходах бюджетов муниципальных образований области, в целях "
-                              "софинансирования которых предоставлена субсидия из областного бюджета"),
+    section.add(model.Heading(w("title_consolidated_report")),
                 model.Paragraph.of(subsidy.name, align="center", size=12),
                 model.Paragraph.of(f"{period_label(year, quarter)}, по состоянию на "
                                    f"{format_date(as_of_date(year, quarter))} (нарастающим итогом с начала года). "
@@ -152,7 +157,7 @@ def consolidated_report(data: SubsidyData, registry: Registry, subsidy_id: str, 
             model.Column(1.4, align="center")]
     top = [model.Cell("N п/п", rowspan=2), model.Cell("Муниципальное образование", rowspan=2),
            model.Cell("Сумма субсидии по соглашению", rowspan=2),
-           model.Cell("Средства субсидии (областной бюджет)", colspan=3),
+           model.Cell(w("column_subsidy_funds"), colspan=3),
            model.Cell("Израсходовано из местного бюджета", rowspan=2),
            model.Cell("Использовано субсидии, %", rowspan=2),
            model.Cell("Доля местного бюджета в расходах, % (требуется не менее)", rowspan=2),
