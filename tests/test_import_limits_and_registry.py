@@ -403,3 +403,29 @@ def test_protocol_of_an_unreadable_file_has_a_name_every_system_accepts(tmp_path
     from docx import Document
     text = "\n".join(p.text for p in Document(str(protocol)).paragraphs)
     assert "ОТКЛОНЕН" in text and "Error" not in text, text
+
+
+@pytest.mark.parametrize("damage,words", [
+    ("crc", "контрольная сумма не совпадает"), ("deflate", "сжатые данные испорчены")])
+def test_a_damaged_part_is_refused_in_the_accountants_words(data, registry, form, damage, words):
+    """A part whose stored checksum or compressed stream is broken: refused with what is wrong, never the name of a
+    Python exception (it was «часть … повреждена (zlib.error)»)."""
+    archive = zipfile.ZipFile(io.BytesIO(form))
+    info = archive.getinfo("xl/worksheets/sheet1.xml")
+    name = info.filename.encode()
+    buf = bytearray(form)
+    if damage == "crc":                                    # the CRC-32 in the local header and the central directory
+        buf[info.header_offset + 14:info.header_offset + 18] = b"\0\0\0\0"
+        central = bytes(buf).index(b"PK\x01\x02", archive.start_dir)
+        while bytes(buf[central + 46:central + 46 + len(name)]) != name:
+            central = bytes(buf).index(b"PK\x01\x02", central + 4)
+        buf[central + 16:central + 20] = b"\0\0\0\0"
+    else:                                                  # the deflate stream itself
+        local_extra = int.from_bytes(buf[info.header_offset + 28:info.header_offset + 30], "little")
+        start = info.header_offset + 30 + len(name) + local_extra
+        buf[start:start + 40] = b"\xff" * 40
+    result = import_bytes(bytes(buf), "broken.xlsx", data, registry, RECEIVED)
+    assert [p.code for p in result.problems] == ["FILE"], result.problems
+    message = str(result.problems[0])
+    assert message.startswith("часть xl/worksheets/sheet1.xml повреждена: " + words), message
+    assert not re.search(r"zlib|BadZipFile|Error\b", message), message

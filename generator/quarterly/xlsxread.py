@@ -203,12 +203,20 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], re
         raise ReadError(f"часть {name}: поврежденный XML (строка {exc.lineno}, позиция {exc.offset})",
                         part=name) from None
     except Exception as exc:                  # a damaged stream: BadZipFile, zlib.error, EOFError, CRC errors
-        raise ReadError(f"часть {name} повреждена ({_kind(exc)})", part=name) from None
+        raise ReadError(f"часть {name} повреждена: {_damage(exc)}", part=name) from None
 
 
-def _kind(exc: BaseException) -> str:
-    kind = type(exc)
-    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+def _damage(exc: BaseException) -> str:
+    """What is wrong with a part whose stream could not be read, in the accountant's words (never the name of a
+    Python exception): the archive's checksum (zipfile's "Bad CRC-32"), its compressed data (zlib), its end."""
+    import zlib
+    if isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc):
+        return "контрольная сумма не совпадает (файл изменен или испорчен при передаче)"
+    if isinstance(exc, zlib.error):
+        return "сжатые данные испорчены"
+    if isinstance(exc, EOFError):
+        return "данные обрываются (файл передан не полностью)"
+    return "данные не читаются"
 
 
 class _Names(list):
