@@ -248,11 +248,18 @@ def test_the_form_carries_the_plan_values_and_is_protected(forms, data):
     ({0: 0}, {0: "я" * 1001}, "причина недостижения длиной 1001 знаков; сохраняется не более 1000"),
     ({0: 1e300}, {}, "значение результата невозможно большое (в файле: 1,0E+300)"),
     ({0: True}, {}, "значение результата - не число (в файле: «ИСТИНА»)"),
+    ({0: 0.5}, {0: "половина лагеря"}, "результат считается в целых единицах (ед.), а значение не целое (в файле: "
+                                        "0,5). Введите, сколько достигнуто, целым числом."),
+    ({i: 150 if i == 0 else 100 for i in range(6)}, {},
+     "значение результата не может быть больше 100 % (в файле: 150). Введите достигнутое значение - от 0 до 100 %."),
 ])
 def test_a_faulty_annual_form_is_refused_with_its_problem_in_russian(forms, tmp_path, facts, reasons, needle):
     out, folder = forms
     path = tmp_path / "sokolsky.xlsx"
-    path.write_bytes(_fill((folder / "camps" / "camps-2021-god-sokolsky.xlsx").read_bytes(), facts, reasons))
+    form = folder / "camps" / "camps-2021-god-sokolsky.xlsx"
+    if len(facts) == 6:                             # the education form: six shares, in %
+        form = folder / "education" / "education-2021-god-nikolsky.xlsx"
+    path.write_bytes(_fill(form.read_bytes(), facts, reasons))
     result = _cli("quarterly", "import", path, "--data", DATA_DIR, "--out", out, "--registry", tmp_path / "reg",
                   "--received", "2022-01-10", "--protocol-format", "docx")
     assert result.exit_code == 1, result.output

@@ -68,6 +68,10 @@ def values(subsidy) -> dict[str, object]:
         out[f"results[{i}].name"] = result.name
         out[f"results[{i}].unit"] = result.unit
         out[f"results[{i}].direction"] = result.direction
+        if result.whole:
+            out[f"results[{i}].whole"] = result.whole
+        if result.at_most is not None:
+            out[f"results[{i}].at_most"] = result.at_most
     level = subsidy.cofinancing.max_level
     if isinstance(level, dict):
         out.update({f"cofinancing.max_level.{k}": v for k, v in level.items()})

@@ -132,6 +132,21 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
                 todo=_("Type the actual value in the unit of column 3 ({unit}).").format(unit=result.unit),
                 **where))
             continue
+        if result.whole and number != number.to_integral_value():
+            # a count of camps, dwellings (subsidies.yaml: whole, with why where the act does not say it)
+            reading.problems.append(Problem(
+                "VALUE", _("the result is counted in whole units ({unit}), the value is not a whole number").format(
+                    unit=result.unit), found=shown_value(number),
+                todo=_("Type how many were reached, a whole number."), **where))
+            continue
+        if result.at_most is not None and number > result.at_most:
+            # a share of a whole cannot exceed all of it (subsidies.yaml: at_most 100, with why)
+            reading.problems.append(Problem(
+                "VALUE", _("the result cannot be more than {most} {unit}").format(
+                    most=shown_value(result.at_most), unit=result.unit), found=shown_value(number),
+                todo=_("Type the value reached, from 0 to {most} {unit}.").format(
+                    most=shown_value(result.at_most), unit=result.unit), **where))
+            continue
         reading.values.setdefault("results", {})[result.id] = number.normalize() if number else Decimal(0)
     return reading
 

@@ -27,6 +27,8 @@ class Result(Strict):
     name: str
     unit: str
     direction: Literal["increase", "decrease"] = "increase"
+    whole: bool = False              # a count of things (camps, dwellings): a fractional value is refused
+    at_most: Optional[Num] = None    # the largest value it can take (a share of a whole in %: 100)
 
 
 class Cofinancing(Strict):
