@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from conftest import normalise
-from generator.annual.forms import FIRST_RESULT_ROW, ref
+from generator.annual.forms import COL, FIRST_RESULT_ROW, ref
 from generator.cli import main as cli_main
 from generator.quarterly.registry import Registry
 
@@ -268,6 +268,23 @@ def test_a_faulty_annual_form_is_refused_with_its_problem_in_russian(forms, tmp_
     (protocol,) = (tmp_path / "reg" / "protocols" / str(YEAR) / "god").glob("*.docx")
     text = _docx_text(protocol)
     assert needle in text or needle[:1].upper() + needle[1:] in text, text      # a problem starts a sentence
+
+
+def test_an_annual_form_with_a_column_deleted_is_refused_at_its_header(forms, tmp_path):
+    """The fact column deleted (the reasons moved under its header): refused as a changed form at the header cell,
+    not read as «форма не заполнена» or as reasons typed for values."""
+    out, folder = forms
+    wb = load_workbook(io.BytesIO(_fill((folder / "camps" / "camps-2021-god-sokolsky.xlsx").read_bytes(), {0: 0},
+                                        {0: "лагерь закрыт на ремонт"})))
+    wb["Отчет"].delete_cols(COL["fact"])
+    path = tmp_path / "sokolsky.xlsx"
+    wb.save(path)
+    result = _cli("quarterly", "import", path, "--data", DATA_DIR, "--out", out, "--registry", tmp_path / "reg",
+                  "--received", "2022-01-10", "--protocol-format", "none")
+    assert result.exit_code == 1, result.output
+    text = normalise(result.output)
+    assert "графа формы удалена, перемещена или переименована" in text and "E8" in text, text
+    assert "форма не заполнена" not in text
 
 
 def test_an_annual_form_of_another_municipality_is_refused(forms, tmp_path):

@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 from ..i18n import _
 from ..quarterly.importer import FormRejected, Problem, Reading, _verify_identity, clean_text, shown_cell
 from ..quarterly.forms import IDENTITY, IDENTITY_KEYS, SHEET
-from .forms import COL, FIRST_RESULT_ROW, FORM_VERSION, Prefill, form_results, identity_of, ref, shown_value
+from .forms import COL, COLUMNS, FIRST_RESULT_ROW, FORM_VERSION, HEADER_ROW, Prefill, form_results, identity_of, \
+    ref, shown_value
 
 MAX_VALUE = Decimal("1e12")
 #: The longest reason of non-achievement kept (characters): about half a page of the analytic note.
@@ -64,6 +65,12 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
     ws = wb[SHEET]
     results = form_results(subsidy, plan)
     problems = []
+    for key, title, _width in COLUMNS:        # a column deleted or inserted shifts every value under it
+        cell = ws.cell(row=HEADER_ROW, column=COL[key])
+        if " ".join(_text(cell.value).split()) != title:
+            problems.append(Problem("STRUCTURE", "графа формы удалена, перемещена или переименована", SHEET,
+                                    cell.coordinate, title,
+                                    str(cell.value)[:60] if cell.value is not None else _("an empty cell")))
     for i, result in enumerate(results):
         cell = ws[ref("name", FIRST_RESULT_ROW + i)]
         if _text(cell.value) != result.name:
