@@ -287,6 +287,21 @@ def test_an_annual_form_with_a_column_deleted_is_refused_at_its_header(forms, tm
     assert "форма не заполнена" not in text
 
 
+def test_an_annual_form_received_before_its_year_ended_is_refused(forms, tmp_path):
+    """The year's results cannot be known before the year ends: a file dated earlier (a wrong --received, or the
+    form of another year) is refused, with what to check."""
+    out, folder = forms
+    path = tmp_path / "sokolsky.xlsx"
+    path.write_bytes(_fill((folder / "camps" / "camps-2021-god-sokolsky.xlsx").read_bytes(), {0: 1}))
+    result = _cli("quarterly", "import", path, "--data", DATA_DIR, "--out", out, "--registry", tmp_path / "reg",
+                  "--received", "2021-12-15", "--protocol-format", "none")
+    assert result.exit_code == 1, result.output
+    assert "годовой отчет за 2021 год получен 15.12.2021, до окончания года" in normalise(result.output)
+    accepted = _cli("quarterly", "import", path, "--data", DATA_DIR, "--out", out, "--registry", tmp_path / "reg",
+                    "--received", "2022-01-10", "--protocol-format", "none")
+    assert accepted.exit_code == 0 and "ПРИНЯТ" in accepted.output, accepted.output
+
+
 def test_an_annual_form_of_another_municipality_is_refused(forms, tmp_path):
     """The identity sheet edited to name another municipality: the signature no longer matches."""
     out, folder = forms

@@ -213,6 +213,12 @@ def import_bytes(data: bytes, name: str, subsidies: SubsidyData, registry: Regis
             from ..annual import intake as annual_intake
             from ..annual.forms import annual_deadline
             deadline = annual_deadline(subsidy, year)
+            if received < _dt.date(year + 1, 1, 1):
+                # the year's results are not known before it ends: a wrong --received, or a form of another year
+                problems.append(Problem(
+                    "PERIOD", _("the annual report for {year} is dated as received on {date}, before the year "
+                                "ended").format(year=year, date=f"{received:%d.%m.%Y}"),
+                    todo=_("Check the date the file arrived (--received) and the year of the form.")))
             problems.extend(reading.problems)
             if not problems:
                 problems.extend(annual_intake.check(reading, subsidies, registry))
