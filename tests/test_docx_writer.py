@@ -265,20 +265,25 @@ def test_long_table_rows_all_present():
 
 
 def test_docx_carries_only_the_styles_and_parts_it_uses():
-    """python-docx's template is slimmed (issue 23): no Word 2010 copy of the styles, no unused list definitions,
-    no blank-page thumbnail,
-    only the styles a paragraph names and the template's defaults, with every style that is named defined."""
+    """python-docx's template is slimmed (issue 23): no Word 2010 copy of the styles, no blank-page thumbnail, no
+    coloured table styles; the paragraph, character and list styles stay in the document's font, so a heading or a
+    list added later (in Word, LibreOffice or python-docx) looks like the document; every style named is defined."""
     doc = make_document(notice=NOTICE)
     data = render(doc)
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = archive.namelist()
-    assert not {"word/stylesWithEffects.xml", "word/numbering.xml", "docProps/thumbnail.jpeg"} & set(names)
+    assert not {"word/stylesWithEffects.xml", "docProps/thumbnail.jpeg"} & set(names)
+    assert "word/numbering.xml" in names                       # the list styles' numbering
     content_types = archive.read("[Content_Types].xml").decode()
     assert "stylesWithEffects" not in content_types and "thumbnail" not in content_types.lower()
     styles = read_zip(data, "word/styles.xml")
-    defined = {s.get(qn("w:styleId")) for s in styles.findall("w:style", NS)}
-    assert defined == {"Normal", "Header", "HeaderChar", "Footer", "FooterChar", "DefaultParagraphFont",
-                       "TableNormal", "NoList"}
+    by_type: dict[str, set] = {}
+    for style in styles.findall("w:style", NS):
+        by_type.setdefault(style.get(qn("w:type")), set()).add(style.get(qn("w:styleId")))
+    assert by_type["table"] == {"TableNormal", "TableGrid"}
+    assert {"Normal", "Header", "Footer", "Heading1", "Heading2", "ListBullet", "ListNumber", "Title"} \
+        <= by_type["paragraph"]
+    defined = set().union(*by_type.values())
     named = set()
     for name in names:
         if name.startswith("word/") and name.endswith(".xml"):
@@ -292,6 +297,11 @@ def test_docx_carries_only_the_styles_and_parts_it_uses():
     cells = {cell.text.replace("\u00a0", " ") for row in read.tables[0].rows for cell in row.cells}
     assert set(HEADER_TEXTS) <= cells
     assert read.sections[0].header.paragraphs[0].text == NOTICE
+    # a heading and a bulleted item added later take the document's font, not the theme's
+    heading = read.add_heading("Раздел", 1)
+    read.add_paragraph("пункт", style="List Bullet")
+    fonts = heading.style.element.find(qn("w:rPr")).find(qn("w:rFonts"))
+    assert fonts.get(qn("w:ascii")) == "Times New Roman" and fonts.get(qn("w:asciiTheme")) is None
 
 
 def test_table_marks_never_come_from_text():

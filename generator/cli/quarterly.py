@@ -138,15 +138,18 @@ def annual_forms_command(data_dir, subsidy, year, out, registry, blank_money, fo
     folder = annual_forms_folder(out, program.code, year)
     _check_key_place(data_dir, out, registry)
     chosen = _check_subsidy(data, subsidy)
+    folder_of_registry = _registry_dir(out, program.code, registry)
+    refusal = UserError(_("the registry {folder} holds no accepted report for the IV quarter of {year}: no annual "
+                          "form written (its money comes from that report; import the IV-quarter forms first, "
+                          "give the registry with --registry, or write the forms with their money blank with "
+                          "--blank-money)").format(folder=folder_of_registry, year=year))
+    wanted = not blank_money and any(data.agreements_for(sid, year) for sid in chosen)
+    if wanted and not (folder_of_registry / "registry.sqlite").is_file():
+        raise refusal          # no registry there at all: refused before opening one (which would create it)
     with _open_registry(out, program.code, registry) as reg, _key_errors():
-        if not blank_money and any(data.agreements_for(sid, year) for sid in chosen) \
-                and not any(reg.latest(sid, year, 4) for sid in chosen):
+        if wanted and not any(reg.latest(sid, year, 4) for sid in chosen):
             # not one accepted IV-quarter report: every form's money would be blank (an empty or wrong registry)
-            raise UserError(_("the registry {folder} holds no accepted report for the IV quarter of {year}: no "
-                              "annual form written (its money comes from that report; import the IV-quarter "
-                              "forms first, give the registry with --registry, or write the forms with their "
-                              "money blank with --blank-money)").format(
-                folder=_registry_dir(out, program.code, registry), year=year))
+            raise refusal
         count, blank = write_annual_forms(data, reg, chosen, year, folder)
     if not count:
         raise UserError(_("no agreements for {year}: nothing to generate").format(year=year))

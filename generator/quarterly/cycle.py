@@ -7,6 +7,7 @@ options, calls one of these and prints what they report through ``echo``.
 from __future__ import annotations
 
 import datetime as _dt
+import textwrap
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable
@@ -75,7 +76,8 @@ def write_annual_forms(data: SubsidyData, reg, subsidies: list[str], year: int, 
             write_atomic(folder / sid / form_filename(sid, agreement.municipality, year), content)
             count += 1
             if not has_money:
-                blank.append(f"{data.municipalities[agreement.municipality].name}, {data.subsidies[sid].name[:60]}")
+                name = textwrap.shorten(data.subsidies[sid].name, 60, placeholder=" …")     # cut at a word
+                blank.append(f"{data.municipalities[agreement.municipality].name}, {name}")
     return count, blank
 
 
