@@ -1,5 +1,5 @@
-"""``python -m generator`` is the ``gosprog`` command."""
+"""``python -m generator`` is the ``gosprog`` command (:func:`generator.cli.run`)."""
 
-from .cli import main
+from .cli import run
 
-main(prog_name="gosprog")
+run(prog_name="gosprog")

@@ -138,6 +138,28 @@ def _cost(job: tuple) -> int:
     return (cells + 50) * len(files)
 
 
+def _start_fork_server() -> None:
+    """Start the fork server (if it is not running) with Ctrl-C and SIGTERM ignored, which it and every render
+    process forked from it inherit: a terminal's Ctrl-C and a ``kill`` of the process group reach every process,
+    and stopping the build is this process's to do (it abandons the jobs and keeps the previous package,
+    :func:`build`). Before, the fork server and the workers each printed a Python traceback, and workers killed
+    under a waiting pool left it hanging (CPython 3.11's pool then fails on its cancelled jobs). A worker still
+    ends with this process (:func:`_watch_parent`). Only the main thread may change a signal's handling;
+    elsewhere the server starts as it would."""
+    import signal
+    from multiprocessing import forkserver
+    stopping = (signal.SIGINT, signal.SIGTERM)
+    try:
+        previous = [signal.signal(sig, signal.SIG_IGN) for sig in stopping]
+    except ValueError:                         # not the main thread
+        return
+    try:
+        forkserver.ensure_running()
+    finally:
+        for sig, handler in zip(stopping, previous):
+            signal.signal(sig, handler)
+
+
 def _warm() -> None:
     """A worker's first task: nothing (the writers are preloaded by the fork server); it makes the pool
     start its processes now, while the parent still reads the program."""
@@ -157,6 +179,7 @@ class Workers:
             # it preloads the writers of the build's formats only (:func:`modules_for`)
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(modules or ["generator.package"])
+            _start_fork_server()
             self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context, initializer=_watch_parent,
                                             initargs=(os.getpid(),))
             # Starting a worker waits until the fork server has imported the writers (half a second): done
@@ -339,6 +362,10 @@ def _collect(futures: list, progress) -> list[tuple[str, str, int]]:
     return [file for files in (progress(results, len(futures)) if progress else results) for file in files]
 
 
+#: The longest a failed or stopped build waits for the render jobs already running (seconds).
+ABANDON_WAIT_S = 60
+
+
 def _abandon(futures: list) -> None:
     """A failed build: cancel its jobs not yet started and wait for those running, so that no worker still
     writes into the temporary folder when it is removed."""
@@ -346,7 +373,9 @@ def _abandon(futures: list) -> None:
         future.cancel()
     if futures:
         from concurrent.futures import wait
-        wait(futures)
+        # bounded: should the pool break (its processes killed), CPython 3.11 can leave a job's future unfinished
+        # for ever; what a stray worker then writes is removed by the next build (_clean_debris)
+        wait(futures, timeout=ABANDON_WAIT_S)
 
 
 def contents(manifest: dict, templates: str | None = None) -> str:

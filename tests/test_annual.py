@@ -408,7 +408,7 @@ def test_cli_missing_year(tmp_path):
                           "--format", "xlsx"])
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)          # handled, not a crash
-    assert "no annual facts for 2030" in output and "2030.yaml" in output
+    assert "нет годовых данных за 2030 год: файла нет" in output and "2030.yaml" in output
     assert "Traceback" not in output
     assert not (tmp_path / "out").exists()
 

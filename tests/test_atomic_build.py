@@ -53,6 +53,38 @@ def test_killed_build_keeps_previous_package(tmp_path, delay):
     assert not [p for p in package.parent.iterdir() if p.name.startswith((".tmp-", ".old-"))]
 
 
+@pytest.mark.parametrize("stop, status, said", [(signal.SIGTERM, 143, ""), (signal.SIGINT, 1, "Прервано.")])
+def test_a_stopped_parallel_build_cleans_up_and_prints_no_traceback(tmp_path, stop, status, said):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or SIGTERM in the middle of a build with
+    render processes: the previous package stays, no temporary folder and no process is left, and neither the
+    fork server nor a worker prints a Python traceback."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "generator", "build", str(DATA), "--out", str(out), "--full", "--quiet",
+               "--jobs", "2"]
+    subprocess.run(command, check=True, cwd=ROOT, timeout=300)
+    package = out / "social-support-vologda" / "2021-08-31"
+    before = _intact(package)
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    time.sleep(1.0)
+    os.killpg(process.pid, stop)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == status, output
+    assert "Traceback" not in output and "Error" not in output, output
+    assert said in output
+    assert _intact(package)["files"] == before["files"]
+    assert not [p for p in package.parent.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:               # the render processes and the fork server are gone too
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("processes of the stopped build are still running")
+
+
 def test_failed_render_leaves_previous_package(tmp_path, monkeypatch):
     program, located = load_program(DATA, with_locations=True)
     planned = program_package(program, located)[:2]

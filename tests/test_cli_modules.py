@@ -137,3 +137,15 @@ def test_the_console_command_ends_with_its_status_output_and_cleanups():
                       "def main():\n    raise RuntimeError('boom')\n"
                       "cli.main = main\ncli.run()\n")
     assert crashed.returncode == 1 and "RuntimeError: boom" in crashed.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_output_that_cannot_be_written_is_one_russian_line_not_a_traceback():
+    """Standard output on a full disk: the command says so in one line on standard error, status 1."""
+    env = {k: v for k, v in os.environ.items() if k not in i18n.LOCALE_VARIABLES}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-c", "from generator.cli import run; run()", "validate",
+                               str(ROOT / "data" / "social-support-vologda")], cwd=ROOT, env=env, stdout=full,
+                              stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "Ошибка: не удалось вывести результат команды: на диске нет места"

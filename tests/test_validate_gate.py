@@ -184,6 +184,15 @@ def test_a_build_refused_while_its_documents_render_leaves_the_previous_package(
     assert not [p for p in out.rglob(".tmp-*")]
 
 
+def test_a_folder_that_is_no_program_is_refused_without_advising_force(tmp_path):
+    """--force publishes data with new errors, not a program that cannot be read: it is not offered then."""
+    result = run("build", tmp_path / "nothing-here", "--out", tmp_path / "out", "-q")
+    assert result.exit_code == 1
+    assert "это не папка программы" in result.stderr
+    assert "Публикация отменена: исправьте данные (подробно: gosprog validate)." in result.stderr
+    assert "--force" not in result.stderr
+
+
 def test_annual_refuses_an_unreadable_subsidy_file(own_copy, tmp_path):
     (own_copy / "subsidies" / "subsidies.yaml").write_bytes(b"")
     result = run("annual", own_copy, "--year", "2021", "--out", tmp_path / "out", "--format", "xlsx", "-q")

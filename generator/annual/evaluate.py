@@ -24,7 +24,8 @@ from .schema import AnnualFacts, SubsidyResult
 def load_facts(program_dir: str | Path, year: int) -> AnnualFacts:
     path = Path(program_dir) / "annual" / f"{year}.yaml"
     if not path.is_file():
-        raise DataError(f"no annual facts for {year} (expected {path})", file=path)
+        raise DataError(_("no annual facts for {year}: the file is missing (the year's money and results of every "
+                          "municipality, annual/<year>.yaml)").format(year=year), file=path)
     from ..data.loader import Located
     located = Located()
     facts = read_model(AnnualFacts, path, located, "annual")

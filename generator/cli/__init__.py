@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import importlib
 import os
+import signal
 import sys
 
 import click
@@ -90,7 +91,11 @@ def _end() -> None:
     os._exit(_status[0])
 
 
-def run() -> None:
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def run(**options) -> None:
     """The ``gosprog`` console command: :func:`main`, then the end of the process without the interpreter's
     teardown, which took 0.1 to 0.3 s after every command that had read a program (freeing the modules and
     objects of pydantic's schemas, the loaded data, the writers) while the user, a script or ``make`` waited.
@@ -98,10 +103,15 @@ def run() -> None:
     Everything else of a normal exit happens first: the exit status (``SystemExit``'s code; 1 for an error),
     its message or traceback, every other ``atexit`` handler (this one is registered first, so it runs last:
     multiprocessing's and logging's cleanups run before it) and the flushing of standard output and error.
-    Files are written and closed by the commands themselves (atomically, in ``with`` blocks)."""
+    Files are written and closed by the commands themselves (atomically, in ``with`` blocks). SIGTERM ends the
+    command as an exception does (status 143); output that cannot be written is one line, not a traceback.
+    ``options`` go to click's ``main`` (``prog_name``)."""
     atexit.register(_end)
+    # SIGTERM (a service stopping, `kill`) ends the command like an exception: its cleanups run (a build's
+    # temporary folder is removed, the previous package stays), and the status is 143 as for the signal itself
+    signal.signal(signal.SIGTERM, _terminated)
     try:
-        main()
+        main(**options)
     except SystemExit as exc:
         code = exc.code
         _status[0] = code if isinstance(code, int) else (0 if code is None else 1)
@@ -109,6 +119,16 @@ def run() -> None:
     except KeyboardInterrupt:
         _status[0] = 130
         raise
+    except OSError as exc:
+        # the command's own output could not be written (standard output on a full disk, a closed terminal):
+        # said in one line, not a traceback (click handles a closed pipe itself)
+        _status[0] = 1
+        from ..package import _OS_REASONS
+        try:
+            print(_("Error: the output could not be written: {reason}").format(
+                reason=_OS_REASONS.get(exc.errno, exc.strerror or str(exc))), file=sys.stderr)
+        except OSError:
+            pass
     except BaseException:
         _status[0] = 1
         raise
