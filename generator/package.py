@@ -292,13 +292,26 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
     pool = workers.pool if workers is not None and workers.pool is not None else None
     futures: list = []
     try:
-        entries, jobs = [], []
+        def formats_of(item) -> list[str]:
+            # e.g. a draft resolution is prose: DOCX and PDF, never a workbook
+            return [f for f in options.formats if item.formats is None or f in item.formats]
+
+        # Nothing to compare with (a first build, or --full): every file renders, so the jobs go out before the
+        # input hashes are computed, and the hashes are made while the documents render.
+        cold = not options.incremental or not any(f"{item.name}.{fmt}" in previous for item in planned
+                                                  for fmt in formats_of(item))
+        jobs = []
+        if cold:
+            jobs = [(item, [(fmt, work / f"{item.name}.{fmt}") for fmt in formats_of(item)], options)
+                    for item in planned if formats_of(item)]
+            jobs.sort(key=_cost, reverse=True)    # one job per document, the longest first (see below)
+            if pool is not None:
+                futures = [pool.submit(_render, job) for job in jobs]
+        entries = []
         for item in planned:
             key = document_key(item.document)           # once per document: the hashes of its files
             files = []
-            for fmt in options.formats:
-                if item.formats is not None and fmt not in item.formats:
-                    continue               # e.g. a draft resolution is prose: DOCX and PDF, never a workbook
+            for fmt in formats_of(item):
                 name = f"{item.name}.{fmt}"
                 digest = input_hash(item, fmt, options, tpl_digest, key)
                 entry = {"file": name, "kind": item.kind, "format": fmt, "title": item.document.title,
@@ -306,18 +319,19 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                 if item.document.provenance:        # kept out of the official text (issue 17)
                     entry["provenance"] = list(item.document.provenance)
                 old = previous.get(name)
-                if options.incremental and old and old.get("input_hash") == digest \
+                if not cold and old and old.get("input_hash") == digest \
                         and (destination / name).is_file() and sha256_file(destination / name) == old.get("sha256"):
                     shutil.copy2(destination / name, work / name)
                 else:
                     files.append((fmt, work / name))
                 entries.append(entry)
-            if files:
+            if files and not cold:
                 jobs.append((item, files, options))
-        # one job per document (its formats share its layout), the longest first: the last to finish are short
-        jobs.sort(key=_cost, reverse=True)
-        if pool is not None:
-            futures = [pool.submit(_render, job) for job in jobs]
+        if not cold:
+            # one job per document (its formats share its layout), the longest first: the last to finish are short
+            jobs.sort(key=_cost, reverse=True)
+            if pool is not None:
+                futures = [pool.submit(_render, job) for job in jobs]
         if options.partial:
             entries += _carry_over(previous, {e["file"] for e in entries}, destination, work)
         # while the documents render: the gate, the manifest's frame and the table of contents (no rendered file)
