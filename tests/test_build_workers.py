@@ -110,3 +110,38 @@ def test_one_font_set_for_every_compile_same_bytes(tmp_path):
     finally:
         typst_pdf.font_set = saved
     assert isinstance(saved(tuple()), typst.Fonts)
+
+
+def test_a_cold_build_hands_out_its_jobs_before_hashing_its_documents(tmp_path, monkeypatch):
+    """Nothing to compare with (first build or --full): every job goes to the render processes before the input
+    hashes are computed (they are made while the documents render); with a previous package to compare with, the
+    hashes decide first what renders."""
+    from concurrent.futures import Future
+    events = []
+
+    class Pool:
+        def submit(self, fn, job):
+            events.append(("submit", job[0].name))
+            future = Future()
+            future.set_result(fn(job))
+            return future
+
+    class Started:
+        pool = Pool()
+
+    original = package.document_key
+    monkeypatch.setattr(package, "document_key", lambda document: events.append(("key", document.title))
+                        or original(document))
+    documents = [make_document(), make_document(6)]
+    for i, doc in enumerate(documents):
+        doc.title = f"Документ {i}"
+    planned = [Planned(f"doc-{i}", "test", doc, []) for i, doc in enumerate(documents)]
+    options = package.Options(formats=("docx",), jobs=2)
+    package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"}, workers=Started())
+    kinds = [kind for kind, _ in events]
+    assert kinds == ["submit", "submit", "key", "key"], events
+    events.clear()
+    documents[1].title = "Документ 1, исправленный"
+    manifest = package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"}, workers=Started())
+    assert [kind for kind, _ in events] == ["key", "key", "submit"] and events[-1] == ("submit", "doc-1")
+    assert manifest["rendered"] == 1
