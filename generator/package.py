@@ -296,6 +296,11 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             # e.g. a draft resolution is prose: DOCX and PDF, never a workbook
             return [f for f in options.formats if item.formats is None or f in item.formats]
 
+        def hand_out(found: list) -> list:
+            # one job per document (its formats share its layout), the longest first: the last to finish are short
+            found.sort(key=_cost, reverse=True)
+            return [pool.submit(_render, job) for job in found] if pool is not None else []
+
         # Nothing to compare with (a first build, or --full): every file renders, so the jobs go out before the
         # input hashes are computed, and the hashes are made while the documents render.
         cold = not options.incremental or not any(f"{item.name}.{fmt}" in previous for item in planned
@@ -304,9 +309,7 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
         if cold:
             jobs = [(item, [(fmt, work / f"{item.name}.{fmt}") for fmt in formats_of(item)], options)
                     for item in planned if formats_of(item)]
-            jobs.sort(key=_cost, reverse=True)    # one job per document, the longest first (see below)
-            if pool is not None:
-                futures = [pool.submit(_render, job) for job in jobs]
+            futures = hand_out(jobs)
         entries = []
         for item in planned:
             key = document_key(item.document)           # once per document: the hashes of its files
@@ -328,10 +331,7 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             if files and not cold:
                 jobs.append((item, files, options))
         if not cold:
-            # one job per document (its formats share its layout), the longest first: the last to finish are short
-            jobs.sort(key=_cost, reverse=True)
-            if pool is not None:
-                futures = [pool.submit(_render, job) for job in jobs]
+            futures = hand_out(jobs)
         if options.partial:
             entries += _carry_over(previous, {e["file"] for e in entries}, destination, work)
         # while the documents render: the gate, the manifest's frame and the table of contents (no rendered file)
