@@ -78,7 +78,7 @@ def coverage() -> frozenset[int]:
     every process that checks or prints text (the gate, each PDF worker) 0.15 s. Raises ``FileNotFoundError``
     when a face is missing from the installation: a PDF set in a substitute font must never be produced silently.
     """
-    faces = {name: hashlib.sha256((folder() / name).read_bytes()).hexdigest() for name, _weight, _style in FACES}
+    faces = _face_digests()
     try:
         recorded = json.loads((folder() / COVERAGE_FILE).read_text(encoding="utf-8"))
         if recorded["faces"] == faces:
@@ -86,6 +86,11 @@ def coverage() -> frozenset[int]:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return read_coverage()
+
+
+def _face_digests() -> dict[str, str]:
+    """Each bundled face's SHA-256 (hex) by file name; ``FileNotFoundError`` when one is missing."""
+    return {name: hashlib.sha256((folder() / name).read_bytes()).hexdigest() for name, _weight, _style in FACES}
 
 
 def read_coverage() -> frozenset[int]:
@@ -108,17 +113,22 @@ def read_coverage() -> frozenset[int]:
 def write_coverage() -> Path:
     """Write :data:`COVERAGE_FILE` from the faces (:func:`read_coverage`): the SHA-256 of each face and the
     covered code points as ``[first, last]`` ranges. Returns its path."""
-    points = sorted(read_coverage())
-    ranges: list[list[int]] = []
-    for point in points:
-        if ranges and ranges[-1][1] == point - 1:
-            ranges[-1][1] = point
-        else:
-            ranges.append([point, point])
-    faces = {name: hashlib.sha256((folder() / name).read_bytes()).hexdigest() for name, _weight, _style in FACES}
+    ranges = [list(pair) for pair in _ranges(read_coverage())]
+    faces = _face_digests()
     path = folder() / COVERAGE_FILE
     path.write_text(json.dumps({"faces": faces, "ranges": ranges}, indent=1) + "\n", encoding="utf-8")
     return path
+
+
+def _ranges(points) -> list[tuple[int, int]]:
+    """Code points as ``(first, last)`` runs of consecutive points, ascending."""
+    runs: list[tuple[int, int]] = []
+    for point in sorted(points):
+        if runs and runs[-1][1] == point - 1:
+            runs[-1] = (runs[-1][0], point)
+        else:
+            runs.append((point, point))
+    return runs
 
 
 @functools.lru_cache(maxsize=1)
@@ -126,14 +136,8 @@ def _uncovered():
     """A pattern matching any character :func:`coverage` lacks (layout characters aside): one search in C
     tells a string that needs nothing (nearly every one) from one to look at character by character."""
     import re
-    points = sorted(coverage() | {ord(ch) for ch in _LAYOUT})
-    ranges, start = [], None
-    for i, point in enumerate(points):
-        if start is None:
-            start = point
-        if i + 1 == len(points) or points[i + 1] != point + 1:
-            ranges.append(re.escape(chr(start)) + ("-" + re.escape(chr(point)) if point != start else ""))
-            start = None
+    ranges = [re.escape(chr(first)) + ("-" + re.escape(chr(last)) if last != first else "")
+              for first, last in _ranges(coverage() | {ord(ch) for ch in _LAYOUT})]
     return re.compile(f"[^{''.join(ranges)}]")
 
 
@@ -160,32 +164,6 @@ def printable(text: str) -> str:
     for ch in absent:
         text = text.replace(ch, f"[{code(ch)}]")
     return text
-
-
-def printable_tree(data, *, where: str = ""):
-    """A copy of JSON-like ``data`` (dicts, lists, strings) with :func:`printable` applied to every string.
-
-    Emits one :class:`MissingGlyphWarning` (in Russian) naming the characters replaced, if any; ``where``
-    names the document in that warning.
-    """
-    found: dict[str, None] = {}
-
-    def walk(node):
-        if isinstance(node, str):
-            absent = missing(node)
-            if not absent:
-                return node
-            found.update(dict.fromkeys(absent))
-            return printable(node)
-        if isinstance(node, dict):
-            return {key: walk(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [walk(value) for value in node]
-        return node
-
-    result = walk(data)
-    warn_missing(found, where)
-    return result
 
 
 def warn_missing(found, where: str = "") -> None:

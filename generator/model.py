@@ -181,20 +181,26 @@ def layout_once():
 _VALUES = frozenset({int, float, bool, str, type(None)})     # arguments that are their own memo key; others: id
 
 
+def _kept(name: str, owner, args: tuple, compute):
+    """``compute()``, or its answer kept inside :func:`layout_once` for ``name``, ``owner`` and ``args`` (values
+    that are their own key, other objects by ``id``, held with the answer so that their ids stay theirs)."""
+    memo = getattr(_scope, "memo", None)
+    if memo is None:
+        return compute()
+    key = (name, id(owner), *[a if type(a) in _VALUES else id(a) for a in args])
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = (owner, args, compute())
+    return hit[2]
+
+
 def _once(method):
     """Memoize ``method(self, *args)`` inside :func:`layout_once` (see there); a plain call outside it."""
     name = method.__name__
 
     @functools.wraps(method)
     def wrapper(self, *args):
-        memo = getattr(_scope, "memo", None)
-        if memo is None:
-            return method(self, *args)
-        key = (name, id(self), *[a if type(a) in _VALUES else id(a) for a in args])
-        hit = memo.get(key)
-        if hit is None:
-            hit = memo[key] = (self, args, method(self, *args))      # self and args held: their ids stay theirs
-        return hit[2]
+        return _kept(name, self, args, lambda: method(self, *args))
     return wrapper
 
 
@@ -681,14 +687,8 @@ def print_blocks(section: Section, style: "Style", table_size: float | None = No
     right-aligned line :attr:`Style.continued` naming the table's caption (the right-aligned line above it, e.g.
     "Таблица 4 (продолжение)"). ``table_size``: the tables' size when they name none (the style's).
     Inside :func:`layout_once` the same list (and the same table parts) for the same arguments."""
-    memo = getattr(_scope, "memo", None)
-    if memo is None:
-        return _print_blocks(section, style, table_size)
-    key = ("print_blocks", id(section), id(style), table_size or style.table_size)    # None: the style's
-    hit = memo.get(key)
-    if hit is None:
-        hit = memo[key] = (section, style, _print_blocks(section, style, table_size))
-    return hit[2]
+    size = table_size or style.table_size        # None: the style's
+    return _kept("print_blocks", section, (style, size), lambda: _print_blocks(section, style, table_size))
 
 
 def _print_blocks(section: Section, style: "Style", table_size: float | None = None) -> list[Block]:

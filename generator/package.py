@@ -372,8 +372,12 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
 def _collect(futures: list, progress) -> list[tuple[str, str, int]]:
     """Wait for the submitted render jobs in order (the first failure raises), with the progress bar; returns
     every rendered file's ``(name, sha256, size)``."""
-    results = (future.result() for future in futures)
-    return [file for files in (progress(results, len(futures)) if progress else results) for file in files]
+    return _files_of((future.result() for future in futures), len(futures), progress)
+
+
+def _files_of(results, count: int, progress) -> list[tuple[str, str, int]]:
+    """The files of ``count`` jobs' ``results`` (each :func:`_render`'s list), consumed through the progress bar."""
+    return [file for files in (progress(results, count) if progress else results) for file in files]
 
 
 #: The longest a failed or stopped build waits for the render jobs already running (seconds).
@@ -439,8 +443,7 @@ def _relative(path: str, base: Path | None) -> str:
 
 
 def _run_on(pool: ProcessPoolExecutor, jobs: list, progress) -> list[tuple[str, str, int]]:
-    results = pool.map(_render, jobs, chunksize=1)
-    return [file for files in (progress(results, len(jobs)) if progress else results) for file in files]
+    return _files_of(pool.map(_render, jobs, chunksize=1), len(jobs), progress)
 
 
 def _run(jobs: list, workers: int, progress) -> list[tuple[str, str, int]]:
@@ -448,8 +451,7 @@ def _run(jobs: list, workers: int, progress) -> list[tuple[str, str, int]]:
     workers = workers or os.cpu_count() or 1
     workers = min(workers, len(jobs)) if jobs else 1
     if workers <= 1:
-        iterator = (_render(job) for job in jobs)
-        return [file for files in (progress(iterator, len(jobs)) if progress else iterator) for file in files]
+        return _files_of((_render(job) for job in jobs), len(jobs), progress)
     with Workers(workers, preload_modules(jobs)) as started:
         return _run_on(started.pool, jobs, progress)
 

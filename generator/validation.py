@@ -308,11 +308,11 @@ def gate(folder: str | Path, force: bool, echo, loaded: tuple | None = None) -> 
     lines = summary(report)
     if not force:
         if report.program is None:      # the program itself cannot be read: --force could not publish it either
-            raise UserError("\n".join(lines + [_("Publishing cancelled: correct the data (in detail: gosprog "
-                                                "validate).")]))
-        raise UserError("\n".join(lines + [_("Publishing cancelled: correct the data (in detail: gosprog validate) "
-                                            "or repeat with --force - the package will be marked as built with "
-                                            "errors.")]))
+            advice = _("Publishing cancelled: correct the data (in detail: gosprog validate).")
+        else:
+            advice = _("Publishing cancelled: correct the data (in detail: gosprog validate) or repeat with --force "
+                       "- the package will be marked as built with errors.")
+        raise UserError("\n".join(lines + [advice]))
     for line in lines:
         echo(line)
     echo(_("--force: publishing despite the errors; the package's manifest records it."))

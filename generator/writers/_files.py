@@ -30,13 +30,19 @@ def write_atomic(path: Path, data: bytes) -> None:
 def reproducible_zip(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
     """Rewrite a zip (DOCX/XLSX) with fixed entry times and order kept: same input, same bytes."""
     source = zipfile.ZipFile(io.BytesIO(data))
+    return zip_entries(((info.filename, source.read(info.filename)) for info in source.infolist()), date_time)
+
+
+def zip_entries(entries, date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """A zip of ``entries`` (``(name, bytes)`` in order), each deflated, dated ``date_time`` and readable by all
+    (mode 644): the same entries give the same bytes."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
+        for name, blob in entries:
+            entry = zipfile.ZipInfo(name, date_time=date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
+            target.writestr(entry, blob)
     return out.getvalue()
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import copy
 import io
 import re
-import zipfile
 from pathlib import Path
 
 import docx
@@ -31,7 +30,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
 from .. import model
-from ._files import write_atomic, zip_time
+from ._files import write_atomic, zip_entries, zip_time
 
 PAGE_MM = {"portrait": (210.0, 297.0), "landscape": (297.0, 210.0)}
 TWIPS_PER_MM = 56.692
@@ -285,23 +284,21 @@ def _package_bytes(document, tables: list[str], date_time: tuple[int, int, int, 
     PackageWriter._write_content_types_stream(collected, package.parts)
     PackageWriter._write_pkg_rels(collected, package.rels)
     PackageWriter._write_parts(collected, package.parts)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, blob in collected.entries:
-            if name == "word/document.xml" and tables:
-                pieces = blob.split(f"<?{_TABLE_MARK} ".encode("ascii"))
-                if len(pieces) != len(tables) + 1:
-                    raise ValueError(f"word/document.xml: {len(pieces) - 1} table marks for {len(tables)} tables")
-                joined = [pieces[0]]
-                for piece in pieces[1:]:
-                    index, rest = piece.split(b"?>", 1)
-                    joined += [tables[int(index)].encode("utf-8"), rest]
-                blob = b"".join(joined)
-            entry = zipfile.ZipInfo(name, date_time=date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, blob)
-    return out.getvalue()
+    return zip_entries(((name, _splice_tables(blob, tables) if name == "word/document.xml" else blob)
+                        for name, blob in collected.entries), date_time)
+
+
+def _splice_tables(body: bytes, tables: list[str]) -> bytes:
+    """The serialized ``word/document.xml`` with each table mark replaced by that table's XML; raises
+    ``ValueError`` when the marks and the tables do not match one for one."""
+    pieces = body.split(f"<?{_TABLE_MARK} ".encode("ascii"))
+    if len(pieces) != len(tables) + 1:
+        raise ValueError(f"word/document.xml: {len(pieces) - 1} table marks for {len(tables)} tables")
+    joined = [pieces[0]]
+    for piece in pieces[1:]:
+        index, rest = piece.split(b"?>", 1)
+        joined += [tables[int(index)].encode("utf-8"), rest]
+    return b"".join(joined)
 
 
 class _Renderer:
