@@ -14,18 +14,15 @@ import math
 from decimal import Decimal, InvalidOperation
 
 from ..i18n import _
-from ..quarterly.importer import FormRejected, Problem, Reading, _verify_identity, clean_text, shown_cell
-from ..quarterly.forms import IDENTITY, IDENTITY_KEYS, SHEET
+from ..quarterly.importer import FormRejected, Problem, Reading, _identity_problem, _no_agreement, _outdated, \
+    _verify_identity, clean_text, shown_cell
+from ..quarterly.forms import IDENTITY_KEYS, SHEET
 from .forms import COL, COLUMNS, FIRST_RESULT_ROW, FORM_VERSION, HEADER_ROW, Prefill, form_results, identity_of, \
     ref, shown_value
 
 MAX_VALUE = Decimal("1e12")
 #: The longest reason of non-achievement kept (characters): about half a page of the analytic note.
 MAX_REASON = 1000
-
-
-def _identity_problem(message: str) -> FormRejected:
-    return FormRejected([Problem("IDENTITY", message, sheet=IDENTITY)])
 
 
 def read_workbook(wb, raw: dict, subsidies) -> Reading:
@@ -41,13 +38,11 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
         raise _identity_problem("служебный лист формы изменен: неизвестная субсидия, муниципальное "
                                 "образование или период")
     if raw["form_version"] != str(FORM_VERSION):
-        raise FormRejected([Problem("VERSION", "форма устаревшей версии: скачайте актуальную форму",
-                                    expected=str(FORM_VERSION), found=raw["form_version"])])
+        raise _outdated(FORM_VERSION, raw["form_version"])
     year = int(raw["year"])
     agreement = subsidies.agreement(subsidy.id, municipality.code, year)
     if agreement is None:
-        raise _identity_problem(f"нет соглашения {year} года по этой субсидии с муниципальным образованием "
-                                f"«{municipality.name}»")
+        raise _no_agreement(year, municipality)
     try:
         signed = json.loads(raw["prefilled"])
         filled = Prefill.from_signed(signed)
@@ -65,17 +60,13 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
     ws = wb[SHEET]
     results = form_results(subsidy, plan)
     problems = []
-    for key, title, _width in COLUMNS:        # a column deleted or inserted shifts every value under it
-        cell = ws.cell(row=HEADER_ROW, column=COL[key])
-        if " ".join(_text(cell.value).split()) != title:
-            problems.append(Problem("STRUCTURE", "графа формы удалена, перемещена или переименована", SHEET,
-                                    cell.coordinate, title,
-                                    str(cell.value)[:60] if cell.value is not None else _("an empty cell")))
-    for i, result in enumerate(results):
-        cell = ws[ref("name", FIRST_RESULT_ROW + i)]
-        if _text(cell.value) != result.name:
-            problems.append(Problem("STRUCTURE", "строка формы удалена, перемещена или переименована", SHEET,
-                                    cell.coordinate, result.name,
+    # a column deleted or inserted shifts every value under it; a row, the results
+    headers = [(ws.cell(row=HEADER_ROW, column=COL[key]), title, "графа") for key, title, _width in COLUMNS]
+    names = [(ws[ref("name", FIRST_RESULT_ROW + i)], result.name, "строка") for i, result in enumerate(results)]
+    for cell, expected, what in headers + names:
+        if " ".join(_text(cell.value).split()) != " ".join(expected.split()):
+            problems.append(Problem("STRUCTURE", f"{what} формы удалена, перемещена или переименована", SHEET,
+                                    cell.coordinate, expected,
                                     str(cell.value)[:60] if cell.value is not None else _("an empty cell")))
     problems.extend(_changed_prefill(ws, results, filled))
     if problems:

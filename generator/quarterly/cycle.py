@@ -51,13 +51,15 @@ def write_quarter_forms(data: SubsidyData, reg, subsidies: list[str], year: int,
     return count
 
 
-def annual_form(data: SubsidyData, reg, subsidy_id: str, municipality: str, year: int) -> tuple[bytes, bool]:
+def annual_form(data: SubsidyData, reg, subsidy_id: str, municipality: str, year: int,
+                moneys: dict | None = None) -> tuple[bytes, bool]:
     """The annual results form of one municipality (:func:`generator.annual.forms.generate`) with the money of
-    its accepted IV-quarter report in ``reg``; (its bytes, whether that report exists)."""
+    its accepted IV-quarter report in ``reg``; (its bytes, whether that report exists). ``moneys``: the year's
+    money of every municipality (:func:`generator.annual.registry.year_money`) when the caller has read it."""
     from ..annual import forms as annual_forms
     from ..annual.registry import year_money
     agreement = data.agreement(subsidy_id, municipality, year)
-    money = year_money(data, reg, subsidy_id, year).get(municipality)
+    money = (moneys if moneys is not None else year_money(data, reg, subsidy_id, year)).get(municipality)
     filled = annual_forms.prefill(data.subsidies[subsidy_id], agreement, money)
     return annual_forms.generate(data.subsidies[subsidy_id], data.municipalities[municipality], agreement, year,
                                  filled, sample=data.is_sample(year)), money is not None
@@ -68,11 +70,13 @@ def write_annual_forms(data: SubsidyData, reg, subsidies: list[str], year: int, 
     (how many, the "municipality, subsidy" of those without an accepted IV-quarter report, whose money is left
     blank). Raises SecretKeyError (installation key)."""
     from ..annual.forms import form_filename
+    from ..annual.registry import year_money
     from ..writers._files import write_atomic
     count, blank = 0, []
     for sid in subsidies:
+        moneys = year_money(data, reg, sid, year)          # read once for all the subsidy's municipalities
         for agreement in data.agreements_for(sid, year):
-            content, has_money = annual_form(data, reg, sid, agreement.municipality, year)
+            content, has_money = annual_form(data, reg, sid, agreement.municipality, year, moneys)
             write_atomic(folder / sid / form_filename(sid, agreement.municipality, year), content)
             count += 1
             if not has_money:

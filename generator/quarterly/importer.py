@@ -167,6 +167,18 @@ def _identity_problem(message: str) -> FormRejected:
     return FormRejected([Problem("IDENTITY", message, sheet=IDENTITY)])
 
 
+def _no_agreement(year: int, municipality) -> FormRejected:
+    """A form (quarterly or annual) naming a year and municipality without an agreement for its subsidy."""
+    return _identity_problem(f"нет соглашения {year} года по этой субсидии с муниципальным образованием "
+                             f"«{municipality.name}»")
+
+
+def _outdated(expected, found: str) -> FormRejected:
+    """A form (quarterly or annual) of another version than the one issued now."""
+    return FormRejected([Problem("VERSION", "форма устаревшей версии: скачайте актуальную форму",
+                                 expected=str(expected), found=found)])
+
+
 def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     reading = Reading()
     if IDENTITY not in wb.sheetnames:
@@ -196,12 +208,10 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     if spec is None or spec.id != subsidy.form:
         raise _identity_problem(f"форма {raw['form']!r} не относится к субсидии {subsidy.id!r}")
     if str(spec.version) != raw["form_version"]:
-        raise FormRejected([Problem("VERSION", "форма устаревшей версии: скачайте актуальную форму",
-                                    expected=str(spec.version), found=raw["form_version"])])
+        raise _outdated(spec.version, raw["form_version"])
     agreement = subsidies.agreement(subsidy.id, municipality.code, year)
     if agreement is None:
-        raise _identity_problem(f"нет соглашения {year} года по этой субсидии с муниципальным образованием "
-                                f"«{municipality.name}»")
+        raise _no_agreement(year, municipality)
     identity = {k: raw[k] for k in IDENTITY_KEYS}
     identity["form_version"], identity["year"], identity["quarter"] = spec.version, year, quarter
     prefilled = prefill_values(spec, agreement)
