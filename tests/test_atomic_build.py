@@ -64,8 +64,10 @@ def test_a_stopped_parallel_build_cleans_up_and_prints_no_traceback(tmp_path, st
     subprocess.run(command, check=True, cwd=ROOT, timeout=300)
     package = out / "social-support-vologda" / "2021-08-31"
     before = _intact(package)
+    # started as a terminal starts it: the test runner's own processes may ignore Ctrl-C, which a child inherits
     process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+                               stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(1.0)
     os.killpg(process.pid, stop)
     output, _ = process.communicate(timeout=120)
