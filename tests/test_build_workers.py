@@ -145,3 +145,27 @@ def test_a_cold_build_hands_out_its_jobs_before_hashing_its_documents(tmp_path, 
     manifest = package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"}, workers=Started())
     assert [kind for kind, _ in events] == ["key", "key", "submit"] and events[-1] == ("submit", "doc-1")
     assert manifest["rendered"] == 1
+
+
+def _warmed_state() -> tuple[int, int, int]:
+    """In a render process: how many prepared DOCX templates and Typst font sets it holds, and its pid."""
+    import os
+
+    from generator.writers import docx as docx_writer
+    return len(docx_writer._PREPARED), typst_pdf.font_set.cache_info().currsize, os.getpid()
+
+
+def test_each_render_process_warms_its_writers_up_before_its_first_document():
+    """Started with the build's options, a render process prepares the DOCX template and loads the Typst fonts
+    as it starts (while the parent still reads the program), before it is given a document; without them it
+    prepares nothing."""
+    options = package.Options(formats=("docx", "pdf"))
+    with package.Workers(2, package.modules_for(options.formats, options.pdf_engine), warm=options) as workers:
+        states = {}
+        deadline = time.monotonic() + 60
+        while len(states) < 2 and time.monotonic() < deadline:       # both processes answer
+            for prepared, fonts, pid in [workers.pool.submit(_warmed_state).result(timeout=60) for _ in range(4)]:
+                states[pid] = (prepared, fonts)
+    assert len(states) == 2 and set(states.values()) == {(1, 1)}
+    with package.Workers(2, package.modules_for(options.formats, options.pdf_engine)) as cold:
+        assert cold.pool.submit(_warmed_state).result(timeout=60)[:2] == (0, 0)

@@ -42,7 +42,11 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
     from ..package import Options, Workers, modules_for
     # something changed: the render processes start now (before the builders and the data layer are even
     # imported), while the program is read and checked
-    workers = Workers(jobs, modules_for(fmts, pdf_engine))
+    options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
+                      jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
+    # each render process runs this command's script again as it starts (multiprocessing's preparation of a
+    # child), which imports generator.cli: the fork server imports it once for them all
+    workers = Workers(jobs, ["generator.cli", *modules_for(fmts, pdf_engine)], warm=options)
     click.get_current_context().call_on_close(workers.close)
     from ..builders import plan
     loaded = read_program(data_dir)
@@ -67,8 +71,6 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
             documents(whole.documents, only)
         except NotFound as exc:
             raise UserError(str(exc)) from None
-    options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
-                      jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
     manifest = publish(planned, options, progress_bar=not quiet, extra_meta={**forced, "inputs": inputs},
                        workers=workers, check=check)
     if not quiet:
