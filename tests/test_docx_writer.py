@@ -324,3 +324,53 @@ def test_xml_text_escapes_as_saxutils_does():
         text = "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(12)))
         assert docx_writer.xml_text(text) == escape(text)
     assert docx_writer.xml_text("a\r\nb\rc\x01") == "a\nb\nc"
+
+
+def _python_docx_paragraph(block, keep: bool, text_size: float = 14.0) -> bytes:
+    """``block`` as python-docx's own API writes it (the writer did this before it wrote paragraphs as strings)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    from docx.shared import Mm, Pt
+
+    from generator import model
+    para = docx.Document().add_paragraph()
+    if keep:
+        para.paragraph_format.keep_with_next = True
+    if isinstance(block, model.Heading):
+        runs, size = [model.Run(block.text, bold=True)], text_size
+        para.paragraph_format.space_before = Pt(6)
+        para.paragraph_format.space_after = Pt(6)
+        para.paragraph_format.keep_with_next = True
+    else:
+        runs, size = block.runs, block.size or text_size
+        para.paragraph_format.space_after = Pt(block.space_after)
+        if block.indent_first_line:
+            para.paragraph_format.first_line_indent = Mm(12.5)
+    para.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT,
+                      "center": WD_ALIGN_PARAGRAPH.CENTER, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}[block.align]
+    for run in runs:
+        para._p.append(parse_xml(docx_writer._run_xml(run.text, size, run.bold, run.italic, run.superscript)
+                                 .replace("<w:r>", f"<w:r {nsdecls('w')}>", 1)))
+    return etree.tostring(para._p, method="c14n", exclusive=True)     # its namespaces only where used
+
+
+def test_paragraphs_are_written_as_python_docx_writes_them():
+    """The writer's paragraph strings equal what python-docx's paragraph, format and run objects serialize, for
+    every kind the model has: headings, each alignment, spacing after (whole and fractional points), a first-line
+    indent, kept with the next, several runs (bold, italic, superscript, a line break), small print."""
+    from generator import model
+    blocks = [(model.Heading("Паспорт"), False),
+              *[(model.Paragraph.of("Текст & <знаки>", align=a), False) for a in ("left", "right", "center", "justify")],
+              (model.Paragraph.of("Отступ", indent_first_line=True, space_after=6.0), False),
+              (model.Paragraph.of("Пол-пункта", space_after=2.5, size=10), True),
+              (model.Paragraph([model.Run("Жирный", bold=True), model.Run(" курсив\nстрока", italic=True),
+                                model.Run("1", superscript=True)], align="left"), True),
+              (model.Paragraph([], align="center"), False)]
+    document = model.Document(title="Абзацы", sections=[model.Section()])
+    for block, keep in blocks:
+        renderer = docx_writer._Renderer(document, {})
+        renderer._paragraph(block, keep=keep)
+        ours = renderer.fragments[0].replace("<w:p>", f'<w:p xmlns:w="{W}">', 1).encode("utf-8")
+        assert etree.tostring(etree.fromstring(ours), method="c14n", exclusive=True) == \
+            _python_docx_paragraph(block, keep), block

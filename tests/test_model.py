@@ -287,3 +287,23 @@ def test_every_writer_raises_on_an_unknown_block(fmt):
     render = {"docx": docx_writer.render, "xlsx": xlsx_writer.render, "plain": _plain.plain}[fmt]
     with pytest.raises(TypeError, match="unknown block object"):
         render(doc)
+
+
+def test_format_cell_prints_each_number_as_written_with_the_column_rules():
+    """Equal numbers written differently print as written when the column keeps their own precision
+    (``Decimal("1.0")`` and ``Decimal("1.00")`` are equal and hash alike, yet print «1,0» and «1,00»), and as the
+    column's decimals or percent otherwise; a float or a boolean is still refused."""
+    from decimal import Decimal
+
+    from generator.model import format_cell
+    own = Column(kind="number", decimals=None)
+    assert [format_cell(Cell(v), own) for v in (Decimal("1.0"), Decimal("1.00"), 1, Decimal("1E+3"))] == \
+        ["1,0", "1,00", "1", "1\u00a0000"]
+    one = Column(kind="number", decimals=1)
+    assert [format_cell(Cell(v), one) for v in (Decimal("1.00"), 1, Decimal("15736027"))] == \
+        ["1,0", "1,0", "15\u00a0736\u00a0027,0"]
+    assert format_cell(Cell(Decimal("79.25"), mark="*"), Column(kind="percent", decimals=1)) == "79,3%*"
+    assert format_cell(Cell(Decimal("7"), decimals=2), one) == "7,00"
+    for bad in (1.5, True):
+        with pytest.raises(TypeError):
+            format_cell(Cell(bad), one)
