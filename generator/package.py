@@ -18,7 +18,6 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import io
 import json
 import multiprocessing
 import os
@@ -28,7 +27,7 @@ import tempfile
 import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -74,15 +73,22 @@ def templates_digest(overlay: str | None) -> str:
 
 def document_key(document) -> str:
     """A digest of everything in ``document`` (a :class:`generator.model.Document`), 64 hex digits: SHA-256 of
-    its pickle without the pickler's memo (``Pickler.fast``), so equal documents give equal bytes whether or not
-    their builder shared objects. The model is a tree of dataclasses, strings, decimals, dates and bytes, with no
-    sets, so the pickle does not depend on the hash seed either. What is printed from it (layout, number style)
-    is gosprog's code, in :func:`input_hash` by :func:`generator.buildstamp.code_digest`."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.fast = True
-    pickler.dump(document)
-    return hashlib.sha256(buffer.getvalue()).hexdigest()
+    its pickle (:func:`_pickled`). The model is a tree of dataclasses, strings, decimals, dates and bytes, with no
+    sets, so the pickle depends neither on the hash seed nor on where the objects lie in memory; objects a
+    builder shares are written once and referred to after, the same way for the same code and data (a change
+    of gosprog's code changes every key through :func:`input_hash` anyway). What is printed from it (layout,
+    number style) is gosprog's code, in :func:`input_hash` by :func:`generator.buildstamp.code_digest`."""
+    return _digest(_pickled(document))
+
+
+def _pickled(document) -> bytes:
+    """``document`` pickled (protocol 5): the bytes its input hash is made of and a render process reads it from,
+    so a parallel build serializes each document once."""
+    return pickle.dumps(document, protocol=5)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def input_hash(planned: Planned, fmt: str, options: Options, templates: str, key: str | None = None) -> str:
@@ -129,6 +135,13 @@ def _render(job: tuple) -> list[tuple[str, str, int]]:
                 raise located from None
             done.append((Path(path).name, sha256_file(path), Path(path).stat().st_size))
     return done
+
+
+def _render_pickled(job: tuple) -> list[tuple[str, str, int]]:
+    """:func:`_render` of a job sent to a render process: ``(planned without its document, the document pickled
+    (:func:`_pickled`), files, options)``."""
+    planned, data, files, options = job
+    return _render((replace(planned, document=pickle.loads(data)), files, options))
 
 
 def _cost(job: tuple) -> int:
@@ -324,13 +337,23 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             # e.g. a draft resolution is prose: DOCX and PDF, never a workbook
             return [f for f in options.formats if item.formats is None or f in item.formats]
 
+        pickled: dict[str, bytes] = {}
+
+        def pickled_of(item) -> bytes:
+            # once per document: what its render process reads and what its input hashes are made of
+            if item.name not in pickled:
+                pickled[item.name] = _pickled(item.document)
+            return pickled[item.name]
+
         def hand_out(found: list) -> list:
-            # one job per document (its formats share its layout), the longest first: the last to finish are short
+            # one job per document (its formats share its layout), the longest first: the last to finish are short;
+            # each goes out as soon as its document is serialized
             found.sort(key=_cost, reverse=True)
-            return [pool.submit(_render, job) for job in found] if pool is not None else []
+            return [pool.submit(_render_pickled, (replace(item, document=None), pickled_of(item), files, opts))
+                    for item, files, opts in found] if pool is not None else []
 
         # Nothing to compare with (a first build, or --full): every file renders, so the jobs go out before the
-        # input hashes are computed, and the hashes are made while the documents render.
+        # input hashes are computed, and the hashes are made while the documents render (from the same bytes).
         cold = not options.incremental or not any(f"{item.name}.{fmt}" in previous for item in planned
                                                   for fmt in formats_of(item))
         jobs = []
@@ -340,7 +363,7 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             futures = hand_out(jobs)
         entries = []
         for item in planned:
-            key = document_key(item.document)           # once per document: the hashes of its files
+            key = _digest(pickled_of(item))             # once per document: the hashes of its files
             files = []
             for fmt in formats_of(item):
                 name = f"{item.name}.{fmt}"

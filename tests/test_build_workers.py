@@ -113,9 +113,10 @@ def test_one_font_set_for_every_compile_same_bytes(tmp_path):
 
 
 def test_a_cold_build_hands_out_its_jobs_before_hashing_its_documents(tmp_path, monkeypatch):
-    """Nothing to compare with (first build or --full): every job goes to the render processes before the input
-    hashes are computed (they are made while the documents render); with a previous package to compare with, the
-    hashes decide first what renders."""
+    """Nothing to compare with (first build or --full): each job goes to the render processes as soon as its
+    document is serialized, and the input hashes are computed after (while the documents render), from the same
+    bytes: each document is pickled once. With a previous package to compare with, the hashes decide first what
+    renders."""
     from concurrent.futures import Future
     events = []
 
@@ -129,22 +130,24 @@ def test_a_cold_build_hands_out_its_jobs_before_hashing_its_documents(tmp_path, 
     class Started:
         pool = Pool()
 
-    original = package.document_key
-    monkeypatch.setattr(package, "document_key", lambda document: events.append(("key", document.title))
-                        or original(document))
+    pickled, digest = package._pickled, package._digest
+    monkeypatch.setattr(package, "_pickled", lambda document: events.append(("pickle", document.title))
+                        or pickled(document))
+    monkeypatch.setattr(package, "_digest", lambda data: events.append(("hash", len(data))) or digest(data))
     documents = [make_document(), make_document(6)]
     for i, doc in enumerate(documents):
         doc.title = f"Документ {i}"
     planned = [Planned(f"doc-{i}", "test", doc, []) for i, doc in enumerate(documents)]
     options = package.Options(formats=("docx",), jobs=2)
-    package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"}, workers=Started())
-    kinds = [kind for kind, _ in events]
-    assert kinds == ["submit", "submit", "key", "key"], events
+    first = package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"}, workers=Started())
+    assert [kind for kind, _ in events] == ["pickle", "submit", "pickle", "submit", "hash", "hash"], events
+    assert first["files"][0]["input_hash"] == package.input_hash(planned[0], "docx", options,
+                                                                  package.templates_digest(None))
     events.clear()
     documents[1].title = "Документ 1, исправленный"
     manifest = package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"}, workers=Started())
-    assert [kind for kind, _ in events] == ["key", "key", "submit"] and events[-1] == ("submit", "doc-1")
-    assert manifest["rendered"] == 1
+    assert [kind for kind, _ in events] == ["pickle", "hash", "pickle", "hash", "submit"]
+    assert events[-1] == ("submit", "doc-1") and manifest["rendered"] == 1
 
 
 def _warmed_state() -> tuple[int, int, int]:
