@@ -130,6 +130,9 @@ def test_a_cold_build_hands_out_its_jobs_before_hashing_its_documents(tmp_path, 
     class Started:
         pool = Pool()
 
+        def release(self):
+            events.append(("release", None))
+
     pickled, digest = package._pickled, package._digest
     monkeypatch.setattr(package, "_pickled", lambda document: events.append(("pickle", document.title))
                         or pickled(document))
@@ -140,14 +143,14 @@ def test_a_cold_build_hands_out_its_jobs_before_hashing_its_documents(tmp_path, 
     planned = [Planned(f"doc-{i}", "test", doc, []) for i, doc in enumerate(documents)]
     options = package.Options(formats=("docx",), jobs=2)
     first = package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"}, workers=Started())
-    assert [kind for kind, _ in events] == ["pickle", "submit", "pickle", "submit", "hash", "hash"], events
+    assert [kind for kind, _ in events] == ["pickle", "submit", "pickle", "submit", "hash", "hash", "release"], events
     assert first["files"][0]["input_hash"] == package.input_hash(planned[0], "docx", options,
                                                                   package.templates_digest(None))
     events.clear()
     documents[1].title = "Документ 1, исправленный"
     manifest = package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"}, workers=Started())
-    assert [kind for kind, _ in events] == ["pickle", "hash", "pickle", "hash", "submit"]
-    assert events[-1] == ("submit", "doc-1") and manifest["rendered"] == 1
+    assert [kind for kind, _ in events] == ["pickle", "hash", "pickle", "hash", "submit", "release"]
+    assert events[-2] == ("submit", "doc-1") and manifest["rendered"] == 1
 
 
 def _warmed_state() -> tuple[int, int, int]:
@@ -172,3 +175,28 @@ def test_each_render_process_warms_its_writers_up_before_its_first_document():
     assert len(states) == 2 and set(states.values()) == {(1, 1)}
     with package.Workers(2, package.modules_for(options.formats, options.pdf_engine)) as cold:
         assert cold.pool.submit(_warmed_state).result(timeout=60)[:2] == (0, 0)
+
+
+def test_render_processes_end_while_the_package_is_finished(tmp_path, monkeypatch):
+    """Once every document is rendered, the render processes are let go before the package's zip is written
+    (they end meanwhile); closing the workers waits until they have ended; the package is whole."""
+    states = []
+    original = package._zip
+
+    def spy(*args, **kwargs):
+        states.append(workers._ending is not None and workers.pool is not None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(package, "_zip", spy)
+    documents = [make_document(), make_document(6)]
+    planned = [Planned(f"doc-{i}", "test", doc, []) for i, doc in enumerate(documents)]
+    options = package.Options(formats=("docx", "xlsx"), jobs=2)
+    workers = package.Workers(2, package.preload_modules([(planned[0], [("docx", None), ("xlsx", None)], options)]))
+    try:
+        manifest = package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"}, workers=workers)
+    finally:
+        workers.close()
+    assert states == [True]
+    assert not multiprocessing.active_children()
+    assert sorted(e["file"] for e in manifest["files"]) == ["doc-0.docx", "doc-0.xlsx", "doc-1.docx", "doc-1.xlsx"]
+    assert all((tmp_path / "pkg" / e["file"]).stat().st_size == e["size"] for e in manifest["files"])
