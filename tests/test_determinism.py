@@ -140,3 +140,40 @@ def test_same_bytes_across_processes_and_hash_seeds(tmp_path):
     here = {name: hashlib.sha256(render(tmp_path, f"here.{fmt}", fmt, options, doc)).hexdigest()
             for name, (fmt, options) in zip(("docx", "xlsx", "typst"), FORMATS)}
     assert here == results[0]
+
+
+def test_redating_a_workbook_in_place_gives_the_bytes_of_rewriting_it(monkeypatch):
+    """XLSX entry times are set in the zip's headers (no inflating and deflating every part again): the bytes are
+    those :func:`reproducible_zip` gives by rewriting the archive, and zipfile reads every entry back whole, with
+    the document's date and mode 644. A zip the in-place path does not handle (a data descriptor, an extra
+    field, a stored entry) is rewritten instead, to the same result."""
+    from generator.writers import _files, xlsxbase
+    buffer = io.BytesIO()
+    workbook = xlsxbase.new_workbook(buffer)
+    sheet = workbook.add_worksheet("Лист")
+    for r in range(50):
+        sheet.write_string(r, 0, f"строка {r}")
+        sheet.write_number(r, 1, r * 1.5)
+    workbook.close()
+    raw, when = buffer.getvalue(), (2021, 8, 30, 12, 0, 0)
+    expected = _files.reproducible_zip(raw, when)
+    with monkeypatch.context() as patched:
+        patched.setattr(_files, "reproducible_zip", lambda *a: pytest.fail("rewritten instead of redated"))
+        redated = _files.redate_zip(raw, when)
+    assert redated == expected
+    archive = zipfile.ZipFile(io.BytesIO(redated))
+    assert archive.testzip() is None
+    assert {(i.date_time, i.external_attr >> 16) for i in archive.infolist()} == {(when, 0o644)}
+    source = zipfile.ZipFile(io.BytesIO(raw))
+    assert [(i.filename, archive.read(i)) for i in archive.infolist()] == \
+        [(i.filename, source.read(i)) for i in source.infolist()]
+
+    odd = io.BytesIO()
+    with zipfile.ZipFile(odd, "w") as writer:
+        writer.writestr(zipfile.ZipInfo("stored.xml", (1980, 1, 1, 0, 0, 0)), b"<a/>")       # not deflated
+        with writer.open(zipfile.ZipInfo("streamed.xml", (1980, 1, 1, 0, 0, 0)), "w") as entry:
+            entry.write(b"<b/>" * 100)
+        extra = zipfile.ZipInfo("extra.xml", (1980, 1, 1, 0, 0, 0))
+        extra.compress_type, extra.extra = zipfile.ZIP_DEFLATED, b"\xfe\xca\x00\x00"
+        writer.writestr(extra, b"<c/>")
+    assert _files.redate_zip(odd.getvalue(), when) == _files.reproducible_zip(odd.getvalue(), when)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import tempfile
 import zipfile
 from pathlib import Path
@@ -31,6 +32,34 @@ def reproducible_zip(data: bytes, date_time: tuple[int, int, int, int, int, int]
     """Rewrite a zip (DOCX/XLSX) with fixed entry times and order kept: same input, same bytes."""
     source = zipfile.ZipFile(io.BytesIO(data))
     return zip_entries(((info.filename, source.read(info.filename)) for info in source.infolist()), date_time)
+
+
+def redate_zip(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """``data`` (a zip) with every entry dated ``date_time`` and readable by all (mode 644), as
+    :func:`reproducible_zip` makes it, without inflating and deflating every entry again: the time and date
+    fields of each local and central header (PKWARE APPNOTE 4.3.7, 4.3.12, 4.4.6) and the central mode are
+    rewritten in place. A zip this does not handle (data descriptors, ZIP64, extra fields, stored entries,
+    repeated names) goes through :func:`reproducible_zip`. On XlsxWriter's workbooks the bytes are those of
+    :func:`reproducible_zip` (tested), in a twentieth of its time."""
+    year, month, day, hour, minute, second = date_time
+    stamp = struct.pack("<HH", (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    infos = archive.infolist()
+    out, central = bytearray(data), archive.start_dir
+    if len({info.filename for info in infos}) != len(infos):
+        return reproducible_zip(data, date_time)
+    for info in infos:
+        local = info.header_offset
+        if (info.flag_bits & 0x08 or info.extra or info.compress_type != zipfile.ZIP_DEFLATED
+                or max(info.file_size, info.compress_size, local) >= 0xFFFFFFFF
+                or out[local:local + 4] != b"PK\x03\x04" or out[central:central + 4] != b"PK\x01\x02"):
+            return reproducible_zip(data, date_time)
+        out[local + 10:local + 14] = stamp
+        out[central + 12:central + 16] = stamp
+        struct.pack_into("<I", out, central + 38, 0o644 << 16)
+        name, extra, comment = struct.unpack_from("<HHH", out, central + 28)
+        central += 46 + name + extra + comment
+    return bytes(out)
 
 
 def zip_entries(entries, date_time: tuple[int, int, int, int, int, int]) -> bytes:

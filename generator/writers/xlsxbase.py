@@ -23,7 +23,7 @@ import zipfile
 
 import xlsxwriter
 
-from ._files import reproducible_zip
+from ._files import redate_zip
 
 A4 = 9                               # XlsxWriter's paper index of A4
 THIN = 1                             # XlsxWriter's border index of a thin line
@@ -119,7 +119,7 @@ def save(workbook: xlsxwriter.Workbook, buffer: io.BytesIO, *, title: str, autho
     data = buffer.getvalue()
     if structure_password is not None:
         data = _lock_structure(data, structure_password)
-    return reproducible_zip(data, date_time)
+    return redate_zip(data, date_time)
 
 
 def _lock_structure(data: bytes, password: str) -> bytes:
