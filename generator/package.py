@@ -174,36 +174,8 @@ def _start_fork_server() -> None:
 
 
 def _warm() -> None:
-    """A worker's first task: nothing (the worker warms up as it starts, :func:`_start_worker`); it makes the
-    pool start its processes now, while the parent still reads the program."""
-
-
-def _warm_up(options: Options) -> None:
-    """Render a small document (a heading, a paragraph, a table with a number) to each of ``options.formats``
-    in a temporary folder, and forget the files: what every writer prepares once per process (python-docx's
-    template made Russian, Typst's template and fonts, the font coverage) is then ready before the first
-    document arrives. A worker does this while the parent still reads and plans the program (about 0.05 s
-    of each worker's first document, measured on the default data)."""
-    from decimal import Decimal
-
-    from . import model
-    document = model.Document(title="0", sections=[model.Section().add(
-        model.Heading("0"), model.Paragraph.of("0"),
-        model.Table(columns=[model.Column(), model.Column(kind="number")],
-                    header=[model.Row([model.Cell("0"), model.Cell("0")])],
-                    body=[model.Row([model.Cell("0"), model.Cell(Decimal("0.0"))])]))])
-    with tempfile.TemporaryDirectory(prefix="gosprog-warm-") as work:
-        with model.layout_once():
-            for fmt in options.formats:
-                write_document(document, Path(work) / f"warm.{fmt}", fmt, **options.writer_options(fmt))
-
-
-def _start_worker(parent: int, warm: Options | None) -> None:
-    """Worker initializer: watch the building process (:func:`_watch_parent`), then warm the writers of
-    ``warm``'s formats up (:func:`_warm_up`; ``None``: not)."""
-    _watch_parent(parent)
-    if warm is not None:
-        _warm_up(warm)
+    """A worker's first task: nothing (the writers are preloaded by the fork server); it makes the pool
+    start its processes now, while the parent still reads the program."""
 
 
 class Workers:
@@ -212,7 +184,7 @@ class Workers:
     One per core when ``jobs`` is 0; none (a serial build) for one job. Use as a context manager, pass to
     :func:`build`."""
 
-    def __init__(self, jobs: int = 0, modules: list[str] | None = None, warm: Options | None = None):
+    def __init__(self, jobs: int = 0, modules: list[str] | None = None):
         self.count = jobs or os.cpu_count() or 1
         self.pool: ProcessPoolExecutor | None = None
         self._ending: threading.Thread | None = None
@@ -222,8 +194,8 @@ class Workers:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(modules or ["generator.package"])
             _start_fork_server()
-            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context, initializer=_start_worker,
-                                            initargs=(os.getpid(), warm))
+            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context, initializer=_watch_parent,
+                                            initargs=(os.getpid(),))
             # Starting a worker waits until the fork server has imported the writers (half a second): done
             # in a thread, so that this process reads and checks the data meanwhile.
             self._starting = threading.Thread(target=self._start, name="gosprog-workers-start", daemon=True)

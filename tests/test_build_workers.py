@@ -153,30 +153,6 @@ def test_a_cold_build_hands_out_its_jobs_before_hashing_its_documents(tmp_path, 
     assert events[-2] == ("submit", "doc-1") and manifest["rendered"] == 1
 
 
-def _warmed_state() -> tuple[int, int, int]:
-    """In a render process: how many prepared DOCX templates and Typst font sets it holds, and its pid."""
-    import os
-
-    from generator.writers import docx as docx_writer
-    return len(docx_writer._PREPARED), typst_pdf.font_set.cache_info().currsize, os.getpid()
-
-
-def test_each_render_process_warms_its_writers_up_before_its_first_document():
-    """Started with the build's options, a render process prepares the DOCX template and loads the Typst fonts
-    as it starts (while the parent still reads the program), before it is given a document; without them it
-    prepares nothing."""
-    options = package.Options(formats=("docx", "pdf"))
-    with package.Workers(2, package.modules_for(options.formats, options.pdf_engine), warm=options) as workers:
-        states = {}
-        deadline = time.monotonic() + 60
-        while len(states) < 2 and time.monotonic() < deadline:       # both processes answer
-            for prepared, fonts, pid in [workers.pool.submit(_warmed_state).result(timeout=60) for _ in range(4)]:
-                states[pid] = (prepared, fonts)
-    assert len(states) == 2 and set(states.values()) == {(1, 1)}
-    with package.Workers(2, package.modules_for(options.formats, options.pdf_engine)) as cold:
-        assert cold.pool.submit(_warmed_state).result(timeout=60)[:2] == (0, 0)
-
-
 def test_render_processes_end_while_the_package_is_finished(tmp_path, monkeypatch):
     """Once every document is rendered, the render processes are let go before the package's zip is written
     (they end meanwhile); closing the workers waits until they have ended; the package is whole."""

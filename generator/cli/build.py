@@ -46,7 +46,7 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
                       jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
     # each render process runs this command's script again as it starts (multiprocessing's preparation of a
     # child), which imports generator.cli: the fork server imports it once for them all
-    workers = Workers(jobs, ["generator.cli", *modules_for(fmts, pdf_engine)], warm=options)
+    workers = Workers(jobs, ["generator.cli", *modules_for(fmts, pdf_engine)])
     click.get_current_context().call_on_close(workers.close)
     from ..builders import plan
     loaded = read_program(data_dir)
