@@ -310,7 +310,6 @@ def _clean_debris(destination: Path) -> None:
 def _build_locked(planned, destination: Path, options: Options, meta: dict, progress, base, workers=None,
                   check=None) -> dict:
     previous = _read_manifest(destination)
-    tpl_digest = templates_digest(options.templates)
     work = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}~", dir=destination.parent))
     os.chmod(work, 0o755)          # published folders are readable like their files (mkdtemp makes 0700)
     pool = workers.pool if workers is not None and workers.pool is not None else None
@@ -345,6 +344,7 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                     for item in planned if formats_of(item)]
             futures = hand_out(jobs)
         entries = []
+        tpl_digest = templates_digest(options.templates)
         for item in planned:
             key = _digest(pickled_of(item))             # once per document: the hashes of its files
             files = []
@@ -506,14 +506,30 @@ def modules_for(formats, pdf_engine: str) -> list[str]:
     return ["generator.package", *sorted({module_of(fmt, pdf_engine) for fmt in formats})]
 
 
+#: The threads Typst lays a document out with in a render process of a parallel build (rayon's global pool,
+#: which reads this variable when Typst first compiles). The processes already use every core: Typst's
+#: own helper threads only competed with the other process for them (waiting for work, rayon's threads spin
+#: before they sleep). Measured on 2 cores, 9 paired cold builds of the default package: 0.4 CPU-s and 0.27 s of
+#: wall time less (5.79 -> 5.40 CPU-s, 3.16 -> 2.89 s), the same bytes. A value the user set is kept.
+TYPST_THREADS = ("RAYON_NUM_THREADS", "1")
+
+
+def _one_typst_thread() -> None:
+    """:data:`TYPST_THREADS` in this process's environment, unless the user set the variable."""
+    os.environ.setdefault(*TYPST_THREADS)
+
+
 def _watch_parent(parent: int) -> None:
-    """Worker initializer: exit when the building process is gone (killed), instead of idling forever.
+    """Worker initializer: one Typst thread (:data:`TYPST_THREADS`); and exit when the building process is gone
+    (killed), instead of idling forever.
 
     A forkserver worker's own parent is the fork server, which ends with the main process; the worker is
     then re-parented, so a changed ``os.getppid()`` or a vanished ``parent`` means the build is over.
     """
     import threading
     import time
+
+    _one_typst_thread()
 
     from .fonts import show_warnings_plainly
     show_warnings_plainly()

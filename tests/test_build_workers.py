@@ -5,6 +5,7 @@ process, with the same bytes as before."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from pathlib import Path
 
@@ -176,3 +177,27 @@ def test_render_processes_end_while_the_package_is_finished(tmp_path, monkeypatc
     assert not multiprocessing.active_children()
     assert sorted(e["file"] for e in manifest["files"]) == ["doc-0.docx", "doc-0.xlsx", "doc-1.docx", "doc-1.xlsx"]
     assert all((tmp_path / "pkg" / e["file"]).stat().st_size == e["size"] for e in manifest["files"])
+
+
+def _typst_threads() -> tuple[str | None, int, bytes]:
+    """In a render process: its RAYON_NUM_THREADS, its threads after a Typst compile, and the PDF."""
+    import os
+
+    pdf = typst_pdf.render(make_document())
+    return os.environ.get("RAYON_NUM_THREADS"), len(os.listdir("/proc/self/task")), pdf
+
+
+def test_a_render_process_lays_out_with_one_typst_thread(monkeypatch):
+    """The render processes of a parallel build already take every core: Typst lays out in one thread there
+    (rayon's pool of one), unless the user chose a number; the PDF is the same as one laid out with Typst's
+    default threads in this process."""
+    monkeypatch.delenv("RAYON_NUM_THREADS", raising=False)
+    modules = package.modules_for(("pdf",), "typst")
+    with package.Workers(2, modules) as workers:
+        setting, threads, pdf = workers.pool.submit(_typst_threads).result(timeout=120)
+    assert setting == "1"
+    assert threads == 3                  # the worker's own, its parent watch, one Typst helper
+    assert pdf == typst_pdf.render(make_document())
+    monkeypatch.setenv("RAYON_NUM_THREADS", "2")         # the user's choice is kept
+    package._one_typst_thread()
+    assert os.environ["RAYON_NUM_THREADS"] == "2"
