@@ -8,11 +8,18 @@ the source). Unknown keys are errors.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from decimal import Decimal
 from typing import Literal, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Annotated
+
+# pydantic looks for plugins (entry points of every installed distribution, importlib.metadata) when it makes
+# its first validator: 60-70 ms before a command can read any data, for plugins gosprog neither has (none is in
+# requirements.lock) nor wants observing its data. PYDANTIC_DISABLE_PLUGINS is pydantic's own switch (pydantic
+# PR 8767, "Pydantic Plugins" docs); a value the user set is kept.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from ..i18n import _
 
