@@ -754,6 +754,8 @@ def glyph_findings(located: Located) -> list[Finding]:
     covered = _covered_chars()
     for unit, value in located.values.items():
         file, marks = located.files.get(unit), located.marks.get(unit, {})
+        if _all_printable(file, value):
+            continue
         stack = [((), value)]
         while stack:
             path, node = stack.pop()
@@ -774,6 +776,23 @@ def glyph_findings(located: Located) -> list[Finding]:
             elif isinstance(node, list):
                 stack.extend(((path + (i,), v) for i, v in reversed(list(enumerate(node)))))
     return out
+
+
+def _all_printable(file, value) -> bool:
+    """Whether every text of ``value`` (read from ``file``) is printable in the PDF font, decided from the file's
+    text in one search in C instead of a walk over the values: no character the font lacks, and no escape that
+    writes one the text does not show (:data:`_ESCAPE`, e.g. ``"\\uF0B7"``). ``False`` when that text is not
+    at hand (:func:`generator.data.yamlread.source_text`): the values are then walked."""
+    from . import fonts
+    from .data.yamlread import source_text
+    text = source_text(file, value) if file else None
+    return text is not None and _ESCAPE.search(text) is None and fonts.missing(text) == []
+
+
+#: A YAML escape that may write a character the text does not show (``\\x``, ``\\u``, ``\\U``, ``\\N``, ``\\L``...);
+#: the escapes of characters the font has (a quote, a backslash, a slash, a space, a tab, a line feed, a no-break
+#: space) are common in program data and need no walk.
+_ESCAPE = re.compile(r'\\[^"\\/ tn_]')
 
 
 @functools.lru_cache(maxsize=1)

@@ -232,6 +232,22 @@ def test_forced_pdfa_build_prints_the_code(private_use, tmp_path):
     assert "[U+F0B7]повышениекачестважизни" in text
 
 
+@pytest.mark.parametrize("written", ["\\uF0B7", "\\U0001F600", "\\x7F"])
+def test_a_character_the_font_lacks_is_found_when_an_escape_writes_it(tmp_path, written):
+    """The check decides from a file's text whether its values need a look (one search); a character written by
+    a YAML escape is not in that text, and is still found, with its line."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(FIXTURE, folder)
+    path = folder / "program.yaml"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert '"' in lines[32] and "повышение" in lines[32]
+    lines[32] = lines[32].replace("повышение", written + "повышение", 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = run("validate", folder)
+    code = {"\\uF0B7": "U+F0B7", "\\U0001F600": "U+1F600", "\\x7F": "U+007F"}[written]
+    assert result.exit_code == 1 and f"{path}:33" in result.output and code in result.output, result.output
+
+
 # --- what the loader refuses -----------------------------------------------------------------------
 
 REFUSED = [

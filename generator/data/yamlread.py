@@ -74,6 +74,20 @@ def read(path: Path) -> tuple[object, dict[tuple, tuple[int, int]]]:
     return cached
 
 
+def source_text(path: Path, value: object) -> str | None:
+    """The text of ``path`` when ``value`` is what :func:`read` gave for its current bytes (the very object, kept
+    by the cache): what a check can search instead of walking the values; ``None`` when the file changed since,
+    cannot be read, or was not read here."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return None
+    cached = _CACHE.get(hashlib.sha256(raw).digest())
+    if cached is None or cached[0] is not value:
+        return None
+    return raw.decode("utf-8-sig")
+
+
 #: Parsed files by the SHA-256 of their bytes: ``validate`` before ``build`` (and a batch of commands in
 #: one process) reads each unchanged file once. The values returned are shared: callers never mutate them
 #: (pydantic validates a copy). Errors are not cached, so a fixed file is read afresh.
