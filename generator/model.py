@@ -518,6 +518,13 @@ class Table:
             nowrap=cell.is_number,
         )
 
+    @_once
+    def looks(self, rows: Sequence[Row], is_head: bool, table_size: float) -> list[list["CellLook | None"]]:
+        """:meth:`look` of every slot of :meth:`slots` of ``rows`` (``None`` where a cell from above spans down),
+        row by row: inside :func:`layout_once` the writers of a document share them."""
+        return [[self.look(row, p, is_head, table_size) if kind == "cell" else None for kind, p in row_slots]
+                for row, row_slots in zip(rows, self.slots(rows))]
+
     def cell_align(self, cell: Cell, col: int) -> Align:
         if cell.align:
             return cell.align

@@ -34,12 +34,12 @@ def _table(table: model.Table, section: model.Section | None = None, table_size:
 
     def rows(rows: list[model.Row], is_head: bool) -> list[dict]:
         out = []
-        for row, row_slots in zip(rows, table.slots(rows)):
+        for row, row_slots, row_looks in zip(rows, table.slots(rows), table.looks(rows, is_head, table_size)):
             cells = []
-            for kind, p in row_slots:
+            for (kind, p), look in zip(row_slots, row_looks):
                 if kind == "continue":
                     continue          # covered by a cell spanning down from above
-                cell, look = p.cell, table.look(row, p, is_head, table_size)
+                cell = p.cell
                 cells.append({
                     "text": look.text,
                     "colspan": cell.colspan, "rowspan": cell.rowspan, "col": p.col,

@@ -98,7 +98,7 @@ def table_xml(table: model.Table, usable_mm: float, size: float, section: model.
     parts.append("</w:tblGrid>")
     for rows, is_head in ((table.head_rows(), True), (table.body, False)):
         heights = _head_heights(table, rows, widths, size) if is_head else {}
-        for r, (row, row_slots) in enumerate(zip(rows, table.slots(rows))):
+        for r, (row_slots, row_looks) in enumerate(zip(table.slots(rows), table.looks(rows, is_head, size))):
             block = None if is_head else kept.get(r)
             keep_next = is_head or (block is not None and r < block.stop - 1) or (
                 keep_last and block is not None and block.stop == len(rows))
@@ -110,7 +110,7 @@ def table_xml(table: model.Table, usable_mm: float, size: float, section: model.
             if is_head and table.repeat_header:
                 row_props.append("<w:tblHeader/>")
             parts.append(f"<w:tr><w:trPr>{''.join(row_props)}</w:trPr>" if row_props else "<w:tr><w:trPr/>")
-            for kind, p in row_slots:
+            for (kind, p), look in zip(row_slots, row_looks):
                 cell = p.cell
                 span_w = sum(widths[p.col:p.col + cell.colspan])
                 props = [f'<w:tcW w:w="{span_w}" w:type="dxa"/>']
@@ -123,7 +123,6 @@ def table_xml(table: model.Table, usable_mm: float, size: float, section: model.
                     continue
                 if cell.rowspan > 1:
                     props.append('<w:vMerge w:val="restart"/>')
-                look = table.look(row, p, is_head, size)
                 props.append(f'<w:vAlign w:val="{look.vertical}"/>')
                 parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>"
                              f"{_cell_paragraph(look.text, look.align, look.size, look.bold, look.italic, look.indent, keep_next)}"

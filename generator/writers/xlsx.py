@@ -233,18 +233,17 @@ class _Sheet:
         slots = table.slots(rows)
         self.values = {(offset, p.col): p.cell.value
                        for offset, row_slots in enumerate(slots) for kind, p in row_slots if kind == "cell"}
-        for offset, (row, row_slots) in enumerate(zip(rows, slots)):
-            for kind, p in row_slots:
+        for offset, (row, row_slots, row_looks) in enumerate(zip(rows, slots, table.looks(rows, is_head, size))):
+            for (kind, p), look in zip(row_slots, row_looks):
                 if kind == "continue":
                     continue
-                self._cell(row, p, offset, first, spans, is_head, size, index, rows)
+                self._cell(row, p, look, offset, first, spans, is_head, index, rows)
         return end
 
-    def _cell(self, row: model.Row, p: model.Placement, offset: int, first: list[int], spans: list[int],
-              is_head: bool, size: float, index: dict, rows: list[model.Row]) -> None:
+    def _cell(self, row: model.Row, p: model.Placement, look: model.CellLook, offset: int, first: list[int],
+              spans: list[int], is_head: bool, index: dict, rows: list[model.Row]) -> None:
         ws, table, cell = self.ws, self.table, p.cell
         column = table.columns[p.col]
-        look = table.look(row, p, is_head, size)
         props = dict(bold=look.bold, italic=look.italic, font_size=look.size, border=1, text_wrap=True,
                      align=look.align if look.align != "justify" else "left",
                      valign="vcenter" if look.vertical == "center" else "top")
