@@ -494,16 +494,22 @@ def _run(jobs: list, workers: int, progress) -> list[tuple[str, str, int]]:
 def preload_modules(jobs: list) -> list[str]:
     """The modules a worker process imports before its first job: this package and the writers of the
     jobs' formats only (a PDF-only build never loads python-docx or openpyxl)."""
-    from .writers import module_of
     # a job is (planned, [(format, path), ...], options): its formats and options are all that count here
-    return ["generator.package", *sorted({module_of(fmt, options.pdf_engine)
-                                          for _, files, options in jobs for fmt, _ in files})]
+    return modules_for({fmt for _, files, _ in jobs for fmt, _ in files},
+                       next((options.pdf_engine for _, _, options in jobs), "typst"))
+
+
+#: Writers whose fork-server import also prepares what each render process would make before its first
+#: document (plain Python and lxml objects only, which a fork copies).
+_READY = {"generator.writers.docx": "generator.writers.docx_ready"}
 
 
 def modules_for(formats, pdf_engine: str) -> list[str]:
-    """:func:`preload_modules` for a build that has not planned its jobs yet (its formats and engine)."""
+    """The modules the fork server imports for a build of ``formats`` with ``pdf_engine``: this package and those
+    formats' writers (:data:`_READY`'s variant where there is one)."""
     from .writers import module_of
-    return ["generator.package", *sorted({module_of(fmt, pdf_engine) for fmt in formats})]
+    return ["generator.package", *sorted({_READY.get(module, module)
+                                          for module in (module_of(fmt, pdf_engine) for fmt in formats)})]
 
 
 #: The threads Typst lays a document out with in a render process of a parallel build (rayon's global pool,

@@ -201,3 +201,20 @@ def test_a_render_process_lays_out_with_one_typst_thread(monkeypatch):
     monkeypatch.setenv("RAYON_NUM_THREADS", "2")         # the user's choice is kept
     package._one_typst_thread()
     assert os.environ["RAYON_NUM_THREADS"] == "2"
+
+
+def _prepared_here() -> int:
+    """In a render process: how many DOCX templates it holds prepared."""
+    from generator.writers import docx as docx_writer
+    return len(docx_writer._PREPARED)
+
+
+def test_render_processes_inherit_the_prepared_docx_template():
+    """The fork server prepares python-docx's template (the default style's font and size) before it forks the
+    render processes: a process holds it before its first document; a PDF-only build never loads python-docx."""
+    options = package.Options(formats=("docx", "pdf"))
+    modules = package.modules_for(options.formats, options.pdf_engine)
+    assert "generator.writers.docx_ready" in modules
+    with package.Workers(2, modules) as workers:
+        assert workers.pool.submit(_prepared_here).result(timeout=120) == 1
+    assert not any("docx" in m for m in package.modules_for(("pdf",), "typst"))

@@ -87,7 +87,7 @@ def test_parallel_workers_preload_only_the_writers_of_their_formats():
                                                                                "generator.writers.typst_pdf"]
     html = package.Options(formats=("pdf", "docx"), pdf_engine="weasyprint")
     assert package.preload_modules([(None, [("pdf", Path("a.pdf")), ("docx", Path("a.docx"))], html)]) \
-        == ["generator.package", "generator.writers.docx", "generator.writers.html_pdf"]
+        == ["generator.package", "generator.writers.docx_ready", "generator.writers.html_pdf"]
 
 
 def test_registered_command_is_loaded_on_first_use(monkeypatch, tmp_path):

@@ -195,7 +195,13 @@ _PREPARED: dict[tuple[str, float], "docx.document.Document"] = {}
 
 def _prepared(font: str, text_size: float):
     """A fresh python-docx document: the template (:func:`_slim`) with ``font`` named on every style at
-    ``text_size`` points."""
+    ``text_size`` points (a deep copy of :func:`prepared`)."""
+    return copy.deepcopy(prepared(font, text_size))
+
+
+def prepared(font: str, text_size: float):
+    """python-docx's template (:func:`_slim`) with ``font`` named on every style at ``text_size`` points, made once
+    per process and font (kept in :data:`_PREPARED`; never written to: each document renders a copy)."""
     base = _PREPARED.get((font, text_size))
     if base is None:
         base = _slim(docx.Document())
@@ -212,7 +218,7 @@ def _prepared(font: str, text_size: float):
         normal.paragraph_format.space_after = Pt(0)
         _russian(base)
         _PREPARED[(font, text_size)] = base
-    return copy.deepcopy(base)
+    return base
 
 
 #: The one table style kept besides the template's default ones: Word's plain "Table Grid", which a user who adds a
