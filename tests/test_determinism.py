@@ -177,3 +177,9 @@ def test_redating_a_workbook_in_place_gives_the_bytes_of_rewriting_it(monkeypatc
         extra.compress_type, extra.extra = zipfile.ZIP_DEFLATED, b"\xfe\xca\x00\x00"
         writer.writestr(extra, b"<c/>")
     assert _files.redate_zip(odd.getvalue(), when) == _files.reproducible_zip(odd.getvalue(), when)
+    commented = io.BytesIO(raw)
+    with zipfile.ZipFile(commented, "a") as writer:
+        writer.comment = b"a comment the rewrite drops"
+    assert _files.redate_zip(commented.getvalue(), when) == _files.reproducible_zip(commented.getvalue(), when)
+    with pytest.raises(ValueError):          # what the rewrite says of a year a ZIP header cannot hold
+        _files.redate_zip(raw, (1979, 12, 31, 0, 0, 0))

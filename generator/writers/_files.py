@@ -39,15 +39,15 @@ def redate_zip(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> b
     :func:`reproducible_zip` makes it, without inflating and deflating every entry again: the time and date
     fields of each local and central header (PKWARE APPNOTE 4.3.7, 4.3.12, 4.4.6) and the central mode are
     rewritten in place. A zip this does not handle (data descriptors, ZIP64, extra fields, stored entries,
-    repeated names) goes through :func:`reproducible_zip`. On XlsxWriter's workbooks the bytes are those of
+    repeated names, an archive comment, a date a ZIP header cannot hold) goes through :func:`reproducible_zip`. On XlsxWriter's workbooks the bytes are those of
     :func:`reproducible_zip` (tested), in a twentieth of its time."""
     year, month, day, hour, minute, second = date_time
-    stamp = struct.pack("<HH", (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day)
     archive = zipfile.ZipFile(io.BytesIO(data))
     infos = archive.infolist()
-    out, central = bytearray(data), archive.start_dir
-    if len({info.filename for info in infos}) != len(infos):
+    if len({info.filename for info in infos}) != len(infos) or archive.comment or not 1980 <= year <= 2107:
         return reproducible_zip(data, date_time)
+    stamp = struct.pack("<HH", (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day)
+    out, central = bytearray(data), archive.start_dir
     for info in infos:
         local = info.header_offset
         if (info.flag_bits & 0x08 or info.extra or info.compress_type != zipfile.ZIP_DEFLATED
