@@ -40,8 +40,8 @@ class MissingGlyphWarning(UserWarning):
 
 
 def show_warnings_plainly() -> None:
-    """Print gosprog's own warnings (:class:`MissingGlyphWarning`: its message is already Russian and names
-    the document) as one line "Предупреждение: …" on stderr, without Python's source path and code line;
+    """Print gosprog's own warnings (:class:`MissingGlyphWarning`: its message is already in the interface's
+    language and names the document) as one line "Предупреждение: …" ("Warning: …" in English) on stderr, without Python's source path and code line;
     other warnings as Python prints them. Installed by the CLI and in its build workers (a process-wide hook
     of :mod:`warnings`, so a library user's own handling is left alone)."""
     original = warnings.showwarning
@@ -51,7 +51,9 @@ def show_warnings_plainly() -> None:
     def show(message, category, filename, lineno, file=None, line=None):
         if issubclass(category, MissingGlyphWarning):
             import sys
-            print(f"Предупреждение: {message}", file=file or sys.stderr)
+
+            from .i18n import _
+            print(_("Warning: {message}").format(message=message), file=file or sys.stderr)
         else:
             original(message, category, filename, lineno, file, line)
     show.gosprog = True
@@ -167,12 +169,13 @@ def printable(text: str) -> str:
 
 
 def warn_missing(found, where: str = "") -> None:
-    """Emit one :class:`MissingGlyphWarning` (in Russian) naming the characters ``found`` (an ordered collection)
-    that were printed as ``[U+XXXX]``, if any; ``where`` names the document."""
+    """Emit one :class:`MissingGlyphWarning` (in the interface's language) naming the characters ``found`` (an
+    ordered collection) that were printed as ``[U+XXXX]``, if any; ``where`` names the document."""
     if found:
-        warnings.warn(MissingGlyphWarning(
-            f"{where + ': ' if where else ''}в шрифте {PRINT_FAMILY} нет символов "
-            f"{', '.join(code(ch) for ch in found)}; в PDF они напечатаны как [U+XXXX]"), stacklevel=3)
+        from .i18n import _
+        text = _("the font {font} has no characters {codes}; the PDF prints them as [U+XXXX]").format(
+            font=PRINT_FAMILY, codes=", ".join(code(ch) for ch in found))
+        warnings.warn(MissingGlyphWarning(f"{where}: {text}" if where else text), stacklevel=3)
 
 
 if __name__ == "__main__":       # python -m generator.fonts: record the bundled faces' coverage

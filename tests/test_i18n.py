@@ -110,3 +110,27 @@ def test_missing_glyph_warning_is_one_russian_line_without_source_path(capsys):
         warnings.warn(MissingGlyphWarning("Записка: в шрифте нет символов U+1F600"))
     err = capsys.readouterr().err
     assert err == "Предупреждение: Записка: в шрифте нет символов U+1F600\n", err
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("en", "Warning: {doc}: the font Liberation Serif has no characters U+F0B7; the PDF prints them as [U+XXXX]"),
+    ("ru", "Предупреждение: {doc}: в шрифте Liberation Serif нет символов U+F0B7; в PDF они напечатаны как [U+XXXX]"),
+])
+def test_missing_glyph_warning_speaks_the_interface_language_in_the_render_processes(tmp_path, lang, expected):
+    """A forced build of data with a character the PDF font lacks: the render process that prints the PDF warns in
+    the interface's language (``--lang en``: English, not a Russian line among English ones)."""
+    import shutil
+    data = tmp_path / "tiny"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "tiny-program", data)
+    shutil.copy(ROOT / "tests" / "cases" / "private-use-char-program.yaml", data / "program.yaml")
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "GOSPROG_LANG")}
+    done = subprocess.run([sys.executable, "-m", "generator", "--lang", lang, "build", str(data), "--out",
+                           str(tmp_path / "out"), "--format", "pdf", "--jobs", "2", "--force", "-q"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    warning = [line for line in done.stderr.splitlines() if "U+F0B7" in line and "[U+XXXX]" in line]
+    assert warning, done.stderr
+    for line in warning:                              # one per document whose PDF lacks it
+        title = line.split(": ")[1]
+        assert title.startswith("Паспорт") or title.startswith("Таблицы"), line      # the document's own title
+        assert line == expected.format(doc=title), line
