@@ -327,12 +327,14 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                 pickled[item.name] = _pickled(item.document)
             return pickled[item.name]
 
-        def hand_out(found: list) -> list:
+        def hand_out(found: list) -> None:
             # one job per document (its formats share its layout), the longest first: the last to finish are short;
-            # each goes out as soon as its document is serialized
+            # each goes out as soon as its document is serialized, and is in `futures` from then on: a build
+            # stopped while the others are being serialized still waits for it before removing its folder
             found.sort(key=_cost, reverse=True)
-            return [pool.submit(_render_pickled, (replace(item, document=None), pickled_of(item), files, opts))
-                    for item, files, opts in found] if pool is not None else []
+            for item, files, opts in found if pool is not None else []:
+                futures.append(pool.submit(_render_pickled,
+                                           (replace(item, document=None), pickled_of(item), files, opts)))
 
         # Nothing to compare with (a first build, or --full): every file renders, so the jobs go out before the
         # input hashes are computed, and the hashes are made while the documents render (from the same bytes).
@@ -342,7 +344,7 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
         if cold:
             jobs = [(item, [(fmt, work / f"{item.name}.{fmt}") for fmt in formats_of(item)], options)
                     for item in planned if formats_of(item)]
-            futures = hand_out(jobs)
+            hand_out(jobs)
         entries = []
         tpl_digest = templates_digest(options.templates)
         for item in planned:
@@ -365,7 +367,7 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             if files and not cold:
                 jobs.append((item, files, options))
         if not cold:
-            futures = hand_out(jobs)
+            hand_out(jobs)
         if options.partial:
             entries += _carry_over(previous, {e["file"] for e in entries}, destination, work)
         # while the documents render: the gate, the manifest's frame and the table of contents (no rendered file)

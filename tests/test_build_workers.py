@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import importlib
@@ -203,18 +206,66 @@ def test_a_render_process_lays_out_with_one_typst_thread(monkeypatch):
     assert os.environ["RAYON_NUM_THREADS"] == "2"
 
 
-def _prepared_here() -> int:
-    """In a render process: how many DOCX templates it holds prepared."""
-    from generator.writers import docx as docx_writer
-    return len(docx_writer._PREPARED)
+_PREPARED_PROBE = """
+import sys
+from generator import package
 
 
-def test_render_processes_inherit_the_prepared_docx_template():
+def prepared_here():
+    from generator.writers import docx
+    return len(docx._PREPARED)
+
+
+if __name__ == "__main__":
+    with package.Workers(2, package.modules_for(sys.argv[1].split(","), "typst")) as workers:
+        print(workers.pool.submit(prepared_here).result(timeout=120))
+"""
+
+
+def test_render_processes_inherit_the_prepared_docx_template(tmp_path):
     """The fork server prepares python-docx's template (the default style's font and size) before it forks the
-    render processes: a process holds it before its first document; a PDF-only build never loads python-docx."""
-    options = package.Options(formats=("docx", "pdf"))
-    modules = package.modules_for(options.formats, options.pdf_engine)
-    assert "generator.writers.docx_ready" in modules
-    with package.Workers(2, modules) as workers:
-        assert workers.pool.submit(_prepared_here).result(timeout=120) == 1
+    render processes: a process holds it before its first document; a PDF-only build never loads python-docx.
+    (In a fresh interpreter: a fork server already running in this one keeps the modules it started with.)"""
+    assert "generator.writers.docx_ready" in package.modules_for(("docx", "pdf"), "typst")
     assert not any("docx" in m for m in package.modules_for(("pdf",), "typst"))
+    probe = tmp_path / "probe.py"
+    probe.write_text(_PREPARED_PROBE, encoding="utf-8")
+    answers = {fmts: subprocess.run([sys.executable, str(probe), fmts], capture_output=True, text=True,
+                                    timeout=180, cwd=ROOT) for fmts in ("docx,pdf", "xlsx")}
+    assert [answers[f].stdout.strip() for f in ("docx,pdf", "xlsx")] == ["1", "0"], answers
+
+
+def test_a_build_stopped_while_handing_out_waits_for_the_jobs_already_out(tmp_path, monkeypatch):
+    """Ctrl-C while the documents are being serialized and handed out (a job is already rendering, the next
+    document not yet pickled): the build waits for the job that is out before it removes its folder, so no
+    render process writes into (and recreates) a removed temporary folder; nothing is left behind."""
+    from concurrent.futures import Future
+    submitted, abandoned = [], []
+
+    class Pool:
+        def submit(self, fn, job):
+            future = Future()
+            submitted.append(future)
+            return future                          # still rendering
+
+    class Started:
+        pool = Pool()
+
+        def release(self):
+            pass
+
+    pickled = package._pickled
+
+    def interrupted(document):
+        if submitted:                              # the second document: the user presses Ctrl-C
+            raise KeyboardInterrupt
+        return pickled(document)
+
+    monkeypatch.setattr(package, "_pickled", interrupted)
+    monkeypatch.setattr(package, "_abandon", lambda futures: abandoned.append(list(futures)))
+    planned = [Planned(f"doc-{i}", "test", doc, []) for i, doc in enumerate([make_document(), make_document(6)])]
+    with pytest.raises(KeyboardInterrupt):
+        package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2),
+                      {"date": "2021-08-31"}, workers=Started())
+    assert len(submitted) == 1 and abandoned == [submitted]
+    assert not list(tmp_path.iterdir()) or all(not p.name.startswith(".tmp-") for p in tmp_path.iterdir())
