@@ -41,8 +41,8 @@ class MissingGlyphWarning(UserWarning):
 
 def show_warnings_plainly() -> None:
     """Print gosprog's own warnings (:class:`MissingGlyphWarning`: its message is already in the interface's
-    language and names the document) as one line "Предупреждение: …" ("Warning: …" in English) on stderr, without Python's source path and code line;
-    other warnings as Python prints them. Installed by the CLI and in its build workers (a process-wide hook
+    language and names the document) as one line "Предупреждение: …" ("Warning: …" in English) on stderr,
+    without Python's source path and code line; other warnings as Python prints them. Installed by the CLI and in its build workers (a process-wide hook
     of :mod:`warnings`, so a library user's own handling is left alone)."""
     original = warnings.showwarning
     if getattr(original, "gosprog", False):

@@ -496,9 +496,10 @@ def _run(jobs: list, workers: int, progress) -> list[tuple[str, str, int]]:
 def preload_modules(jobs: list) -> list[str]:
     """The modules a worker process imports before its first job: this package and the writers of the
     jobs' formats only (a PDF-only build never loads python-docx or openpyxl)."""
+    from .writers import DEFAULT_PDF_ENGINE
     # a job is (planned, [(format, path), ...], options): its formats and options are all that count here
     return modules_for({fmt for _, files, _ in jobs for fmt, _ in files},
-                       next((options.pdf_engine for _, _, options in jobs), "typst"))
+                       next((options.pdf_engine for _, _, options in jobs), DEFAULT_PDF_ENGINE))
 
 
 #: Writers whose fork-server import also prepares what each render process would make before its first

@@ -39,8 +39,8 @@ def redate_zip(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> b
     :func:`reproducible_zip` makes it, without inflating and deflating every entry again: the time and date
     fields of each local and central header (PKWARE APPNOTE 4.3.7, 4.3.12, 4.4.6) and the central mode are
     rewritten in place. A zip this does not handle (data descriptors, ZIP64, extra fields, stored entries,
-    repeated names, an archive comment, a date a ZIP header cannot hold) goes through :func:`reproducible_zip`. On XlsxWriter's workbooks the bytes are those of
-    :func:`reproducible_zip` (tested), in a twentieth of its time."""
+    repeated names, an archive comment, a date a ZIP header cannot hold) goes through :func:`reproducible_zip`.
+    On XlsxWriter's workbooks the bytes are those of :func:`reproducible_zip` (tested), in a twentieth of its time."""
     year, month, day, hour, minute, second = date_time
     archive = zipfile.ZipFile(io.BytesIO(data))
     infos = archive.infolist()

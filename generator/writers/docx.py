@@ -66,13 +66,18 @@ def _run_xml(text: str, size: float, bold=False, italic=False, superscript=False
     return f"<w:r><w:rPr>{''.join(props)}</w:rPr>{''.join(parts)}</w:r>"
 
 
+def _paragraph_xml(runs: str, align: str, spacing: str, indent: str = "", keep_next: bool = False) -> str:
+    """A ``w:p`` with its properties in the schema's order (kept with the next, ``spacing``, ``indent``, alignment)
+    and ``runs`` (:func:`_run_xml` strings): the XML python-docx's paragraph properties write."""
+    return (f"<w:p><w:pPr>{'<w:keepNext/>' if keep_next else ''}{spacing}{indent}"
+            f'<w:jc w:val="{ALIGN[align]}"/></w:pPr>{runs}</w:p>')
+
+
 def _cell_paragraph(text: str, align: str, size: float, bold: bool, italic: bool, indent: int,
                     keep_next: bool = False) -> str:
-    ind = f'<w:ind w:left="{indent * 200}"/>' if indent else ""
-    keep = "<w:keepNext/>" if keep_next else ""
-    return (f'<w:p><w:pPr>{keep}<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>{ind}'
-            f'<w:jc w:val="{ALIGN[align]}"/></w:pPr>'
-            f"{_run_xml(text, size, bold, italic) if text else ''}</w:p>")
+    return _paragraph_xml(_run_xml(text, size, bold, italic) if text else "", align,
+                          '<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>',
+                          f'<w:ind w:left="{indent * 200}"/>' if indent else "", keep_next)
 
 
 def table_xml(table: model.Table, usable_mm: float, size: float, section: model.Section | None = None,
@@ -370,10 +375,8 @@ class _Renderer:
             runs, size = block.runs, block.size or self.text_size
             spacing = f'<w:spacing w:after="{Pt(block.space_after).twips}"/>'
             indent = f'<w:ind w:firstLine="{Mm(12.5).twips}"/>' if block.indent_first_line else ""
-        self._fragment(f"<w:p><w:pPr>{'<w:keepNext/>' if keep else ''}{spacing}{indent}"
-                       f'<w:jc w:val="{ALIGN[block.align]}"/></w:pPr>'
-                       + "".join(_run_xml(run.text, size, run.bold, run.italic, run.superscript) for run in runs)
-                       + "</w:p>")
+        self._fragment(_paragraph_xml("".join(_run_xml(run.text, size, run.bold, run.italic, run.superscript)
+                                              for run in runs), block.align, spacing, indent, keep))
 
     def _fragment(self, xml: str) -> None:
         """Put ``xml`` (body elements, the ``w`` prefix declared by the document) at the end of the body: a mark
