@@ -346,15 +346,17 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                     for item in planned if formats_of(item)]
             hand_out(jobs)
         entries = []
+        resolved: dict[str, Path] = {}
         tpl_digest = templates_digest(options.templates)
         for item in planned:
             key = _digest(pickled_of(item))             # once per document: the hashes of its files
+            sources = [_relative(s, base, resolved) for s in item.sources]
             files = []
             for fmt in formats_of(item):
                 name = f"{item.name}.{fmt}"
                 digest = input_hash(item, fmt, options, tpl_digest, key)
                 entry = {"file": name, "kind": item.kind, "format": fmt, "title": item.document.title,
-                         "sources": [_relative(s, base) for s in item.sources], "input_hash": digest}
+                         "sources": list(sources), "input_hash": digest}
                 if item.document.provenance:        # kept out of the official text (issue 17)
                     entry["provenance"] = list(item.document.provenance)
                 old = previous.get(name)
@@ -469,14 +471,22 @@ def _carry_over(previous: dict, rebuilt: set[str], destination: Path, work: Path
     return kept
 
 
-def _relative(path: str, base: Path | None) -> str:
-    p = Path(path)
+def _relative(path: str, base: Path | None, resolved: dict | None = None) -> str:
+    """``path`` relative to ``base`` (both resolved), POSIX style; its file name when outside ``base`` or no base.
+    ``resolved``: a build's cache of resolved paths (a package names the same few data files as the sources of
+    its documents, and each resolve is a system call per path component)."""
     if base is not None:
+        resolved = {} if resolved is None else resolved
+
+        def resolve(p) -> Path:
+            if p not in resolved:
+                resolved[p] = Path(p).resolve()
+            return resolved[p]
         try:
-            return p.resolve().relative_to(base.resolve()).as_posix()
+            return resolve(str(path)).relative_to(resolve(str(base))).as_posix()
         except ValueError:
             pass
-    return p.name
+    return Path(path).name
 
 
 def _run_on(pool: ProcessPoolExecutor, jobs: list, progress) -> list[tuple[str, str, int]]:

@@ -122,6 +122,7 @@ class _Sheet:
         self.ws, self.name, self.formats, self.document = ws, name, formats, document
         self.table, self.section, self.lead, self.tail = table, section, lead, tail
         self.widths: list[float] = []
+        self._cell_formats: dict[tuple, object] = {}     # a cell look (and number format) -> its format
 
     # --- text rows ----------------------------------------------------------
 
@@ -197,15 +198,16 @@ class _Sheet:
         per_mm = TOTAL_WIDTH_CHARS[self.section.orientation] / usable
         return [max(4.0, round(w * per_mm, 1)) for w in mm]
 
-    def _heights(self, rows: list[model.Row], size: float) -> list[float]:
-        """The height each model row needs (points) for its wrapped texts."""
+    def _heights(self, rows: list[model.Row], size: float, looks: list[list[model.CellLook | None]]) -> list[float]:
+        """The height each model row needs (points) for its wrapped texts (``looks``: :meth:`model.Table.looks` of
+        ``rows``, whose texts are the printed ones)."""
         table = self.table
         lines_needed = [1.0] * len(rows)
-        for offset, row_slots in enumerate(table.slots(rows)):
-            for kind, p in row_slots:
+        for offset, (row_slots, row_looks) in enumerate(zip(table.slots(rows), looks)):
+            for (kind, p), look in zip(row_slots, row_looks):
                 if kind == "continue":
                     continue
-                text = table.cell_text(p.cell, p.col)
+                text = look.text
                 if text:
                     chars = sum(self.widths[p.col:p.col + p.cell.colspan]) * 0.75 * 11 / size
                     need = sum(max(1, -(-len(part) // max(1, int(chars)))) for part in text.split("\n"))
@@ -219,7 +221,8 @@ class _Sheet:
         A model row needing more than 409 pt takes several sheet rows, its cells merged over them."""
         ws, table = self.ws, self.table
         size = table.font_size or self.document.style.table_size
-        heights = self._heights(rows, size)
+        looks = table.looks(rows, is_head, size)
+        heights = self._heights(rows, size, looks)
         spans = [max(1, math.ceil(h / MAX_ROW_PT)) for h in heights]
         first: list[int] = []                 # model row -> its first sheet row
         r = start
@@ -233,7 +236,7 @@ class _Sheet:
         slots = table.slots(rows)
         self.values = {(offset, p.col): p.cell.value
                        for offset, row_slots in enumerate(slots) for kind, p in row_slots if kind == "cell"}
-        for offset, (row, row_slots, row_looks) in enumerate(zip(rows, slots, table.looks(rows, is_head, size))):
+        for offset, (row, row_slots, row_looks) in enumerate(zip(rows, slots, looks)):
             for (kind, p), look in zip(row_slots, row_looks):
                 if kind == "continue":
                     continue
@@ -244,16 +247,23 @@ class _Sheet:
               spans: list[int], is_head: bool, index: dict, rows: list[model.Row]) -> None:
         ws, table, cell = self.ws, self.table, p.cell
         column = table.columns[p.col]
-        props = dict(bold=look.bold, italic=look.italic, font_size=look.size, border=1, text_wrap=True,
-                     align=look.align if look.align != "justify" else "left",
-                     valign="vcenter" if look.vertical == "center" else "top")
-        if look.indent:
-            props["indent"] = look.indent
+        is_number = cell.is_number
         formula = None if is_head else self._formula(row, p, first, index, rows)
-        if cell.is_number:
+        num_format = None
+        if is_number:
             decimals = column.decimals if cell.decimals == "column" else cell.decimals
-            props["num_format"] = number_format(cell.value, decimals, column.kind, cell.mark)
-        fmt = self.formats.get(**props)
+            num_format = number_format(cell.value, decimals, column.kind, cell.mark)
+        key = (look.bold, look.italic, look.size, look.align, look.vertical, look.indent, num_format)
+        fmt = self._cell_formats.get(key)
+        if fmt is None:
+            props = dict(bold=look.bold, italic=look.italic, font_size=look.size, border=1, text_wrap=True,
+                         align=look.align if look.align != "justify" else "left",
+                         valign="vcenter" if look.vertical == "center" else "top")
+            if look.indent:
+                props["indent"] = look.indent
+            if num_format is not None:
+                props["num_format"] = num_format
+            fmt = self._cell_formats[key] = self.formats.get(**props)
         top, left = first[offset], p.col
         last_model = min(offset + cell.rowspan, len(rows)) - 1
         bottom = first[last_model] + spans[last_model] - 1
@@ -262,7 +272,7 @@ class _Sheet:
             ws.merge_range(top, left, bottom, right, "", fmt)
         if formula is not None:
             ws.write_formula(top, left, formula, fmt, cell.value)
-        elif cell.is_number:
+        elif is_number:
             ws.write_number(top, left, cell.value, fmt)
         elif cell.value is None:
             ws.write_blank(top, left, None, fmt)
