@@ -314,12 +314,14 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
     os.chmod(work, 0o755)          # published folders are readable like their files (mkdtemp makes 0700)
     pool = workers.pool if workers is not None and workers.pool is not None else None
     futures: list = []
+    archive: _PackageZip | None = None
     try:
         def formats_of(item) -> list[str]:
             # e.g. a draft resolution is prose: DOCX and PDF, never a workbook
             return [f for f in options.formats if item.formats is None or f in item.formats]
 
         pickled: dict[str, bytes] = {}
+        rendering: dict = {}         # file name -> the future of the job that writes it (a parallel build)
 
         def pickled_of(item) -> bytes:
             # once per document: what its render process reads and what its input hashes are made of
@@ -335,6 +337,7 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             for item, files, opts in found if pool is not None else []:
                 futures.append(pool.submit(_render_pickled,
                                            (replace(item, document=None), pickled_of(item), files, opts)))
+                rendering.update((Path(path).name, futures[-1]) for _, path in files)
 
         # Nothing to compare with (a first build, or --full): every file renders, so the jobs go out before the
         # input hashes are computed, and the hashes are made while the documents render (from the same bytes).
@@ -372,6 +375,10 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             hand_out(jobs)
         if options.partial:
             entries += _carry_over(previous, {e["file"] for e in entries}, destination, work)
+        # the package's zip is written as its files come, in the manifest's order (the last documents to finish are
+        # short ones): after the last document only the manifest and the table of contents are left to add
+        archive = _PackageZip(destination.parent / f"{destination.name}.zip", destination.name, meta.get("date"))
+        archive.start(work, [e["file"] for e in entries], rendering if pool is not None else None)
         # while the documents render: the gate, the manifest's frame and the table of contents (no rendered file)
         if check is not None:
             meta = {**meta, **check()}
@@ -395,13 +402,16 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                      encoding="utf-8")
         (work / CONTENTS).write_text(table_of_contents, encoding="utf-8")
+        archive.finish([MANIFEST, CONTENTS])
         _swap(work, destination)
         work = None
-        _zip(destination, destination.parent / f"{destination.name}.zip", manifest, meta.get("date"))
+        archive.publish()
         manifest["rendered"] = sum(len(files) for _, files, _ in jobs)
         return manifest
     except BaseException:
         _abandon(futures)
+        if archive is not None:
+            archive.discard()
         raise
     finally:
         if work is not None:
@@ -597,24 +607,90 @@ _COMPRESSED = (".docx", ".xlsx")
 _FAST = (".pdf",)
 
 
-def _zip(folder: Path, target: Path, manifest: dict, date: str | None) -> None:
-    """A zip of the package with fixed entry times (reproducible), written atomically; DOCX and XLSX stored
-    (:data:`_COMPRESSED`), PDFs deflated fast (:data:`_FAST`), the manifest and table of contents deflated."""
-    stamp = (1980, 1, 1, 0, 0, 0)
-    if date:
-        y, m, d = (int(x) for x in date.split("-"))
-        stamp = (max(1980, y), m, d, 0, 0, 0)
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{folder.name}~", suffix=".zip", dir=target.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name in [e["file"] for e in manifest["files"]] + [MANIFEST, CONTENTS]:
-                info = zipfile.ZipInfo(f"{folder.name}/{name}", date_time=stamp)
-                info.compress_type = zipfile.ZIP_STORED if name.endswith(_COMPRESSED) else zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, (folder / name).read_bytes(), compresslevel=1 if name.endswith(_FAST) else None)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+class _PackageZip:
+    """The package's zip (``target``, every entry under the folder ``top``), written while the documents render and
+    published atomically: entry times fixed at the edition ``date`` (reproducible: the same files give the same
+    bytes), DOCX and XLSX stored (:data:`_COMPRESSED`), PDFs deflated fast (:data:`_FAST`), the rest deflated.
+
+    :meth:`start` adds the files in their order from a thread, each once the job writing it is done (its future in
+    ``rendering``; a file without one is there already); zlib and file reading release the GIL, so the zip is made
+    on the core a render process leaves free, not after the last document while the user waits. :meth:`finish`
+    adds what is left and closes the zip, :meth:`publish` puts it in place, :meth:`discard` removes it (a failed
+    or stopped build: the previous zip stays)."""
+
+    def __init__(self, target: Path, top: str, date: str | None):
+        self.target, self.top = target, top
+        self.stamp = (1980, 1, 1, 0, 0, 0)
+        if date:
+            y, m, d = (int(x) for x in date.split("-"))
+            self.stamp = (max(1980, y), m, d, 0, 0, 0)
+        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{top}~", suffix=".zip", dir=target.parent)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.archive = zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED)
+        self.folder: Path | None = None
+        self.names: list[str] = []
+        self.written = 0                     # how many of `names` are in the zip
+        self.failed: BaseException | None = None
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def _add(self, name: str) -> None:
+        info = zipfile.ZipInfo(f"{self.top}/{name}", date_time=self.stamp)
+        info.compress_type = zipfile.ZIP_STORED if name.endswith(_COMPRESSED) else zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        self.archive.writestr(info, (self.folder / name).read_bytes(),
+                              compresslevel=1 if name.endswith(_FAST) else None)
+
+    def start(self, folder: Path, names: list[str], rendering: dict | None) -> None:
+        """Add ``names`` (files of ``folder``) in order, from a thread, as they are written (``rendering``: file
+        name -> the future of its render job); ``None``: a serial build, everything is added by :meth:`finish`."""
+        self.folder, self.names = folder, list(names)
+        if rendering is None:
+            return
+
+        def run() -> None:
+            try:
+                for name in self.names:
+                    job = rendering.get(name)
+                    while job is not None:
+                        if self.stopping.is_set():
+                            return
+                        try:
+                            job.result(timeout=0.05)     # a failed job raises: the build fails with its error
+                            break
+                        except TimeoutError:
+                            continue
+                    if self.stopping.is_set():
+                        return
+                    self._add(name)
+                    self.written += 1
+            except BaseException as exc:      # noqa: BLE001 - handed to finish(), or dropped with the build
+                self.failed = exc
+        self.thread = threading.Thread(target=run, name="gosprog-package-zip", daemon=True)
+        self.thread.start()
+
+    def finish(self, last: list[str]) -> None:
+        """Add the files not yet in the zip, then ``last`` (of the same folder), and close it."""
+        if self.thread is not None:
+            self.thread.join()
+            if self.failed is not None:
+                raise self.failed
+        for name in self.names[self.written:] + list(last):
+            self._add(name)
+        self.archive.close()
+        os.chmod(self.tmp, 0o644)
+
+    def publish(self) -> None:
+        os.replace(self.tmp, self.target)
+
+    def discard(self) -> None:
+        """Stop adding files and remove the unfinished zip (the previous one, if any, stays)."""
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(ABANDON_WAIT_S)
+        try:
+            self.archive.close()
+        except Exception:                   # noqa: BLE001 - half written by a stopped build: removed below
+            pass
+        self.tmp.unlink(missing_ok=True)

@@ -158,16 +158,16 @@ def test_a_cold_build_hands_out_its_jobs_before_hashing_its_documents(tmp_path, 
 
 
 def test_render_processes_end_while_the_package_is_finished(tmp_path, monkeypatch):
-    """Once every document is rendered, the render processes are let go before the package's zip is written
+    """Once every document is rendered, the render processes are let go before the package's zip is finished
     (they end meanwhile); closing the workers waits until they have ended; the package is whole."""
     states = []
-    original = package._zip
+    original = package._PackageZip.finish
 
-    def spy(*args, **kwargs):
+    def spy(self, *args, **kwargs):
         states.append(workers._ending is not None and workers.pool is not None)
-        return original(*args, **kwargs)
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(package, "_zip", spy)
+    monkeypatch.setattr(package._PackageZip, "finish", spy)
     documents = [make_document(), make_document(6)]
     planned = [Planned(f"doc-{i}", "test", doc, []) for i, doc in enumerate(documents)]
     options = package.Options(formats=("docx", "xlsx"), jobs=2)
@@ -269,3 +269,97 @@ def test_a_build_stopped_while_handing_out_waits_for_the_jobs_already_out(tmp_pa
                       {"date": "2021-08-31"}, workers=Started())
     assert len(submitted) == 1 and abandoned == [submitted]
     assert not list(tmp_path.iterdir()) or all(not p.name.startswith(".tmp-") for p in tmp_path.iterdir())
+
+
+def _sequential_zip(folder: Path, manifest: dict, stamp: tuple) -> bytes:
+    """The package's zip as it was written before, after the last document: every file in the manifest's order,
+    then the manifest and the table of contents (DOCX and XLSX stored, PDFs deflated at level 1)."""
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in [e["file"] for e in manifest["files"]] + ["manifest.json", "soderzhanie.txt"]:
+            info = zipfile.ZipInfo(f"{folder.name}/{name}", date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if name.endswith((".docx", ".xlsx")) else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, (folder / name).read_bytes(), compresslevel=1 if name.endswith(".pdf") else None)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_zip_written_while_documents_render_is_the_zip_written_after_them(tmp_path, jobs):
+    """The package's zip is made as its files come (a thread, in the manifest's order, each file once its render
+    job is done): the same bytes as writing it after the last document; a serial build writes it at the end."""
+    documents = [make_document(), make_document(6), make_document(3)]
+    planned = [Planned(f"doc-{i}", "test", doc, []) for i, doc in enumerate(documents)]
+    options = package.Options(formats=("docx", "xlsx", "pdf"), pdf_engine="typst", jobs=jobs)
+    workers = package.Workers(jobs, package.preload_modules([(planned[0], [("docx", None)], options)]))
+    try:
+        manifest = package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"}, workers=workers)
+    finally:
+        workers.close()
+    assert len(manifest["files"]) == 9
+    written = (tmp_path / "pkg.zip").read_bytes()
+    assert written == _sequential_zip(tmp_path / "pkg", manifest, (2021, 8, 31, 0, 0, 0))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".pkg.lock") == ["pkg", "pkg.zip"]
+
+
+def test_a_failed_render_job_leaves_the_previous_zip_and_no_unfinished_one(tmp_path):
+    """A job that fails while the zip is being written: the build fails with the job's error, the half-made zip
+    is removed, the previous package and its zip stay as they were."""
+    from concurrent.futures import Future
+    planned = [Planned(f"doc-{i}", "test", doc, []) for i, doc in enumerate([make_document(), make_document(6)])]
+    options = package.Options(formats=("docx",), jobs=1, incremental=False)
+    package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"})
+    before = (tmp_path / "pkg.zip").read_bytes()
+
+    class Pool:
+        def submit(self, fn, job):
+            future = Future()
+            if job[0].name == "doc-1":
+                future.set_exception(RuntimeError("the render process failed"))
+            else:
+                future.set_result(package._render_pickled(job))
+            return future
+
+    class Started:
+        pool = Pool()
+
+        def release(self):
+            pass
+
+    with pytest.raises(RuntimeError, match="the render process failed"):
+        package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2, incremental=False),
+                      {"date": "2021-08-31"}, workers=Started())
+    assert (tmp_path / "pkg.zip").read_bytes() == before
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_a_stopped_build_stops_the_zip_waiting_for_a_job_that_never_ends(tmp_path, monkeypatch):
+    """Stopped while a job is still out (its render process hung): the zip stops waiting for that job at once and
+    is removed; the build does not wait for it beyond the stop."""
+    from concurrent.futures import Future
+    hung = Future()
+
+    class Pool:
+        def submit(self, fn, job):
+            return hung
+
+    class Started:
+        pool = Pool()
+
+        def release(self):
+            pass
+
+    def stopped():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(package, "_abandon", lambda futures: None)
+    planned = [Planned("doc-0", "test", make_document(), [])]
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2),
+                      {"date": "2021-08-31"}, workers=Started(), check=stopped)
+    assert time.monotonic() - started < 10
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+    assert not any(t.name == "gosprog-package-zip" for t in __import__("threading").enumerate())
