@@ -143,6 +143,12 @@ def _uncovered():
     return re.compile(f"[^{''.join(ranges)}]")
 
 
+def uncovered_search():
+    """The ``search`` method of the pattern of characters :func:`coverage` lacks (layout characters aside):
+    ``None`` for a text that needs nothing, as :func:`missing` decides first."""
+    return _uncovered().search
+
+
 def missing(text: str) -> list[str]:
     """The distinct characters of ``text`` (in order of first appearance) that no bundled face has."""
     if _uncovered().search(text) is None:

@@ -131,28 +131,32 @@ def for_pdf(document: model.Document, plain_data: dict | None = None) -> dict:
     stays linear in text length; in one walk over the tree. ``plain_data``: ``plain(document)`` already
     computed (not modified here)."""
     found: dict[str, None] = {}
+    uncovered = fonts.uncovered_search()            # one search in C tells nearly every text needs nothing
 
     def text(value: str, breaking: bool) -> str:
-        absent = fonts.missing(value)
-        if absent:
-            found.update(dict.fromkeys(absent))
-            value = fonts.printable(value)
-        return breakable(value) if breaking else value
+        if uncovered(value) is not None:
+            absent = fonts.missing(value)
+            if absent:
+                found.update(dict.fromkeys(absent))
+                value = fonts.printable(value)
+        return breakable(value) if breaking and len(value) > LONG_TOKEN else value
 
     def walk(node, breaking: bool):
-        if isinstance(node, dict):
+        # plain() makes dicts, lists, strings, numbers, booleans and None, nothing derived from them
+        if type(node) is dict:
             out = {}
             for key, value in node.items():
-                if type(value) is str:
+                kind = type(value)
+                if kind is str:
                     # images' data and generated file names are not text to print or lay out
                     out[key] = value if key in ("png", "file") else text(value, breaking)
-                elif isinstance(value, (dict, list)):
+                elif kind is dict or kind is list:
                     out[key] = walk(value, breaking or key == "sections")
                 else:
                     out[key] = value
             return out
         return [text(value, breaking) if type(value) is str
-                else walk(value, breaking) if isinstance(value, (dict, list)) else value for value in node]
+                else walk(value, breaking) if type(value) in (dict, list) else value for value in node]
 
     data = walk(plain_data if plain_data is not None else plain(document), False)     # a dict
     fonts.warn_missing(found, document.title)
