@@ -27,6 +27,7 @@ import tempfile
 import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
@@ -614,7 +615,7 @@ class _PackageZip:
 
     :meth:`start` adds the files in their order from a thread, each once the job writing it is done (its future in
     ``rendering``; a file without one is there already); zlib and file reading release the GIL, so the zip is made
-    on the core a render process leaves free, not after the last document while the user waits. :meth:`finish`
+    alongside the render processes rather than after the last document while the user waits. :meth:`finish`
     adds what is left and closes the zip, :meth:`publish` puts it in place, :meth:`discard` removes it (a failed
     or stopped build: the previous zip stays)."""
 
@@ -659,7 +660,7 @@ class _PackageZip:
                         try:
                             job.result(timeout=0.05)     # a failed job raises: the build fails with its error
                             break
-                        except TimeoutError:
+                        except FutureTimeout:            # not done yet: look whether the build was stopped
                             continue
                     if self.stopping.is_set():
                         return
