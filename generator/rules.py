@@ -801,10 +801,26 @@ def _covered_chars() -> frozenset[str]:
     return frozenset(map(chr, fonts.coverage())) | frozenset("\n\r\t")
 
 
+#: What kind of character a Unicode general category is (UAX #44, 5.7.1 "General Category Values"), said in the
+#: interface's language: the character's Unicode name, printed beside it, is English.
+_CHARACTER_KINDS = {
+    "Cc": N_("a control character"), "Cf": N_("an invisible formatting character"),
+    "Co": N_("a character of the private use area"), "Cn": N_("a character Unicode does not assign"),
+    "Cs": N_("half of a surrogate pair"), "Zl": N_("a line separator"), "Zp": N_("a paragraph separator"),
+    "Zs": N_("a special space"), "So": N_("a symbol or pictogram, such as an emoji"),
+    "Sm": N_("a mathematical sign"), "Sc": N_("a currency sign"), "Sk": N_("a modifier sign"),
+    "L": N_("a letter"), "N": N_("a digit or number"), "P": N_("a punctuation mark"), "M": N_("a combining mark"),
+}
+
+
 def _char_name(ch: str) -> str:
+    """What ``ch`` is, for a person: its kind in the interface's language (by its Unicode general category), then its
+    Unicode name when it has one (``"разделитель строк, в Юникоде LINE SEPARATOR"``)."""
     import unicodedata
-    return unicodedata.name(ch, _("a character of the private use area") if 0xE000 <= ord(ch) <= 0xF8FF
-                            else _("no name"))
+    category = unicodedata.category(ch)
+    kind = _(_CHARACTER_KINDS.get(category) or _CHARACTER_KINDS.get(category[0]) or N_("a character"))
+    name = unicodedata.name(ch, "")
+    return _("{kind}, in Unicode {name}").format(kind=kind, name=name) if name else kind
 
 
 def check(program: Program, located: Located) -> list[Finding]:

@@ -232,10 +232,11 @@ def test_forced_pdfa_build_prints_the_code(private_use, tmp_path):
     assert "[U+F0B7]повышениекачестважизни" in text
 
 
-@pytest.mark.parametrize("written", ["\\uF0B7", "\\U0001F600", "\\x7F"])
+@pytest.mark.parametrize("written", ["\\uF0B7", "\\U0001F600", "\\x7F", "\\u2028"])
 def test_a_character_the_font_lacks_is_found_when_an_escape_writes_it(tmp_path, written):
     """The check decides from a file's text whether its values need a look (one search); a character written by
-    a YAML escape is not in that text, and is still found, with its line."""
+    a YAML escape is not in that text, and is still found, with its line. The message says what kind of character
+    it is in Russian, beside its Unicode name (English) when it has one."""
     folder = tmp_path / "tiny"
     shutil.copytree(FIXTURE, folder)
     path = folder / "program.yaml"
@@ -244,8 +245,12 @@ def test_a_character_the_font_lacks_is_found_when_an_escape_writes_it(tmp_path, 
     lines[32] = lines[32].replace("повышение", written + "повышение", 1)
     path.write_text("\n".join(lines), encoding="utf-8")
     result = run("validate", folder)
-    code = {"\\uF0B7": "U+F0B7", "\\U0001F600": "U+1F600", "\\x7F": "U+007F"}[written]
+    code, kind = {"\\uF0B7": ("U+F0B7", "(символ из области частного использования)"),
+                  "\\U0001F600": ("U+1F600", "(знак или пиктограмма (например, эмодзи), в Юникоде GRINNING FACE)"),
+                  "\\x7F": ("U+007F", None),          # refused at reading: no format can write it
+                  "\\u2028": ("U+2028", "(разделитель строк, в Юникоде LINE SEPARATOR)")}[written]
     assert result.exit_code == 1 and f"{path}:33" in result.output and code in result.output, result.output
+    assert kind is None or f"символ {code} {kind} отсутствует в шрифте PDF" in result.output, result.output
 
 
 # --- what the loader refuses -----------------------------------------------------------------------

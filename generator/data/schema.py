@@ -39,6 +39,17 @@ def _number(value):
 Num = Annotated[Decimal, BeforeValidator(_number)]   # a number field: Decimal, read from numbers only
 
 
+def _named(value: str) -> str:
+    """A name or title that the documents print as a row's or a table's identification: text with a character other
+    than spaces (an empty one printed as a blank row name or heading, and nothing said so)."""
+    if not value.strip():
+        raise ValueError(_("must not be empty: write the name as the act prints it"))
+    return value
+
+
+Name = Annotated[str, AfterValidator(_named)]        # a name or title that must not be blank
+
+
 def places(decimals: int, unit: str):
     """A validator refusing numbers with more than ``decimals`` digits after the point: money is
     kept to the kopeck, so a figure in ``unit`` has at most that many (руб.: 2, тыс. руб.: 5)."""
@@ -197,7 +208,7 @@ class Indicator(Strict):
     code: str
     no: Optional[str] = None
     line: int
-    name: str
+    name: Name
     unit: str
     definition: Optional[str] = None
     time_characteristic: Optional[str] = None
@@ -224,7 +235,7 @@ class ValueColumn(Strict):
 
 class IndicatorValueRow(Strict):
     indicator: str
-    name: str
+    name: Name
     unit: str
     line: int
     values: list[Union[Number, Marker, None]]
@@ -254,7 +265,7 @@ class ActivityIndicator(Strict):
 class Activity(Strict):
     no: Optional[str] = None
     code: str
-    name: str
+    name: Name
     executors: str
     expected_result: Optional[str] = None
     ssr_tasks: Optional[str] = None
@@ -364,7 +375,7 @@ class PrintedTable(Strict):
     """A table kept as printed: headers with spans, typed columns, rows of cells."""
 
     id: str
-    title: str
+    title: Name
     appendix: Optional[str] = None
     form: Optional[str] = None
     text_before: list[str] = []
@@ -389,7 +400,7 @@ class AbsentTable(Strict):
 class TaxItem(Strict):
     no: Optional[str] = None
     line: int
-    name: str
+    name: Name
     payers: list[Amount]
     amounts: list[Amount]
     payers_total: Amount
@@ -420,7 +431,7 @@ class TaxExpenditures(Strict):
 
 class ProjectRow(Strict):
     no: Optional[str] = None
-    name: str
+    name: Name
     line: int
     subprogram: Optional[str] = None
     code: Optional[str] = None
@@ -463,7 +474,7 @@ class Subprogram(Strict):
     """A subprogram: its passport and tables (indicators, activities, financing, forecast), the tables the
     act lost (``absent``) and the printed tables kept as printed (``tables``)."""
     code: str = Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.]{0,11}$")
-    title: str
+    title: Name
     appendix: Optional[str] = None
     years: Optional[list[int]] = None
     passport: Optional[SubprogramPassport] = None
@@ -486,7 +497,7 @@ class Program(Strict):
     """A state program as published (the act's text, one edition): passport, indicators, funding sources,
     subprograms and their tables; amounts in ``unit`` (тыс. руб.). Read by :func:`generator.data.load_program`."""
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    title: str
+    title: Name
     years: list[int]
     unit: str = "тыс. руб."
     kind: str = "state"                  # state | municipal: a key of templates/wording.yaml "kinds"
