@@ -12,6 +12,7 @@ import io
 import re
 import shutil
 import subprocess
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -128,6 +129,8 @@ def test_export_protects_structure_and_caches_totals(exported):
     assert book.sheetnames == ["Паспорт программы", TAX, SP1, "Таблица 5 подпрограммы 1", "Таблица 6 подпрограммы 3",
                                SP4, "Таблица 5 подпрограммы 4", "Таблица 4 подпрограммы 5", "Таблица 5 подпрограммы 5",
                                SP6, "Паспорт подпрограммы 7", "Таблица 1 подпрограммы 7", "_edition"]
+    with zipfile.ZipFile(exported) as archive:        # dated with the edition, as the package's workbooks are
+        assert {info.date_time for info in archive.infolist()} == {(2021, 8, 31, 0, 0, 0)}
     ident = book["_edition"]
     assert ident.sheet_state == "veryHidden"
     assert ident["B1"].value == "social-support-vologda" and ident["B2"].value == "2021-08-31"
