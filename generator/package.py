@@ -27,6 +27,8 @@ import tempfile
 import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import CancelledError as FutureCancelled
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -263,6 +265,12 @@ def build(planned: list[Planned], destination: Path, options: Options, meta: dic
         where = exc.filename or destination
         raise PackageError(f"не удалось записать пакет в {destination}: {where}: "
                            f"{_OS_REASONS.get(exc.errno, exc.strerror or exc)}") from None
+    except BrokenProcessPool:
+        # a render process ended without finishing its job: killed (the system out of memory, a user's kill) or
+        # crashed; the other jobs are stopped with it, and the previous package is left as it was
+        raise PackageError(f"пакет {destination} не собран: процесс, формировавший документы, аварийно завершился "
+                           f"(например, системе не хватило памяти или процесс был остановлен); предыдущий пакет "
+                           f"не изменен, повторите сборку") from None
 
 
 class PackageError(RuntimeError):
@@ -651,23 +659,27 @@ class _PackageZip:
             return
 
         def run() -> None:
-            try:
-                for name in self.names:
-                    job = rendering.get(name)
-                    while job is not None:
-                        if self.stopping.is_set():
+            for name in self.names:
+                job = rendering.get(name)
+                while job is not None and not self.stopping.is_set():
+                    try:
+                        # exception(), not result(): the job's error is raised by the main thread (_collect), and
+                        # raising the same exception object here too would mix this thread's frames into its traceback
+                        if job.exception(timeout=0.05) is not None:
                             return
-                        try:
-                            job.result(timeout=0.05)     # a failed job raises: the build fails with its error
-                            break
-                        except FutureTimeout:            # not done yet: look whether the build was stopped
-                            continue
-                    if self.stopping.is_set():
+                        break
+                    except FutureTimeout:            # not done yet: look whether the build was stopped
+                        continue
+                    except FutureCancelled:          # a stopped build: the zip is discarded
                         return
+                if self.stopping.is_set():
+                    return
+                try:
                     self._add(name)
-                    self.written += 1
-            except BaseException as exc:      # noqa: BLE001 - handed to finish(), or dropped with the build
-                self.failed = exc
+                except BaseException as exc:          # noqa: BLE001 - raised by finish(), or dropped with the build
+                    self.failed = exc
+                    return
+                self.written += 1
         self.thread = threading.Thread(target=run, name="gosprog-package-zip", daemon=True)
         self.thread.start()
 
@@ -689,7 +701,10 @@ class _PackageZip:
         """Stop adding files and remove the unfinished zip (the previous one, if any, stays)."""
         self.stopping.set()
         if self.thread is not None:
-            self.thread.join(ABANDON_WAIT_S)
+            try:
+                self.thread.join(ABANDON_WAIT_S)
+            except RuntimeError:        # the build was stopped while the thread was being started (it is not, or
+                pass                    # it sees `stopping` before it adds anything)
         try:
             self.archive.close()
         except Exception:                   # noqa: BLE001 - half written by a stopped build: removed below
