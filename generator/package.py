@@ -26,10 +26,10 @@ import shutil
 import tempfile
 import threading
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from concurrent.futures import CancelledError as FutureCancelled
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
@@ -262,7 +262,7 @@ def build(planned: list[Planned], destination: Path, options: Options, meta: dic
             _clean_debris(destination)
             return _build_locked(planned, destination, options, meta, progress, base, workers, check)
     except OSError as exc:
-        where = exc.filename or destination
+        where = _known_path(exc.filename, destination) or destination
         raise PackageError(f"не удалось записать пакет в {destination}: {where}: "
                            f"{_OS_REASONS.get(exc.errno, exc.strerror or exc)}") from None
     except BrokenProcessPool:
@@ -271,6 +271,20 @@ def build(planned: list[Planned], destination: Path, options: Options, meta: dic
         raise PackageError(f"пакет {destination} не собран: процесс, формировавший документы, аварийно завершился "
                            f"(например, системе не хватило памяти или процесс был остановлен); предыдущий пакет "
                            f"не изменен, повторите сборку") from None
+
+
+def _known_path(path, destination: Path) -> Path | None:
+    """The path a user knows for ``path`` (an ``OSError``'s file name): a file of the build's temporary folder is named
+    as it is in the package, the temporary zip as the package's zip; other paths as they are."""
+    if not path:
+        return None
+    parts = Path(path).parts
+    for i, part in enumerate(parts):
+        if part.startswith(f".tmp-{destination.name}~"):
+            if part.endswith(".zip"):
+                return destination.parent / f"{destination.name}.zip"
+            return destination.joinpath(*parts[i + 1:])
+    return Path(path)
 
 
 class PackageError(RuntimeError):
@@ -610,8 +624,8 @@ def _swap(work: Path, destination: Path) -> None:
 
 #: Files that are zips already (DOCX, XLSX): stored in the package's zip as they are (deflating them again saved
 #: 7 % of their size). PDFs are deflated: a Typst PDF's font programs and tables shrink by half; at zlib's fastest
-#: level (1), which gives 3 % more bytes than its default (6) in a quarter less time (the zip is written after the
-#: last document, while the user waits).
+#: level (1), which gives 3 % more bytes than its default (6) in a quarter less time (the zip is written while the
+#: documents render, on the same two cores).
 _COMPRESSED = (".docx", ".xlsx")
 _FAST = (".pdf",)
 
@@ -684,7 +698,11 @@ class _PackageZip:
         self.thread.start()
 
     def finish(self, last: list[str]) -> None:
-        """Add the files not yet in the zip, then ``last`` (of the same folder), and close it."""
+        """Add the files not yet in the zip, then ``last`` (of the same folder), and close it. Raises
+        ``IsADirectoryError`` when a folder stands where the zip goes: before the package's folder is replaced, so
+        that folder and zip stay those of one build."""
+        if self.target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(self.target))
         if self.thread is not None:
             self.thread.join()
             if self.failed is not None:

@@ -172,6 +172,35 @@ def test_full_disk_is_a_message_and_the_previous_package_stays(tmp_path, monkeyp
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
 
 
+def test_a_folder_where_the_zip_goes_is_named_and_nothing_is_replaced(tmp_path):
+    """A folder stands where the package's zip goes: the message names that path (not the build's temporary zip),
+    and the package folder is not replaced, so folder and zip stay those of one build (found by the tester)."""
+    program, located = load_program(FIXTURE, with_locations=True)
+    planned = program_package(program, located)[:2]
+    destination = tmp_path / "pkg"
+    build(planned, destination, Options(formats=("docx",), jobs=1), {"date": "2024-03-15"})
+    before = _snapshot(destination)
+    (tmp_path / "pkg.zip").unlink()
+    (tmp_path / "pkg.zip").mkdir()
+    with pytest.raises(PackageError) as refused:
+        build(planned, destination, Options(formats=("docx", "xlsx"), jobs=1, incremental=False),
+              {"date": "2024-03-15"})
+    assert str(refused.value) == (f"не удалось записать пакет в {destination}: {tmp_path / 'pkg.zip'}: "
+                                  "на месте файла находится папка")
+    assert _snapshot(destination) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_temporary_paths_are_named_as_the_package_names_them(tmp_path):
+    from generator.package import _known_path
+    destination = tmp_path / "out" / "2021-08-31"
+    assert _known_path(str(tmp_path / "out" / ".tmp-2021-08-31~ab12.zip"), destination) == tmp_path / "out" / "2021-08-31.zip"
+    assert _known_path(str(tmp_path / "out" / ".tmp-2021-08-31~x9" / "00-programma-pasport.pdf"), destination) == \
+        destination / "00-programma-pasport.pdf"
+    assert _known_path(str(tmp_path / "data" / "program.yaml"), destination) == tmp_path / "data" / "program.yaml"
+    assert _known_path(None, destination) is None
+
+
 def test_two_documents_with_one_name_are_refused(tmp_path):
     program, located = load_program(FIXTURE, with_locations=True)
     first = program_package(program, located)[0]
