@@ -431,8 +431,12 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
         archive.publish()
         manifest["rendered"] = sum(len(files) for _, files, _ in jobs)
         return manifest
-    except BaseException:
+    except BaseException as exc:
         _abandon(futures)
+        if pool is not None and isinstance(exc, BrokenProcessPool):
+            # a render process died: the pool ends the others; they are gone before their folder is removed (one
+            # still writing a file there left the folder behind)
+            pool.shutdown(wait=True)
         if archive is not None:
             archive.discard()
         raise

@@ -87,6 +87,47 @@ def test_a_stopped_parallel_build_cleans_up_and_prints_no_traceback(tmp_path, st
         pytest.fail("processes of the stopped build are still running")
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    if int(handle.read().rsplit(b")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def test_a_render_process_killed_mid_build_is_a_russian_message_and_leaves_nothing(tmp_path):
+    """A render process killed while it renders (the system out of memory, a user's kill -9): the build says so in
+    Russian, exits 1 without a traceback, keeps the previous package and leaves no temporary folder or zip (the other
+    render process is ended before the folder it writes into is removed)."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "generator", "build", str(DATA), "--out", str(out), "--full", "--quiet",
+               "--jobs", "2"]
+    subprocess.run(command, check=True, cwd=ROOT, timeout=300)
+    package = out / "social-support-vologda" / "2021-08-31"
+    before = _intact(package)
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    deadline, workers = time.monotonic() + 60, []
+    while not workers and time.monotonic() < deadline and process.poll() is None:
+        workers = [child for server in _children(process.pid) for child in _children(server)]
+        time.sleep(0.02)
+    assert workers, "no render process seen"
+    time.sleep(0.3)
+    os.kill(workers[0], signal.SIGKILL)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 1, output
+    assert "Traceback" not in output, output
+    assert "процесс, формировавший документы, аварийно завершился" in output and "повторите сборку" in output
+    assert _intact(package)["files"] == before["files"]
+    assert not [p.name for p in package.parent.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+
+
 def test_failed_render_leaves_previous_package(tmp_path, monkeypatch):
     program, located = load_program(DATA, with_locations=True)
     planned = program_package(program, located)[:2]
