@@ -354,6 +354,11 @@ def test_a_render_process_that_dies_is_a_russian_message_and_the_previous_packag
             future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
             return future
 
+        def shutdown(self, wait=True):                  # the build ends a broken pool's processes before cleaning up
+            shut.append(wait)
+
+    shut = []
+
     class Started:
         pool = Pool()
 
@@ -363,7 +368,7 @@ def test_a_render_process_that_dies_is_a_russian_message_and_the_previous_packag
     with pytest.raises(package.PackageError, match="процесс, формировавший документы, аварийно завершился") as broken:
         package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2, incremental=False),
                       {"date": "2021-08-31"}, workers=Started())
-    assert "предыдущий пакет не изменен, повторите сборку" in str(broken.value)
+    assert "предыдущий пакет не изменен, повторите сборку" in str(broken.value) and shut == [True]
     assert ({p.name: p.read_bytes() for p in (tmp_path / "pkg").iterdir()}, (tmp_path / "pkg.zip").read_bytes()) == before
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
 

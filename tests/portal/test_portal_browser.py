@@ -117,7 +117,9 @@ def test_browser_municipality_submits_and_department_follows(server, browser, su
     browser.find_element(By.CSS_SELECTOR, "form[enctype] button").click()
     assert browser.find_element(By.ID, "result").text.startswith("Принят")
     browser.find_element(By.CSS_SELECTOR, "header form button").click()          # log out
-    assert browser.current_url.endswith("/login")
+    from selenium.webdriver.support.ui import WebDriverWait
+    # the click returns before the browser has followed the redirect (a busy machine showed the old page's address)
+    WebDriverWait(browser, 60).until(lambda d: d.current_url.endswith("/login"))
 
     log_in(browser, base, "department")
     assert browser.current_url == base + "/department"
