@@ -53,17 +53,22 @@ def test_killed_build_keeps_previous_package(tmp_path, delay):
     assert not [p for p in package.parent.iterdir() if p.name.startswith((".tmp-", ".old-"))]
 
 
+def _built_in_parallel(tmp_path: Path) -> tuple[list[str], Path, dict]:
+    """A package built with render processes under ``tmp_path``: the command (run it again to rebuild), the package
+    folder and its state (:func:`_intact`)."""
+    command = [sys.executable, "-m", "generator", "build", str(DATA), "--out", str(tmp_path / "out"), "--full",
+               "--quiet", "--jobs", "2"]
+    subprocess.run(command, check=True, cwd=ROOT, timeout=300)
+    package = tmp_path / "out" / "social-support-vologda" / "2021-08-31"
+    return command, package, _intact(package)
+
+
 @pytest.mark.parametrize("stop, status, said", [(signal.SIGTERM, 143, ""), (signal.SIGINT, 1, "Прервано.")])
 def test_a_stopped_parallel_build_cleans_up_and_prints_no_traceback(tmp_path, stop, status, said):
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or SIGTERM in the middle of a build with
     render processes: the previous package stays, no temporary folder and no process is left, and neither the
     fork server nor a worker prints a Python traceback."""
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "generator", "build", str(DATA), "--out", str(out), "--full", "--quiet",
-               "--jobs", "2"]
-    subprocess.run(command, check=True, cwd=ROOT, timeout=300)
-    package = out / "social-support-vologda" / "2021-08-31"
-    before = _intact(package)
+    command, package, before = _built_in_parallel(tmp_path)
     # started as a terminal starts it: the test runner's own processes may ignore Ctrl-C, which a child inherits
     process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True,
@@ -105,12 +110,7 @@ def test_a_render_process_killed_mid_build_is_a_russian_message_and_leaves_nothi
     """A render process killed while it renders (the system out of memory, a user's kill -9): the build says so in
     Russian, exits 1 without a traceback, keeps the previous package and leaves no temporary folder or zip (the other
     render process is ended before the folder it writes into is removed)."""
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "generator", "build", str(DATA), "--out", str(out), "--full", "--quiet",
-               "--jobs", "2"]
-    subprocess.run(command, check=True, cwd=ROOT, timeout=300)
-    package = out / "social-support-vologda" / "2021-08-31"
-    before = _intact(package)
+    command, package, before = _built_in_parallel(tmp_path)
     process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     deadline, workers = time.monotonic() + 60, []

@@ -271,6 +271,37 @@ def test_a_build_stopped_while_handing_out_waits_for_the_jobs_already_out(tmp_pa
     assert not list(tmp_path.iterdir()) or all(not p.name.startswith(".tmp-") for p in tmp_path.iterdir())
 
 
+class _Started:
+    """Render processes already started (what :class:`package.Workers` gives :func:`package.build`), whose pool
+    answers each job with ``answer(fn, job)`` (a ``Future``); ``shut`` records the build's ``shutdown`` calls."""
+
+    def __init__(self, answer):
+        self.shut: list[bool] = []
+        started = self
+
+        class Pool:
+            def submit(self, fn, job):
+                return answer(fn, job)
+
+            def shutdown(self, wait=True):
+                started.shut.append(wait)
+        self.pool = Pool()
+
+    def release(self) -> None:
+        pass
+
+
+def _future(result=None, error: BaseException | None = None):
+    """A finished ``Future`` (its result, or ``error``)."""
+    from concurrent.futures import Future
+    future = Future()
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+    return future
+
+
 def _sequential_zip(folder: Path, manifest: dict, stamp: tuple) -> bytes:
     """The package's zip as it was written before, after the last document: every file in the manifest's order,
     then the manifest and the table of contents (DOCX and XLSX stored, PDFs deflated at level 1)."""
@@ -307,30 +338,18 @@ def test_the_zip_written_while_documents_render_is_the_zip_written_after_them(tm
 def test_a_failed_render_job_leaves_the_previous_zip_and_no_unfinished_one(tmp_path):
     """A job that fails while the zip is being written: the build fails with the job's error, the half-made zip
     is removed, the previous package and its zip stay as they were."""
-    from concurrent.futures import Future
     planned = [Planned(f"doc-{i}", "test", doc, []) for i, doc in enumerate([make_document(), make_document(6)])]
     options = package.Options(formats=("docx",), jobs=1, incremental=False)
     package.build(planned, tmp_path / "pkg", options, {"date": "2021-08-31"})
     before = (tmp_path / "pkg.zip").read_bytes()
 
-    class Pool:
-        def submit(self, fn, job):
-            future = Future()
-            if job[0].name == "doc-1":
-                future.set_exception(RuntimeError("the render process failed"))
-            else:
-                future.set_result(package._render_pickled(job))
-            return future
-
-    class Started:
-        pool = Pool()
-
-        def release(self):
-            pass
+    def answer(fn, job):
+        return _future(error=RuntimeError("the render process failed")) if job[0].name == "doc-1" \
+            else _future(package._render_pickled(job))
 
     with pytest.raises(RuntimeError, match="the render process failed") as failed:
         package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2, incremental=False),
-                      {"date": "2021-08-31"}, workers=Started())
+                      {"date": "2021-08-31"}, workers=_Started(answer))
     assert (tmp_path / "pkg.zip").read_bytes() == before
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
     # the error is raised by the main thread only: no frame of the zip's thread in its traceback (found by the tester)
@@ -341,34 +360,19 @@ def test_a_failed_render_job_leaves_the_previous_zip_and_no_unfinished_one(tmp_p
 def test_a_render_process_that_dies_is_a_russian_message_and_the_previous_package_stays(tmp_path):
     """A render process killed (out of memory, a user's kill): the pool breaks; the build says so in Russian
     (:class:`package.PackageError`, no traceback) and leaves the previous package and its zip as they were."""
-    from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
     planned = [Planned(f"doc-{i}", "test", doc, []) for i, doc in enumerate([make_document(), make_document(6)])]
     package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=1, incremental=False),
                   {"date": "2021-08-31"})
     before = {p.name: p.read_bytes() for p in (tmp_path / "pkg").iterdir()}, (tmp_path / "pkg.zip").read_bytes()
 
-    class Pool:
-        def submit(self, fn, job):
-            future = Future()
-            future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
-            return future
-
-        def shutdown(self, wait=True):                  # the build ends a broken pool's processes before cleaning up
-            shut.append(wait)
-
-    shut = []
-
-    class Started:
-        pool = Pool()
-
-        def release(self):
-            pass
-
+    started = _Started(lambda fn, job: _future(error=BrokenProcessPool("A process in the process pool was "
+                                                                       "terminated abruptly")))
     with pytest.raises(package.PackageError, match="процесс, формировавший документы, аварийно завершился") as broken:
         package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2, incremental=False),
-                      {"date": "2021-08-31"}, workers=Started())
-    assert "предыдущий пакет не изменен, повторите сборку" in str(broken.value) and shut == [True]
+                      {"date": "2021-08-31"}, workers=started)
+    assert "предыдущий пакет не изменен, повторите сборку" in str(broken.value)
+    assert started.shut == [True]                   # the broken pool's processes ended before the folder is removed
     assert ({p.name: p.read_bytes() for p in (tmp_path / "pkg").iterdir()}, (tmp_path / "pkg.zip").read_bytes()) == before
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
 
@@ -379,16 +383,6 @@ def test_a_stopped_build_stops_the_zip_waiting_for_a_job_that_never_ends(tmp_pat
     from concurrent.futures import Future
     hung = Future()
 
-    class Pool:
-        def submit(self, fn, job):
-            return hung
-
-    class Started:
-        pool = Pool()
-
-        def release(self):
-            pass
-
     def stopped():
         raise KeyboardInterrupt
 
@@ -397,7 +391,7 @@ def test_a_stopped_build_stops_the_zip_waiting_for_a_job_that_never_ends(tmp_pat
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2),
-                      {"date": "2021-08-31"}, workers=Started(), check=stopped)
+                      {"date": "2021-08-31"}, workers=_Started(lambda fn, job: hung), check=stopped)
     assert time.monotonic() - started < 10
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
     assert not any(t.name == "gosprog-package-zip" for t in __import__("threading").enumerate())
@@ -408,7 +402,6 @@ def test_a_build_stopped_while_the_zip_thread_starts_raises_the_stop_and_leaves_
     build ends with that stop, not with the error of joining a thread that never started, and removes the
     unfinished zip (found in the suite under load: a SIGTERM test saw a traceback)."""
     import threading
-    from concurrent.futures import Future
     start = threading.Thread.start
 
     def interrupted(self):
@@ -416,22 +409,10 @@ def test_a_build_stopped_while_the_zip_thread_starts_raises_the_stop_and_leaves_
             raise KeyboardInterrupt
         return start(self)
 
-    class Pool:
-        def submit(self, fn, job):
-            future = Future()
-            future.set_result(package._render_pickled(job))
-            return future
-
-    class Started:
-        pool = Pool()
-
-        def release(self):
-            pass
-
     monkeypatch.setattr(threading.Thread, "start", interrupted)
     planned = [Planned("doc-0", "test", make_document(), [])]
     with pytest.raises(KeyboardInterrupt):
         package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2),
-                      {"date": "2021-08-31"}, workers=Started())
+                      {"date": "2021-08-31"}, workers=_Started(lambda fn, job: _future(package._render_pickled(job))))
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
     assert not (tmp_path / "pkg").exists() and not (tmp_path / "pkg.zip").exists()
