@@ -42,8 +42,8 @@ class MissingGlyphWarning(UserWarning):
 def show_warnings_plainly() -> None:
     """Print gosprog's own warnings (:class:`MissingGlyphWarning`: its message is already in the interface's
     language and names the document) as one line "Предупреждение: …" ("Warning: …" in English) on stderr,
-    without Python's source path and code line; other warnings as Python prints them. Installed by the CLI and in its build workers (a process-wide hook
-    of :mod:`warnings`, so a library user's own handling is left alone)."""
+    without Python's source path and code line; other warnings as Python prints them. Installed by the CLI and in
+    its build workers (a process-wide hook of :mod:`warnings`, so a library user's own handling is left alone)."""
     original = warnings.showwarning
     if getattr(original, "gosprog", False):
         return
@@ -141,12 +141,6 @@ def _uncovered():
     ranges = [re.escape(chr(first)) + ("-" + re.escape(chr(last)) if last != first else "")
               for first, last in _ranges(coverage() | {ord(ch) for ch in _LAYOUT})]
     return re.compile(f"[^{''.join(ranges)}]")
-
-
-def uncovered_search():
-    """The ``search`` method of the pattern of characters :func:`coverage` lacks (layout characters aside):
-    ``None`` for a text that needs nothing, as :func:`missing` decides first."""
-    return _uncovered().search
 
 
 def missing(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -280,7 +281,7 @@ def _known_path(path, destination: Path) -> Path | None:
         return None
     parts = Path(path).parts
     for i, part in enumerate(parts):
-        if part.startswith(f".tmp-{destination.name}~"):
+        if part.startswith(_temporary(destination.name)):
             if part.endswith(".zip"):
                 return destination.parent / f"{destination.name}.zip"
             return destination.joinpath(*parts[i + 1:])
@@ -318,11 +319,18 @@ def _lock(destination: Path):
         handle.close()
 
 
+def _temporary(name: str) -> str:
+    """The prefix of what a build of package ``name`` writes before it is published (its folder, its zip), beside
+    the package: removed by the next build (:func:`_clean_debris`), named as the package names it in messages
+    (:func:`_known_path`)."""
+    return f".tmp-{name}~"
+
+
 def _clean_debris(destination: Path) -> None:
     """Remove what an interrupted build left (its temporary and set-aside folders); under the lock,
     nothing else can be writing them."""
     # Only this package's own debris: another package in the same folder may be building right now.
-    for pattern in (f".tmp-{destination.name}~*", f".old-{destination.name}~*"):
+    for pattern in (_temporary(destination.name) + "*", f".old-{destination.name}~*"):
         for path in destination.parent.glob(pattern):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
@@ -333,7 +341,7 @@ def _clean_debris(destination: Path) -> None:
 def _build_locked(planned, destination: Path, options: Options, meta: dict, progress, base, workers=None,
                   check=None) -> dict:
     previous = _read_manifest(destination)
-    work = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}~", dir=destination.parent))
+    work = Path(tempfile.mkdtemp(prefix=_temporary(destination.name), dir=destination.parent))
     os.chmod(work, 0o755)          # published folders are readable like their files (mkdtemp makes 0700)
     pool = workers.pool if workers is not None and workers.pool is not None else None
     futures: list = []
@@ -372,11 +380,11 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                     for item in planned if formats_of(item)]
             hand_out(jobs)
         entries = []
-        resolved: dict[str, Path] = {}
+        resolve = functools.lru_cache(maxsize=None)(lambda path: Path(path).resolve())   # once per path a build
         tpl_digest = templates_digest(options.templates)
         for item in planned:
             key = _digest(pickled_of(item))             # once per document: the hashes of its files
-            sources = [_relative(s, base, resolved) for s in item.sources]
+            sources = [_relative(s, base, resolve) for s in item.sources]
             files = []
             for fmt in formats_of(item):
                 name = f"{item.name}.{fmt}"
@@ -508,17 +516,11 @@ def _carry_over(previous: dict, rebuilt: set[str], destination: Path, work: Path
     return kept
 
 
-def _relative(path: str, base: Path | None, resolved: dict | None = None) -> str:
+def _relative(path: str, base: Path | None, resolve=lambda path: Path(path).resolve()) -> str:
     """``path`` relative to ``base`` (both resolved), POSIX style; its file name when outside ``base`` or no base.
-    ``resolved``: a build's cache of resolved paths (a package names the same few data files as the sources of
-    its documents, and each resolve is a system call per path component)."""
+    ``resolve``: a path's resolved form (a build keeps them: a package names the same few data files as the sources
+    of its documents, and each resolve is a system call per path component)."""
     if base is not None:
-        resolved = {} if resolved is None else resolved
-
-        def resolve(p) -> Path:
-            if p not in resolved:
-                resolved[p] = Path(p).resolve()
-            return resolved[p]
         try:
             return resolve(str(path)).relative_to(resolve(str(base))).as_posix()
         except ValueError:
@@ -646,12 +648,12 @@ class _PackageZip:
     or stopped build: the previous zip stays)."""
 
     def __init__(self, target: Path, top: str, date: str | None):
+        import datetime as _dt
+
+        from .writers._files import zip_date_time
         self.target, self.top = target, top
-        self.stamp = (1980, 1, 1, 0, 0, 0)
-        if date:
-            y, m, d = (int(x) for x in date.split("-"))
-            self.stamp = (max(1980, y), m, d, 0, 0, 0)
-        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{top}~", suffix=".zip", dir=target.parent)
+        self.stamp = zip_date_time(_dt.date.fromisoformat(date) if date else _dt.date(1980, 1, 1))
+        fd, tmp = tempfile.mkstemp(prefix=_temporary(top), suffix=".zip", dir=target.parent)
         os.close(fd)
         self.tmp = Path(tmp)
         self.archive = zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED)

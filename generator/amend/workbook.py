@@ -113,7 +113,7 @@ def export(program, path: Path) -> dict:
     """Write the editing workbook of ``program`` to ``path`` (atomically). Returns a summary
     ``{"sheets": [names], "figures": n, "totals": n, "hash": hex}``."""
     import xlsxwriter
-    from ..writers._files import redate_zip, write_atomic
+    from ..writers._files import redate_zip, write_atomic, zip_date_time
 
     layout = sheets(program)
     digest = fingerprint(program, layout)
@@ -193,8 +193,7 @@ def export(program, path: Path) -> dict:
     ident.protect()
     book.close()
     # every zip entry dated with the edition, as in the package's workbooks (the same edition, the same bytes)
-    when = program.edition.date
-    write_atomic(Path(path), redate_zip(buffer.getvalue(), (max(when.year, 1980), when.month, when.day, 0, 0, 0)))
+    write_atomic(Path(path), redate_zip(buffer.getvalue(), zip_date_time(program.edition.date)))
     return {"sheets": [s.name for s in layout], "figures": figures, "totals": totals, "hash": digest}
 
 

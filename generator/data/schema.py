@@ -17,8 +17,9 @@ from typing_extensions import Annotated
 
 # pydantic looks for plugins (entry points of every installed distribution, importlib.metadata) when it makes
 # its first validator: 60-70 ms alone, about 25 ms of a command's start as measured, before any data is read, for
-# plugins gosprog neither has (none is in requirements.lock) nor wants observing its data. PYDANTIC_DISABLE_PLUGINS is pydantic's own switch (pydantic
-# PR 8767, "Pydantic Plugins" docs); a value the user set is kept.
+# plugins gosprog neither has (none is in requirements.lock) nor wants observing its data.
+# PYDANTIC_DISABLE_PLUGINS is pydantic's own switch (pydantic PR 8767, "Pydantic Plugins" docs); a value the user
+# set is kept.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from ..i18n import _

@@ -76,7 +76,13 @@ def zip_entries(entries, date_time: tuple[int, int, int, int, int, int]) -> byte
 
 
 def zip_time(document) -> tuple[int, int, int, int, int, int]:
-    """The document's date as a ZIP entry time ``(year, month, day, hour, minute, second)`` (years before 1980,
-    which ZIP cannot store, become 1980): every entry of a DOCX/XLSX gets it, so the bytes are reproducible."""
-    d = document.date
-    return (max(d.year, 1980), d.month, d.day, d.hour, d.minute, d.second)
+    """The document's date as a ZIP entry time (:func:`zip_date_time`): every entry of a DOCX/XLSX gets it, so the
+    bytes are reproducible."""
+    return zip_date_time(document.date)
+
+
+def zip_date_time(when) -> tuple[int, int, int, int, int, int]:
+    """A ``date`` or ``datetime`` as a ZIP entry time ``(year, month, day, hour, minute, second)``, midnight for a
+    date; years before 1980, which ZIP cannot store, become 1980."""
+    return (max(when.year, 1980), when.month, when.day, getattr(when, "hour", 0), getattr(when, "minute", 0),
+            getattr(when, "second", 0))

@@ -131,14 +131,12 @@ def for_pdf(document: model.Document, plain_data: dict | None = None) -> dict:
     stays linear in text length; in one walk over the tree. ``plain_data``: ``plain(document)`` already
     computed (not modified here)."""
     found: dict[str, None] = {}
-    uncovered = fonts.uncovered_search()            # one search in C tells nearly every text needs nothing
 
     def text(value: str, breaking: bool) -> str:
-        if uncovered(value) is not None:
-            absent = fonts.missing(value)
-            if absent:
-                found.update(dict.fromkeys(absent))
-                value = fonts.printable(value)
+        absent = fonts.missing(value)           # one search in C for nearly every text
+        if absent:
+            found.update(dict.fromkeys(absent))
+            value = fonts.printable(value)
         return breakable(value) if breaking and len(value) > LONG_TOKEN else value
 
     def walk(node, breaking: bool):
