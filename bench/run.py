@@ -66,18 +66,23 @@ LONG_WORDS = {"weasyprint": (2000, 20000), "typst": (4000, 40000)}
 # --- measuring processes ---------------------------------------------------------------------------
 
 
-def _tree_rss_kb(root: int) -> int:
-    """The summed VmRSS of ``root`` and its descendants (from /proc)."""
-    parents: dict[int, int] = {}
+def _processes():
+    """``(pid, state, parent pid, session id)`` of every process, from /proc/<pid>/stat (proc(5): the fields after
+    the command's closing parenthesis are state, ppid, pgrp, session, ...)."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", "rb") as handle:
-                stat = handle.read()
-            parents[int(entry)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            yield int(entry), fields[0], int(fields[1]), int(fields[3])
         except (OSError, ValueError, IndexError):
             continue
+
+
+def _tree_rss_kb(root: int) -> int:
+    """The summed VmRSS of ``root`` and its descendants (from /proc)."""
+    parents = {pid: parent for pid, _, parent, _ in _processes()}
     tree, frontier = {root}, [root]
     while frontier:
         pid = frontier.pop()
@@ -99,18 +104,8 @@ def _tree_rss_kb(root: int) -> int:
 
 
 def _session_running(sid: int) -> bool:
-    """Whether a process of session ``sid`` is still alive and not a zombie (from /proc)."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if len(fields) > 3 and int(fields[3]) == sid and fields[0] != b"Z":      # state, ppid, pgrp, session
-            return True
-    return False
+    """Whether a process of session ``sid`` is still alive and not a zombie."""
+    return any(session == sid and state != b"Z" for _, state, _, session in _processes())
 
 
 def settle(sid: int, limit_s: float = 10.0) -> None:
