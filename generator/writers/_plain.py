@@ -137,7 +137,7 @@ def for_pdf(document: model.Document, plain_data: dict | None = None) -> dict:
         if absent:
             found.update(dict.fromkeys(absent))
             value = fonts.printable(value)
-        return breakable(value) if breaking and len(value) > LONG_TOKEN else value
+        return breakable(value) if breaking else value
 
     def walk(node, breaking: bool):
         # plain() makes dicts, lists, strings, numbers, booleans and None, nothing derived from them
