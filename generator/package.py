@@ -553,7 +553,8 @@ def preload_modules(jobs: list) -> list[str]:
 
 #: Writers whose fork-server import also prepares what each render process would make before its first
 #: document (plain Python and lxml objects only, which a fork copies).
-_READY = {"generator.writers.docx": "generator.writers.docx_ready"}
+_READY = {"generator.writers.docx": "generator.writers.docx_ready",
+          "generator.writers.typst_pdf": "generator.writers.typst_ready"}
 
 
 def modules_for(formats, pdf_engine: str) -> list[str]:
@@ -561,7 +562,8 @@ def modules_for(formats, pdf_engine: str) -> list[str]:
     formats' writers (:data:`_READY`'s variant where there is one)."""
     from .writers import module_of
     return ["generator.package", *sorted({_READY.get(module, module)
-                                          for module in (module_of(fmt, pdf_engine) for fmt in formats)})]
+                                          for module in (module_of(fmt, pdf_engine) for fmt in formats)}),
+            "generator.gc_freeze"]
 
 
 #: The threads Typst lays a document out with in a render process of a parallel build (rayon's global pool,

@@ -212,27 +212,35 @@ from generator import package
 
 
 def prepared_here():
-    from generator.writers import docx
-    return len(docx._PREPARED)
+    import gc
+    import os
+    from generator.writers import docx, typst_pdf
+    return (len(docx._PREPARED), typst_pdf.font_set.cache_info().currsize, gc.get_freeze_count() > 0,
+            len(os.listdir("/proc/self/task")), "typst" in sys.modules)
 
 
 if __name__ == "__main__":
     with package.Workers(2, package.modules_for(sys.argv[1].split(","), "typst")) as workers:
-        print(workers.pool.submit(prepared_here).result(timeout=120))
+        print(*workers.pool.submit(prepared_here).result(timeout=120))
 """
 
 
-def test_render_processes_inherit_the_prepared_docx_template(tmp_path):
-    """The fork server prepares python-docx's template (the default style's font and size) before it forks the
-    render processes: a process holds it before its first document; a PDF-only build never loads python-docx.
-    (In a fresh interpreter: a fork server already running in this one keeps the modules it started with.)"""
+def test_render_processes_inherit_what_the_fork_server_prepared(tmp_path):
+    """The fork server prepares, before it forks the render processes, what each would make before its first
+    document: python-docx's template (the default style's font and size), the ``typst`` extension and the bundled
+    font set; and it freezes the objects its imports made (out of the render processes' garbage collections). A
+    render process holds them before its first document, with no thread besides its own and its parent watch (the
+    fork server ran no Typst compile, which starts threads); a build without PDF never loads Typst, a PDF-only build
+    never python-docx. (In a fresh interpreter: a fork server already running in this one keeps the modules it
+    started with.)"""
     assert "generator.writers.docx_ready" in package.modules_for(("docx", "pdf"), "typst")
     assert not any("docx" in m for m in package.modules_for(("pdf",), "typst"))
     probe = tmp_path / "probe.py"
     probe.write_text(_PREPARED_PROBE, encoding="utf-8")
     answers = {fmts: subprocess.run([sys.executable, str(probe), fmts], capture_output=True, text=True,
-                                    timeout=180, cwd=ROOT) for fmts in ("docx,pdf", "xlsx")}
-    assert [answers[f].stdout.strip() for f in ("docx,pdf", "xlsx")] == ["1", "0"], answers
+                                    timeout=180, cwd=ROOT) for fmts in ("docx,pdf", "xlsx", "pdf")}
+    assert [answers[f].stdout.split() for f in ("docx,pdf", "xlsx", "pdf")] == [
+        ["1", "1", "True", "2", "True"], ["0", "0", "True", "2", "False"], ["0", "1", "True", "2", "True"]], answers
 
 
 def test_a_build_stopped_while_handing_out_waits_for_the_jobs_already_out(tmp_path, monkeypatch):

@@ -83,11 +83,11 @@ def test_pdf_build_imports_neither_python_docx_nor_openpyxl(tmp_path):
 
 def test_parallel_workers_preload_only_the_writers_of_their_formats():
     pdf = package.Options(formats=("pdf",))
-    assert package.preload_modules([(None, [("pdf", Path("a.pdf"))], pdf)]) == ["generator.package",
-                                                                               "generator.writers.typst_pdf"]
+    assert package.preload_modules([(None, [("pdf", Path("a.pdf"))], pdf)]) \
+        == ["generator.package", "generator.writers.typst_ready", "generator.gc_freeze"]
     html = package.Options(formats=("pdf", "docx"), pdf_engine="weasyprint")
     assert package.preload_modules([(None, [("pdf", Path("a.pdf")), ("docx", Path("a.docx"))], html)]) \
-        == ["generator.package", "generator.writers.docx_ready", "generator.writers.html_pdf"]
+        == ["generator.package", "generator.writers.docx_ready", "generator.writers.html_pdf", "generator.gc_freeze"]
 
 
 def test_registered_command_is_loaded_on_first_use(monkeypatch, tmp_path):

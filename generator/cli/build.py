@@ -28,6 +28,20 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
     from .. import i18n, writers
     from ..buildstamp import fingerprint, unchanged
     fmts = _formats(formats)
+    workers = None
+
+    def start_workers():
+        from ..package import Workers, modules_for
+        # each render process runs this command's script again as it starts (multiprocessing's preparation of a
+        # child), which imports generator.cli: the fork server imports it once for them all
+        started = Workers(jobs, ["generator.cli", *modules_for(fmts, pdf_engine)])
+        click.get_current_context().call_on_close(started.close)
+        return started
+
+    if full:
+        # everything renders: the render processes start first (their fork server imports the writers on the
+        # other core while this one hashes, imports the builders and reads the program)
+        workers = start_workers()
     # nothing changed since the last build (data, templates, gosprog's code, options): decided from file
     # hashes and the manifest before the program is read (issue 23); --full always renders
     inputs = fingerprint(data_dir, {"formats": list(fmts), "only": sorted(only), "pdf_engine": pdf_engine,
@@ -39,15 +53,12 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
                 click.echo(i18n._("Nothing changed since the last build: {folder} is up to date").format(
                     folder=current))
             return
-    from ..package import Options, Workers, modules_for
-    # something changed: the render processes start now (before the builders and the data layer are even
-    # imported), while the program is read and checked
+        # something changed: the render processes start now (before the builders and the data layer are even
+        # imported), while the program is read and checked
+        workers = start_workers()
+    from ..package import Options
     options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
                       jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
-    # each render process runs this command's script again as it starts (multiprocessing's preparation of a
-    # child), which imports generator.cli: the fork server imports it once for them all
-    workers = Workers(jobs, ["generator.cli", *modules_for(fmts, pdf_engine)])
-    click.get_current_context().call_on_close(workers.close)
     from ..builders import plan
     loaded = read_program(data_dir)
     if loaded is None:

@@ -28,11 +28,16 @@ STANDARDS = {"a-2b": "a-2b", "a-3b": "a-3b", "a-2u": "a-2u", "ua-1": "ua-1"}
 
 
 @functools.lru_cache(maxsize=4)
-def font_set(font_dirs: tuple[str, ...]):
+def font_set(folders: tuple[str, ...]):
     """One ``typst.Fonts`` per set of font folders, shared by every compile of this process: the faces are
     read and indexed once instead of once per document (system fonts never included)."""
     import typst
-    return typst.Fonts(include_system_fonts=False, font_paths=list(font_dirs))
+    return typst.Fonts(include_system_fonts=False, font_paths=list(folders))
+
+
+def font_dirs(tpl) -> tuple[str, ...]:
+    """The ``fonts/`` folders of the template folders ``tpl`` (:func:`generator.templates.get`), overlay first."""
+    return tuple(str(d / "fonts") for d in tpl.dirs if (d / "fonts").is_dir())
 
 
 def render(document: model.Document, *, templates=None, pdf_standard: str | None = None, plain_data=None,
@@ -47,7 +52,6 @@ def render(document: model.Document, *, templates=None, pdf_standard: str | None
 
     tpl = templates_mod.get(templates)
     data = for_pdf(document, plain_data)
-    font_dirs = tuple(str(d / "fonts") for d in tpl.dirs if (d / "fonts").is_dir())
     with tempfile.TemporaryDirectory(prefix="gosprog-typst-") as work:
         root = Path(work)
         shutil.copyfile(tpl.find("document.typ"), root / "document.typ")
@@ -64,7 +68,7 @@ def render(document: model.Document, *, templates=None, pdf_standard: str | None
             if pdf_standard not in STANDARDS:
                 raise ValueError(f"unknown PDF standard {pdf_standard!r}")
             kwargs["pdf_standards"] = STANDARDS[pdf_standard]
-        return typst.compile(str(root / "document.typ"), root=str(root), font_paths=font_set(font_dirs),
+        return typst.compile(str(root / "document.typ"), root=str(root), font_paths=font_set(font_dirs(tpl)),
                              ignore_system_fonts=True,
                              sys_inputs={"doc": json.dumps(data, ensure_ascii=False)}, **kwargs)
 
