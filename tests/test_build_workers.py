@@ -424,3 +424,31 @@ def test_a_build_stopped_while_the_zip_thread_starts_raises_the_stop_and_leaves_
                       {"date": "2021-08-31"}, workers=_Started(lambda fn, job: _future(package._render_pickled(job))))
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
     assert not (tmp_path / "pkg").exists() and not (tmp_path / "pkg.zip").exists()
+
+
+def test_a_full_build_starts_its_render_processes_before_hashing_and_an_unchanged_one_starts_none(tmp_path,
+                                                                                                  monkeypatch):
+    """``--full`` renders everything whatever the inputs' hashes say: its render processes start first (their fork
+    server imports the writers while this process hashes the inputs and reads the program). Without ``--full`` the
+    hashes come first, and a rebuild with nothing changed starts no render process at all."""
+    import generator.buildstamp as buildstamp
+    events = []
+    real_workers, real_fingerprint = package.Workers, buildstamp.fingerprint
+
+    def workers(*args, **kwargs):
+        events.append("workers")
+        return real_workers(*args, **kwargs)
+
+    def fingerprint(*args, **kwargs):
+        events.append("fingerprint")
+        return real_fingerprint(*args, **kwargs)
+
+    monkeypatch.setattr(package, "Workers", workers)
+    monkeypatch.setattr(buildstamp, "fingerprint", fingerprint)
+    only = ["--only", "00-programma-pasport", "--format", "docx", "--jobs", "2", "-q", "--out", str(tmp_path)]
+    for extra, expected in ((["--full"], ["workers", "fingerprint"]), ([], ["fingerprint"]),
+                            (["--format", "xlsx"], ["fingerprint", "workers"])):
+        events.clear()
+        result = CliRunner().invoke(main, ["build", str(DATA), *only, *extra], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert events == expected, extra
