@@ -452,3 +452,31 @@ def test_a_full_build_starts_its_render_processes_before_hashing_and_an_unchange
         result = CliRunner().invoke(main, ["build", str(DATA), *only, *extra], catch_exceptions=False)
         assert result.exit_code == 0, result.output
         assert events == expected, extra
+
+
+def test_the_program_is_read_and_planned_with_the_collector_paused_and_it_runs_again_after(tmp_path, monkeypatch):
+    """Before the first document goes out, reading the program and planning its documents make tens of thousands
+    of objects that live until the command ends: no garbage collection looks among them then (``collector.paused``);
+    the collector is on again afterwards, also when the data cannot be read (the build refuses it)."""
+    import gc
+
+    import generator.builders as builders
+    seen = []
+    real_plan = builders.plan
+
+    def plan(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(builders, "plan", plan)
+    assert gc.isenabled()
+    result = CliRunner().invoke(main, ["build", str(DATA), "--out", str(tmp_path), "--format", "docx", "--only",
+                                       "00-programma-pasport", "--jobs", "1", "-q"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert seen == [False] and gc.isenabled()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "program.yaml").write_text("code: [unclosed\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(bad), "--out", str(tmp_path / "out"), "--jobs", "1", "-q"])
+    assert result.exit_code == 1 and "program.yaml:" in result.output, result.output
+    assert gc.isenabled()

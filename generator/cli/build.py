@@ -59,22 +59,26 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
     from ..package import Options
     options = Options(formats=fmts, pdf_engine=pdf_engine, pdf_standard=pdf_standard, templates=templates,
                       jobs=jobs, incremental=not full, partial=bool(only) or set(fmts) != set(writers.FORMATS))
-    from ..builders import plan
-    loaded = read_program(data_dir)
-    if loaded is None:
-        # unreadable: the gate says what is wrong (or --force goes on with what can be read)
-        forced, report = checked(data_dir, force)
-        program, located = load_or_exit(data_dir)
-        check = None
-    else:
-        # readable: the documents render while the gate checks the data (a blocked build is abandoned, the
-        # previous package left as it was); the gate's mark of what --force let through goes to the manifest
-        program, located = loaded
-        forced = {}
+    from ..collector import paused
+    # the builders' modules, the program and its documents live until the command ends: no garbage collection
+    # looks among them before the first document goes out (0.03 s of the 0.6 s before it, in its collections)
+    with paused():
+        from ..builders import plan
+        loaded = read_program(data_dir)
+        if loaded is None:
+            # unreadable: the gate says what is wrong (or --force goes on with what can be read)
+            forced, report = checked(data_dir, force)
+            program, located = load_or_exit(data_dir)
+            check = None
+        else:
+            # readable: the documents render while the gate checks the data (a blocked build is abandoned, the
+            # previous package left as it was); the gate's mark of what --force let through goes to the manifest
+            program, located = loaded
+            forced = {}
 
-        def check() -> dict:
-            return checked(data_dir, force, loaded)[0]
-    whole = plan(program, located, out_dir, base=data_dir)
+            def check() -> dict:
+                return checked(data_dir, force, loaded)[0]
+        whole = plan(program, located, out_dir, base=data_dir)
     planned = whole.only(only)
     if not planned.documents:
         from ..select import NotFound, documents

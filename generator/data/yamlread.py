@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
-import gc
 import hashlib
 import re
 from decimal import Decimal, InvalidOperation
@@ -22,6 +21,7 @@ from yaml.events import (AliasEvent, DocumentEndEvent, DocumentStartEvent, Mappi
 from yaml.nodes import ScalarNode
 
 from .errors import DataError
+from ..collector import paused
 from ..i18n import N_, _
 
 MAX_BYTES = 20 * 1024 * 1024      # a program file larger than this is refused, not read
@@ -118,13 +118,8 @@ def parse(text: str, path: Path | str = "<string>") -> tuple[object, dict]:
     The cyclic garbage collector is paused while the values are made: they hold no reference cycles, and
     its passes over tens of thousands of new objects took a third of the reading time.
     """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         return _parse(text, path)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _parse(text: str, path: Path | str) -> tuple[object, dict]:
