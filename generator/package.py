@@ -552,14 +552,14 @@ def preload_modules(jobs: list) -> list[str]:
 
 
 #: Writers whose fork-server import also prepares what each render process would make before its first
-#: document (plain Python and lxml objects only, which a fork copies).
+#: document: objects a fork copies and that start no thread (plain Python, lxml, a ``typst.Fonts``).
 _READY = {"generator.writers.docx": "generator.writers.docx_ready",
           "generator.writers.typst_pdf": "generator.writers.typst_ready"}
 
 
 def modules_for(formats, pdf_engine: str) -> list[str]:
-    """The modules the fork server imports for a build of ``formats`` with ``pdf_engine``: this package and those
-    formats' writers (:data:`_READY`'s variant where there is one)."""
+    """The modules the fork server imports for a build of ``formats`` with ``pdf_engine``: this package, those
+    formats' writers (:data:`_READY`'s variant where there is one) and, last, :mod:`generator.gc_freeze`."""
     from .writers import module_of
     return ["generator.package", *sorted({_READY.get(module, module)
                                           for module in (module_of(fmt, pdf_engine) for fmt in formats)}),
