@@ -37,6 +37,7 @@ from typing import Callable, Iterable
 
 from . import __version__
 from .buildstamp import sha256_file
+from .i18n import N_, _
 from .plans import Planned
 from .writers import write as write_document
 
@@ -256,7 +257,8 @@ def build(planned: list[Planned], destination: Path, options: Options, meta: dic
     names = [item.name for item in planned]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise PackageError(f"два документа пакета получили одно имя файла: {', '.join(twice)}")
+        raise PackageError(_("two documents of the package got the same file name: {names}").format(
+            names=", ".join(twice)))
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
         with _lock(destination):
@@ -264,14 +266,14 @@ def build(planned: list[Planned], destination: Path, options: Options, meta: dic
             return _build_locked(planned, destination, options, meta, progress, base, workers, check)
     except OSError as exc:
         where = _known_path(exc.filename, destination) or destination
-        raise PackageError(f"не удалось записать пакет в {destination}: {where}: "
-                           f"{_OS_REASONS.get(exc.errno, exc.strerror or exc)}") from None
+        raise PackageError(_("could not write the package to {destination}: {path}: {reason}").format(
+            destination=destination, path=where, reason=write_reason(exc))) from None
     except BrokenProcessPool:
         # a render process ended without finishing its job: killed (the system out of memory, a user's kill) or
         # crashed; the other jobs are stopped with it, and the previous package is left as it was
-        raise PackageError(f"пакет {destination} не собран: процесс, формировавший документы, аварийно завершился "
-                           f"(например, системе не хватило памяти или процесс был остановлен); предыдущий пакет "
-                           f"не изменен, повторите сборку") from None
+        raise PackageError(_("the package {destination} was not built: a process rendering the documents ended "
+                             "abnormally (the system ran out of memory, or the process was stopped); the previous "
+                             "package is unchanged, build again").format(destination=destination)) from None
 
 
 def _known_path(path, destination: Path) -> Path | None:
@@ -289,19 +291,28 @@ def _known_path(path, destination: Path) -> Path | None:
 
 
 class PackageError(RuntimeError):
-    """The package could not be built; the message is for the user (Russian), the previous package is intact."""
+    """The package could not be built; the message is for the user (in the interface's language, Russian by default),
+    the previous package is intact."""
 
 
 class BuildLocked(PackageError):
     pass
 
 
+#: Why the system refused to write the package, in the user's words (translated when the message is made).
 _OS_REASONS = {
-    errno.EACCES: "нет прав на запись", errno.EPERM: "нет прав на запись", errno.EROFS: "диск только для чтения",
-    errno.ENOSPC: "на диске нет места", errno.EDQUOT: "исчерпана квота диска",
-    errno.ENOTDIR: "на месте папки находится файл", errno.EEXIST: "на месте папки находится файл",
-    errno.EISDIR: "на месте файла находится папка",
+    errno.EACCES: N_("no permission to write"), errno.EPERM: N_("no permission to write"),
+    errno.EROFS: N_("the disk is read-only"), errno.ENOSPC: N_("no space left on the disk"),
+    errno.EDQUOT: N_("the disk quota is used up"), errno.ENOTDIR: N_("a file stands where a folder should be"),
+    errno.EEXIST: N_("a file stands where a folder should be"),
+    errno.EISDIR: N_("a folder stands where a file should be"),
 }
+
+
+def write_reason(exc: OSError) -> str:
+    """Why the system refused to write (``exc``), in the user's language: :data:`_OS_REASONS`, else the system's
+    own words."""
+    return _(_OS_REASONS[exc.errno]) if exc.errno in _OS_REASONS else exc.strerror or str(exc)
 
 
 @contextlib.contextmanager
@@ -313,7 +324,8 @@ def _lock(destination: Path):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BuildLocked(f"пакет {destination} сейчас записывает другая сборка; повторите позже") from None
+            raise BuildLocked(_("the package {destination} is being written by another build; try again later").format(
+                destination=destination)) from None
         yield
     finally:
         handle.close()

@@ -152,6 +152,11 @@ def test_file_where_the_output_folder_should_be(tmp_path):
     assert "Traceback" not in run.stderr
     assert "не удалось записать пакет" in run.stderr and "на месте папки находится файл" in run.stderr
     assert (tmp_path / "out" / "tiny-program").read_text(encoding="utf-8") == "not a folder"
+    # the interface's language: the message comes from the catalog like the others
+    english = _gosprog("--lang", "en", "build", FIXTURE, "--out", tmp_path / "out", "--quiet", check=False)
+    assert english.returncode == 1
+    assert f"could not write the package to {tmp_path / 'out' / 'tiny-program'}" in english.stderr
+    assert "a file stands where a folder should be" in english.stderr, english.stderr
 
 
 def test_full_disk_is_a_message_and_the_previous_package_stays(tmp_path, monkeypatch):

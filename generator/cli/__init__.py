@@ -123,10 +123,10 @@ def run(**options) -> None:
         # the command's own output could not be written (standard output on a full disk, a closed terminal):
         # said in one line, not a traceback (click handles a closed pipe itself)
         _status[0] = 1
-        from ..package import _OS_REASONS
+        from ..package import write_reason
         try:
             print(_("Error: the output could not be written: {reason}").format(
-                reason=_OS_REASONS.get(exc.errno, exc.strerror or str(exc))), file=sys.stderr)
+                reason=write_reason(exc)), file=sys.stderr)
         except OSError:
             pass
     except BaseException:
