@@ -134,3 +134,28 @@ def test_missing_glyph_warning_speaks_the_interface_language_in_the_render_proce
         title = line.split(": ")[1]
         assert title.startswith("Паспорт") or title.startswith("Таблицы"), line      # the document's own title
         assert line == expected.format(doc=title), line
+
+
+@pytest.mark.parametrize("text, russian, english", [
+    ("a: 030\n", "с ведущим нулём (YAML 1.1 читает 030 как восьмеричное 24): напишите 30",
+     "with a leading zero (YAML 1.1 reads 030 as octal 24): write 30"),
+    ("a: 0x1F\n", "число '0x1F' в шестнадцатеричной записи: пишите десятичными цифрами (31)",
+     "the number '0x1F' in hexadecimal notation: write it in decimal digits (31)"),
+    ("a: \"x\\u0001\"\n", "недопустимый символ U+0001 в позиции 2 текста (управляющий символ)",
+     "a character U+0001 at position 2 of the text (a control character)"),
+    ("a: 1970-01-01\n", "дата '1970-01-01' вне 1980-2107 гг.", "the date '1970-01-01' is outside the years 1980-2107"),
+])
+def test_a_data_files_refusals_speak_the_interface_language(text, russian, english):
+    """What the YAML reader refuses (numbers YAML 1.1 would change, characters no format can write, dates a ZIP
+    cannot stamp) comes from the catalog: Russian by default, English on request, located the same way."""
+    from generator.data.errors import DataError
+    from generator.data.yamlread import parse
+    previous = i18n.language()
+    try:
+        for language, expected in (("ru", russian), ("en", english)):
+            i18n.activate(language)
+            with pytest.raises(DataError) as refused:
+                parse(text, "f.yaml")
+            assert str(refused.value).startswith("f.yaml:1:4: a: ") and expected in str(refused.value)
+    finally:
+        i18n.activate(previous)

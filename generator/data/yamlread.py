@@ -130,7 +130,7 @@ def _parse(text: str, path: Path | str) -> tuple[object, dict]:
         finally:
             loader.dispose()
     except RecursionError:
-        raise DataError("слишком глубокая вложенность для данных программы", file=path) from None
+        raise DataError(_("nesting too deep for program data"), file=path) from None
     except DataError as exc:
         exc.file = path
         raise
@@ -196,7 +196,8 @@ def _build(loader, text: str, path) -> tuple[bool, object, dict, DataError | Non
             if kind is not ScalarEvent:
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise DataError(f"вложенность глубже {MAX_DEPTH} уровней: данные программы так не пишутся",
+                    raise DataError(_("nesting deeper than {depth} levels: program data is not written like "
+                                      "this").format(depth=MAX_DEPTH),
                                     line=event.start_mark.line + 1, column=event.start_mark.column + 1)
             if documents != 1:
                 continue
@@ -408,38 +409,47 @@ def _refuse_number(node, path, at) -> None:
     body = text.lstrip("+-").replace("_", "")
     sign = "-" if text.startswith("-") else ""
     if ":" in text:
-        raise _fail(f"число {text!r} в шестидесятеричной записи YAML 1.1 (1:30 читается как 90): "
-                    f"если это текст, возьмите его в кавычки (\"{text}\")", node, path, at)
+        raise _fail(_("the number {number} in YAML 1.1's base-60 notation (1:30 reads as 90): if it is text, put it "
+                      "in quotes (\"{text}\")").format(number=repr(text), text=text), node, path, at)
     if body[:2].lower() in ("0x", "0b", "0o"):
-        base = {"0x": 16, "0b": 2, "0o": 8}[body[:2].lower()]
-        kind = {16: "шестнадцатеричной", 2: "двоичной", 8: "восьмеричной"}[base]
+        base, message = _NOTATIONS[body[:2].lower()]
         try:
             meant = f"{sign}{int(body[2:], base)}"
         except ValueError:
-            meant = "число десятичными цифрами"
-        raise _fail(f"число {text!r} в {kind} записи: пишите десятичными цифрами ({meant}) "
-                    f"или возьмите текст в кавычки (\"{text}\")", node, path, at)
+            meant = _("a number in decimal digits")
+        raise _fail(_(message).format(number=repr(text), meant=meant, text=text), node, path, at)
     whole = body.split(".")[0]
     if len(whole) > 1 and whole.startswith("0"):
         plain = sign + (body.lstrip("0") or "0")
         if plain.lstrip("-").startswith("."):
             plain = plain.replace(".", "0.", 1)
-        raise _fail(f"число {text!r} с ведущим нулём (YAML 1.1 читает 030 как восьмеричное 24): "
-                    f"напишите {plain} или, если это текст (код, номер), возьмите его в кавычки (\"{text}\")",
-                    node, path, at)
+        raise _fail(_("the number {number} with a leading zero (YAML 1.1 reads 030 as octal 24): write {plain} or, "
+                      "if it is text (a code, a number), put it in quotes (\"{text}\")").format(
+                        number=repr(text), plain=plain, text=text), node, path, at)
+
+
+#: YAML 1.1's integer notations other than decimal digits, by prefix: the base and what the refusal says.
+_NOTATIONS = {
+    "0x": (16, N_("the number {number} in hexadecimal notation: write it in decimal digits ({meant}) or put the "
+                  "text in quotes (\"{text}\")")),
+    "0b": (2, N_("the number {number} in binary notation: write it in decimal digits ({meant}) or put the text in "
+                 "quotes (\"{text}\")")),
+    "0o": (8, N_("the number {number} in octal notation: write it in decimal digits ({meant}) or put the text in "
+                 "quotes (\"{text}\")")),
+}
 
 
 def _check_text(text: str, node, path, at) -> None:
     """Refuse texts no writer can carry: too long, or with characters outside XML 1.0 / Unicode text."""
     if len(text) > MAX_TEXT:
-        raise _fail(f"текст длиной {len(text)} символов; предел {MAX_TEXT} (столько вмещает ячейка XLSX): "
-                    f"сократите текст или разбейте его", node, path, at)
+        raise _fail(_("a text of {length} characters; the limit is {limit} (what an XLSX cell holds): shorten the "
+                      "text or split it").format(length=len(text), limit=MAX_TEXT), node, path, at)
     bad = _BAD_CHARS.search(text)
     if bad:
         ch = bad.group()
-        raise _fail(f"недопустимый символ U+{ord(ch):04X} в позиции {bad.start() + 1} текста "
-                    f"({_char_kind(ch)}): ни DOCX, ни XLSX, ни PDF не могут его записать; удалите его",
-                    node, path, at)
+        raise _fail(_("a character U+{code} at position {position} of the text ({kind}) that neither DOCX, XLSX nor "
+                      "PDF can write: delete it").format(code=f"{ord(ch):04X}", position=bad.start() + 1,
+                                                         kind=_char_kind(ch)), node, path, at)
 
 
 #: Characters no writer can carry: control characters other than \n and \t (XML 1.0 forbids C0, and
@@ -479,16 +489,17 @@ def text_is_clean(text: str) -> bool:
 def _char_kind(ch: str) -> str:
     code = ord(ch)
     if 0xD800 <= code <= 0xDFFF:
-        return "одиночный суррогат"
+        return _("a lone surrogate")
     if code < 0x20 or 0x7F <= code <= 0x9F:
-        return "управляющий символ"
-    return "несимвол Unicode"
+        return _("a control character")
+    return _("a Unicode noncharacter")
 
 
 def _check_date(value: _dt.date, node, path, at) -> None:
     if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise _fail(f"дата {node.value!r} вне {MIN_YEAR}-{MAX_YEAR} гг.: такие даты не может нести метка времени "
-                    f"ZIP-архива (DOCX, XLSX, пакет); проверьте год", node, path, at)
+        raise _fail(_("the date {date} is outside the years {first}-{last}: a ZIP archive's time stamp (DOCX, XLSX, "
+                      "the package) cannot carry it; check the year").format(date=repr(node.value), first=MIN_YEAR,
+                                                                            last=MAX_YEAR), node, path, at)
 
 
 def _scalar_value(tag: str, node, at, path, clean: bool = False):
