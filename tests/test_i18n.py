@@ -159,3 +159,42 @@ def test_a_data_files_refusals_speak_the_interface_language(text, russian, engli
             assert str(refused.value).startswith("f.yaml:1:4: a: ") and expected in str(refused.value)
     finally:
         i18n.activate(previous)
+
+
+def test_money_finer_than_a_kopeck_and_dates_a_zip_cannot_stamp_speak_the_interface_language():
+    """The program schema's own refusals come from the catalog too (they reach the user inside a located error)."""
+    from decimal import Decimal
+
+    from pydantic import BaseModel, ValidationError
+
+    from generator.data import schema
+
+    class Figures(BaseModel):
+        rubles: schema.Rubles = None
+        thousands: schema.Thousands = None
+        date: schema.Date = None
+
+    def refusals() -> list[str]:
+        said = []
+        for given in ({"rubles": Decimal("1.005")}, {"thousands": Decimal("2146.700001")}, {"date": "1970-01-01"}):
+            with pytest.raises(ValidationError) as refused:
+                Figures(**given)
+            said.append(refused.value.errors()[0]["msg"])
+        return said
+
+    previous = i18n.language()
+    try:
+        i18n.activate("ru")
+        assert refusals() == [
+            "Value error, сумма в руб. точнее копейки: не больше 2 знаков после запятой (округлите до 1)",
+            "Value error, сумма в тыс. руб. точнее копейки: не больше 5 знаков после запятой (округлите до 2146.7)",
+            "Value error, дата 01.01.1970 вне 1980-2107 гг. (предел метки времени ZIP в DOCX/XLSX)"]
+        i18n.activate("en")
+        assert refusals() == [
+            "Value error, an amount in rubles finer than a kopeck: at most 2 digits after the point (round it to 1)",
+            "Value error, an amount in thousand rubles finer than a kopeck: at most 5 digits after the point "
+            "(round it to 2146.7)",
+            "Value error, the date 01.01.1970 is outside the years 1980-2107 (what a ZIP time stamp in DOCX and XLSX "
+            "holds)"]
+    finally:
+        i18n.activate(previous)

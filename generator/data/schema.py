@@ -22,7 +22,7 @@ from typing_extensions import Annotated
 # set is kept.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from ..i18n import _
+from ..i18n import N_, _
 
 LIMIT = Decimal("1e15")
 
@@ -51,19 +51,24 @@ def _named(value: str) -> str:
 Name = Annotated[str, AfterValidator(_named)]        # a name or title that must not be blank
 
 
-def places(decimals: int, unit: str):
-    """A validator refusing numbers with more than ``decimals`` digits after the point: money is
-    kept to the kopeck, so a figure in ``unit`` has at most that many (руб.: 2, тыс. руб.: 5)."""
+def places(decimals: int, message: str):
+    """A validator refusing numbers with more than ``decimals`` digits after the point: money is kept to the kopeck,
+    so a figure in rubles has at most 2, in thousand rubles 5. ``message`` (a catalog id, :func:`N_`) says so with
+    ``{decimals}`` and the figure ``{rounded}``."""
     def check(value):
         if isinstance(value, Decimal) and value.is_finite() and value.normalize().as_tuple().exponent < -decimals:
-            raise ValueError(f"сумма в {unit} точнее копейки: не больше {decimals} знаков после запятой "
-                             f"(округлите до {format(value.quantize(Decimal(1).scaleb(-decimals)).normalize(), 'f')})")
+            rounded = format(value.quantize(Decimal(1).scaleb(-decimals)).normalize(), "f")
+            raise ValueError(_(message).format(decimals=decimals, rounded=rounded))
         return value
     return AfterValidator(check)
 
 
-Rubles = Annotated[Num, places(2, "руб.")]                    # money in rubles: kopecks at most
-Thousands = Annotated[Num, places(5, "тыс. руб.")]            # money in thousand rubles, as the act prints
+# money in rubles: kopecks at most
+Rubles = Annotated[Num, places(2, N_("an amount in rubles finer than a kopeck: at most {decimals} digits after the "
+                                     "point (round it to {rounded})"))]
+# money in thousand rubles, as the act prints
+Thousands = Annotated[Num, places(5, N_("an amount in thousand rubles finer than a kopeck: at most {decimals} digits "
+                                        "after the point (round it to {rounded})"))]
 Marker = Literal["-", "х"]
 Amount = Union[Thousands, Marker, None]
 
@@ -71,7 +76,8 @@ Amount = Union[Thousands, Marker, None]
 def _zip_date(value: _dt.date) -> _dt.date:
     """Dates a package can carry: ZIP timestamps (DOCX, XLSX, the archive) hold 1980-2107 only."""
     if not 1980 <= value.year <= 2107:
-        raise ValueError(f"дата {value:%d.%m.%Y} вне 1980-2107 гг. (предел метки времени ZIP в DOCX/XLSX)")
+        raise ValueError(_("the date {date} is outside the years 1980-2107 (what a ZIP time stamp in DOCX and XLSX "
+                           "holds)").format(date=f"{value:%d.%m.%Y}"))
     return value
 
 
