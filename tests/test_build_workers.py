@@ -480,3 +480,17 @@ def test_the_program_is_read_and_planned_with_the_collector_paused_and_it_runs_a
     result = CliRunner().invoke(main, ["build", str(bad), "--out", str(tmp_path / "out"), "--jobs", "1", "-q"])
     assert result.exit_code == 1 and "program.yaml:" in result.output, result.output
     assert gc.isenabled()
+
+
+def test_a_font_set_the_fork_server_cannot_make_is_left_to_the_render_process():
+    """The fork server forks every render process from itself: a failure while it prepares the font set must not end
+    it (multiprocessing passes over an ImportError only); the render process then makes the set itself and says what
+    failed with the document it renders."""
+    probe = ("import typst\n"
+             "def broken(**kwargs):\n    raise RuntimeError('unreadable font')\n"
+             "typst.Fonts = broken\n"
+             "import generator.writers.typst_ready\n"
+             "from generator.writers import typst_pdf\n"
+             "print(typst_pdf.font_set.cache_info().currsize)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.strip() == "0", done.stderr

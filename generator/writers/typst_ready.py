@@ -14,4 +14,9 @@ import typst  # noqa: F401  (loaded here, before the fork)
 from .. import templates
 from .typst_pdf import font_dirs, font_set
 
-font_set(font_dirs(templates.get(None)))
+try:
+    font_set(font_dirs(templates.get(None)))
+except Exception:       # noqa: BLE001  left to the render process, which says what failed with its document
+    # the fork server imports its modules once and forks every render process from itself: an exception here would
+    # end it (multiprocessing passes over an ImportError only), and the build would fail without saying why
+    pass
