@@ -711,7 +711,8 @@ def _prepare_tree(tree: Path) -> None:
 
 def compare(rev: str, runs: int, jobs: int, out: Path) -> int:
     """This working tree (A) against commit ``rev`` (B), each command a whole process (``python -m
-    generator``) with the tree first on PYTHONPATH, alternating A B A B on this machine; medians."""
+    generator``) with the tree first on PYTHONPATH, alternating A B A B on this machine; medians, and the median of
+    the trials' paired ratios (:func:`bench_parallel` says why)."""
     WORK.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="compare-", dir=WORK))
     tree_b = work / "rev"
@@ -747,7 +748,9 @@ def compare(rev: str, runs: int, jobs: int, out: Path) -> int:
                               "jobs": jobs, "machine": machine(),
                               "commands": {name: {"A_s": median(t["A"]), "B_s": median(t["B"]),
                                                   "A_runs_s": t["A"], "B_runs_s": t["B"],
-                                                  "ratio_A_to_B": median(t["A"]) / median(t["B"])}
+                                                  "ratio_A_to_B": median(t["A"]) / median(t["B"]),
+                                                  "ratio_A_to_B_paired": median([a / b for a, b in
+                                                                                 zip(t["A"], t["B"])])}
                                            for name, t in times.items()}}}
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree_b)], check=False)
@@ -756,9 +759,10 @@ def compare(rev: str, runs: int, jobs: int, out: Path) -> int:
     print(f"\nA = this tree ({c['A']['sha'][:10]}{', uncommitted changes' if c['A']['dirty'] else ''}), "
           f"B = {rev} ({c['B']['sha'][:10]}); {runs} paired runs (A B, B A, ...), medians, load average "
           f"{os.getloadavg()[0]:.1f}")
-    print(f"  {'command':24} {'A s':>8} {'B s':>8} {'A/B':>6}")
+    print(f"  {'command':24} {'A s':>8} {'B s':>8} {'A/B':>6} {'A/B paired':>11}")
     for name, r in c["commands"].items():
-        print(f"  {name:24} {r['A_s']:8.2f} {r['B_s']:8.2f} {r['ratio_A_to_B']:6.2f}")
+        print(f"  {name:24} {r['A_s']:8.2f} {r['B_s']:8.2f} {r['ratio_A_to_B']:6.2f} {r['ratio_A_to_B_paired']:11.2f}")
+    print("  (A/B: the medians' ratio; paired: the median of each trial's A over its B, run side by side)")
     append_history(out, result)
     print(f"appended to {out}")
     return 0
