@@ -545,7 +545,8 @@ def growth(scale: list[dict]) -> list[dict]:
 def _spread(values: list[float]) -> str:
     """``"trials 1.31-1.62x, middle half 1.40-1.52x"``: the range and the interquartile range of ``values``."""
     ordered = sorted(values)
-    q1, _, q3 = statistics.quantiles(ordered, n=4) if len(ordered) > 1 else (ordered[0],) * 3
+    # "inclusive": the quartiles of the trials themselves (the default extrapolates: with 3 trials, the min and max)
+    q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive") if len(ordered) > 1 else (ordered[0],) * 3
     return f"trials {ordered[0]:.2f}-{ordered[-1]:.2f}x, middle half {q1:.2f}-{q3:.2f}x"
 
 

@@ -43,8 +43,13 @@ def tree_digest(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in _walk(folder):
         digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
-        with open(path, "rb") as handle:
-            digest.update(hashlib.sha256(handle.read()).digest())
+        try:
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+        except OSError as exc:
+            # a file that cannot be read (a link to nowhere, no permission): hashed as such, and left to the reader,
+            # which names it and says why in the user's language (this hash only decides whether anything changed)
+            digest.update(f"unreadable {exc.errno}".encode("ascii"))
     return digest.hexdigest()
 
 

@@ -306,6 +306,7 @@ _OS_REASONS = {
     errno.EDQUOT: N_("the disk quota is used up"), errno.ENOTDIR: N_("a file stands where a folder should be"),
     errno.EEXIST: N_("a file stands where a folder should be"),
     errno.EISDIR: N_("a folder stands where a file should be"),
+    errno.ENOENT: N_("no such file or folder"),
 }
 
 

@@ -165,3 +165,17 @@ def test_input_hash_includes_the_code(monkeypatch):
     before = package.input_hash(item, "docx", package.Options(), "t")
     monkeypatch.setattr(buildstamp, "code_digest", lambda: "1" * 64)
     assert package.input_hash(item, "docx", package.Options(), "t") != before
+
+
+@pytest.mark.parametrize("extra", [[], ["--full"]])
+def test_a_data_file_that_cannot_be_read_is_named_by_the_reader_not_a_hashing_error(data, tmp_path, extra):
+    """A link to nowhere among the data files (or a file without permission): hashing the inputs takes it as
+    unreadable and goes on, and the reader names the file and says why in Russian; before, the hash's own
+    FileNotFoundError ended the command with «не удалось вывести результат команды: No such file or directory»."""
+    (data / "subprograms" / "sp9.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    result = CliRunner().invoke(main, ["build", str(data), "--out", str(tmp_path / "out"), "-q", "--jobs", "1",
+                                       *extra])
+    assert result.exit_code == 1
+    assert f"{data / 'subprograms' / 'sp9.yaml'}: не удается прочитать: файла нет" in result.output, result.output
+    assert "No such file" not in result.output and not (tmp_path / "out").exists()
+    assert buildstamp.tree_digest(data) != buildstamp.tree_digest(DATA)

@@ -159,6 +159,15 @@ def test_file_where_the_output_folder_should_be(tmp_path):
     assert "a file stands where a folder should be" in english.stderr, english.stderr
 
 
+def test_an_output_folder_that_cannot_be_made_is_said_in_russian(tmp_path):
+    """An output under a path where no folder can be made (a path inside /proc): the system's reason in Russian too,
+    not its English words inside the Russian message."""
+    run = _gosprog("build", FIXTURE, "--out", "/proc/gosprog-no-such-folder", "--quiet", check=False)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "не удалось записать пакет в /proc/gosprog-no-such-folder/" in run.stderr
+    assert run.stderr.strip().endswith(": /proc/gosprog-no-such-folder: такого файла или папки нет"), run.stderr
+
+
 def test_full_disk_is_a_message_and_the_previous_package_stays(tmp_path, monkeypatch):
     program, located = load_program(FIXTURE, with_locations=True)
     planned = program_package(program, located)[:2]
