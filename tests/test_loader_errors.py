@@ -130,6 +130,12 @@ def remove_program_yaml(folder: Path) -> Path:
     return folder
 
 
+def program_yaml_a_folder(folder: Path) -> Path:
+    (folder / P).unlink()
+    (folder / P).mkdir()
+    return folder
+
+
 def point_at_a_file(folder: Path) -> Path:
     return folder / P
 
@@ -249,6 +255,8 @@ CASES = [
     Case("empty-activity-name", on_line(S, 16, '"Основное мероприятие 1.1"', '""'),
          "sp1.yaml", 16, "activities.items[0].name", ("не может быть пустым",), column=13),
     Case("missing-program-yaml", remove_program_yaml, None, None, None, ("нет файла program.yaml",)),
+    Case("program-yaml-is-a-folder", program_yaml_a_folder, "program.yaml", None, None,
+         ("program.yaml здесь папка, а не файл", "записываются в файл program.yaml")),
     Case("data-dir-is-a-file", point_at_a_file, "program.yaml", None, None, ("это не папка программы",)),
     Case("data-dir-does-not-exist", point_at_nothing, "no-such-folder", None, None, ("это не папка программы",)),
     Case("directory-named-like-a-subprogram", directory_named_yaml,

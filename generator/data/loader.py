@@ -137,6 +137,9 @@ def load_program(folder: str | Path, with_locations: bool = False):
     if not folder.is_dir():
         raise DataError(_("not a program folder: give the folder that holds program.yaml and subprograms/"), file=folder)
     program_file = folder / "program.yaml"
+    if program_file.is_dir():
+        raise DataError(_("program.yaml is a folder here, not a file: the program's passport and edition are written "
+                          "in the file program.yaml"), file=program_file)
     if not program_file.is_file():
         raise DataError(_("program.yaml is missing: give the folder that holds program.yaml and subprograms/"), file=folder)
     located = Located()
