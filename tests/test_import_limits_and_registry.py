@@ -363,6 +363,26 @@ def test_a_world_readable_key_stops_the_import_it_is_not_blamed_on_the_file(data
         assert reg.history() == []
 
 
+@pytest.mark.parametrize("make, words", [
+    (lambda p: p.mkdir(), "не является обычным файлом"),
+    (lambda p: p.symlink_to(p.with_name("elsewhere.key")), "не удалось открыть (это символическая ссылка): это должен "
+                                                             "быть обычный файл, не символическая ссылка"),
+])
+def test_a_key_path_that_is_a_folder_or_a_link_is_said_of_the_key(data, form, tmp_path, monkeypatch, make, words):
+    """A folder where the signing key should be gave «не удалось вывести результат команды: на месте файла находится
+    папка» (the CLI's message for its own output), and a link the system's English words: both now say it of the key."""
+    from generator.quarterly import secretkey
+    key = tmp_path / "signing.key"
+    make(key)
+    monkeypatch.setenv(secretkey.ENV, str(key))
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(form)
+    result = CliRunner().invoke(main, ["quarterly", "import", str(path), "--data", str(DATA_DIR), "--registry",
+                                       str(tmp_path / "reg"), "--received", "2021-04-05"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"ключ подписи форм: файл ключа {key} {words}" in result.output, result.output
+
+
 def _die_on_marked_files(data):
     import os
     if data.endswith(b"\x00" * 3 + b"DIE"):

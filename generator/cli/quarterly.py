@@ -209,7 +209,7 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
         try:
             for name, result in import_many(uploads(), data, reg, when, expect, jobs):
                 if isinstance(result, RegistryError):
-                    click.echo(f"{name}: НЕ ЗАПИСАН: {result}", err=True)
+                    click.echo(_("{name}: NOT RECORDED: {reason}").format(name=name, reason=result), err=True)
                     rejected += 1
                     continue
                 click.echo(describe(result, data))
@@ -217,7 +217,7 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
                 rejected += result.status == "rejected" or (
                     result.status == "duplicate" and result.submission.status != "accepted")
         except SecretKeyError as exc:
-            raise UserError(f"ключ подписи форм: {exc}") from None
+            raise UserError(_("the forms' signing key: {problem}").format(problem=exc)) from None
     for name, exc in unreadable.items():
         from ..data.yamlread import os_reason
         click.echo(_("{name}: cannot read ({reason})").format(name=name, reason=os_reason(exc)), err=True)
@@ -257,7 +257,7 @@ class _key_errors:
     def __exit__(self, kind, exc, tb):
         from ..quarterly.secretkey import SecretKeyError
         if kind is not None and issubclass(kind, SecretKeyError):
-            raise UserError(f"ключ подписи форм: {exc}") from None
+            raise UserError(_("the forms' signing key: {problem}").format(problem=exc)) from None
         return False
 
 
@@ -268,8 +268,9 @@ def _check_key_place(*folders) -> None:
     key = key_path().expanduser().absolute()
     for folder in folders:
         if folder and key.is_relative_to(Path(folder).absolute()):
-            raise UserError(f"ключ подписи форм {key} лежит в папке {folder}: перенесите его вне папок данных и "
-                            "результатов (см. docs/quarterly-key.md) и задайте путь в GOSPROG_SECRET_KEY_FILE")
+            raise UserError(_("the forms' signing key {key} lies in the folder {folder}: move it out of the data and "
+                              "output folders (see docs/quarterly-key.md) and give its path in "
+                              "GOSPROG_SECRET_KEY_FILE").format(key=key, folder=folder))
 
 
 @quarterly.command("report", cls=_SubsidiesListed,

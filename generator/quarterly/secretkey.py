@@ -24,6 +24,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import _
+
 ENV = "GOSPROG_SECRET_KEY_FILE"
 KEY_BYTES = 32
 
@@ -71,14 +73,18 @@ def keys(create: bool = True) -> list[Key]:
         _create(path)
         return keys(create=False)
     except OSError as exc:
-        raise SecretKeyError(f"файл ключа {path} не удалось открыть ({exc.strerror}): это должен быть обычный "
-                             "файл, не символическая ссылка") from None
+        from ..data.yamlread import os_reason
+        raise SecretKeyError(_("the key file {path} could not be opened ({reason}): it must be a regular file, not a "
+                               "symbolic link").format(path=path, reason=os_reason(exc))) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        # a folder opens too (and os.fdopen then raises IsADirectoryError, which said nothing of the key)
+        os.close(fd)
+        raise SecretKeyError(_("the key file {path} is not a regular file").format(path=path))
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise SecretKeyError(f"файл ключа {path} не является обычным файлом")
         if info.st_mode & 0o077:
-            raise SecretKeyError(f"файл ключа {path} доступен другим пользователям: выполните chmod 600 {path}")
+            raise SecretKeyError(_("the key file {path} can be read by other users: run chmod 600 {path}").format(
+                path=path))
         text = handle.read(64 * 1024).decode("ascii", "replace")
     out = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -90,11 +96,11 @@ def keys(create: bool = True) -> list[Key]:
         except ValueError:
             secret = b""
         if len(secret) < KEY_BYTES:
-            raise SecretKeyError(f"файл ключа {path}, строка {number}: ключ должен состоять из не менее чем "
-                                 f"{KEY_BYTES * 2} шестнадцатеричных цифр")
+            raise SecretKeyError(_("the key file {path}, line {line}: a key is at least {digits} hexadecimal "
+                                   "digits").format(path=path, line=number, digits=KEY_BYTES * 2))
         out.append(Key(secret))
     if not out:
-        raise SecretKeyError(f"в файле ключа {path} нет ни одного ключа")
+        raise SecretKeyError(_("the key file {path} holds no key").format(path=path))
     return out
 
 
