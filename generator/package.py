@@ -37,7 +37,8 @@ from typing import Callable, Iterable
 
 from . import __version__
 from .buildstamp import sha256_file
-from .i18n import N_, _
+from .i18n import _
+from .oserrors import write_reason
 from .plans import Planned
 from .writers import write as write_document
 
@@ -297,23 +298,6 @@ class PackageError(RuntimeError):
 
 class BuildLocked(PackageError):
     pass
-
-
-#: Why the system refused to write the package, in the user's words (translated when the message is made).
-_OS_REASONS = {
-    errno.EACCES: N_("no permission to write"), errno.EPERM: N_("no permission to write"),
-    errno.EROFS: N_("the disk is read-only"), errno.ENOSPC: N_("no space left on the disk"),
-    errno.EDQUOT: N_("the disk quota is used up"), errno.ENOTDIR: N_("a file stands where a folder should be"),
-    errno.EEXIST: N_("a file stands where a folder should be"),
-    errno.EISDIR: N_("a folder stands where a file should be"),
-    errno.ENOENT: N_("no such file or folder"),
-}
-
-
-def write_reason(exc: OSError) -> str:
-    """Why the system refused to write (``exc``), in the user's language: :data:`_OS_REASONS`, else the system's
-    own words."""
-    return _(_OS_REASONS[exc.errno]) if exc.errno in _OS_REASONS else exc.strerror or str(exc)
 
 
 @contextlib.contextmanager

@@ -123,7 +123,7 @@ def run(**options) -> None:
         # the command's own output could not be written (standard output on a full disk, a closed terminal):
         # said in one line, not a traceback (click handles a closed pipe itself)
         _status[0] = 1
-        from ..package import write_reason
+        from ..oserrors import write_reason
         try:
             print(_("Error: the output could not be written: {reason}").format(
                 reason=write_reason(exc)), file=sys.stderr)

@@ -219,8 +219,8 @@ def import_command(files, data_dir, year, quarter, subsidy, received, out, regis
         except SecretKeyError as exc:
             raise UserError(_("the forms' signing key: {problem}").format(problem=exc)) from None
     for name, exc in unreadable.items():
-        from ..data.yamlread import os_reason
-        click.echo(_("{name}: cannot read ({reason})").format(name=name, reason=os_reason(exc)), err=True)
+        from ..oserrors import read_reason
+        click.echo(_("{name}: cannot read ({reason})").format(name=name, reason=read_reason(exc)), err=True)
         rejected += 1
     if rejected:
         sys.exit(1)

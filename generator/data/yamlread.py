@@ -23,6 +23,7 @@ from yaml.nodes import ScalarNode
 from .errors import DataError
 from ..collector import paused
 from ..i18n import N_, _
+from ..oserrors import read_reason
 
 MAX_BYTES = 20 * 1024 * 1024      # a program file larger than this is refused, not read
 MAX_NODES = 2_000_000
@@ -48,14 +49,14 @@ def read(path: Path) -> tuple[object, dict[tuple, tuple[int, int]]]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise DataError(_("cannot read: {reason}").format(reason=os_reason(exc)), file=path) from None
+        raise DataError(_("cannot read: {reason}").format(reason=read_reason(exc)), file=path) from None
     if size > MAX_BYTES:
         raise DataError(_("the file has {size} bytes, more than the limit of {limit}: is it program data?")
                         .format(size=size, limit=MAX_BYTES), file=path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DataError(_("cannot read: {reason}").format(reason=os_reason(exc)), file=path) from None
+        raise DataError(_("cannot read: {reason}").format(reason=read_reason(exc)), file=path) from None
     if not raw.strip():
         raise DataError(_("file is empty: fill it in or remove it"), file=path, line=1)
     try:
@@ -324,15 +325,6 @@ def _implicit_tags(loader):
                 return tag
         return scalar
     return tag_of
-
-
-def os_reason(exc: OSError) -> str:
-    """Why the operating system refused a file, in the user's language."""
-    import errno
-    reasons = {errno.ENOENT: _("no such file"), errno.EACCES: _("permission denied"),
-               errno.EPERM: _("permission denied"), errno.EISDIR: _("it is a folder"),
-               errno.ENOTDIR: _("a part of the path is a file, not a folder"), errno.ELOOP: _("a symbolic link")}
-    return reasons.get(exc.errno) or exc.strerror or str(exc)
 
 
 #: PyYAML's problems ("found character '\t' that cannot start any token") in the user's words.

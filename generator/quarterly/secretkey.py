@@ -73,9 +73,9 @@ def keys(create: bool = True) -> list[Key]:
         _create(path)
         return keys(create=False)
     except OSError as exc:
-        from ..data.yamlread import os_reason
+        from ..oserrors import read_reason
         raise SecretKeyError(_("the key file {path} could not be opened ({reason}): it must be a regular file, not a "
-                               "symbolic link").format(path=path, reason=os_reason(exc))) from None
+                               "symbolic link").format(path=path, reason=read_reason(exc))) from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         # a folder opens too (and os.fdopen then raises IsADirectoryError, which said nothing of the key)
