@@ -38,6 +38,7 @@ from typing import Callable, Iterable
 from . import __version__
 from .buildstamp import sha256_file
 from .i18n import _
+from .interrupts import deferred
 from .oserrors import write_reason
 from .plans import Planned
 from .writers import write as write_document
@@ -338,12 +339,14 @@ def _clean_debris(destination: Path) -> None:
 def _build_locked(planned, destination: Path, options: Options, meta: dict, progress, base, workers=None,
                   check=None) -> dict:
     previous = _read_manifest(destination)
-    work = Path(tempfile.mkdtemp(prefix=_temporary(destination.name), dir=destination.parent))
-    os.chmod(work, 0o755)          # published folders are readable like their files (mkdtemp makes 0700)
     pool = workers.pool if workers is not None and workers.pool is not None else None
     futures: list = []
     archive: _PackageZip | None = None
+    work: Path | None = None
     try:
+        with deferred():         # made and recorded in one step: a Ctrl-C between them left the folder
+            work = Path(tempfile.mkdtemp(prefix=_temporary(destination.name), dir=destination.parent))
+        os.chmod(work, 0o755)          # published folders are readable like their files (mkdtemp makes 0700)
         def formats_of(item) -> list[str]:
             # e.g. a draft resolution is prose: DOCX and PDF, never a workbook
             return [f for f in options.formats if item.formats is None or f in item.formats]
@@ -363,9 +366,12 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             # stopped while the others are being serialized still waits for it before removing its folder
             found.sort(key=_cost, reverse=True)
             for item, files, opts in found if pool is not None else []:
-                futures.append(pool.submit(_render_pickled,
-                                           (replace(item, document=None), pickled_of(item), files, opts)))
-                rendering.update((Path(path).name, futures[-1]) for _, path in files)
+                data = pickled_of(item)
+                # submitted and recorded in one step: stopped inside submit() (which may wait for the fork server
+                # to start a process), the job ran unrecorded and wrote into the folder the stopped build removed
+                with deferred():
+                    futures.append(pool.submit(_render_pickled, (replace(item, document=None), data, files, opts)))
+                    rendering.update((Path(path).name, futures[-1]) for _, path in files)
 
         # Nothing to compare with (a first build, or --full): every file renders, so the jobs go out before the
         # input hashes are computed, and the hashes are made while the documents render (from the same bytes).
@@ -405,7 +411,8 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
             entries += _carry_over(previous, {e["file"] for e in entries}, destination, work)
         # the package's zip is written as its files come, in the manifest's order (the last documents to finish are
         # short ones): after the last document only the manifest and the table of contents are left to add
-        archive = _PackageZip(destination.parent / f"{destination.name}.zip", destination.name, meta.get("date"))
+        with deferred():         # its temporary file made and recorded in one step
+            archive = _PackageZip(destination.parent / f"{destination.name}.zip", destination.name, meta.get("date"))
         archive.start(work, [e["file"] for e in entries], rendering if pool is not None else None)
         # while the documents render: the gate, the manifest's frame and the table of contents (no rendered file)
         if check is not None:
@@ -431,9 +438,12 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
                                      encoding="utf-8")
         (work / CONTENTS).write_text(table_of_contents, encoding="utf-8")
         archive.finish([MANIFEST, CONTENTS])
-        _swap(work, destination)
-        work = None
-        archive.publish()
+        # one step: stopped between them, the package's folder was missing (moved aside, the new one not yet in
+        # place: the next build removed the previous package with the debris), or the zip older than the folder
+        with deferred():
+            _swap(work, destination)
+            work = None
+            archive.publish()
         manifest["rendered"] = sum(len(files) for _, files, _ in jobs)
         return manifest
     except BaseException as exc:

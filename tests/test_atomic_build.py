@@ -63,6 +63,22 @@ def _built_in_parallel(tmp_path: Path) -> tuple[list[str], Path, dict]:
     return command, package, _intact(package)
 
 
+def _wait_until_rendering(folder: Path, timeout: float = 60) -> None:
+    """Wait until a build writing into ``folder`` has rendered its first file (in its temporary folder): the middle of
+    the build on any machine (a fixed delay was before the first document on a slow one, after the last on a fast
+    one)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for temporary in folder.glob(".tmp-*"):
+            try:
+                if temporary.is_dir() and any(temporary.iterdir()):
+                    return
+            except OSError:             # removed meanwhile
+                pass
+        time.sleep(0.005)
+    pytest.fail("the build wrote no file")
+
+
 @pytest.mark.parametrize("stop, status, said", [(signal.SIGTERM, 143, ""), (signal.SIGINT, 1, "Прервано.")])
 def test_a_stopped_parallel_build_cleans_up_and_prints_no_traceback(tmp_path, stop, status, said):
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or SIGTERM in the middle of a build with
@@ -73,7 +89,7 @@ def test_a_stopped_parallel_build_cleans_up_and_prints_no_traceback(tmp_path, st
     process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(1.0)
+    _wait_until_rendering(package.parent)
     os.killpg(process.pid, stop)
     output, _ = process.communicate(timeout=120)
     assert process.returncode == status, output

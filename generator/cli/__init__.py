@@ -129,9 +129,28 @@ def run(**options) -> None:
                 reason=write_reason(exc)), file=sys.stderr)
         except OSError:
             pass
-    except BaseException:
+    except BaseException as exc:
         _status[0] = 1
-        raise
+        if not _interrupted(exc):
+            raise
+        # Ctrl-C while a command imported its modules: Python raised it inside an import's machinery, which wraps
+        # it (dataclasses: «RuntimeError: Error calling __set_name__»), so click did not see a Ctrl-C and the user
+        # got a traceback; said as click says a Ctrl-C it sees
+        try:
+            print("\n" + _("Aborted!"), file=sys.stderr)
+        except OSError:
+            pass
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from a Ctrl-C: a ``KeyboardInterrupt`` among its causes and contexts."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def register(name: str, target: str) -> None:

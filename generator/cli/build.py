@@ -27,6 +27,7 @@ from .common import DEFAULT_DATA, UserError, checked, force_option, jobs_option,
 def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standard, templates, jobs, force) -> None:
     from .. import i18n, writers
     from ..buildstamp import fingerprint, unchanged
+    from ..interrupts import deferred
     fmts = _formats(formats)
     workers = None
 
@@ -34,8 +35,11 @@ def build(data_dir, out_dir, formats, only, quiet, full, pdf_engine, pdf_standar
         from ..package import Workers, modules_for
         # each render process runs this command's script again as it starts (multiprocessing's preparation of a
         # child), which imports generator.cli: the fork server imports it once for them all
-        started = Workers(jobs, ["generator.cli", *modules_for(fmts, pdf_engine)])
-        click.get_current_context().call_on_close(started.close)
+        # started and their closing registered in one step: a Ctrl-C between them ended this process while the
+        # render processes were still being started, and one printed a traceback (its pool's semaphore was gone)
+        with deferred():
+            started = Workers(jobs, ["generator.cli", *modules_for(fmts, pdf_engine)])
+            click.get_current_context().call_on_close(started.close)
         return started
 
     if full:

@@ -1,0 +1,205 @@
+"""Steps a Ctrl-C or SIGTERM must not cut in two (:mod:`generator.interrupts`), and the package build's use of them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+
+from conftest import make_document
+from generator import package
+from generator.builders import Planned
+from generator.interrupts import deferred
+
+
+def test_a_ctrl_c_inside_the_block_is_raised_after_it():
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)                        # the handler would have run here
+            steps.append("after the signal")
+        steps.append("never")
+    assert steps == ["after the signal"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_sigterm_handler_is_called_once_after_the_block_and_restored(monkeypatch):
+    calls = []
+    monkeypatch.setattr(signal, "SIGTERM", signal.SIGTERM)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: calls.append((signum, len(steps))))
+    steps = []
+    try:
+        with deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.01)
+            steps.append(1)
+        assert calls == [(signal.SIGTERM, 1)]
+        assert signal.getsignal(signal.SIGTERM) is not None and signal.getsignal(signal.SIGTERM) != signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_an_ignored_signal_stays_ignored_and_handlers_are_restored_when_the_block_raises():
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with pytest.raises(ValueError):
+            with deferred():
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.01)
+                raise ValueError("the block's own error")
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_outside_the_main_thread_the_block_just_runs():
+    ran = []
+
+    def other():
+        with deferred():
+            ran.append(signal.getsignal(signal.SIGINT))
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert ran == [signal.default_int_handler]
+
+
+def test_ctrl_c_inside_submit_still_waits_for_the_submitted_job(tmp_path):
+    """Found by CI: Ctrl-C while ``ProcessPoolExecutor.submit`` waited for the fork server (the job already
+    registered in the pool) left the job unrecorded; the stopped build removed its folder without waiting, the job
+    then wrote the first document's files into a new ``.tmp-`` folder beside the package. Now the job is recorded,
+    the build waits for it, then removes the folder: the job writes into the folder while it exists, nothing is
+    left, and the Ctrl-C is still raised."""
+    wrote = []
+
+    class Pool:
+        def submit(self, fn, job):
+            future = Future()
+            future.set_running_or_notify_cancel()   # as the pool's queue does once a process may take the job
+            folder = Path(job[2][0][1]).parent
+
+            def render():                           # the render process, a moment later
+                time.sleep(0.3)
+                wrote.append(folder.is_dir())
+                if folder.is_dir():
+                    (folder / "doc-0.docx").write_bytes(b"rendered")
+                future.set_result([])
+
+            threading.Thread(target=render, daemon=True).start()
+            os.kill(os.getpid(), signal.SIGINT)     # the user presses Ctrl-C while submit() still runs
+            time.sleep(0.01)
+            return future
+
+    class Started:
+        pool = Pool()
+
+        def release(self):
+            pass
+
+    planned = [Planned("doc-0", "test", make_document(), [])]
+    with pytest.raises(KeyboardInterrupt):
+        package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2),
+                      {"date": "2021-08-31"}, workers=Started())
+    time.sleep(0.4)
+    assert wrote == [True]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+
+
+def test_ctrl_c_while_the_package_is_replaced_keeps_a_package_in_place(tmp_path, monkeypatch):
+    """Ctrl-C between moving the previous package aside and moving the new one in: the package's folder was
+    missing (and the next build removed the previous one as debris). Now the replacement completes, the zip is
+    published with it, and the Ctrl-C is raised after."""
+    planned = [Planned("doc-0", "test", make_document(), [])]
+    options = package.Options(formats=("docx",), jobs=1)
+    destination = tmp_path / "pkg"
+    package.build(planned, destination, options, {"date": "2021-08-31"})
+    replace = os.replace
+    moves = []
+
+    def interrupted_replace(source, target):
+        replace(source, target)
+        moves.append(Path(target).name)
+        if Path(target).name.startswith(".old-"):
+            os.kill(os.getpid(), signal.SIGINT)      # after the previous package is moved aside
+            time.sleep(0.01)
+
+    monkeypatch.setattr(package.os, "replace", interrupted_replace)
+    with pytest.raises(KeyboardInterrupt):
+        package.build([Planned("doc-0", "test", make_document(6), [])], destination, options, {"date": "2021-08-31"})
+    monkeypatch.setattr(package.os, "replace", replace)
+    assert moves[-3].startswith(".old-pkg~") and moves[-2:] == ["pkg", "pkg.zip"]
+    assert (destination / "doc-0.docx").is_file() and (tmp_path / "pkg.zip").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+
+
+_WRAPPED_CTRL_C = '''
+import sys
+import click
+from generator import cli
+
+class Stops:
+    def __set_name__(self, owner, name):
+        raise KeyboardInterrupt      # Ctrl-C while a module being imported defines its classes
+
+@click.command("stops")
+def stops():
+    class Finding:                   # Python 3.11 wraps it: RuntimeError: Error calling __set_name__ ...
+        figures = Stops()
+
+sys.modules["stopping_command"] = type(sys)("stopping_command")
+sys.modules["stopping_command"].stops = stops
+cli.register("stops", "stopping_command:stops")
+cli.run(prog_name="gosprog")
+'''
+
+
+@pytest.mark.parametrize("lang, said", [("ru", "Прервано."), ("en", "Aborted!")])
+def test_ctrl_c_inside_an_import_is_said_as_a_ctrl_c_not_a_traceback(lang, said):
+    """Ctrl-C while a command imports its modules (the first quarter second of ``gosprog build``): Python raises it
+    inside the import's machinery, which wraps it in another exception; the user got a traceback ending in
+    «RuntimeError: Error calling __set_name__ on 'Field' instance 'figures' in 'Finding'». Now it ends as a Ctrl-C
+    that click sees: its message, status 1."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", _WRAPPED_CTRL_C, "--lang", lang, "stops"], cwd=root,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "RuntimeError" not in done.stderr, done.stderr
+    assert done.stderr.strip() == said
+
+
+def test_ctrl_c_while_the_render_processes_start_still_closes_them(tmp_path, monkeypatch):
+    """Ctrl-C right after ``build --full`` started its render processes, before it registered their closing: the
+    command ended while they were still being started, and one printed a traceback (the pool's semaphore was gone
+    with this process). Now they are closed (every process ended) before the command ends, and it says «Прервано.»."""
+    import multiprocessing
+
+    from click.testing import CliRunner
+
+    from generator.cli import main
+    made = []
+
+    class Interrupted(package.Workers):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)
+
+    monkeypatch.setattr(package, "Workers", Interrupted)
+    root = Path(__file__).resolve().parents[1]
+    result = CliRunner().invoke(main, ["build", str(root / "data" / "social-support-vologda"), "--out",
+                                       str(tmp_path / "out"), "--full", "--jobs", "2", "--quiet"])
+    assert result.exit_code == 1 and "Прервано." in result.output, result.output
+    assert len(made) == 1 and made[0].pool is None              # closed: its processes waited for
+    assert not multiprocessing.active_children()
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.pdf"))
