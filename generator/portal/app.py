@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select, text
@@ -286,6 +287,12 @@ def create_app(settings: Settings, data=None) -> FastAPI:
             return page(request, "error.html", exc.status_code, title=title, message=message, code=exc.status_code)
         except Exception:                 # the session may be unusable on this path
             return HTMLResponse(f"<h1>{title}</h1><p>{message}</p>", status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_address(request: Request, exc):
+        # a path part that must be a number and is not (/mo/CODE/submissions/abc): there is no such page, said as
+        # the 404 page says it (FastAPI's own answer is a JSON list of English validation errors)
+        return await _http_error(request, HTTPException(404))
 
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception):

@@ -106,6 +106,17 @@ def test_pages_speak_the_active_language(sqlite_portal, language):
            "action." in en["csrf"]
 
 
+@pytest.mark.parametrize("path", ["/mo/babaevsky/submissions/xyz", "/mo/babaevsky/forms/camps/abc/1",
+                                  "/department/camps/2021/first"])
+def test_an_address_with_a_word_for_a_number_is_the_russian_404_page(sqlite_portal, path):
+    """FastAPI answered these with a JSON list of English validation errors (422)."""
+    client = sqlite_portal.logged_in("department")
+    response = client.get(path)
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert "Страница не найдена Такой страницы нет. Проверьте адрес или вернитесь на главную страницу. " \
+           "Код ошибки: 404" in visible(response.text)
+
+
 def test_upload_messages_and_statuses_follow_the_language(tmp_path, program_data, language):
     """A form sent a day after its deadline (camps: 10 April): the municipality's status, the department's table,
     an upload without a file and an oversize one, in Russian and then in English."""
