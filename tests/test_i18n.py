@@ -38,6 +38,20 @@ def test_catalog_has_no_untranslated_or_fuzzy_entries():
         assert not fuzzy, f"{po}: fuzzy entries {fuzzy[:5]}"
 
 
+def test_catalog_defines_each_message_once():
+    """A message id given twice (two modules' entries appended at different times, with different Russian) is not an
+    error for ``pybabel compile``: it silently keeps the first, so the second module's Russian was never shown (seen:
+    «отчеты в {folder}» against «отчеты в папке {folder}»). GNU msgfmt refuses such a catalog."""
+    import collections
+    import re
+    for po in (ROOT / "generator" / "locale").glob("*/LC_MESSAGES/*.po"):
+        text = po.read_text(encoding="utf-8")
+        keys = [(context or "", "".join(re.findall(r'"(.*)"', msgid)))
+                for context, msgid in re.findall(r'^(?:msgctxt "(.*)"\n)?msgid ((?:".*"\n)+)', text, re.M)]
+        twice = [key for key, count in collections.Counter(keys).items() if count > 1]
+        assert not twice, f"{po}: defined more than once: {twice}"
+
+
 @pytest.mark.parametrize("env, expected", [
     ({}, "ru"), ({"LANG": "C.UTF-8"}, "ru"), ({"LANG": "POSIX"}, "ru"), ({"LANG": "de_DE.UTF-8"}, "ru"),
     ({"LANG": "en_US.UTF-8"}, "en"), ({"LANG": "ru_RU.UTF-8"}, "ru"), ({"LC_ALL": "en_GB.UTF-8", "LANG": "ru_RU"}, "en"),
