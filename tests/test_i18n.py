@@ -112,6 +112,24 @@ def test_click_plural_forms_are_russian():
         i18n.activate()
 
 
+def test_each_plural_message_has_three_different_russian_forms():
+    """A count followed by its noun takes three Russian forms (1 запись, 2 записи, 5 записей); one text for all three
+    is Russian only for some numbers («1 учетных записей», seen in ``gosprog portal users list``). Every plural entry
+    that starts with its count says 1, 2 and 5 apart (others may share a form: «дано: {len}», «(… дн.)»)."""
+    with (ROOT / "generator" / "locale" / "ru" / "LC_MESSAGES" / "gosprog.po").open("rb") as f:
+        catalog = read_po(f)
+    counted = [m for m in catalog if m.id and m.pluralizable and m.id[0].startswith("{count} ")]
+    assert counted
+    same = [m.id[0] for m in counted if len(set(m.string)) < 3]
+    assert not same, same
+    i18n.activate("ru")
+    try:
+        assert [i18n.ngettext("{count} account", "{count} accounts", n).format(count=n) for n in (1, 2, 5, 21)] == \
+            ["1 учетная запись", "2 учетные записи", "5 учетных записей", "21 учетная запись"]
+    finally:
+        i18n.activate()
+
+
 def test_missing_glyph_warning_is_one_russian_line_without_source_path(capsys):
     """The CLI (and its build workers) print gosprog's own warning as "Предупреждение: …", not Python's
     "<file>.py:<line>: MissingGlyphWarning: …" with the code line (the breaker saw it under ``annual``)."""

@@ -264,7 +264,7 @@ def test_users_cli_add_list_passwd(tmp_path, monkeypatch):
     assert dept.exit_code == 0, dept.output
     listing = runner.invoke(main, ["users", "list", "--data", str(DATA_DIR)])
     assert re.search(r"mo-kaduy\s+municipality\s+kaduysky\s+активна", listing.output)
-    assert re.search(r"otdel\s+department\s+-\s+активна", listing.output) and "2 учетных записей" in listing.output
+    assert re.search(r"otdel\s+department\s+-\s+активна", listing.output) and "2 учетные записи" in listing.output
     changed = runner.invoke(main, ["users", "passwd", "mo-kaduy", *data], input="Kaduy-password-2\n")
     assert changed.exit_code == 0 and "пароль пользователя mo-kaduy изменен" in changed.output
     from generator.portal.db import make_engine, sessions
