@@ -61,8 +61,7 @@ STATUS_TEXT = {
           N_("The file is larger than allowed. A report form takes at most a few hundred kilobytes: check that "
              "the right file is chosen.")),
     429: (N_("Too many login attempts"),
-          N_("Logging in is blocked for a while after several failed attempts. Try again in 15 minutes or "
-             "contact the department.")),
+          N_("Logging in is blocked for a while after several failed attempts.")),   # + when (_http_error)
     500: (N_("Internal error"),
           N_("An error occurred on the server. Try again later; if the error repeats, tell the department the "
              "time and the page's address.")),
@@ -283,6 +282,12 @@ def create_app(settings: Settings, data=None) -> FastAPI:
             message = _("The form is out of date or open in another window. Reload the page and repeat the action.")
         if exc.status_code == 413:
             message += " " + _("At most {limit} bytes are allowed.").format(limit=settings.upload_limit)
+        if exc.status_code == 429:
+            # the portal's own window (the page said «15 minutes» whatever the settings said)
+            minutes = settings.login_window_minutes
+            message += " " + ngettext("Try again in {minutes} minute or contact the department.",
+                                      "Try again in {minutes} minutes or contact the department.",
+                                      minutes).format(minutes=minutes)
         try:
             return page(request, "error.html", exc.status_code, title=title, message=message, code=exc.status_code)
         except Exception:                 # the session may be unusable on this path
