@@ -55,23 +55,26 @@ def read_upload(path: str | os.PathLike) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         opened = os.fstat(handle.fileno())
         if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
-            raise FormRejected([Problem("FILE", "файл был заменен во время приема: повторите прием")])
+            raise FormRejected([Problem("FILE", _("the file was replaced while it was being received: receive it "
+                                                  "again"))])
         _check_upload(opened)
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise FormRejected([Problem("FILE", f"файл слишком большой: более {MAX_FILE_BYTES} байт")])
+        raise FormRejected([Problem("FILE", _("the file is too large: more than {limit} bytes").format(
+            limit=MAX_FILE_BYTES))])
     return data
 
 
 def _check_upload(info: os.stat_result) -> None:
     if stat.S_ISLNK(info.st_mode):
-        raise FormRejected([Problem("FILE", "указана символическая ссылка, а не файл: укажите сам файл формы")])
+        raise FormRejected([Problem("FILE", _("a symbolic link was given, not a file: give the form's file "
+                                              "itself"))])
     if not stat.S_ISREG(info.st_mode):
-        raise FormRejected([Problem("FILE", "указан не обычный файл (папка, устройство или канал): укажите файл "
-                                    "формы .xlsx")])
+        raise FormRejected([Problem("FILE", _("this is not a regular file (a folder, a device or a pipe): give the "
+                                              "form's .xlsx file"))])
     if info.st_size > MAX_FILE_BYTES:
-        raise FormRejected([Problem("FILE", f"файл слишком большой: {info.st_size} байт, допускается не более "
-                                    f"{MAX_FILE_BYTES}")])
+        raise FormRejected([Problem("FILE", _("the file is too large: {size} bytes, at most {limit} are "
+                                              "accepted").format(size=info.st_size, limit=MAX_FILE_BYTES))])
 
 
 def import_path(path: str | os.PathLike, subsidies: SubsidyData, registry: Registry, received: _dt.date,
