@@ -91,8 +91,32 @@ def _end() -> None:
     os._exit(_status[0])
 
 
+class _Terminated(SystemExit):
+    """SIGTERM, raised by :func:`_terminated` (status 143)."""
+
+
 def _terminated(signum, frame) -> None:
-    raise SystemExit(128 + signum)
+    raise _Terminated(128 + signum)
+
+
+def _unraisable(hook_args) -> None:
+    """``sys.unraisablehook``: a Ctrl-C or SIGTERM whose handler Python ran inside a callback that cannot raise
+    (a weak reference's callback during an import, a ``__del__``) was printed as «Exception ignored in: …» with a
+    traceback, and the command went on as if nothing had been asked (a build published its package, status 0).
+    The signal is sent to the main thread again a moment later (sent at once, its handler would run inside this
+    hook, which cannot raise either), so that it stops the command where it can; anything else is printed as
+    Python does."""
+    if isinstance(hook_args.exc_value, KeyboardInterrupt):
+        again = signal.SIGINT
+    elif isinstance(hook_args.exc_value, _Terminated):
+        again = signal.SIGTERM
+    else:
+        sys.__unraisablehook__(hook_args)
+        return
+    import threading
+    resend = threading.Timer(0.01, signal.pthread_kill, (threading.main_thread().ident, again))
+    resend.daemon = True
+    resend.start()
 
 
 def run(**options) -> None:
@@ -110,6 +134,7 @@ def run(**options) -> None:
     # SIGTERM (a service stopping, `kill`) ends the command like an exception: its cleanups run (a build's
     # temporary folder is removed, the previous package stays), and the status is 143 as for the signal itself
     signal.signal(signal.SIGTERM, _terminated)
+    sys.unraisablehook = _unraisable
     try:
         main(**options)
     except SystemExit as exc:
