@@ -163,6 +163,33 @@ def test_quarterly_import_in_english_says_every_refusal_in_english(tmp_path, dat
         "link.xlsx: REJECTED:\n  - a symbolic link was given, not a file: give the form's file itself.\n")
 
 
+def _filled(wb) -> None:
+    for ref, value in {"C11": 100000.0, "D11": 80000.0, "C12": 10000.0, "D12": 8000.0}.items():  # passes Q01-Q04
+        wb[SHEET][ref] = value
+
+
+def test_the_import_line_names_the_period_in_the_interface_language(data, registry, language):
+    """The line printed for an imported file: its status word and its period (the quarter as a message names it,
+    not the documents' Russian «I квартал 2021 года»), and the period of a form of another quarter."""
+    import datetime as dt
+
+    from generator.quarterly.intake import Expectation, describe, import_bytes
+    content = _issued(data, _filled)
+    result = import_bytes(content, "babaevsky.xlsx", data, registry, dt.date(2021, 4, 5))
+    assert describe(result, data) == ("babaevsky.xlsx: ПРИНЯТ (версия 1; Бабаевский муниципальный район, I квартал "
+                                      "2021 года; представлен 05.04.2021, в срок)")
+    content = _issued(data, lambda wb: (_filled(wb), wb[SHEET].__setitem__("D12", 8000.5)))    # other bytes
+    other = import_bytes(content, "q2.xlsx", data, registry, dt.date(2021, 4, 5), Expectation(2021, 2))
+    assert other.problems[0].found == "I квартал 2021 года" and other.problems[0].expected == "II квартал 2021 года"
+    language("en")
+    assert describe(result, data) == ("babaevsky.xlsx: ACCEPTED (version 1; Бабаевский муниципальный район, quarter I "
+                                      "of 2021; received 05.04.2021, on time)")
+    other = import_bytes(content, "q2.xlsx", data, registry, dt.date(2021, 4, 5), Expectation(2021, 2))
+    assert str(other.problems[0]) == ("the form was issued for another period or recipient (required: quarter II of "
+                                      "2021; in the file: quarter I of 2021). Fill in and send the form issued for "
+                                      "quarter II of 2021.")
+
+
 def test_the_subsidy_datas_own_errors_speak_the_interface_language(tmp_path, language):
     """What load_subsidies finds wrong in an agreements file (an unknown municipality, a result the rules do not
     have, a co-financing level other than the rules fix), located at the agreement, in both languages."""
