@@ -200,7 +200,8 @@ def test_the_subsidy_datas_own_errors_speak_the_interface_language(tmp_path, lan
     shutil.copytree(DATA_DIR / "subsidies", tmp_path / "subsidies")
     book = tmp_path / "subsidies" / "sample" / "agreements-2021.yaml"
     text = book.read_text(encoding="utf-8").replace("municipality: belozersky,", "municipality: nowhere,")
-    text = text.replace("level: 98,", "level: 99.5,").replace("results: {camps: 1}}", "results: {camps: 1, extra: 2}}", 1)
+    text = text.replace("level: 98,", "level: 99.5,")
+    text = text.replace("results: {camps: 1}}", "results: {camps: 1, extra: 2}}", 1)
     book.write_text(text, encoding="utf-8")
 
     def errors() -> list[str]:
@@ -217,6 +218,33 @@ def test_the_subsidy_datas_own_errors_speak_the_interface_language(tmp_path, lan
                         "10: agreements[1]: unknown municipality 'nowhere'",
                         "22: agreements[7]: co-financing level 99.5% differs from the level 98% the rules fix for "
                         "cherepovets"]
+
+
+def test_agreements_over_the_activitys_money_are_said_with_russian_style_figures(tmp_path, language):
+    """The agreements of a subsidy adding up to more than the act's money of its activity: both sums Russian style
+    with non-breaking spaces (the total was a bare Decimal, "106007523.00 руб." inside an English sentence)."""
+    import shutil
+
+    from generator.data.errors import DataErrors
+    from generator.data.loader import load_program
+    from generator.quarterly.load import load_subsidies
+    folder = tmp_path / "data"
+    shutil.copytree(DATA_DIR, folder)
+    book = folder / "subsidies" / "sample" / "agreements-2021.yaml"
+    book.write_text(book.read_text(encoding="utf-8").replace("subsidy_amount: 899369.17", "subsidy_amount: 99899369.17"),
+                    encoding="utf-8")
+    program = load_program(folder)
+
+    def errors() -> list[str]:
+        with pytest.raises(DataErrors) as refused:
+            load_subsidies(folder, program)
+        return [e.message for e in refused.value.errors]
+
+    assert errors() == ["соглашения по субсидии 'camps' в сумме 106\u00a0007\u00a0523,00 руб. больше финансирования мероприятия "
+                        "4.1 подпрограммы на 2021 год (7\u00a0016,7 тыс. руб.)"]
+    language("en")
+    assert errors() == ["agreements of subsidy 'camps' add up to 106\u00a0007\u00a0523,00 rubles, more than the subprogram's 2021 "
+                        "financing of activity 4.1 (7\u00a0016,7 thousand rubles)"]
 
 
 # --- no Russian literal in the code of the forms' import --------------------------------------------------------

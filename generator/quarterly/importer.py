@@ -183,7 +183,8 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     reading = Reading()
     if IDENTITY not in wb.sheetnames:
         raise FormRejected([Problem("IDENTITY", _("the file has no service sheet of the form: the file was not made "
-                                                  "by gosprog or the sheet was deleted; use the form you were issued"))])
+                                                  "by gosprog or the sheet was deleted; use the form you were "
+                                                  "issued"))])
     ident = wb[IDENTITY]
     raw = {}
     for row in ident.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):

@@ -10,6 +10,7 @@ from ..data.errors import DataError, DataErrors
 from ..data.loader import Located, read_model
 from ..data.schema import Program
 from ..i18n import N_, _
+from ..numbers import format_number
 from .schema import Agreement, Agreements, FormSpec, Municipalities, Municipality, SampleSubmissions, Subsidies, Subsidy
 
 
@@ -105,7 +106,8 @@ def check_references(data: SubsidyData, program: Program | None, located: Locate
     for sub in data.subsidies.values():
         if sub.form not in data.forms:
             errors.append(DataError(_("subsidy {subsidy!r}: form {form!r} does not exist (known: {known})").format(
-                subsidy=sub.id, form=sub.form, known=", ".join(sorted(data.forms))), file=data.folder / "subsidies.yaml"))
+                subsidy=sub.id, form=sub.form, known=", ".join(sorted(data.forms))),
+                file=data.folder / "subsidies.yaml"))
     for year, book in data.agreements.items():
         path = next((f for f in located.files.values() if f and f.name == f"agreements-{year}.yaml"), None)
         totals: dict[str, Decimal] = {}
@@ -142,7 +144,8 @@ def check_references(data: SubsidyData, program: Program | None, located: Locate
                     errors.append(DataError(
                         _("agreements of subsidy {subsidy!r} add up to {total} rubles, more than the subprogram's "
                           "{year} financing of activity {activity} ({limit} thousand rubles)").format(
-                            subsidy=sid, total=total, year=year, activity=data.subsidies[sid].activity, limit=limit),
+                            subsidy=sid, total=format_number(total, 2), year=year, activity=data.subsidies[sid].activity,
+                            limit=format_number(limit, None)),
                         file=path))
     return errors
 
