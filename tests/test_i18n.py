@@ -38,6 +38,20 @@ def test_catalog_has_no_untranslated_or_fuzzy_entries():
         assert not fuzzy, f"{po}: fuzzy entries {fuzzy[:5]}"
 
 
+def test_catalog_defines_each_message_once():
+    """A message id given twice (two modules' entries appended at different times, with different Russian) is not an
+    error for ``pybabel compile``: it silently keeps the first, so the second module's Russian was never shown (seen:
+    «отчеты в {folder}» against «отчеты в папке {folder}»). GNU msgfmt refuses such a catalog."""
+    import collections
+    import re
+    for po in (ROOT / "generator" / "locale").glob("*/LC_MESSAGES/*.po"):
+        text = po.read_text(encoding="utf-8")
+        keys = [(context or "", "".join(re.findall(r'"(.*)"', msgid)))
+                for context, msgid in re.findall(r'^(?:msgctxt "(.*)"\n)?msgid ((?:".*"\n)+)', text, re.M)]
+        twice = [key for key, count in collections.Counter(keys).items() if count > 1]
+        assert not twice, f"{po}: defined more than once: {twice}"
+
+
 @pytest.mark.parametrize("env, expected", [
     ({}, "ru"), ({"LANG": "C.UTF-8"}, "ru"), ({"LANG": "POSIX"}, "ru"), ({"LANG": "de_DE.UTF-8"}, "ru"),
     ({"LANG": "en_US.UTF-8"}, "en"), ({"LANG": "ru_RU.UTF-8"}, "ru"), ({"LC_ALL": "en_GB.UTF-8", "LANG": "ru_RU"}, "en"),
@@ -94,6 +108,24 @@ def test_click_plural_forms_are_russian():
         one = i18n.ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 1)
         two = i18n.ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 2)
         assert one.startswith("Лишний аргумент") and two.startswith("Лишние аргументы")
+    finally:
+        i18n.activate()
+
+
+def test_each_plural_message_has_three_different_russian_forms():
+    """A count followed by its noun takes three Russian forms (1 запись, 2 записи, 5 записей); one text for all three
+    is Russian only for some numbers («1 учетных записей», seen in ``gosprog portal users list``). Every plural entry
+    that starts with its count says 1, 2 and 5 apart (others may share a form: «дано: {len}», «(… дн.)»)."""
+    with (ROOT / "generator" / "locale" / "ru" / "LC_MESSAGES" / "gosprog.po").open("rb") as f:
+        catalog = read_po(f)
+    counted = [m for m in catalog if m.id and m.pluralizable and m.id[0].startswith("{count} ")]
+    assert counted
+    same = [m.id[0] for m in counted if len(set(m.string)) < 3]
+    assert not same, same
+    i18n.activate("ru")
+    try:
+        assert [i18n.ngettext("{count} account", "{count} accounts", n).format(count=n) for n in (1, 2, 5, 21)] == \
+            ["1 учетная запись", "2 учетные записи", "5 учетных записей", "21 учетная запись"]
     finally:
         i18n.activate()
 

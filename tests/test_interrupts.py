@@ -17,6 +17,20 @@ from generator.builders import Planned
 from generator.interrupts import deferred
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_raises():
+    """Ctrl-C raises ``KeyboardInterrupt`` here, as in a terminal: CI (and ``nohup … &``, any background job of a
+    shell) starts the tests with Ctrl-C ignored, which every process inherits."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def _as_from_a_terminal() -> None:
+    """A child's Ctrl-C handling as a terminal's command has it (see :func:`ctrl_c_raises`)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_a_ctrl_c_inside_the_block_is_raised_after_it():
     steps = []
     with pytest.raises(KeyboardInterrupt):
@@ -147,7 +161,7 @@ from generator import cli
 
 class Stops:
     def __set_name__(self, owner, name):
-        raise KeyboardInterrupt      # Ctrl-C while a module being imported defines its classes
+        raise {stop}      # Ctrl-C or SIGTERM while a module being imported defines its classes
 
 @click.command("stops")
 def stops():
@@ -161,18 +175,20 @@ cli.run(prog_name="gosprog")
 '''
 
 
-@pytest.mark.parametrize("lang, said", [("ru", "Прервано."), ("en", "Aborted!")])
-def test_ctrl_c_inside_an_import_is_said_as_a_ctrl_c_not_a_traceback(lang, said):
+@pytest.mark.parametrize("stop, lang, status, said", [("KeyboardInterrupt", "ru", 1, "Прервано."),
+                                                      ("KeyboardInterrupt", "en", 1, "Aborted!"),
+                                                      ("cli._Terminated(143)", "ru", 143, "")])
+def test_ctrl_c_inside_an_import_is_said_as_a_ctrl_c_not_a_traceback(stop, lang, status, said):
     """Ctrl-C while a command imports its modules (the first quarter second of ``gosprog build``): Python raises it
     inside the import's machinery, which wraps it in another exception; the user got a traceback ending in
     «RuntimeError: Error calling __set_name__ on 'Field' instance 'figures' in 'Finding'». Now it ends as a Ctrl-C
-    that click sees: its message, status 1."""
+    that click sees: its message, status 1 (SIGTERM: 143, silent, as when it is raised elsewhere)."""
     import subprocess
     import sys
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-c", _WRAPPED_CTRL_C, "--lang", lang, "stops"], cwd=root,
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1, done.stderr
+    done = subprocess.run([sys.executable, "-c", _WRAPPED_CTRL_C.replace("{stop}", stop), "--lang", lang, "stops"],
+                          cwd=root, capture_output=True, text=True, timeout=60, preexec_fn=_as_from_a_terminal)
+    assert done.returncode == status, done.stderr
     assert "Traceback" not in done.stderr and "RuntimeError" not in done.stderr, done.stderr
     assert done.stderr.strip() == said
 
@@ -239,7 +255,7 @@ def test_a_stop_python_could_not_raise_inside_a_callback_still_stops_the_command
     import sys
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-c", _IGNORED_STOP.replace("{stop}", stop), "stops"], cwd=root,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, preexec_fn=_as_from_a_terminal)
     assert done.returncode == status, done.stderr
     assert "went on" not in done.stdout
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -156,26 +156,31 @@ def run(**options) -> None:
             pass
     except BaseException as exc:
         _status[0] = 1
-        if not _interrupted(exc):
+        # Ctrl-C or SIGTERM while a command imported its modules: Python raised it inside an import's machinery,
+        # which wraps it (dataclasses: «RuntimeError: Error calling __set_name__»), so neither click nor the clause
+        # above saw a stop and the user got a traceback; ended as a stop seen there ends
+        stop = _stop_in(exc)
+        if stop is None:
             raise
-        # Ctrl-C while a command imported its modules: Python raised it inside an import's machinery, which wraps
-        # it (dataclasses: «RuntimeError: Error calling __set_name__»), so click did not see a Ctrl-C and the user
-        # got a traceback; said as click says a Ctrl-C it sees
+        if isinstance(stop, _Terminated):
+            _status[0] = stop.code
+            return
         try:
             print("\n" + _("Aborted!"), file=sys.stderr)
         except OSError:
             pass
 
 
-def _interrupted(exc: BaseException) -> bool:
-    """Whether ``exc`` comes from a Ctrl-C: a ``KeyboardInterrupt`` among its causes and contexts."""
+def _stop_in(exc: BaseException) -> BaseException | None:
+    """The Ctrl-C (``KeyboardInterrupt``) or SIGTERM (:class:`_Terminated`) among ``exc``'s causes and contexts,
+    if any."""
     seen = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
+        if isinstance(exc, (KeyboardInterrupt, _Terminated)):
+            return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
-    return False
+    return None
 
 
 def register(name: str, target: str) -> None:

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .. import i18n
 from ..i18n import _, ngettext
 from .common import DEFAULT_DATA, UserError
 
@@ -89,6 +90,12 @@ def serve(data_dir, host, port, demo_accounts) -> None:
         raise
     click.echo(_("Portal: {address}  (database: {kind}, folder: {folder})").format(
         address=f"http://{host}:{port}/", kind=settings.database_url.split("://")[0], folder=settings.portal_dir))
+    # The portal's messages: Russian unless --lang or GOSPROG_LANG asks otherwise, whatever the server's locale
+    # (the console lines above are the administrator's and follow it, as every command's do).
+    from click.core import ParameterSource
+    from ..portal.settings import language
+    given = click.get_current_context().find_root().get_parameter_source("lang") == ParameterSource.COMMANDLINE
+    i18n.activate(language(explicit=i18n.language() if given else None))
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
 
 
@@ -120,6 +127,7 @@ def users_add(login, role, municipality, data_dir, password_stdin) -> None:
     try:
         with factory.begin() as db:
             account = accounts.add(db, login, password, role, municipality, known)
+            # the audit line stays a Russian literal: stored data the department reads back (see portal/app.py)
             accounts.audit(db, None, "cli", "user_add", account.login, None,
                            f"создан: {role}{' ' + municipality if municipality else ''}")
     except accounts.AccountError as exc:
@@ -154,6 +162,7 @@ def users_passwd(login, data_dir, password_stdin) -> None:
     try:
         with factory.begin() as db:
             account = accounts.set_password(db, login, password)
+            # the audit line stays a Russian literal: stored data the department reads back (see portal/app.py)
             accounts.audit(db, None, "cli", "user_passwd", account.login, None, "пароль изменен")
     except accounts.AccountError as exc:
         raise UserError(str(exc)) from None

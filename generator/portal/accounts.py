@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..i18n import _
 from .db import Account, AuditEntry, LoginFailure, utcnow
 
 HASHER = PasswordHasher()        # argon2-cffi's RFC 9106 low-memory profile (Argon2id, 64 MiB, t=3)
@@ -30,7 +31,7 @@ def _dummy_hash() -> str:
 
 
 class AccountError(ValueError):
-    """A refused account operation; the message is in Russian."""
+    """A refused account operation; the message is in the interface language (Russian by default)."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,9 @@ def password_stamp(password_hash: str) -> str:
 
 def check_password_rules(password: str, login: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"пароль короче {MIN_PASSWORD} символов")
+        raise AccountError(_("the password is shorter than {length} characters").format(length=MIN_PASSWORD))
     if login.lower() in password.lower():
-        raise AccountError("пароль не должен содержать имя пользователя")
+        raise AccountError(_("the password must not contain the user name"))
 
 
 def add(db: Session, login: str, password: str, role: str, municipality: str | None,
@@ -63,20 +64,21 @@ def add(db: Session, login: str, password: str, role: str, municipality: str | N
     """Create an account. Raises :class:`AccountError` for a bad login, role, municipality or password."""
     login = login.strip().lower()
     if not re.fullmatch(LOGIN_PATTERN, login):
-        raise AccountError(f"имя пользователя {login!r}: латинские строчные буквы, цифры, точка, дефис, "
-                           "подчеркивание; от 2 до 64 символов")
+        raise AccountError(_("user name {login}: lowercase Latin letters, digits, dot, hyphen, underscore; "
+                             "2 to 64 characters").format(login=repr(login)))
     if role not in ("municipality", "department"):
-        raise AccountError(f"роль {role!r}: допускаются municipality и department")
+        raise AccountError(_("role {role}: municipality and department are allowed").format(role=repr(role)))
     if role == "municipality":
         if not municipality:
-            raise AccountError("для роли municipality укажите --municipality КОД")
+            raise AccountError(_("for the role municipality give --municipality CODE"))
         if known_municipalities is not None and municipality not in known_municipalities:
-            raise AccountError(f"муниципальное образование {municipality!r} не найдено в municipalities.yaml")
+            raise AccountError(_("municipality {code} is not found in municipalities.yaml").format(
+                code=repr(municipality)))
     elif municipality:
-        raise AccountError("у учетной записи отдела (department) не бывает муниципального образования")
+        raise AccountError(_("a department account never has a municipality"))
     check_password_rules(password, login)
     if db.scalar(select(Account).where(Account.login == login)) is not None:
-        raise AccountError(f"пользователь {login} уже есть")
+        raise AccountError(_("user {login} already exists").format(login=login))
     account = Account(login=login, password_hash=HASHER.hash(password), role=role,
                       municipality=municipality if role == "municipality" else None, active=True)
     db.add(account)
@@ -87,7 +89,7 @@ def add(db: Session, login: str, password: str, role: str, municipality: str | N
 def set_password(db: Session, login: str, password: str) -> Account:
     account = db.scalar(select(Account).where(Account.login == login.strip().lower()))
     if account is None:
-        raise AccountError(f"пользователя {login} нет")
+        raise AccountError(_("there is no user {login}").format(login=login))
     check_password_rules(password, account.login)
     account.password_hash = HASHER.hash(password)
     db.query(LoginFailure).filter(LoginFailure.key == f"login:{account.login}").delete()
@@ -116,7 +118,8 @@ def authenticate(factory: sessionmaker, login: str, password: str, address: str,
                  max_per_login: int, max_per_address: int) -> Principal | None:
     """The account for ``login``/``password``, or None. Raises :class:`RateLimited` (before any password is
     checked) when the login or the client address had too many failures in the last ``window_minutes``.
-    Every attempt goes to the audit log."""
+    Every attempt goes to the audit log (its result texts stay Russian literals: stored data the department
+    reads back, not messages of one request's language)."""
     login = (login or "").strip().lower()[:64]
     keys = (f"login:{login}", f"addr:{address}")
     since = utcnow() - _dt.timedelta(minutes=window_minutes)

@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select, text
@@ -40,6 +41,7 @@ from starlette.formparsers import MultiPartException
 from starlette.middleware.sessions import SessionMiddleware
 
 from .. import wording
+from ..i18n import N_, _, ngettext
 from . import accounts
 from . import quarterly as q
 from .db import AuditEntry, make_engine, sessions, upgrade
@@ -47,19 +49,33 @@ from .settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORM_OVERHEAD = 64 * 1024
+# The error pages' (title, message) per HTTP status: message ids, translated with _() where a page is made
+# (translated here, at import, they would keep the language of that moment).
 STATUS_TEXT = {
-    400: ("Неверный запрос", "Запрос не удалось обработать. Вернитесь на предыдущую страницу и повторите."),
-    403: ("Доступ запрещен", "У вашей учетной записи нет доступа к этой странице или действию."),
-    404: ("Страница не найдена", "Такой страницы нет. Проверьте адрес или вернитесь на главную страницу."),
-    405: ("Действие недоступно", "Это действие нельзя выполнить таким способом."),
-    413: ("Файл слишком большой", "Размер файла превышает допустимый. Форма отчета занимает не более "
-                                  "нескольких сотен килобайт: проверьте, что выбран правильный файл."),
-    429: ("Слишком много попыток входа", "Вход временно заблокирован после нескольких неудачных попыток. "
-                                         "Повторите через 15 минут или обратитесь в департамент."),
-    500: ("Внутренняя ошибка", "На сервере произошла ошибка. Повторите позже; если ошибка повторяется, "
-                               "сообщите в департамент время и адрес страницы."),
-    503: ("Сервис недоступен", "Сервис временно недоступен. Повторите позже."),
+    400: (N_("Bad request"),
+          N_("The request could not be processed. Go back to the previous page and try again.")),
+    403: (N_("Access denied"), N_("Your account has no access to this page or action.")),
+    404: (N_("Page not found"), N_("There is no such page. Check the address or go back to the home page.")),
+    405: (N_("Action not available"), N_("This action cannot be done this way.")),
+    413: (N_("File too large"),
+          N_("The file is larger than allowed. A report form takes at most a few hundred kilobytes: check that "
+             "the right file is chosen.")),
+    429: (N_("Too many login attempts"),
+          N_("Logging in is blocked for a while after several failed attempts.")),   # + when (_http_error)
+    500: (N_("Internal error"),
+          N_("An error occurred on the server. Try again later; if the error repeats, tell the department the "
+             "time and the page's address.")),
+    503: (N_("Service unavailable"), N_("The service is temporarily unavailable. Try again later.")),
 }
+
+
+def status_text(code: int) -> tuple[str, str]:
+    """(title, message) of the error page of HTTP status ``code`` in the active interface language;
+    a status without its own text gets "Error CODE" and no message."""
+    if code in STATUS_TEXT:
+        title, message = STATUS_TEXT[code]
+        return _(title), _(message)
+    return _("Error {code}").format(code=code), ""
 
 
 class BodyTooLarge(Exception):
@@ -129,7 +145,7 @@ class SecurityHeaders:
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
+                names = {k.lower() for k, _value in headers}
                 headers += [(k, v) for k, v in self.HEADERS if k not in names]
                 if b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
@@ -180,6 +196,8 @@ def create_app(settings: Settings, data=None) -> FastAPI:
             raise NotLoggedIn()
         return p
 
+    # The audit log's result texts (audit(..., result)) stay Russian literals, not catalog messages: they are
+    # stored data the department reads back, and one log must not mix the languages of different requests.
     def audit(request: Request, who, action: str, target: str | None, result: str, sha: str | None = None):
         with factory.begin() as db:
             accounts.audit(db, who.login if who else None, address(request), action, target, sha, result)
@@ -243,12 +261,13 @@ def create_app(settings: Settings, data=None) -> FastAPI:
         accepted = [s for s in history if s.status == "accepted"]
         if accepted:
             last = max(accepted, key=lambda s: s.version)
-            label = "принят" if last.on_time else f"принят с опозданием ({last.late_days} дн.)"
+            label = _("accepted") if last.on_time else ngettext(
+                "accepted, {days} day late", "accepted, {days} days late", last.late_days).format(days=last.late_days)
             return {"key": "accepted" if last.on_time else "late", "label": label, "submission": last,
                     "count": len(history)}
         if history:
-            return {"key": "rejected", "label": "отклонен", "submission": history[-1], "count": len(history)}
-        return {"key": "missing", "label": "не представлен", "submission": None, "count": 0}
+            return {"key": "rejected", "label": _("rejected"), "submission": history[-1], "count": len(history)}
+        return {"key": "missing", "label": _("not submitted"), "submission": None, "count": 0}
 
     # --- errors --------------------------------------------------------------------------------------
 
@@ -258,19 +277,31 @@ def create_app(settings: Settings, data=None) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException):
-        title, message = STATUS_TEXT.get(exc.status_code, (f"Ошибка {exc.status_code}", ""))
+        title, message = status_text(exc.status_code)
         if exc.status_code == 403 and exc.detail == "csrf":
-            message = ("Форма устарела или открыта в другом окне. Обновите страницу и повторите действие.")
+            message = _("The form is out of date or open in another window. Reload the page and repeat the action.")
         if exc.status_code == 413:
-            message += f" Допускается не более {settings.upload_limit} байт."
+            message += " " + _("At most {limit} bytes are allowed.").format(limit=settings.upload_limit)
+        if exc.status_code == 429:
+            # the portal's own window (the page said «15 minutes» whatever the settings said)
+            minutes = settings.login_window_minutes
+            message += " " + ngettext("Try again in {minutes} minute or contact the department.",
+                                      "Try again in {minutes} minutes or contact the department.",
+                                      minutes).format(minutes=minutes)
         try:
             return page(request, "error.html", exc.status_code, title=title, message=message, code=exc.status_code)
         except Exception:                 # the session may be unusable on this path
             return HTMLResponse(f"<h1>{title}</h1><p>{message}</p>", status_code=exc.status_code)
 
+    @app.exception_handler(RequestValidationError)
+    async def _bad_address(request: Request, exc):
+        # a path part that must be a number and is not (/mo/CODE/submissions/abc): there is no such page, said as
+        # the 404 page says it (FastAPI's own answer is a JSON list of English validation errors)
+        return await _http_error(request, HTTPException(404))
+
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception):
-        title, message = STATUS_TEXT[500]
+        title, message = status_text(500)
         return HTMLResponse(templates.get_template("error.html").render(
             request=request, title=title, message=message, code=500, user=None, csrf_token=""), status_code=500)
 
@@ -282,7 +313,7 @@ def create_app(settings: Settings, data=None) -> FastAPI:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception:
-            return JSONResponse({"status": "error", "database": "недоступна"}, status_code=503)
+            return JSONResponse({"status": "error", "database": _("unavailable")}, status_code=503)
         return {"status": "ok", "database": "ok"}
 
     @app.get("/login")
@@ -304,7 +335,7 @@ def create_app(settings: Settings, data=None) -> FastAPI:
         except accounts.RateLimited:
             raise HTTPException(429) from None
         if who is None:
-            return page(request, "login.html", 401, user=None, error="Неверное имя пользователя или пароль.",
+            return page(request, "login.html", 401, user=None, error=_("Wrong user name or password."),
                         login=name[:64])
         request.session.clear()
         request.session["user"] = asdict(who)
@@ -379,7 +410,7 @@ def create_app(settings: Settings, data=None) -> FastAPI:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             return page(request, "upload.html", 400, period=period, municipality=municipality_or_404(code),
-                        error="Выберите файл формы (.xlsx).")
+                        error=_("Choose the form's file (.xlsx)."))
         content = await upload.read(settings.upload_limit + 1)
         if len(content) > settings.upload_limit:
             audit(request, who, "upload", target, "отказ: превышен размер файла")
@@ -469,7 +500,7 @@ def create_app(settings: Settings, data=None) -> FastAPI:
         rows = [(subsidies.municipalities[p.municipality], status_of(subsidy, year, quarter, p.municipality))
                 for p in sorted(found, key=lambda p: subsidies.municipalities[p.municipality].name)]
         counts = {}
-        for _, st in rows:
+        for _municipality, st in rows:
             counts[st["key"]] = counts.get(st["key"], 0) + 1
         return page(request, "status.html", period=found[0], rows=rows, counts=counts)
 

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from .. import model
+from ..i18n import _
 from ..quarterly import forms as _forms
 from ..quarterly import intake as _intake
 from ..quarterly import reports as _reports
@@ -55,7 +56,7 @@ class RegistryError(RuntimeError):
 def load(data_dir: str | Path):
     """(program, SubsidyData) of a program folder; raises ``generator.data.DataError(s)``."""
     from ..data import load_program
-    program, _ = load_program(str(data_dir), with_locations=True)
+    program, _located = load_program(str(data_dir), with_locations=True)
     return program, load_subsidies(data_dir, program)
 
 
@@ -213,7 +214,8 @@ class SqlRegistry(PeriodQueries):
                 return self.get(new_id)
             except (IntegrityError, OperationalError) as exc:
                 if attempt == MAX_RETRIES - 1:
-                    raise RegistryError(f"реестр не смог записать файл: {exc.orig}") from None
+                    raise RegistryError(_("the registry could not record the file: {reason}").format(
+                        reason=exc.orig)) from None
                 time.sleep(0.02 * (attempt + 1))
         raise AssertionError("unreachable")
 
@@ -318,9 +320,9 @@ def submit(content: bytes, name: str, data: SubsidyData, registry: SqlRegistry, 
     if claimed is not None and claimed[1] != account_municipality:
         other = data.municipalities.get(claimed[1])
         return Outcome("refused", sha, [Finding(
-            "ACCOUNT", "файл является формой другого муниципального образования"
-            f" ({other.name if other else claimed[1]}); загрузите форму, выданную вашему муниципальному "
-            "образованию на этой странице", None, data.municipalities[account_municipality].name,
+            "ACCOUNT", _("the file is a form of another municipality ({municipality}); upload the form issued "
+                         "to your municipality on this page").format(
+                municipality=other.name if other else claimed[1]), None, data.municipalities[account_municipality].name,
             other.name if other else claimed[1])])
     registry = SqlRegistry(registry.factory, registry.archive, owner=account_municipality,
                            period=(period.subsidy, period.year, period.quarter))

@@ -10,7 +10,11 @@ GOSPROG_SESSION_KEY_FILE    a file holding the key (created 0600 when missing)  
 GOSPROG_UPLOAD_LIMIT       largest accepted upload, bytes (suffixes K, M allowed)      5M (the importer's)
 GOSPROG_COOKIE_SECURE      ``1``: cookies only over HTTPS (behind a TLS proxy)         ``0``
 GOSPROG_TODAY              the date the portal takes as today (demonstrations, tests)  the system date
+GOSPROG_LANG               the language of the portal's messages (``ru``, ``en``)      ``ru``
 =========================  ==========================================================  =====================
+
+The pages are Russian (their Jinja2 templates); the messages the code adds to them (error pages, statuses,
+login and upload errors) come from the message catalog in the language :func:`language` gives.
 """
 
 from __future__ import annotations
@@ -23,13 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, _
+
 DEFAULT_DIR = "output/portal"
 DEFAULT_UPLOAD_LIMIT = 5 * 1024 * 1024
 MIN_KEY_LENGTH = 32
 
 
 class SettingsError(ValueError):
-    """A setting that cannot be used; the message is in Russian and names the variable."""
+    """A setting that cannot be used; the message names the variable and is in the interface language
+    (Russian by default)."""
 
 
 @dataclass
@@ -51,14 +58,27 @@ class Settings:
         return self.portal_dir / "archive"
 
 
+def language(env: Mapping[str, str] | None = None, explicit: str | None = None) -> str:
+    """The language of the portal's messages: ``explicit`` (``gosprog --lang``), else ``GOSPROG_LANG`` of
+    ``env`` (default ``os.environ``) when it names a language of :data:`generator.i18n.LANGUAGES`, else
+    Russian. Unlike the command line, the server's locale (``LANG``, ``LC_ALL``, ``LANGUAGE``) is not read:
+    it is the administrator's, and an ``en_US.UTF-8`` server would otherwise put English messages into the
+    Russian pages the municipalities read."""
+    env = os.environ if env is None else env
+    chosen = (explicit or env.get("GOSPROG_LANG") or "").strip().lower()
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
 def parse_size(text: str, variable: str = "GOSPROG_UPLOAD_LIMIT") -> int:
     """``"5242880"``, ``"512K"``, ``"5M"`` → bytes; raises :class:`SettingsError` otherwise."""
     match = re.fullmatch(r"\s*(\d+)\s*([KkMm]?)[Bb]?\s*", text or "")
     if not match:
-        raise SettingsError(f"{variable}={text!r}: укажите размер в байтах, например 5242880 или 5M")
+        raise SettingsError(_("{variable}={value}: give the size in bytes, for example 5242880 or 5M").format(
+            variable=variable, value=repr(text)))
     value = int(match.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[match.group(2).lower()]
     if value < 1024:
-        raise SettingsError(f"{variable}={text!r}: предел меньше 1 КБ, форма в него не поместится")
+        raise SettingsError(_("{variable}={value}: the limit is under 1 KB, a form does not fit in it").format(
+            variable=variable, value=repr(text)))
     return value
 
 
@@ -66,13 +86,15 @@ def _secret_key(env: Mapping[str, str], portal_dir: Path) -> str:
     key = env.get("GOSPROG_SESSION_KEY")
     if key:
         if len(key) < MIN_KEY_LENGTH:
-            raise SettingsError(f"GOSPROG_SESSION_KEY слишком короткий: нужно не менее {MIN_KEY_LENGTH} символов")
+            raise SettingsError(_("GOSPROG_SESSION_KEY is too short: at least {length} characters are needed").format(
+                length=MIN_KEY_LENGTH))
         return key
     path = Path(env.get("GOSPROG_SESSION_KEY_FILE") or portal_dir / "session.key")
     if path.exists():
         key = path.read_text(encoding="utf-8").strip()
         if len(key) < MIN_KEY_LENGTH:
-            raise SettingsError(f"{path}: ключ слишком короткий (нужно не менее {MIN_KEY_LENGTH} символов)")
+            raise SettingsError(_("{path}: the key is too short (at least {length} characters are needed)").format(
+                path=path, length=MIN_KEY_LENGTH))
         return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
@@ -92,15 +114,16 @@ def from_env(data_dir: str | Path, env: Mapping[str, str] | None = None, **overr
     url = overrides.pop("database_url", None) or env.get("GOSPROG_DATABASE_URL") or \
         f"sqlite:///{(portal_dir / 'portal.sqlite').resolve()}"
     if not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", url):
-        raise SettingsError(f"GOSPROG_DATABASE_URL: поддерживаются sqlite:///ФАЙЛ и postgresql+psycopg://…, "
-                            f"а указано {url.split(':', 1)[0]}:…")
+        raise SettingsError(_("GOSPROG_DATABASE_URL: sqlite:///FILE and postgresql+psycopg://… are supported, "
+                              "but {scheme}:… is given").format(scheme=url.split(':', 1)[0]))
     limit = parse_size(env["GOSPROG_UPLOAD_LIMIT"]) if env.get("GOSPROG_UPLOAD_LIMIT") else DEFAULT_UPLOAD_LIMIT
     today = _dt.date.today
     if env.get("GOSPROG_TODAY"):
         try:
             fixed = _dt.date.fromisoformat(env["GOSPROG_TODAY"])
         except ValueError:
-            raise SettingsError(f"GOSPROG_TODAY={env['GOSPROG_TODAY']!r}: укажите дату как ГГГГ-ММ-ДД") from None
+            raise SettingsError(_("GOSPROG_TODAY={value}: give the date as YYYY-MM-DD").format(
+                value=repr(env["GOSPROG_TODAY"]))) from None
         today = lambda: fixed  # noqa: E731
     values = dict(data_dir=Path(data_dir), portal_dir=portal_dir, database_url=url,
                   secret_key=overrides.pop("secret_key", None) or _secret_key(env, portal_dir),

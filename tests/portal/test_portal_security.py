@@ -146,6 +146,8 @@ def test_login_is_rate_limited_per_login_and_per_address(tmp_path, database_url,
         assert log_in(client, "mo-babaevsky", "wrong-password-x").status_code == 401
     limited = log_in(client, "mo-babaevsky", PASSWORDS["mo-babaevsky"])      # even the right password
     assert limited.status_code == 429 and "Слишком много попыток входа" in limited.text
+    assert "Вход временно заблокирован после нескольких неудачных попыток. Повторите через 15 минут или обратитесь " \
+           "в департамент." in limited.text
     assert log_in(client, "mo-belozersky", PASSWORDS["mo-belozersky"]).status_code == 200
     client.post("/logout", data={"csrf_token": token_of(client.get("/mo/belozersky").text)})
     for name in ("nobody-1", "nobody-2"):
@@ -264,7 +266,7 @@ def test_users_cli_add_list_passwd(tmp_path, monkeypatch):
     assert dept.exit_code == 0, dept.output
     listing = runner.invoke(main, ["users", "list", "--data", str(DATA_DIR)])
     assert re.search(r"mo-kaduy\s+municipality\s+kaduysky\s+активна", listing.output)
-    assert re.search(r"otdel\s+department\s+-\s+активна", listing.output) and "2 учетных записей" in listing.output
+    assert re.search(r"otdel\s+department\s+-\s+активна", listing.output) and "2 учетные записи" in listing.output
     changed = runner.invoke(main, ["users", "passwd", "mo-kaduy", *data], input="Kaduy-password-2\n")
     assert changed.exit_code == 0 and "пароль пользователя mo-kaduy изменен" in changed.output
     from generator.portal.db import make_engine, sessions
@@ -351,3 +353,15 @@ def test_file_names_are_escaped_in_pages(portal):
     assert "<script>alert" not in result.text and "&lt;script&gt;alert" in result.text
     history = client.get("/mo/babaevsky/history")          # the registry keeps the name after the last "/"
     assert "<script" not in history.text.lower() and "script&gt;.xlsx" in history.text
+
+
+@pytest.mark.parametrize("minutes, said", [(1, "через 1 минуту"), (3, "через 3 минуты"), (30, "через 30 минут")])
+def test_the_rate_limit_page_names_the_portals_own_window(tmp_path, database_url, program_data, minutes, said):
+    """The page said «Повторите через 15 минут» whatever the portal's window was."""
+    portal = make_portal(tmp_path, database_url, program_data, max_failures_per_login=1,
+                         login_window_minutes=minutes)
+    client = portal.client()
+    assert log_in(client, "mo-babaevsky", "wrong-password-x").status_code == 401
+    limited = log_in(client, "mo-babaevsky", PASSWORDS["mo-babaevsky"])
+    assert limited.status_code == 429
+    assert f"Повторите {said} или обратитесь в департамент." in limited.text
