@@ -13,7 +13,7 @@ import json
 import math
 from decimal import Decimal, InvalidOperation
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..quarterly.importer import FormRejected, Problem, Reading, _identity_problem, _no_agreement, _outdated, \
     _verify_identity, clean_text, shown_cell
 from ..quarterly.forms import IDENTITY_KEYS, SHEET
@@ -31,12 +31,12 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
     issued under another agreement, or whose structure was changed."""
     reading = Reading(identity=raw, kind="annual")
     if "prefilled" not in raw:
-        raise _identity_problem("служебный лист формы поврежден (нет prefilled)")
+        raise _identity_problem(_("the service sheet of the form is damaged ({keys} missing)").format(keys="prefilled"))
     subsidy = subsidies.subsidies.get(raw["subsidy"])
     municipality = subsidies.municipalities.get(raw["municipality"])
     if subsidy is None or municipality is None or not raw["year"].isdigit():
-        raise _identity_problem("служебный лист формы изменен: неизвестная субсидия, муниципальное "
-                                "образование или период")
+        raise _identity_problem(_("the service sheet of the form was altered: unknown subsidy, municipality or "
+                                  "period"))
     if raw["form_version"] != str(FORM_VERSION):
         raise _outdated(FORM_VERSION, raw["form_version"])
     year = int(raw["year"])
@@ -47,25 +47,29 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
         signed = json.loads(raw["prefilled"])
         filled = Prefill.from_signed(signed)
     except (ValueError, TypeError, AttributeError, InvalidOperation):
-        raise _identity_problem("служебный лист формы изменен") from None
+        raise _identity_problem(_("the service sheet of the form was altered")) from None
     identity = identity_of(subsidy, municipality.code, agreement, year)
     if {k: str(v) for k, v in identity.items()} != {k: raw[k] for k in IDENTITY_KEYS}:
-        raise _identity_problem("служебный лист формы изменен: форма выдана по другому соглашению")
+        raise _identity_problem(_("the service sheet of the form was altered: the form was issued under another "
+                                  "agreement"))
     _verify_identity(raw, identity, signed, agreement)
     plan = {r.id: Decimal(str(agreement.results[r.id])) for r in subsidy.results if r.id in agreement.results}
     if plan != filled.plan:
-        raise _identity_problem("плановые значения соглашения изменены после выдачи формы: скачайте новую форму")
+        raise _identity_problem(_("the agreement's planned values were changed after the form was issued: download "
+                                  "a new form"))
     if SHEET not in wb.sheetnames:
-        raise FormRejected([Problem("STRUCTURE", f"нет листа «{SHEET}»", sheet=SHEET)])
+        raise FormRejected([Problem("STRUCTURE", _("there is no sheet «{sheet}»").format(sheet=SHEET), sheet=SHEET)])
     ws = wb[SHEET]
     results = form_results(subsidy, plan)
     problems = []
     # a column deleted or inserted shifts every value under it; a row, the results
-    headers = [(ws.cell(row=HEADER_ROW, column=COL[key]), title, "графа") for key, title, _width in COLUMNS]
-    names = [(ws[ref("name", FIRST_RESULT_ROW + i)], result.name, "строка") for i, result in enumerate(results)]
-    for cell, expected, what in headers + names:
+    column_moved = N_("a column of the form was deleted, moved or renamed")
+    line_moved = N_("a line of the form was deleted, moved or renamed")
+    headers = [(ws.cell(row=HEADER_ROW, column=COL[key]), title, column_moved) for key, title, _width in COLUMNS]
+    names = [(ws[ref("name", FIRST_RESULT_ROW + i)], result.name, line_moved) for i, result in enumerate(results)]
+    for cell, expected, message in headers + names:
         if " ".join(_text(cell.value).split()) != " ".join(expected.split()):
-            problems.append(Problem("STRUCTURE", f"{what} формы удалена, перемещена или переименована", SHEET,
+            problems.append(Problem("STRUCTURE", _(message), SHEET,
                                     cell.coordinate, expected,
                                     str(cell.value)[:60] if cell.value is not None else _("an empty cell")))
     problems.extend(_changed_prefill(ws, results, filled))

@@ -286,7 +286,7 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
     program, _located = load_or_exit(data_dir)
     data = _subsidies(data_dir, program)
     from ..quarterly.cycle import with_submissions
-    from ..quarterly.forms import period_label
+    from ..quarterly.intake import period_named
     folder = _registry_dir(out, program.code, registry)
     with _open_registry(out, program.code, registry) as reg:
         wanted = _check_subsidy(data, subsidy)
@@ -294,12 +294,12 @@ def report_command(data_dir, subsidy, year, quarter, out, registry, formats, pdf
         for sid in wanted:
             if sid not in present:
                 click.echo(_("no submissions for {subsidy}, {period} in the registry {folder}: its report is not "
-                             "written").format(subsidy=data.subsidies[sid].name, period=period_label(year, quarter),
+                             "written").format(subsidy=data.subsidies[sid].name, period=period_named(year, quarter),
                                                folder=folder), err=True)
         if not present:
             raise UserError(_("the registry {folder} holds no submissions for {period}: nothing written (import "
                               "the received forms first, or give the registry with --registry)").format(
-                                  folder=folder, period=period_label(year, quarter)))
+                                  folder=folder, period=period_named(year, quarter)))
         destination = build_quarter_reports(program, data, reg, present, year, quarter, Path(out),
                                             _formats(formats), pdf_engine, forced,
                                             partial=present != sorted(data.subsidies))

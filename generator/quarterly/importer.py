@@ -145,8 +145,8 @@ def _read(data: bytes, subsidies: SubsidyData) -> Reading:
     except (FormRejected, secretkey.SecretKeyError):     # the installation's key problem is not the file's
         raise
     except Exception as exc:                         # the workbook object did something unexpected
-        raise xlsxread.ReadError(f"файл не удалось прочитать как форму; откройте его в "
-                                 f"Excel или LibreOffice и {xlsxread.SAVE_AS}") from None
+        raise xlsxread.ReadError(_("the file could not be read as a form; open it in Excel or LibreOffice and "
+                                   "{save_as}").format(save_as=xlsxread.save_as())) from None
 
 
 def _check_numbers(wb) -> None:
@@ -158,9 +158,9 @@ def _check_numbers(wb) -> None:
             for cell in row:
                 value = cell.value
                 if isinstance(value, float) and not math.isfinite(value):
-                    raise FormRejected([Problem("FILE", "в ячейке записано число, которого не бывает в книгах Excel "
-                                                "(переполнение): файл изменен", ws.title, cell.coordinate,
-                                                "число", str(value))])
+                    raise FormRejected([Problem("FILE", _("the cell holds a number that Excel workbooks never hold "
+                                                          "(an overflow): the file was altered"), ws.title,
+                                                cell.coordinate, _("a number"), str(value))])
 
 
 def _identity_problem(message: str) -> FormRejected:
@@ -169,21 +169,22 @@ def _identity_problem(message: str) -> FormRejected:
 
 def _no_agreement(year: int, municipality) -> FormRejected:
     """A form (quarterly or annual) naming a year and municipality without an agreement for its subsidy."""
-    return _identity_problem(f"нет соглашения {year} года по этой субсидии с муниципальным образованием "
-                             f"«{municipality.name}»")
+    return _identity_problem(_("there is no agreement of {year} on this subsidy with the municipality "
+                               "«{municipality}»").format(year=year, municipality=municipality.name))
 
 
 def _outdated(expected, found: str) -> FormRejected:
     """A form (quarterly or annual) of another version than the one issued now."""
-    return FormRejected([Problem("VERSION", "форма устаревшей версии: скачайте актуальную форму",
+    return FormRejected([Problem("VERSION", _("the form is of an outdated version: download the current form"),
                                  expected=str(expected), found=found)])
 
 
 def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     reading = Reading()
     if IDENTITY not in wb.sheetnames:
-        raise FormRejected([Problem("IDENTITY", "в файле нет служебного листа формы: файл создан не gosprog "
-                                    "или лист удален; используйте выданную форму")])
+        raise FormRejected([Problem("IDENTITY", _("the file has no service sheet of the form: the file was not made "
+                                                  "by gosprog or the sheet was deleted; use the form you were "
+                                                  "issued"))])
     ident = wb[IDENTITY]
     raw = {}
     for row in ident.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
@@ -193,7 +194,8 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     needed = (*IDENTITY_KEYS, "checksum")
     missing = [k for k in needed if k not in raw]
     if missing:
-        raise _identity_problem(f"служебный лист формы поврежден (нет {', '.join(missing)})")
+        raise _identity_problem(_("the service sheet of the form is damaged ({keys} missing)").format(
+            keys=", ".join(missing)))
     from ..annual.forms import FORM_ID as ANNUAL_FORM
     if raw["form"] == ANNUAL_FORM:
         from ..annual.intake import read_workbook
@@ -201,12 +203,13 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     subsidy = subsidies.subsidies.get(raw["subsidy"])
     municipality = subsidies.municipalities.get(raw["municipality"])
     if subsidy is None or municipality is None or not raw["year"].isdigit() or not raw["quarter"].isdigit():
-        raise _identity_problem("служебный лист формы изменен: неизвестная субсидия, муниципальное "
-                                "образование или период")
+        raise _identity_problem(_("the service sheet of the form was altered: unknown subsidy, municipality or "
+                                  "period"))
     year, quarter = int(raw["year"]), int(raw["quarter"])
     spec = subsidies.forms.get(raw["form"])
     if spec is None or spec.id != subsidy.form:
-        raise _identity_problem(f"форма {raw['form']!r} не относится к субсидии {subsidy.id!r}")
+        raise _identity_problem(_("the form {form} does not belong to the subsidy {subsidy}").format(
+            form=repr(raw["form"]), subsidy=repr(subsidy.id)))
     if str(spec.version) != raw["form_version"]:
         raise _outdated(spec.version, raw["form_version"])
     agreement = subsidies.agreement(subsidy.id, municipality.code, year)
@@ -217,11 +220,12 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     prefilled = prefill_values(spec, agreement)
     _verify_identity(raw, identity, prefilled, agreement)
     if SHEET not in wb.sheetnames:
-        raise FormRejected([Problem("STRUCTURE", f"нет листа «{SHEET}»", sheet=SHEET)])
+        raise FormRejected([Problem("STRUCTURE", _("there is no sheet «{sheet}»").format(sheet=SHEET), sheet=SHEET)])
     ws = wb[SHEET]
     if (ws.max_row or 0) * (ws.max_column or 0) > MAX_CELLS:
-        raise FormRejected([Problem("STRUCTURE", f"лист объявляет {ws.max_row} строк и {ws.max_column} столбцов: "
-                                    "форма изменена", sheet=SHEET)])
+        raise FormRejected([Problem("STRUCTURE", _("the sheet declares {rows} rows and {columns} columns: the form "
+                                                   "was altered").format(rows=ws.max_row, columns=ws.max_column),
+                                    sheet=SHEET)])
     layout = FormLayout(spec)
     _check_structure(ws, layout, reading, year)
     if reading.problems:
@@ -230,57 +234,60 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     return reading
 
 
-SIGNATURE = ("подпись служебных данных формы не совпадает: форму может представить только муниципальное "
-             "образование, которому она выдана, за тот период, на который она выдана; используйте выданную форму "
-             "без изменений")
+#: The refusal of a form whose signed identity does not verify (translated where shown: ``_(SIGNATURE)``).
+SIGNATURE = N_("the signature of the form's service data does not match: a form can only be submitted by the "
+               "municipality it was issued to, for the period it was issued for; use the form you were issued "
+               "without changes")
 
 
 def _verify_identity(raw: dict, identity: dict, prefilled: dict, agreement) -> None:
     """The identity's HMAC under one of the installation's keys (:mod:`.secretkey`); raises FormRejected."""
     key_id = raw.get("key_id", "")
     if not key_id:
-        raise _identity_problem("форма выдана до введения подписи форм (нет ключа подписи): скачайте и заполните "
-                                "новую форму")
+        raise _identity_problem(_("the form was issued before forms were signed (it has no signing key): download "
+                                  "and fill in a new form"))
     keys = secretkey.keys(create=False)
     if not keys:
-        raise _identity_problem(f"в этой установке нет ключа подписи форм ({secretkey.key_path()}): формы "
-                                "выдаются и принимаются с одним ключом (см. docs/quarterly-key.md)")
+        raise _identity_problem(_("this installation has no signing key for forms ({path}): forms are issued and "
+                                  "accepted with one key (see docs/quarterly-key.md)").format(
+            path=secretkey.key_path()))
     key = next((k for k in keys if hmac.compare_digest(k.key_id, key_id)), None)
     if key is None:
-        raise _identity_problem("форма подписана ключом, которого нет в этой установке (выдана другой установкой "
-                                "gosprog или до смены ключа): скачайте и заполните новую форму")
+        raise _identity_problem(_("the form is signed with a key this installation does not have (it was issued by "
+                                  "another gosprog installation or before the key was changed): download and fill "
+                                  "in a new form"))
     payload = identity_payload(identity, {r: {c: str(v) for c, v in cols.items()} for r, cols in prefilled.items()})
     if not key.verify(payload, raw["checksum"]) or raw["agreement"] != agreement.number:
-        raise _identity_problem(SIGNATURE)
+        raise _identity_problem(_(SIGNATURE))
 
 
 def _check_structure(ws, layout: FormLayout, reading: Reading, year: int) -> None:
     spec = layout.spec
     # forms issued before the year was printed in their header ("на 20__ год") are still accepted
-    blank = {(row, col): text for row, col, _, _, text in layout.header_cells()}
+    blank = {(row, col): text for row, col, _rowspan, _colspan, text in layout.header_cells()}
     for row, col, rowspan, colspan, text in layout.header_cells(year):
         value = ws.cell(row=row, column=col).value
         if _text(value) not in (text, blank[(row, col)]):
-            reading.problems.append(Problem("STRUCTURE", "заголовок формы изменен", SHEET,
+            reading.problems.append(Problem("STRUCTURE", _("the form's header was changed"), SHEET,
                                             ws.cell(row=row, column=col).coordinate, text, str(value)))
     body = range(layout.body_row, layout.last_row + 1)
     for merged in ws.merged_cells.ranges:
         if merged.min_row <= body.stop - 1 and merged.max_row >= body.start:
-            reading.problems.append(Problem("STRUCTURE", "в таблице объединены ячейки: строки формы изменены",
-                                            SHEET, str(merged)))
+            reading.problems.append(Problem("STRUCTURE", _("cells of the table are merged: the form's lines were "
+                                                           "changed"), SHEET, str(merged)))
     label_col = next((c for c in spec.columns if c.role == "label"), None)
     if label_col is not None:
         for row in spec.rows:
             cell = ws.cell(row=layout.row_of(row.key), column=layout.col_of(label_col.key))
             if _text(cell.value) != row.label:
-                reading.problems.append(Problem("STRUCTURE", "строка формы удалена, перемещена или переименована",
+                reading.problems.append(Problem("STRUCTURE", _("a line of the form was deleted, moved or renamed"),
                                                 SHEET, cell.coordinate, row.label, str(cell.value)))
     if not spec.rows:
         number_col = next((c for c in spec.columns if c.role == "number"), None)
         if number_col is not None:
             cell = ws.cell(row=layout.last_row, column=layout.col_of(number_col.key))
             if _text(cell.value) != spec.total_label:
-                reading.problems.append(Problem("STRUCTURE", "строки формы добавлены или удалены", SHEET,
+                reading.problems.append(Problem("STRUCTURE", _("lines were added to or deleted from the form"), SHEET,
                                                 cell.coordinate, spec.total_label, str(cell.value)))
 
 
@@ -300,9 +307,10 @@ _DATES = (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)
 
 def shown_cell(value) -> str:
     """A cell's value as the accountant saw it in the spreadsheet, for "в файле: «…»": a logical value as
-    Russian Excel shows it (ИСТИНА, ЛОЖЬ), a date as 31.12.2021, anything else as its text (60 characters)."""
+    Excel in the interface language shows it (ИСТИНА, ЛОЖЬ; TRUE, FALSE), a date as 31.12.2021, anything else
+    as its text (60 characters)."""
     if isinstance(value, bool):
-        return "ИСТИНА" if value else "ЛОЖЬ"
+        return _("TRUE") if value else _("FALSE")
     if isinstance(value, _dt.datetime) and value.time() == _dt.time():
         value = value.date()
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):

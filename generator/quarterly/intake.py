@@ -20,11 +20,20 @@ from typing import Callable, Iterable, Iterator
 
 from . import importer
 from ..i18n import _
-from .forms import FormLayout, period_label
+from .forms import QUARTER_NAMES, FormLayout
 from .importer import FormRejected, Problem
 from .load import SubsidyData
 from .registry import Registry, RegistryError, Submission
 from .xlsxread import MAX_FILE_BYTES
+
+
+def period_named(year: int, quarter: int) -> str:
+    """A reporting period as a message names it, in the interface language: «I квартал 2021 года» / "quarter I of
+    2021"; quarter 0 (the annual results report): «2021 год» / "year 2021". The documents print
+    :func:`.forms.period_label` (Russian, document text)."""
+    if not quarter:
+        return _("year {year}").format(year=year)
+    return _("quarter {quarter} of {year}").format(quarter=QUARTER_NAMES[quarter], year=year)
 
 
 @dataclass
@@ -55,23 +64,26 @@ def read_upload(path: str | os.PathLike) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         opened = os.fstat(handle.fileno())
         if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
-            raise FormRejected([Problem("FILE", "файл был заменен во время приема: повторите прием")])
+            raise FormRejected([Problem("FILE", _("the file was replaced while it was being received: receive it "
+                                                  "again"))])
         _check_upload(opened)
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise FormRejected([Problem("FILE", f"файл слишком большой: более {MAX_FILE_BYTES} байт")])
+        raise FormRejected([Problem("FILE", _("the file is too large: more than {limit} bytes").format(
+            limit=MAX_FILE_BYTES))])
     return data
 
 
 def _check_upload(info: os.stat_result) -> None:
     if stat.S_ISLNK(info.st_mode):
-        raise FormRejected([Problem("FILE", "указана символическая ссылка, а не файл: укажите сам файл формы")])
+        raise FormRejected([Problem("FILE", _("a symbolic link was given, not a file: give the form's file "
+                                              "itself"))])
     if not stat.S_ISREG(info.st_mode):
-        raise FormRejected([Problem("FILE", "указан не обычный файл (папка, устройство или канал): укажите файл "
-                                    "формы .xlsx")])
+        raise FormRejected([Problem("FILE", _("this is not a regular file (a folder, a device or a pipe): give the "
+                                              "form's .xlsx file"))])
     if info.st_size > MAX_FILE_BYTES:
-        raise FormRejected([Problem("FILE", f"файл слишком большой: {info.st_size} байт, допускается не более "
-                                    f"{MAX_FILE_BYTES}")])
+        raise FormRejected([Problem("FILE", _("the file is too large: {size} bytes, at most {limit} are "
+                                              "accepted").format(size=info.st_size, limit=MAX_FILE_BYTES))])
 
 
 def import_path(path: str | os.PathLike, subsidies: SubsidyData, registry: Registry, received: _dt.date,
@@ -277,7 +289,7 @@ def period_mismatch(subsidies: SubsidyData, wanted: Expectation, subsidy_id: str
         if wanted.municipality is not None and wanted.municipality != municipality:
             out.append(subsidies.municipalities[m].name if m in subsidies.municipalities else m)
         if (wanted.year is not None and wanted.year != year) or (wanted.quarter is not None and wanted.quarter != quarter):
-            out.append(period_label(y, q) if q else _("year {year}").format(year=y))
+            out.append(period_named(y, q))
         return out
     found = named(subsidy_id, municipality, year, quarter)
     if not found:
@@ -334,13 +346,13 @@ def describe(result: ImportResult, data: SubsidyData | None = None) -> str:
         if s.status == "accepted":
             return head + _("ALREADY ACCEPTED on {date}, version {version} ({who}, {period}): the same file "
                             "again, nothing changed").format(date=f"{s.received:%d.%m.%Y}", version=s.version,
-                                                            who=who, period=period_label(s.year, s.quarter))
+                                                            who=who, period=period_named(s.year, s.quarter))
         return head + _("ALREADY RECEIVED on {date} and REJECTED ({who}): the same file again, nothing changed; "
                         "correct it as the protocol says and send the corrected file").format(
                             date=f"{s.received:%d.%m.%Y}", who=who)
     if result.status == "accepted":
         timing = _("on time") if s.on_time else _("{days} days late").format(days=s.late_days)
         return head + _("ACCEPTED (version {version}; {who}, {period}; received {date}, {timing})").format(
-            version=s.version, who=who, period=period_label(s.year, s.quarter), date=f"{s.received:%d.%m.%Y}",
+            version=s.version, who=who, period=period_named(s.year, s.quarter), date=f"{s.received:%d.%m.%Y}",
             timing=timing)
     return head + _("REJECTED:") + "\n" + "\n".join(f"  - {p}" for p in result.problems)

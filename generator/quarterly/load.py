@@ -9,6 +9,8 @@ from pathlib import Path
 from ..data.errors import DataError, DataErrors
 from ..data.loader import Located, read_model
 from ..data.schema import Program
+from ..i18n import N_, _
+from ..numbers import format_number
 from .schema import Agreement, Agreements, FormSpec, Municipalities, Municipality, SampleSubmissions, Subsidies, Subsidy
 
 
@@ -54,7 +56,7 @@ def load_subsidies(program_dir: str | Path, program: Program | None = None,
     from (``validate`` checks its texts). Raises :class:`DataErrors` with every located error."""
     folder = Path(program_dir) / "subsidies"
     if not folder.is_dir():
-        raise DataError("no subsidies folder: this program has no subsidy data", file=folder)
+        raise DataError(_("no subsidies folder: this program has no subsidy data"), file=folder)
     located = located if located is not None else Located()
     errors: list[DataError] = []
 
@@ -74,7 +76,7 @@ def load_subsidies(program_dir: str | Path, program: Program | None = None,
         spec = read(FormSpec, path)
         if spec is not None:
             if spec.id in forms:
-                errors.append(DataError(f"duplicate form id {spec.id!r}", file=path, line=1))
+                errors.append(DataError(_("duplicate form id {id!r}").format(id=spec.id), file=path, line=1))
             forms[spec.id] = spec
     agreements, samples = {}, {}
     for path in sorted((folder / "sample").glob("agreements-*.yaml")) + sorted(folder.glob("agreements-*.yaml")):
@@ -95,12 +97,17 @@ def load_subsidies(program_dir: str | Path, program: Program | None = None,
     return data
 
 
+#: A municipality's kind (municipalities.yaml) as named in a message: "... maximum of 85% for a municipal district".
+KINDS = {"district": N_("a municipal district"), "city": N_("an urban district")}
+
+
 def check_references(data: SubsidyData, program: Program | None, located: Located) -> list[DataError]:
     errors: list[DataError] = []
     for sub in data.subsidies.values():
         if sub.form not in data.forms:
-            errors.append(DataError(f"subsidy {sub.id!r}: form {sub.form!r} does not exist "
-                                    f"(known: {', '.join(sorted(data.forms))})", file=data.folder / "subsidies.yaml"))
+            errors.append(DataError(_("subsidy {subsidy!r}: form {form!r} does not exist (known: {known})").format(
+                subsidy=sub.id, form=sub.form, known=", ".join(sorted(data.forms))),
+                file=data.folder / "subsidies.yaml"))
     for year, book in data.agreements.items():
         path = next((f for f in located.files.values() if f and f.name == f"agreements-{year}.yaml"), None)
         totals: dict[str, Decimal] = {}
@@ -109,30 +116,37 @@ def check_references(data: SubsidyData, program: Program | None, located: Locate
             def err(message):
                 errors.append(DataError(message, file=where[0] or path, line=where[1], field=f"agreements[{i}]"))
             if a.subsidy not in data.subsidies:
-                err(f"unknown subsidy {a.subsidy!r}")
+                err(_("unknown subsidy {subsidy!r}").format(subsidy=a.subsidy))
                 continue
             if a.municipality not in data.municipalities:
-                err(f"unknown municipality {a.municipality!r}")
+                err(_("unknown municipality {municipality!r}").format(municipality=a.municipality))
                 continue
             sub = data.subsidies[a.subsidy]
             kind = data.municipalities[a.municipality].kind
             fixed = sub.cofinancing.fixed.get(a.municipality)
             cap = sub.max_level(kind)
             if fixed is not None and a.level != fixed:
-                err(f"co-financing level {a.level}% differs from the {fixed}% the rules fix for {a.municipality}")
+                # the percent signs are in the values: "{level}% differs" would read as a %-format to gettext tools
+                err(_("co-financing level {level} differs from the level {fixed} the rules fix for "
+                      "{municipality}").format(level=f"{a.level}%", fixed=f"{fixed}%", municipality=a.municipality))
             elif cap is not None and a.level > cap:
-                err(f"co-financing level {a.level}% exceeds the rules' maximum of {cap}% for a {kind}")
+                err(_("co-financing level {level} exceeds the rules' maximum of {cap} for {kind}").format(
+                    level=f"{a.level}%", cap=f"{cap}%", kind=_(KINDS.get(kind, kind))))
             unknown = set(a.results) - {r.id for r in sub.results}
             if unknown:
-                err(f"unknown result(s) {', '.join(sorted(unknown))} for subsidy {a.subsidy!r}")
+                err(_("unknown result(s) {results} for subsidy {subsidy!r}").format(
+                    results=", ".join(sorted(unknown)), subsidy=a.subsidy))
             totals[a.subsidy] = totals.get(a.subsidy, Decimal(0)) + a.subsidy_amount
         if program is not None:
             for sid, total in totals.items():
                 limit = activity_limit(program, data.subsidies[sid], year)
                 if limit is not None and total > limit * 1000:
                     errors.append(DataError(
-                        f"agreements of subsidy {sid!r} add up to {total} руб., more than the subprogram's "
-                        f"{year} financing of activity {data.subsidies[sid].activity} ({limit} тыс. руб.)", file=path))
+                        _("agreements of subsidy {subsidy!r} add up to {total} rubles, more than the subprogram's "
+                          "{year} financing of activity {activity} ({limit} thousand rubles)").format(
+                            subsidy=sid, total=format_number(total, 2), year=year, activity=data.subsidies[sid].activity,
+                            limit=format_number(limit, None)),
+                        file=path))
     return errors
 
 

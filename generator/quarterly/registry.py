@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from ..i18n import _
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -73,24 +75,24 @@ class Submission:
 
 
 class RegistryError(Exception):
-    """The registry cannot be written or read (full or read-only disk, no permission); the message is Russian
-    and names the folder. Nothing was recorded by the call that raised it."""
+    """The registry cannot be written or read (full or read-only disk, no permission); the message is in the
+    interface language and names the folder. Nothing was recorded by the call that raised it."""
 
 
 def disk_message(exc: BaseException, where: Path) -> str:
-    """A Russian sentence for an OSError or sqlite3 error met while writing under ``where``."""
+    """A sentence in the interface language for an OSError or sqlite3 error met while writing under ``where``."""
     text = str(exc).lower()
     code = getattr(exc, "errno", None)
     if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text or "no space" in text:
-        what = "на диске нет свободного места"
+        what = _("there is no free space on the disk")
     elif code == errno.EROFS or "readonly" in text or "read-only" in text:
-        what = "диск или папка доступны только для чтения"
+        what = _("the disk or the folder is read-only")
     elif code in (errno.EACCES, errno.EPERM) or "permission" in text:
-        what = "нет прав на запись"
+        what = _("no permission to write")
     else:
-        what = f"ошибка записи ({getattr(exc, 'strerror', None) or type(exc).__name__})"
-    return (f"реестр отчетов в папке {where} не удалось записать: {what}. Ничего не записано; освободите место "
-            "или выберите другую папку (--registry) и повторите прием")
+        what = _("write error ({reason})").format(reason=getattr(exc, "strerror", None) or type(exc).__name__)
+    return _("the report registry in the folder {folder} could not be written: {reason}. Nothing was recorded; free "
+             "some space or choose another folder (--registry) and import again").format(folder=where, reason=what)
 
 
 def _fsync_dir(folder: Path) -> None:

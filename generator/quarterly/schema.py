@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from typing_extensions import Annotated
 
 from ..data.schema import Date, Num, Rubles, SourceLines, Strict
+from ..i18n import _
 
 
 class Municipality(Strict):
@@ -182,12 +183,12 @@ class FormSpec(Strict):
     def _shape(self):
         keys = [c.key for c in self.columns]
         if len(set(keys)) != len(keys):
-            raise ValueError("column keys must be unique")
+            raise ValueError(_("column keys must be unique"))
         if bool(self.rows) == bool(self.repeat):
-            raise ValueError("a form has either fixed `rows` or `repeat` blank rows")
+            raise ValueError(_("a form has either fixed `rows` or `repeat` blank rows"))
         for name in self.cumulative:
             if name not in keys:
-                raise ValueError(f"cumulative column {name!r} is not a column of the form")
+                raise ValueError(_("cumulative column {name!r} is not a column of the form").format(name=name))
         return self
 
     def column(self, key: str) -> FormColumn:

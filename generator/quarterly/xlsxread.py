@@ -21,7 +21,8 @@ Two steps, each with its own job:
      openpyxl's own :class:`openpyxl.cell.text.Text` (phonetic runs are not text) and decoded by
      :func:`openpyxl.utils.escape.unescape`.
 
-Every failure is a :class:`ReadError` with a message in Russian that can be sent back to the municipality.
+Every failure is a :class:`ReadError` with a message that can be sent back to the municipality, in the
+interface language (:mod:`generator.i18n`: Russian by default; the Russian text is in the message catalog).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from openpyxl.utils.escape import unescape
 from openpyxl.xml.constants import ARC_STYLE, SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
+from ..i18n import N_, _
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_ENTRIES = 200
@@ -48,12 +51,18 @@ MAX_CELLS = 200_000                 # cells of one sheet, and rows x columns it 
 MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
 STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 _SHEET_NAMESPACES = (SHEET_MAIN_NS, STRICT_NS)
-SAVE_AS = "сохраните файл как «Книга Excel (.xlsx)»"
+#: What to do with a file that is not a plain workbook (translated where shown: :func:`save_as`).
+SAVE_AS = N_("save the file as «Excel Workbook (.xlsx)»")
+
+
+def save_as() -> str:
+    """:data:`SAVE_AS` in the active language: what several refusals end with."""
+    return _(SAVE_AS)
 
 
 class ReadError(ValueError):
     """The file cannot be read as a form workbook. ``code`` is the Problem code (FILE or STRUCTURE),
-    ``message`` a Russian sentence, ``part`` the package part it is about (if any)."""
+    ``message`` a sentence in the interface language, ``part`` the package part it is about (if any)."""
 
     def __init__(self, message: str, code: str = "FILE", part: str | None = None):
         super().__init__(message)
@@ -85,38 +94,43 @@ class _Stop(Exception):
 
 def inspect(data: bytes) -> Inspection:
     """Check a file before it is opened: size, zip directory, and a streaming parse of its XML parts with
-    element and cell caps. Returns the counts; raises :class:`ReadError` (Russian message)."""
+    element and cell caps. Returns the counts; raises :class:`ReadError` (a message in the interface language)."""
     if len(data) > MAX_FILE_BYTES:
-        raise ReadError(f"файл слишком большой: {len(data)} байт, допускается не более {MAX_FILE_BYTES}")
+        raise ReadError(_("the file is too large: {size} bytes, at most {limit} are accepted").format(
+            size=len(data), limit=MAX_FILE_BYTES))
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ReadError("файл не является книгой Excel (.xlsx): это не ZIP-архив")
+        raise ReadError(_("the file is not an Excel workbook (.xlsx): it is not a ZIP archive"))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except Exception as exc:                  # BadZipFile, NotImplementedError ("zip file version 9.1"), ...
-        raise ReadError("файл поврежден: его архив не читается; откройте его в Excel или LibreOffice и "
-                        f"{SAVE_AS}") from None
+        raise ReadError(_("the file is damaged: its archive cannot be read; open it in Excel or LibreOffice and "
+                          "{save_as}").format(save_as=save_as())) from None
     result = Inspection(entries=len(infos), unpacked=sum(i.file_size for i in infos))
     if len(infos) > MAX_ENTRIES:
-        raise ReadError(f"в архиве {len(infos)} частей, допускается не более {MAX_ENTRIES}")
+        raise ReadError(_("the archive has {count} parts, at most {limit} are accepted").format(
+            count=len(infos), limit=MAX_ENTRIES))
     if result.unpacked > MAX_UNPACKED_BYTES:
-        raise ReadError(f"после распаковки файл занимает {result.unpacked} байт (допускается не более "
-                        f"{MAX_UNPACKED_BYTES}): похоже на архивную бомбу")
+        raise ReadError(_("unpacked, the file takes {size} bytes (at most {limit} are accepted): it looks like a "
+                          "zip bomb").format(size=result.unpacked, limit=MAX_UNPACKED_BYTES))
     lower: dict[str, str] = {}
     for info in infos:
         name = info.filename
         if name.lower() in lower:
-            raise ReadError(f"в архиве две части с одним именем ({lower[name.lower()]!r} и {name!r}): файл поврежден")
+            raise ReadError(_("the archive has two parts with the same name ({first} and {second}): the file is "
+                              "damaged").format(first=repr(lower[name.lower()]), second=repr(name)))
         lower[name.lower()] = name
         if info.flag_bits & 0x1:
-            raise ReadError(f"часть {name} зашифрована: снимите пароль с файла и {SAVE_AS}", part=name)
+            raise ReadError(_("the part {part} is encrypted: remove the password from the file and {save_as}").format(
+                part=name, save_as=save_as()), part=name)
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise ReadError(f"часть {name} сжата методом {info.compress_type}, который программы Excel и LibreOffice "
-                            f"не используют: откройте файл в Excel или LibreOffice и {SAVE_AS}", part=name)
+            raise ReadError(_("the part {part} is compressed with method {method}, which Excel and LibreOffice do not "
+                              "use: open the file in Excel or LibreOffice and {save_as}").format(
+                part=name, method=info.compress_type, save_as=save_as()), part=name)
     if any(n.endswith("vbaproject.bin") for n in lower):
-        raise ReadError("файл содержит макросы (.xlsm): примите форму в формате .xlsx без макросов")
+        raise ReadError(_("the file contains macros (.xlsm): accept the form as an .xlsx file without macros"))
     if "[content_types].xml" not in lower or "_rels/.rels" not in lower:
-        raise ReadError("файл не является книгой Excel (.xlsx)")
+        raise ReadError(_("the file is not an Excel workbook (.xlsx)"))
     budget = [MAX_ELEMENTS]
     for info in infos:
         if info.filename.lower().endswith((".xml", ".rels")):
@@ -133,21 +147,22 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], re
     state = {"root": None, "sheet": None}
 
     def refuse(*_args):
-        raise _Stop(ReadError(f"часть {name} содержит объявления DTD или сущностей, которых нет в книгах Excel: "
-                              "файл изменен", part=name))
+        raise _Stop(ReadError(_("the part {part} contains DTD or entity declarations, which Excel workbooks do not "
+                                "have: the file was altered").format(part=name), part=name))
 
     def start(tag, attrs):
         budget[0] -= 1
         if budget[0] < 0:
-            raise _Stop(ReadError(f"в файле больше {MAX_ELEMENTS} элементов XML (часть {name}): форма так не "
-                                  "выглядит, файл изменен", part=name))
-        namespace, _, local = tag.rpartition(" ")
+            raise _Stop(ReadError(_("the file has more than {limit} XML elements (part {part}): a form does not look "
+                                    "like this, the file was altered").format(limit=MAX_ELEMENTS, part=name),
+                                  part=name))
+        namespace, _sep, local = tag.rpartition(" ")
         if state["root"] is None:
             state["root"] = tag
             if namespace.startswith("http://purl.oclc.org/ooxml/"):
-                raise _Stop(ReadError("файл сохранен в формате «Строгая электронная таблица Open XML» (Strict Open "
-                                      f"XML), который не принимается: откройте его в Excel или LibreOffice и {SAVE_AS}",
-                                      part=name))
+                raise _Stop(ReadError(_("the file is saved in the «Strict Open XML Spreadsheet» format, which is not "
+                                        "accepted: open it in Excel or LibreOffice and {save_as}").format(
+                                            save_as=save_as()), part=name))
             if local == "worksheet" and namespace in _SHEET_NAMESPACES:
                 state["sheet"] = result.sheets.setdefault(name, SheetExtent(name))
             return
@@ -160,13 +175,14 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], re
             except ValueError:
                 row = 0
             if not 1 <= row <= MAX_ROW:
-                raise _Stop(ReadError(f"часть {name}: номер строки {attrs['r'][:20]!r} не является числом от 1 до "
-                                      f"{MAX_ROW}: файл поврежден", part=name))
+                raise _Stop(ReadError(_("part {part}: the row number {row} is not a number from 1 to {limit}: the "
+                                        "file is damaged").format(part=name, row=repr(attrs["r"][:20]),
+                                                                  limit=MAX_ROW), part=name))
         elif local == "c":
             sheet.cells += 1
             if sheet.cells > MAX_CELLS:
-                raise _Stop(ReadError(f"лист содержит более {MAX_CELLS} заполненных ячеек: форма изменена",
-                                      code="STRUCTURE", part=name))
+                raise _Stop(ReadError(_("the sheet has more than {limit} filled cells: the form was altered").format(
+                    limit=MAX_CELLS), code="STRUCTURE", part=name))
             ref = attrs.get("r")
             if ref is not None:
                 try:
@@ -174,12 +190,13 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], re
                 except (ValueError, TypeError):
                     row = column = 0
                 if not (1 <= row <= MAX_ROW and 1 <= column <= MAX_COLUMN):
-                    raise _Stop(ReadError(f"часть {name}: неверный адрес ячейки {ref[:20]!r}: файл поврежден",
-                                          part=name))
+                    raise _Stop(ReadError(_("part {part}: wrong cell address {ref}: the file is damaged").format(
+                        part=name, ref=repr(ref[:20])), part=name))
                 sheet.max_row, sheet.max_column = max(sheet.max_row, row), max(sheet.max_column, column)
                 if sheet.max_row * sheet.max_column > MAX_CELLS:
-                    raise _Stop(ReadError(f"лист объявляет не менее {sheet.max_row} строк и {sheet.max_column} столбцов: "
-                                          "форма изменена", code="STRUCTURE", part=name))
+                    raise _Stop(ReadError(_("the sheet declares at least {rows} rows and {columns} columns: the form "
+                                            "was altered").format(rows=sheet.max_row, columns=sheet.max_column),
+                                          code="STRUCTURE", part=name))
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
@@ -191,7 +208,8 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], re
                 chunk = handle.read(min(64 * 1024, left))
                 left -= len(chunk)
                 if left <= 0:
-                    raise ReadError(f"часть {name} больше объявленного размера: файл поврежден", part=name)
+                    raise ReadError(_("the part {part} is larger than its declared size: the file is damaged").format(
+                        part=name), part=name)
                 parser.Parse(chunk, not chunk)
                 if not chunk:
                     break
@@ -200,10 +218,11 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], re
     except ReadError:
         raise
     except expat.ExpatError as exc:
-        raise ReadError(f"часть {name}: поврежденный XML (строка {exc.lineno}, позиция {exc.offset})",
-                        part=name) from None
+        raise ReadError(_("part {part}: damaged XML (line {line}, position {position})").format(
+            part=name, line=exc.lineno, position=exc.offset), part=name) from None
     except Exception as exc:                  # a damaged stream: BadZipFile, zlib.error, EOFError, CRC errors
-        raise ReadError(f"часть {name} повреждена: {_damage(exc)}", part=name) from None
+        raise ReadError(_("the part {part} is damaged: {reason}").format(part=name, reason=_damage(exc)),
+                        part=name) from None
 
 
 def _damage(exc: BaseException) -> str:
@@ -211,12 +230,12 @@ def _damage(exc: BaseException) -> str:
     Python exception): the archive's checksum (zipfile's "Bad CRC-32"), its compressed data (zlib), its end."""
     import zlib
     if isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc):
-        return "контрольная сумма не совпадает (файл изменен или испорчен при передаче)"
+        return _("the checksum does not match (the file was altered or damaged in transfer)")
     if isinstance(exc, zlib.error):
-        return "сжатые данные испорчены"
+        return _("the compressed data is corrupt")
     if isinstance(exc, EOFError):
-        return "данные обрываются (файл передан не полностью)"
-    return "данные не читаются"
+        return _("the data breaks off (the file was not transferred completely)")
+    return _("the data cannot be read")
 
 
 class _Names(list):
@@ -280,7 +299,7 @@ class _Reader(ExcelReader):
         tag = "{%s}si" % SHEET_MAIN_NS
         strings = []
         with self.archive.open(path) as source:
-            for _, node in iterparse(source):
+            for _event, node in iterparse(source):
                 if node.tag == tag:
                     strings.append(unescape(Text.from_tree(node).content))
                     node.clear()
@@ -301,8 +320,8 @@ def load(data: bytes):
     except Exception as exc:                  # any failure of a third-party parser on hostile input
         # the parser's own words (English, e.g. "File contains no valid workbook part") say nothing to an
         # accountant: what to do is the same for every such file
-        raise ReadError(f"файл не удалось прочитать как книгу Excel; откройте его в Excel или LibreOffice и "
-                        f"{SAVE_AS}") from None
+        raise ReadError(_("the file could not be read as an Excel workbook; open it in Excel or LibreOffice and "
+                          "{save_as}").format(save_as=save_as())) from None
 
 
 __all__ = ["ReadError", "Inspection", "inspect", "load", "MAX_FILE_BYTES", "MAX_UNPACKED_BYTES", "MAX_ENTRIES",
