@@ -182,7 +182,7 @@ def test_date_in_a_money_cell_is_refused_even_with_a_renamed_styles_part(data, r
     problem = next(p for p in result.problems if "дата" in p.message)
     assert str(problem).startswith("Строка «Субсидия из областного бюджета», графа «Израсходовано» (ячейка D11 листа "
                                    "«Отчет»): вместо суммы записаны дата или время")
-    assert "2021-05-10" in problem.found                      # 44 326 is 10.05.2021, not 44 326,00 руб.
+    assert problem.found == "«10.05.2021»"                    # 44 326 is 10.05.2021, not 44 326,00 руб.
 
 
 def test_styles_found_through_relationships_under_any_name(data, registry):

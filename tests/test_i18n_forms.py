@@ -302,3 +302,23 @@ def test_no_russian_literal_in_the_forms_import_code(module):
     assert not found, (f"generator/{module}.py has Russian literals: {found}; a message goes through "
                        "_() with an English id and its Russian in gosprog.po (or, if it is compared with the "
                        "workbook's content or is document text, add it to ALLOWED with the reason)")
+
+
+def test_a_logical_value_or_a_date_in_a_money_cell_is_quoted_as_the_accountant_saw_it(data, registry, language):
+    """«значение не является числом (в файле: «True»)»: the refusal quoted Python's word for a logical cell, and a
+    date as «2021-03-31 00:00:00»; now as the spreadsheet showed them (ИСТИНА, 31.03.2021; TRUE in English)."""
+    import datetime as dt
+
+    from generator.quarterly.intake import import_bytes
+
+    def typed(wb) -> None:
+        _filled(wb)
+        wb[SHEET]["C11"] = True
+        wb[SHEET]["D11"] = dt.datetime(2021, 3, 31)
+
+    content = _issued(data, typed)
+    found = {p.cell: p.found for p in import_bytes(content, "f.xlsx", data, registry, dt.date(2021, 4, 5)).problems}
+    assert found["C11"] == "«ИСТИНА»" and found["D11"] == "«31.03.2021»", found
+    language("en")
+    found = {p.cell: p.found for p in import_bytes(content, "f.xlsx", data, registry, dt.date(2021, 4, 5)).problems}
+    assert found["C11"] == "«TRUE»", found

@@ -369,14 +369,14 @@ def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> N
             continue
         if isinstance(value, _DATES):
             reading.problems.append(Problem(
-                "TEXT", _("a date or time instead of an amount"), found=_quoted(str(value)),
+                "TEXT", _("a date or time instead of an amount"), found=_quoted(shown_cell(value)),
                 todo=_("Type the amount in rubles with kopecks; set the cell's format to «Number»."), **where))
             continue
         try:
             number = _decimal(value)
         except (InvalidOperation, ValueError, TypeError):
             reading.problems.append(Problem(
-                "TEXT", _("the value is not a number"), found=_quoted(str(value)),
+                "TEXT", _("the value is not a number"), found=_quoted(shown_cell(value)),
                 todo=_("Type the amount in rubles with kopecks."), **where))
             continue
         if not number.is_finite() or abs(number) >= Decimal("1e13"):
