@@ -42,20 +42,32 @@ def deferred(signals: tuple[signal.Signals, ...] = STOPPING) -> Iterator[None]:
         return
     received: list[tuple[int, object]] = []
     previous: dict[int, object] = {}
+    holding = [True]
 
     def hold(signum, frame) -> None:
-        received.append((signum, frame))
+        if holding[0]:
+            received.append((signum, frame))
+        else:                                       # the block is over, its handlers not all back yet
+            _handle(signum, frame, previous[signum])
 
     try:
         for sig in signals:
             previous[sig] = signal.signal(sig, hold)
         yield
     finally:
+        # From here a signal is handled at once, also by a `hold` not yet replaced: a handler that raises between
+        # two of the restorations below (a Ctrl-C just after SIGINT's is back) would otherwise leave SIGTERM held
+        # for the rest of the command, and swallowed.
+        holding[0] = False
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         for signum, frame in received:
-            handler = previous[signum]
-            if callable(handler):
-                handler(signum, frame)              # e.g. default_int_handler: raises KeyboardInterrupt
-            elif handler == signal.SIG_DFL:
-                os.kill(os.getpid(), signum)        # its default action (ends the process), as it would have been
+            _handle(signum, frame, previous[signum])
+
+
+def _handle(signum: int, frame, handler) -> None:
+    """What ``handler`` (a signal's handler as ``signal.signal`` returns it) does with ``signum``."""
+    if callable(handler):
+        handler(signum, frame)                      # e.g. default_int_handler: raises KeyboardInterrupt
+    elif handler == signal.SIG_DFL:
+        os.kill(os.getpid(), signum)                # its default action (ends the process), as it would have been

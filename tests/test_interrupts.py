@@ -73,6 +73,34 @@ def test_an_ignored_signal_stays_ignored_and_handlers_are_restored_when_the_bloc
         signal.signal(signal.SIGTERM, previous)
 
 
+def test_a_ctrl_c_while_the_handlers_are_put_back_leaves_no_signal_held(monkeypatch):
+    """A Ctrl-C right after SIGINT's handler is back, before SIGTERM's is (found by the tester, by this simulation):
+    the Ctrl-C is raised there, and SIGTERM's handler was left holding signals for the rest of the command, so a
+    later SIGTERM was swallowed. Now a holder that outlives its block hands the signal on at once."""
+    import generator.interrupts as interrupts
+    calls = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: calls.append(signum))
+    real = signal.signal
+
+    def put_back(sig, handler):
+        done = real(sig, handler)
+        if sig == signal.SIGINT and handler is signal.default_int_handler:
+            raise KeyboardInterrupt                 # the Ctrl-C that arrives just then
+        return done
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with deferred():
+                monkeypatch.setattr(interrupts.signal, "signal", put_back)
+        monkeypatch.setattr(interrupts.signal, "signal", real)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.01)
+        assert calls == [signal.SIGTERM]
+    finally:
+        monkeypatch.setattr(interrupts.signal, "signal", real)
+        signal.signal(signal.SIGTERM, previous)
+
+
 def test_outside_the_main_thread_the_block_just_runs():
     ran = []
 
