@@ -230,12 +230,16 @@ class Workers:
             self._ending.start()
 
     def close(self) -> None:
+        """Wait until the render processes have ended (jobs not started are cancelled). One step for Ctrl-C: a
+        second Ctrl-C after a stopped build's first ended this process while the pool was still starting a render
+        process, which then printed a traceback (its pool's semaphore was gone)."""
         if self.pool is not None:
-            self._starting.join()
-            if self._ending is not None:
-                self._ending.join()
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+            with deferred():
+                self._starting.join()
+                if self._ending is not None:
+                    self._ending.join()
+                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool = None
 
 
 def build(planned: list[Planned], destination: Path, options: Options, meta: dict,
@@ -447,13 +451,21 @@ def _build_locked(planned, destination: Path, options: Options, meta: dict, prog
         manifest["rendered"] = sum(len(files) for _, files, _ in jobs)
         return manifest
     except BaseException as exc:
-        _abandon(futures)
-        if pool is not None and isinstance(exc, BrokenProcessPool):
-            # a render process died: the pool ends the others; they are gone before their folder is removed (one
-            # still writing a file there left the folder behind)
-            pool.shutdown(wait=True)
-        if archive is not None:
-            archive.discard()
+        # Ctrl-C pressed again while the stopped build waits for the documents already rendering (up to a few
+        # seconds, and people press it again) broke out of the wait: the folder was removed under the render
+        # processes, which left it behind with their files. The cleaning is one step: a Ctrl-C during it is raised
+        # once it is done.
+        with deferred():
+            _abandon(futures)
+            if pool is not None and isinstance(exc, BrokenProcessPool):
+                # a render process died: the pool ends the others; they are gone before their folder is removed
+                # (one still writing a file there left the folder behind)
+                pool.shutdown(wait=True)
+            if archive is not None:
+                archive.discard()
+            if work is not None:
+                shutil.rmtree(work, ignore_errors=True)
+                work = None
         raise
     finally:
         if work is not None:

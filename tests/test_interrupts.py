@@ -155,6 +155,54 @@ def test_ctrl_c_inside_submit_still_waits_for_the_submitted_job(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".tmp-", ".old-"))]
 
 
+def test_a_second_ctrl_c_while_the_stopped_build_waits_for_its_jobs_leaves_nothing(tmp_path, monkeypatch):
+    """Ctrl-C, then Ctrl-C again while the stopped build waits for the job already rendering (found by the tester: 3
+    of 8 double stops left a ``.tmp-`` folder with the rendered files): the second is raised once the job is done
+    and the folder removed; the job wrote while its folder existed, nothing is left."""
+    wrote = []
+
+    class Pool:
+        def submit(self, fn, job):
+            future = Future()
+            future.set_running_or_notify_cancel()
+            folder = Path(job[2][0][1]).parent
+
+            def render():
+                time.sleep(0.4)
+                wrote.append(folder.is_dir())
+                if folder.is_dir():
+                    (folder / "doc-0.docx").write_bytes(b"rendered")
+                future.set_result([])
+
+            threading.Thread(target=render, daemon=True).start()
+            return future
+
+    class Started:
+        pool = Pool()
+
+        def release(self):
+            pass
+
+    pickled = package._pickled
+
+    def interrupted(document):
+        if document.title == "second":              # the user presses Ctrl-C, and again 0.1 s later
+            threading.Timer(0.1, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT)).start()
+            raise KeyboardInterrupt
+        return pickled(document)
+
+    monkeypatch.setattr(package, "_pickled", interrupted)
+    second = make_document(6)
+    second.title = "second"
+    planned = [Planned("doc-0", "test", make_document(), []), Planned("doc-1", "test", second, [])]
+    with pytest.raises(KeyboardInterrupt):
+        package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2),
+                      {"date": "2021-08-31"}, workers=Started())
+    time.sleep(0.5)
+    assert wrote == [True]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+
+
 def test_ctrl_c_while_the_package_is_replaced_keeps_a_package_in_place(tmp_path, monkeypatch):
     """Ctrl-C between moving the previous package aside and moving the new one in: the package's folder was
     missing (and the next build removed the previous one as debris). Now the replacement completes, the zip is
