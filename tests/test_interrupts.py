@@ -336,3 +336,42 @@ def test_a_stop_python_could_not_raise_inside_a_callback_still_stops_the_command
     assert "went on" not in done.stdout
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.strip() == said
+
+
+_STOP_KEPT_AS_TEXT = """
+import os
+import signal
+import sys
+import time
+import click
+from generator import cli
+
+@click.command("stops")
+def stops():
+    try:
+        os.kill(os.getpid(), signal.{signal})
+        time.sleep(0.5)
+    except BaseException as exc:               # a library building its schema keeps only the text of what it met
+        said = f"Error building validator: {type(exc).__name__}"
+    raise ValueError(said)
+
+sys.modules["stopping_command"] = type(sys)("stopping_command")
+sys.modules["stopping_command"].stops = stops
+cli.register("stops", "stopping_command:stops")
+cli.run(prog_name="gosprog")
+"""
+
+
+@pytest.mark.parametrize("stop, status, said", [("SIGINT", 1, "Прервано."), ("SIGTERM", 143, "")])
+def test_a_stop_a_library_kept_only_as_text_still_ends_as_a_stop(stop, status, said):
+    """Found by the tester: SIGTERM (or Ctrl-C) while pydantic built the data schema's validators came out as
+    pydantic-core's ``SchemaError`` naming the stop only in its text: a traceback, status 1. The command's handlers
+    record the stops they raise, so the error is still ended as the stop: «Прервано.» and 1, or 143."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", _STOP_KEPT_AS_TEXT.replace("{signal}", stop), "stops"], cwd=root,
+                          capture_output=True, text=True, timeout=60, preexec_fn=_as_from_a_terminal)
+    assert done.returncode == status, done.stderr
+    assert "Traceback" not in done.stderr and "ValueError" not in done.stderr, done.stderr
+    assert done.stderr.strip() == said

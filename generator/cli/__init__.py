@@ -95,8 +95,20 @@ class _Terminated(SystemExit):
     """SIGTERM, raised by :func:`_terminated` (status 143)."""
 
 
+#: The stop signals this command received (SIGINT, SIGTERM), in order: a stop that a library turned into an error
+#: of its own, keeping only its text (pydantic-core's ``SchemaError`` while a schema was being built), is still
+#: known as a stop (:func:`_stop_in`).
+_stops: list[int] = []
+
+
 def _terminated(signum, frame) -> None:
+    _stops.append(signum)
     raise _Terminated(128 + signum)
+
+
+def _interrupted(signum, frame) -> None:
+    _stops.append(signum)
+    raise KeyboardInterrupt
 
 
 def _unraisable(hook_args) -> None:
@@ -134,6 +146,8 @@ def run(**options) -> None:
     # SIGTERM (a service stopping, `kill`) ends the command like an exception: its cleanups run (a build's
     # temporary folder is removed, the previous package stays), and the status is 143 as for the signal itself
     signal.signal(signal.SIGTERM, _terminated)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:     # not when Ctrl-C is ignored (nohup, &)
+        signal.signal(signal.SIGINT, _interrupted)
     sys.unraisablehook = _unraisable
     try:
         main(**options)
@@ -157,8 +171,9 @@ def run(**options) -> None:
     except BaseException as exc:
         _status[0] = 1
         # Ctrl-C or SIGTERM while a command imported its modules: Python raised it inside an import's machinery,
-        # which wraps it (dataclasses: «RuntimeError: Error calling __set_name__»), so neither click nor the clause
-        # above saw a stop and the user got a traceback; ended as a stop seen there ends
+        # which wraps it (dataclasses: «RuntimeError: Error calling __set_name__»; pydantic-core keeps only its
+        # text), so neither click nor the clause above saw a stop and the user got a traceback; ended as a stop
+        # seen there ends
         stop = _stop_in(exc)
         if stop is None:
             raise
@@ -172,14 +187,16 @@ def run(**options) -> None:
 
 
 def _stop_in(exc: BaseException) -> BaseException | None:
-    """The Ctrl-C (``KeyboardInterrupt``) or SIGTERM (:class:`_Terminated`) among ``exc``'s causes and contexts,
-    if any."""
+    """The Ctrl-C (``KeyboardInterrupt``) or SIGTERM (:class:`_Terminated`) that ``exc`` comes from: among its
+    causes and contexts, else the first stop this command received (:data:`_stops`), if any."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, (KeyboardInterrupt, _Terminated)):
             return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
+    if _stops:
+        return KeyboardInterrupt() if _stops[0] == signal.SIGINT else _Terminated(128 + _stops[0])
     return None
 
 
