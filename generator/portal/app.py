@@ -49,6 +49,9 @@ from .settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORM_OVERHEAD = 64 * 1024
+#: The largest key a submission can have: the ``Integer`` column of generator/portal/db.py is PostgreSQL's 32-bit
+#: INTEGER (SQLite's takes 64 bits); a larger number in an address is refused by the database with an error.
+MAX_ID = 2 ** 31 - 1
 # The error pages' (title, message) per HTTP status: message ids, translated with _() where a page is made
 # (translated here, at import, they would keep the language of that moment).
 STATUS_TEXT = {
@@ -247,7 +250,9 @@ def create_app(settings: Settings, data=None) -> FastAPI:
 
     def own_submission(request: Request, who, code: str, submission_id: int):
         can_view(request, who, code)
-        if registry.owner_of(submission_id) != code:
+        # a number no database key can be (/submissions/99999999999999999999) is no page either; the database
+        # refused it with an error (a 500 page)
+        if not 0 < submission_id <= MAX_ID or registry.owner_of(submission_id) != code:
             raise HTTPException(404)
         return registry.get(submission_id)
 
@@ -447,6 +452,8 @@ def create_app(settings: Settings, data=None) -> FastAPI:
     def submission_file(request: Request, code: str, submission_id: int):
         who = require(request)
         s = own_submission(request, who, code, submission_id)
+        if not s.stored_as:            # a refused file that was not a form is not kept (its page says so)
+            raise HTTPException(404)
         audit(request, who, "file_download", f"N {s.id}", "выдан исходный файл", s.sha256)
         return download(q.archived_file(registry, s), s.original_name, "xlsx")
 

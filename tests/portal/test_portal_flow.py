@@ -10,6 +10,7 @@ import io
 from decimal import Decimal
 
 import docx
+import pytest
 from openpyxl import load_workbook
 
 from generator.portal.db import AuditEntry, SubmissionRow
@@ -118,6 +119,23 @@ def test_not_a_workbook_is_rejected_on_the_uploaders_page(portal):
         ("babaevsky", "babaevsky", "camps", 2021, 1)
     assert "notes.xlsx" in portal.logged_in("mo-babaevsky").get("/mo/babaevsky/history").text
     assert "notes.xlsx" not in portal.logged_in("mo-belozersky").get("/mo/belozersky/history").text
+    # the file was not kept (it is no form): its page says so instead of linking to it, and the link's address is
+    # the Russian 404 page (it was a server error: the registry's folder read as the file; found by the tester)
+    page = client.get(f"/mo/babaevsky/submissions/{row.id}")
+    assert "Исходный файл не сохранен: он не прочитан как форма" in page.text
+    assert f"/submissions/{row.id}/file" not in page.text
+    missing = client.get(f"/mo/babaevsky/submissions/{row.id}/file")
+    assert missing.status_code == 404 and "Страница не найдена" in missing.text
+
+
+@pytest.mark.parametrize("number", ["2147483648", "99999999999999999999999999"])
+def test_a_submission_number_no_database_key_can_be_is_the_russian_404(portal, number):
+    """Found by the tester: /mo/…/submissions/99999999999999999999999999 was a server error (SQLite: «Python int
+    too large to convert to SQLite INTEGER»; PostgreSQL's INTEGER ends at 2 147 483 647)."""
+    client = portal.logged_in("mo-babaevsky")
+    for tail in ("", "/file", "/protocol.pdf"):
+        response = client.get(f"/mo/babaevsky/submissions/{number}{tail}")
+        assert response.status_code == 404 and "Страница не найдена" in response.text, tail
 
 
 def test_late_upload_is_accepted_with_delay(tmp_path, database_url, program_data):
