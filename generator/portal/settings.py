@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, _
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, _, detect
 
 DEFAULT_DIR = "output/portal"
 DEFAULT_UPLOAD_LIMIT = 5 * 1024 * 1024
@@ -65,8 +65,11 @@ def language(env: Mapping[str, str] | None = None, explicit: str | None = None) 
     it is the administrator's, and an ``en_US.UTF-8`` server would otherwise put English messages into the
     Russian pages the municipalities read."""
     env = os.environ if env is None else env
-    chosen = (explicit or env.get("GOSPROG_LANG") or "").strip().lower()
-    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+    if explicit:
+        return explicit if explicit in LANGUAGES else DEFAULT_LANGUAGE
+    # GOSPROG_LANG read as the command line reads it (en, en_US.UTF-8, en:ru): it gave an English command line
+    # and a Russian portal for GOSPROG_LANG=en_US.UTF-8
+    return detect({"GOSPROG_LANG": env.get("GOSPROG_LANG") or ""})
 
 
 def parse_size(text: str, variable: str = "GOSPROG_UPLOAD_LIMIT") -> int:

@@ -229,6 +229,9 @@ def test_settings_and_account_refusals_follow_the_language(tmp_path, language):
     ({}, None, "ru"), ({"LANG": "en_US.UTF-8", "LANGUAGE": "en", "LC_ALL": "en_GB.UTF-8"}, None, "ru"),
     ({"GOSPROG_LANG": "en"}, None, "en"), ({"GOSPROG_LANG": "de"}, None, "ru"), ({"GOSPROG_LANG": "en"}, "ru", "ru"),
     ({"LANG": "en_US.UTF-8"}, "en", "en"),
+    # read as the command line reads it (the tester: en_US.UTF-8 gave an English command line, a Russian portal)
+    ({"GOSPROG_LANG": "en_US.UTF-8"}, None, "en"), ({"GOSPROG_LANG": "en:ru"}, None, "en"),
+    ({"GOSPROG_LANG": "ru_RU.UTF-8", "LANG": "en_US.UTF-8"}, None, "ru"),
 ])
 def test_portal_language_ignores_the_servers_locale(env, explicit, expected):
     from generator.portal.settings import language
