@@ -322,3 +322,33 @@ def test_a_logical_value_or_a_date_in_a_money_cell_is_quoted_as_the_accountant_s
     language("en")
     found = {p.cell: p.found for p in import_bytes(content, "f.xlsx", data, registry, dt.date(2021, 4, 5)).problems}
     assert found["C11"] == "«TRUE»", found
+
+
+def test_a_form_whose_title_names_another_municipality_than_its_signed_data_is_refused(data, registry, language):
+    """Found by the tester: Babaevsky's form carrying the service sheet of Belozersky's form (signature and all) was
+    recorded as Belozersky's report, while its title, which every reader sees, said Бабаевский. The title must name
+    the municipality of the signed data."""
+    import datetime as dt
+
+    from generator.quarterly.forms import IDENTITY as SERVICE, generate
+    from generator.quarterly.intake import import_bytes
+    other = load_workbook(io.BytesIO(generate(data.form_of("camps"), data.subsidies["camps"],
+                                              data.municipalities["belozersky"],
+                                              data.agreement("camps", "belozersky", 2021), 2021, 1, sample=True)))
+    belozersky = [[cell.value for cell in row] for row in other[SERVICE].iter_rows(max_col=2)]
+
+    def copied(wb) -> None:
+        _filled(wb)
+        for r, row in enumerate(belozersky, start=1):
+            for c, value in enumerate(row, start=1):
+                wb[SERVICE].cell(row=r, column=c, value=value)
+
+    result = import_bytes(_issued(data, copied), "babaevsky.xlsx", data, registry, dt.date(2021, 4, 5))
+    assert result.status == "rejected"
+    (problem,) = [p for p in result.problems if p.code == "IDENTITY"]
+    assert str(problem).startswith("Ячейка A3 листа «Отчет»: в заголовке формы указано другое муниципальное "
+                                   "образование, чем в ее служебных данных"), str(problem)
+    assert problem.expected == data.municipalities["belozersky"].name
+    assert problem.found == f"«{data.municipalities['babaevsky'].name}»"
+    # the form as issued, untouched, is still accepted
+    assert import_bytes(_issued(data, _filled), "ok.xlsx", data, registry, dt.date(2021, 4, 5)).status == "accepted"

@@ -152,6 +152,11 @@ def prefill_values(spec: FormSpec, agreement: Agreement) -> dict[str, dict[str, 
     return out
 
 
+#: The row (1-based, column A) of the form's title that names the municipality it is issued to: the import refuses a
+#: form whose title names another municipality than its signed service data (:mod:`.importer`).
+RECIPIENT_ROW = 3
+
+
 def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agreement: Agreement, year: int,
              quarter: int, previous: dict[str, dict[str, Decimal]] | None = None,
              sample: bool = False) -> bytes:
@@ -168,7 +173,7 @@ def generate(spec: FormSpec, subsidy: Subsidy, municipality: Municipality, agree
     lines = [
         ("Образец (условные данные)" if sample else None, {"bold": True, "font_color": "#C00000"}),
         (spec.title, {"bold": True, "font_size": 12}),
-        (municipality.name, {"bold": True}),
+        (municipality.name, {"bold": True}),                # RECIPIENT_ROW
         (f"{QUARTER_NAMES[quarter]} квартал {year} года, по состоянию на {format_date(as_of)} "
          "(нарастающим итогом с начала года)", {}),
         (f"{subsidy.name}. Соглашение N {agreement.number} от {format_date(agreement.date)}", {"italic": True}),

@@ -20,7 +20,7 @@ from typing import Optional
 from ..i18n import N_, _
 from ..numbers import format_number
 from . import expr, secretkey, xlsxread
-from .forms import IDENTITY, IDENTITY_KEYS, SHEET, FormLayout, identity_payload, prefill_values
+from .forms import IDENTITY, IDENTITY_KEYS, RECIPIENT_ROW, SHEET, FormLayout, identity_payload, prefill_values
 from .load import SubsidyData
 from .xlsxread import MAX_CELLS, MAX_ENTRIES, MAX_FILE_BYTES, MAX_UNPACKED_BYTES  # noqa: F401  (limits)
 
@@ -228,10 +228,23 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
                                     sheet=SHEET)])
     layout = FormLayout(spec)
     _check_structure(ws, layout, reading, year)
+    _check_recipient(ws, municipality, reading)
     if reading.problems:
         raise FormRejected(reading.problems)
     _read_values(ws, layout, reading, prefilled)
     return reading
+
+
+def _check_recipient(ws, municipality, reading: Reading) -> None:
+    """The municipality the form's title names is the one of its signed service data: a form whose hidden service
+    sheet was copied, signature and all, from the form of another municipality was recorded as that municipality's
+    report while every person reading it saw the first one's name (found by a tester)."""
+    cell = ws.cell(row=RECIPIENT_ROW, column=1)
+    if _text(cell.value) != municipality.name:
+        reading.problems.append(Problem(
+            "IDENTITY", _("the form's title names another municipality than its service data"), sheet=SHEET,
+            cell=cell.coordinate, expected=municipality.name, found=_quoted(_text(cell.value)) if cell.value else None,
+            todo=_("Send the form issued to your municipality, without changes.")))
 
 
 #: The refusal of a form whose signed identity does not verify (translated where shown: ``_(SIGNATURE)``).
