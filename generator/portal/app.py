@@ -42,6 +42,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import wording
 from ..i18n import N_, _, ngettext
+from ..quarterly.forms import period_label
 from . import accounts
 from . import quarterly as q
 from .db import AuditEntry, make_engine, sessions, upgrade
@@ -167,6 +168,8 @@ def create_app(settings: Settings, data=None) -> FastAPI:
     registry = q.SqlRegistry(factory, settings.archive_dir)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.globals["program_title"] = program.title
+    # «I квартал 2021 года», as the forms, the protocols and the reports name a period (a page said «1 квартал»)
+    templates.env.globals["period_label"] = period_label
 
     app = FastAPI(title="gosprog", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings, app.state.engine, app.state.factory = settings, engine, factory

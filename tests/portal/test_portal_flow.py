@@ -57,6 +57,8 @@ def test_download_fill_upload_accepted_then_history_status_and_report(portal, su
     assert "otchet.xlsx" in history.text and "принят, версия 1" in history.text
     home = client.get("/mo/babaevsky")
     assert "status-accepted" in home.text and "не представлен" not in home.text
+    page = client.get(f"/mo/babaevsky/submissions/{row.id}").text
+    assert "I квартал 2021 года" in page and "1 квартал" not in page      # as the form and the protocol name it
     original = client.get(f"/mo/babaevsky/submissions/{row.id}/file")
     assert original.content == filled
     protocol = client.get(f"/mo/babaevsky/submissions/{row.id}/protocol.docx")
