@@ -347,7 +347,7 @@ def _sheet_edit(content: bytes, pattern: str, replacement: str) -> bytes:
 @pytest.mark.parametrize("kind", ["row_r_not_int", "huge_exponent", "encrypted_flag", "deflate64"])
 def test_malformed_form_is_a_located_file_refusal_and_the_batch_goes_on(data, registry, genuine, kind):
     if kind == "row_r_not_int":
-        bad, words = _sheet_edit(genuine, r'<row r="11"', '<row r="11x"'), ("номер строки '11x'", "sheet1.xml")
+        bad, words = _sheet_edit(genuine, r'<row r="11"', '<row r="11x"'), ("номер строки «11x»", "sheet1.xml")
     elif kind == "huge_exponent":
         bad, words = _sheet_edit(genuine, r'(<c r="C11"[^>]*>)<v>[^<]*</v>', r"\1<v>1E+1000000</v>"), ("Ячейка C11 листа «Отчет»",)
     elif kind == "encrypted_flag":

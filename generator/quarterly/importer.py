@@ -209,7 +209,7 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     spec = subsidies.forms.get(raw["form"])
     if spec is None or spec.id != subsidy.form:
         raise _identity_problem(_("the form {form} does not belong to the subsidy {subsidy}").format(
-            form=repr(raw["form"]), subsidy=repr(subsidy.id)))
+            form=_quoted(raw["form"]), subsidy=_quoted(subsidy.id)))
     if str(spec.version) != raw["form_version"]:
         raise _outdated(spec.version, raw["form_version"])
     agreement = subsidies.agreement(subsidy.id, municipality.code, year)
