@@ -114,6 +114,42 @@ def test_outside_the_main_thread_the_block_just_runs():
     assert ran == [signal.default_int_handler]
 
 
+def _rendering_workers(wrote: list, on_submit=None):
+    """Render processes already started (what :class:`package.Workers` gives :func:`package.build`) whose every job
+    renders 0.4 s after it is submitted, in a thread: it writes its first file if its folder still exists, records
+    in ``wrote`` whether it did, and finishes. ``on_submit()`` runs inside ``submit()``, the job registered."""
+
+    class Pool:
+        def submit(self, fn, job):
+            future = Future()
+            future.set_running_or_notify_cancel()   # as the pool's queue does once a process may take the job
+            first = Path(job[2][0][1])
+
+            def render():                           # the render process
+                time.sleep(0.4)
+                wrote.append(first.parent.is_dir())
+                if first.parent.is_dir():
+                    first.write_bytes(b"rendered")
+                future.set_result([])
+
+            threading.Thread(target=render, daemon=True).start()
+            if on_submit is not None:
+                on_submit()
+            return future
+
+    class Started:
+        pool = Pool()
+
+        def release(self):
+            pass
+
+    return Started()
+
+
+def _nothing_left(folder: Path) -> bool:
+    return not [p for p in folder.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+
+
 def test_ctrl_c_inside_submit_still_waits_for_the_submitted_job(tmp_path):
     """Found by CI: Ctrl-C while ``ProcessPoolExecutor.submit`` waited for the fork server (the job already
     registered in the pool) left the job unrecorded; the stopped build removed its folder without waiting, the job
@@ -122,37 +158,17 @@ def test_ctrl_c_inside_submit_still_waits_for_the_submitted_job(tmp_path):
     left, and the Ctrl-C is still raised."""
     wrote = []
 
-    class Pool:
-        def submit(self, fn, job):
-            future = Future()
-            future.set_running_or_notify_cancel()   # as the pool's queue does once a process may take the job
-            folder = Path(job[2][0][1]).parent
-
-            def render():                           # the render process, a moment later
-                time.sleep(0.3)
-                wrote.append(folder.is_dir())
-                if folder.is_dir():
-                    (folder / "doc-0.docx").write_bytes(b"rendered")
-                future.set_result([])
-
-            threading.Thread(target=render, daemon=True).start()
-            os.kill(os.getpid(), signal.SIGINT)     # the user presses Ctrl-C while submit() still runs
-            time.sleep(0.01)
-            return future
-
-    class Started:
-        pool = Pool()
-
-        def release(self):
-            pass
+    def ctrl_c():                                   # the user presses Ctrl-C while submit() still runs
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)
 
     planned = [Planned("doc-0", "test", make_document(), [])]
     with pytest.raises(KeyboardInterrupt):
         package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2),
-                      {"date": "2021-08-31"}, workers=Started())
-    time.sleep(0.4)
+                      {"date": "2021-08-31"}, workers=_rendering_workers(wrote, ctrl_c))
+    time.sleep(0.5)
     assert wrote == [True]
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+    assert _nothing_left(tmp_path)
 
 
 def test_a_second_ctrl_c_while_the_stopped_build_waits_for_its_jobs_leaves_nothing(tmp_path, monkeypatch):
@@ -160,29 +176,6 @@ def test_a_second_ctrl_c_while_the_stopped_build_waits_for_its_jobs_leaves_nothi
     of 8 double stops left a ``.tmp-`` folder with the rendered files): the second is raised once the job is done
     and the folder removed; the job wrote while its folder existed, nothing is left."""
     wrote = []
-
-    class Pool:
-        def submit(self, fn, job):
-            future = Future()
-            future.set_running_or_notify_cancel()
-            folder = Path(job[2][0][1]).parent
-
-            def render():
-                time.sleep(0.4)
-                wrote.append(folder.is_dir())
-                if folder.is_dir():
-                    (folder / "doc-0.docx").write_bytes(b"rendered")
-                future.set_result([])
-
-            threading.Thread(target=render, daemon=True).start()
-            return future
-
-    class Started:
-        pool = Pool()
-
-        def release(self):
-            pass
-
     pickled = package._pickled
 
     def interrupted(document):
@@ -197,10 +190,10 @@ def test_a_second_ctrl_c_while_the_stopped_build_waits_for_its_jobs_leaves_nothi
     planned = [Planned("doc-0", "test", make_document(), []), Planned("doc-1", "test", second, [])]
     with pytest.raises(KeyboardInterrupt):
         package.build(planned, tmp_path / "pkg", package.Options(formats=("docx",), jobs=2),
-                      {"date": "2021-08-31"}, workers=Started())
+                      {"date": "2021-08-31"}, workers=_rendering_workers(wrote))
     time.sleep(0.5)
     assert wrote == [True]
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+    assert _nothing_left(tmp_path)
 
 
 def test_ctrl_c_while_the_package_is_replaced_keeps_a_package_in_place(tmp_path, monkeypatch):
@@ -227,7 +220,7 @@ def test_ctrl_c_while_the_package_is_replaced_keeps_a_package_in_place(tmp_path,
     monkeypatch.setattr(package.os, "replace", replace)
     assert moves[-3].startswith(".old-pkg~") and moves[-2:] == ["pkg", "pkg.zip"]
     assert (destination / "doc-0.docx").is_file() and (tmp_path / "pkg.zip").is_file()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+    assert _nothing_left(tmp_path)
 
 
 _WRAPPED_CTRL_C = '''
