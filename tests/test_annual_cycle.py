@@ -322,6 +322,27 @@ def test_an_annual_form_of_another_municipality_is_refused(forms, tmp_path):
     assert "подпись служебных данных формы не совпадает" in result.output
 
 
+def test_an_annual_form_carrying_another_municipalitys_service_sheet_is_refused_at_its_title(forms, tmp_path):
+    """Sokolsky's filled form with the service sheet (signature and all) of another municipality's issued form: it
+    was recorded as the other municipality's report while its title said Сокольский. Refused at the title."""
+    out, folder = forms
+    wb = load_workbook(io.BytesIO(_fill((folder / "camps" / "camps-2021-god-sokolsky.xlsx").read_bytes(), {0: 1})))
+    other = next(p for p in sorted((folder / "camps").glob("*.xlsx")) if "sokolsky" not in p.name)
+    service = load_workbook(other)["_identity"]
+    for row in service.iter_rows():
+        for cell in row:
+            wb["_identity"][cell.coordinate] = cell.value
+    path = tmp_path / "sokolsky.xlsx"
+    wb.save(path)
+    result = _cli("quarterly", "import", path, "--data", DATA_DIR, "--out", out, "--registry", tmp_path / "reg",
+                  "--received", "2022-01-10", "--protocol-format", "none")
+    assert result.exit_code == 1, result.output
+    text = normalise(result.output)
+    assert "Ячейка A3 листа «Отчет»: в заголовке формы указано другое муниципальное образование, чем в ее " \
+           "служебных данных" in text, text
+    assert "«Сокольский муниципальный район»" in text, text
+
+
 def test_a_correct_annual_form_is_accepted_late_and_recognised_when_sent_again(forms, tmp_path):
     out, folder = forms
     path = tmp_path / "sokolsky.xlsx"

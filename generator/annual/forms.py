@@ -120,7 +120,7 @@ def generate(subsidy: Subsidy, municipality: Municipality, agreement: Agreement,
     lines = [
         ("Образец (условные данные)" if sample else None, {"bold": True, "font_color": "#C00000"}),
         (TITLE, {"bold": True, "font_size": 12}),
-        (municipality.name, {"bold": True}),
+        (municipality.name, {"bold": True}),           # generator.quarterly.forms.RECIPIENT_ROW, checked on import
         (f"за {year} год", {}),
         (f"{subsidy.name}. Соглашение N {agreement.number} от {format_date(agreement.date)}", {"italic": True}),
         ("Срок представления: до " + format_date(due) + annual_deadline_note(subsidy) if due

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..i18n import N_, _
 from ..quarterly.importer import FormRejected, Problem, Reading, _identity_problem, _no_agreement, _outdated, \
-    _verify_identity, clean_text, shown_cell
+    _verify_identity, clean_text, recipient_problem, shown_cell
 from ..quarterly.forms import IDENTITY_KEYS, SHEET
 from .forms import COL, COLUMNS, FIRST_RESULT_ROW, FORM_VERSION, HEADER_ROW, Prefill, form_results, identity_of, \
     ref, shown_value
@@ -73,6 +73,7 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
                                     cell.coordinate, expected,
                                     str(cell.value)[:60] if cell.value is not None else _("an empty cell")))
     problems.extend(_changed_prefill(ws, results, filled))
+    problems.extend(filter(None, [recipient_problem(ws, municipality)]))
     if problems:
         raise FormRejected(problems)
     reading.values = {"money": dict(filled.money)}

@@ -228,23 +228,26 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
                                     sheet=SHEET)])
     layout = FormLayout(spec)
     _check_structure(ws, layout, reading, year)
-    _check_recipient(ws, municipality, reading)
+    reading.problems.extend(filter(None, [recipient_problem(ws, municipality)]))
     if reading.problems:
         raise FormRejected(reading.problems)
     _read_values(ws, layout, reading, prefilled)
     return reading
 
 
-def _check_recipient(ws, municipality, reading: Reading) -> None:
-    """The municipality the form's title names is the one of its signed service data: a form whose hidden service
-    sheet was copied, signature and all, from the form of another municipality was recorded as that municipality's
-    report while every person reading it saw the first one's name (found by a tester)."""
+def recipient_problem(ws, municipality) -> Problem | None:
+    """The problem of a form sheet ``ws`` whose title (row :data:`.forms.RECIPIENT_ROW`, as the quarterly and the
+    annual forms print it) names another municipality than ``municipality``, the one of its signed service data;
+    None when it names that one. A form whose hidden service sheet was copied, signature and all, from the form of
+    another municipality was recorded as that municipality's report while every person reading it saw the first
+    one's name (found by a tester)."""
     cell = ws.cell(row=RECIPIENT_ROW, column=1)
-    if _text(cell.value) != municipality.name:
-        reading.problems.append(Problem(
-            "IDENTITY", _("the form's title names another municipality than its service data"), sheet=SHEET,
-            cell=cell.coordinate, expected=municipality.name, found=_quoted(_text(cell.value)) if cell.value else None,
-            todo=_("Send the form issued to your municipality, without changes.")))
+    if _text(cell.value) == municipality.name:
+        return None
+    return Problem("IDENTITY", _("the form's title names another municipality than its service data"), sheet=ws.title,
+                   cell=cell.coordinate, expected=municipality.name,
+                   found=_quoted(_text(cell.value)) if cell.value else None,
+                   todo=_("Send the form issued to your municipality, without changes."))
 
 
 #: The refusal of a form whose signed identity does not verify (translated where shown: ``_(SIGNATURE)``).
