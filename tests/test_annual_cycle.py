@@ -215,6 +215,17 @@ def _fill(form: bytes, facts: dict[int, object], reasons: dict[int, str] | None 
     return buffer.getvalue()
 
 
+def _refused_text(wb, out: Path, tmp_path: Path) -> str:
+    """``gosprog quarterly import`` of workbook ``wb`` (saved under ``tmp_path``) into a new registry, received
+    10.01.2022: it must be refused; its output, normalised."""
+    path = tmp_path / "sokolsky.xlsx"
+    wb.save(path)
+    result = _cli("quarterly", "import", path, "--data", DATA_DIR, "--out", out, "--registry", tmp_path / "reg",
+                  "--received", "2022-01-10", "--protocol-format", "none")
+    assert result.exit_code == 1, result.output
+    return normalise(result.output)
+
+
 def _nikolsky_education(forms, data):
     """Nikolsky's issued education form: (workbook, its report sheet, the agreement, the subsidy's results)."""
     _, folder = forms
@@ -278,12 +289,7 @@ def test_an_annual_form_with_a_column_deleted_is_refused_at_its_header(forms, tm
     wb = load_workbook(io.BytesIO(_fill((folder / "camps" / "camps-2021-god-sokolsky.xlsx").read_bytes(), {0: 0},
                                         {0: "лагерь закрыт на ремонт"})))
     wb["Отчет"].delete_cols(COL["fact"])
-    path = tmp_path / "sokolsky.xlsx"
-    wb.save(path)
-    result = _cli("quarterly", "import", path, "--data", DATA_DIR, "--out", out, "--registry", tmp_path / "reg",
-                  "--received", "2022-01-10", "--protocol-format", "none")
-    assert result.exit_code == 1, result.output
-    text = normalise(result.output)
+    text = _refused_text(wb, out, tmp_path)
     assert "графа формы удалена, перемещена или переименована" in text and "E8" in text, text
     assert "форма не заполнена" not in text
 
@@ -332,12 +338,7 @@ def test_an_annual_form_carrying_another_municipalitys_service_sheet_is_refused_
     for row in service.iter_rows():
         for cell in row:
             wb["_identity"][cell.coordinate] = cell.value
-    path = tmp_path / "sokolsky.xlsx"
-    wb.save(path)
-    result = _cli("quarterly", "import", path, "--data", DATA_DIR, "--out", out, "--registry", tmp_path / "reg",
-                  "--received", "2022-01-10", "--protocol-format", "none")
-    assert result.exit_code == 1, result.output
-    text = normalise(result.output)
+    text = _refused_text(wb, out, tmp_path)
     assert "Ячейка A3 листа «Отчет»: в заголовке формы указано другое муниципальное образование, чем в ее " \
            "служебных данных" in text, text
     assert "«Сокольский муниципальный район»" in text, text
