@@ -209,7 +209,7 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
     spec = subsidies.forms.get(raw["form"])
     if spec is None or spec.id != subsidy.form:
         raise _identity_problem(_("the form {form} does not belong to the subsidy {subsidy}").format(
-            form=_quoted(raw["form"]), subsidy=_quoted(subsidy.id)))
+            form=xlsxread.quoted(raw["form"]), subsidy=xlsxread.quoted(subsidy.id)))
     if str(spec.version) != raw["form_version"]:
         raise _outdated(spec.version, raw["form_version"])
     agreement = subsidies.agreement(subsidy.id, municipality.code, year)
@@ -246,7 +246,7 @@ def recipient_problem(ws, municipality) -> Problem | None:
         return None
     return Problem("IDENTITY", _("the form's title names another municipality than its service data"), sheet=ws.title,
                    cell=cell.coordinate, expected=municipality.name,
-                   found=_quoted(_text(cell.value)) if cell.value else None,
+                   found=xlsxread.quoted(_text(cell.value)) if cell.value else None,
                    todo=_("Send the form issued to your municipality, without changes."))
 
 
@@ -365,7 +365,7 @@ def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> N
                 text = str(value).strip()
                 if cell.data_type == "f" or text.startswith("="):
                     reading.problems.append(Problem(
-                        "FORMULA", _("the cell holds a formula instead of text"), found=_quoted(text),
+                        "FORMULA", _("the cell holds a formula instead of text"), found=xlsxread.quoted(text),
                         todo=_("Type the text itself into the cell."), **where))
                     continue
                 reading.texts.setdefault(row_key, {})[col_key] = clean_text(text)[:500]
@@ -374,25 +374,25 @@ def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> N
             continue
         if cell.data_type == "f" or (isinstance(value, str) and value.strip().startswith("=")):
             reading.problems.append(Problem(
-                "FORMULA", _("the cell holds a formula instead of an amount"), found=_quoted(str(value)),
+                "FORMULA", _("the cell holds a formula instead of an amount"), found=xlsxread.quoted(str(value)),
                 todo=_("Type the amount itself in rubles with kopecks, without a formula."), **where))
             continue
         if isinstance(value, str):
             reading.problems.append(Problem(
-                "TEXT", _("text instead of an amount"), found=_quoted(value),
+                "TEXT", _("text instead of an amount"), found=xlsxread.quoted(value),
                 todo=_("Type the amount in figures, in rubles with kopecks (for example 100 000,00); type 0 "
                        "if nothing was received or spent."), **where))
             continue
         if isinstance(value, _DATES):
             reading.problems.append(Problem(
-                "TEXT", _("a date or time instead of an amount"), found=_quoted(shown_cell(value)),
+                "TEXT", _("a date or time instead of an amount"), found=xlsxread.quoted(shown_cell(value)),
                 todo=_("Type the amount in rubles with kopecks; set the cell's format to «Number»."), **where))
             continue
         try:
             number = _decimal(value)
         except (InvalidOperation, ValueError, TypeError):
             reading.problems.append(Problem(
-                "TEXT", _("the value is not a number"), found=_quoted(shown_cell(value)),
+                "TEXT", _("the value is not a number"), found=xlsxread.quoted(shown_cell(value)),
                 todo=_("Type the amount in rubles with kopecks."), **where))
             continue
         if not number.is_finite() or abs(number) >= Decimal("1e13"):
@@ -417,9 +417,6 @@ def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> N
         for col_key, value in cols.items():
             reading.values.setdefault(row_key, {})[col_key] = value
 
-
-def _quoted(text: str) -> str:
-    return f"«{text[:60]}»"
 
 
 def _ru(number: Decimal) -> str:

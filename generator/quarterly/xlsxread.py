@@ -118,7 +118,7 @@ def inspect(data: bytes) -> Inspection:
         name = info.filename
         if name.lower() in lower:
             raise ReadError(_("the archive has two parts with the same name ({first} and {second}): the file is "
-                              "damaged").format(first=_quoted(lower[name.lower()]), second=_quoted(name)))
+                              "damaged").format(first=quoted(lower[name.lower()]), second=quoted(name)))
         lower[name.lower()] = name
         if info.flag_bits & 0x1:
             raise ReadError(_("the part {part} is encrypted: remove the password from the file and {save_as}").format(
@@ -176,7 +176,7 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], re
                 row = 0
             if not 1 <= row <= MAX_ROW:
                 raise _Stop(ReadError(_("part {part}: the row number {row} is not a number from 1 to {limit}: the "
-                                        "file is damaged").format(part=name, row=_quoted(attrs["r"][:20]),
+                                        "file is damaged").format(part=name, row=quoted(attrs["r"][:20]),
                                                                   limit=MAX_ROW), part=name))
         elif local == "c":
             sheet.cells += 1
@@ -191,7 +191,7 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], re
                     row = column = 0
                 if not (1 <= row <= MAX_ROW and 1 <= column <= MAX_COLUMN):
                     raise _Stop(ReadError(_("part {part}: wrong cell address {ref}: the file is damaged").format(
-                        part=name, ref=_quoted(ref[:20])), part=name))
+                        part=name, ref=quoted(ref[:20])), part=name))
                 sheet.max_row, sheet.max_column = max(sheet.max_row, row), max(sheet.max_column, column)
                 if sheet.max_row * sheet.max_column > MAX_CELLS:
                     raise _Stop(ReadError(_("the sheet declares at least {rows} rows and {columns} columns: the form "
@@ -225,9 +225,10 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], re
                         part=name) from None
 
 
-def _quoted(text: str) -> str:
-    """``text`` as a message quotes what the file holds: «11x» (Python's ``repr`` gave '11x' in a Russian text)."""
-    return f"«{text}»"
+def quoted(text: str) -> str:
+    """``text`` (its first 60 characters) as a refusal quotes what the file holds: «11x» (Python's ``repr`` gave
+    '11x' in a Russian sentence). The form's importer quotes cells with it too."""
+    return f"«{text[:60]}»"
 
 
 def _damage(exc: BaseException) -> str:
