@@ -15,6 +15,10 @@ together leave the files consistent. Two were found in the package build (:mod:`
 right after it; the step itself is short, or waits for something bounded. The standard library has no such helper
 (``signal.pthread_sigmask`` blocks the signal only in the calling thread: the build's other threads would receive it
 and Python would still run the handler in the main thread at once).
+
+The command's own handlers (:func:`handle_stops`, installed by :func:`generator.cli.run`) record each stop they
+raise, so that a stop a library turned into an error of its own is still ended as a stop (:func:`stop_of`), and one
+Python could not raise at all is sent again (:func:`_unraisable`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 from typing import Iterator
 
@@ -71,3 +76,62 @@ def _handle(signum: int, frame, handler) -> None:
         handler(signum, frame)                      # e.g. default_int_handler: raises KeyboardInterrupt
     elif handler == signal.SIG_DFL:
         os.kill(os.getpid(), signum)                # its default action (ends the process), as it would have been
+
+
+class Terminated(SystemExit):
+    """SIGTERM, raised by the command's handler: the command ends as an exception does, its cleanups run (a build's
+    temporary folder is removed, the previous package stays), with status 143 as for the signal itself."""
+
+
+#: The stop signals this command received (SIGINT, SIGTERM), in order (:func:`stop_of`).
+received: list[int] = []
+
+
+def _terminated(signum, frame) -> None:
+    received.append(signum)
+    raise Terminated(128 + signum)
+
+
+def _interrupted(signum, frame) -> None:
+    received.append(signum)
+    raise KeyboardInterrupt
+
+
+def handle_stops() -> None:
+    """Install the command's stop handlers: SIGTERM ends the command like an exception (:class:`Terminated`); Ctrl-C
+    raises ``KeyboardInterrupt`` as Python's own handler does, unless Ctrl-C is ignored (``nohup``, a shell's
+    background job: it stays ignored); both are recorded in :data:`received`. Also :func:`_unraisable` as
+    ``sys.unraisablehook``. Main thread only (``signal.signal``)."""
+    signal.signal(signal.SIGTERM, _terminated)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupted)
+    sys.unraisablehook = _unraisable
+
+
+def stop_of(exc: BaseException) -> BaseException | None:
+    """The stop an error ``exc`` of the command comes from: the first one it received (``KeyboardInterrupt`` or
+    :class:`Terminated`), None if none. Raised inside a library's machinery, a stop comes out as another error: an
+    import wraps it (dataclasses: «RuntimeError: Error calling __set_name__»), pydantic-core keeps only its text
+    (a ``SchemaError`` while the data schema is built); any error after a stop is the stop's."""
+    if not received:
+        return None
+    return KeyboardInterrupt() if received[0] == signal.SIGINT else Terminated(128 + received[0])
+
+
+def _unraisable(hook_args) -> None:
+    """``sys.unraisablehook``: a Ctrl-C or SIGTERM whose handler Python ran inside a callback that cannot raise
+    (a weak reference's callback during an import, a ``__del__``) was printed as «Exception ignored in: …» with a
+    traceback, and the command went on as if nothing had been asked (a build published its package, status 0).
+    The signal is sent to the main thread again a moment later (sent at once, its handler would run inside this
+    hook, which cannot raise either), so that it stops the command where it can; anything else is printed as
+    Python does."""
+    if isinstance(hook_args.exc_value, KeyboardInterrupt):
+        again = signal.SIGINT
+    elif isinstance(hook_args.exc_value, Terminated):
+        again = signal.SIGTERM
+    else:
+        sys.__unraisablehook__(hook_args)
+        return
+    resend = threading.Timer(0.01, signal.pthread_kill, (threading.main_thread().ident, again))
+    resend.daemon = True
+    resend.start()

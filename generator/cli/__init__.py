@@ -14,12 +14,11 @@ from __future__ import annotations
 import atexit
 import importlib
 import os
-import signal
 import sys
 
 import click
 
-from .. import __version__
+from .. import __version__, interrupts
 from .common import UserError, lang_option  # noqa: F401  (UserError: the public name of input errors)
 from ..i18n import _
 
@@ -91,46 +90,6 @@ def _end() -> None:
     os._exit(_status[0])
 
 
-class _Terminated(SystemExit):
-    """SIGTERM, raised by :func:`_terminated` (status 143)."""
-
-
-#: The stop signals this command received (SIGINT, SIGTERM), in order: a stop that a library turned into an error
-#: of its own, keeping only its text (pydantic-core's ``SchemaError`` while a schema was being built), is still
-#: known as a stop (:func:`_stop_in`).
-_stops: list[int] = []
-
-
-def _terminated(signum, frame) -> None:
-    _stops.append(signum)
-    raise _Terminated(128 + signum)
-
-
-def _interrupted(signum, frame) -> None:
-    _stops.append(signum)
-    raise KeyboardInterrupt
-
-
-def _unraisable(hook_args) -> None:
-    """``sys.unraisablehook``: a Ctrl-C or SIGTERM whose handler Python ran inside a callback that cannot raise
-    (a weak reference's callback during an import, a ``__del__``) was printed as «Exception ignored in: …» with a
-    traceback, and the command went on as if nothing had been asked (a build published its package, status 0).
-    The signal is sent to the main thread again a moment later (sent at once, its handler would run inside this
-    hook, which cannot raise either), so that it stops the command where it can; anything else is printed as
-    Python does."""
-    if isinstance(hook_args.exc_value, KeyboardInterrupt):
-        again = signal.SIGINT
-    elif isinstance(hook_args.exc_value, _Terminated):
-        again = signal.SIGTERM
-    else:
-        sys.__unraisablehook__(hook_args)
-        return
-    import threading
-    resend = threading.Timer(0.01, signal.pthread_kill, (threading.main_thread().ident, again))
-    resend.daemon = True
-    resend.start()
-
-
 def run(**options) -> None:
     """The ``gosprog`` console command: :func:`main`, then the end of the process without the interpreter's
     teardown, which took 0.1 to 0.3 s after every command that had read a program (freeing the modules and
@@ -143,12 +102,8 @@ def run(**options) -> None:
     command as an exception does (status 143); output that cannot be written is one line, not a traceback.
     ``options`` go to click's ``main`` (``prog_name``)."""
     atexit.register(_end)
-    # SIGTERM (a service stopping, `kill`) ends the command like an exception: its cleanups run (a build's
-    # temporary folder is removed, the previous package stays), and the status is 143 as for the signal itself
-    signal.signal(signal.SIGTERM, _terminated)
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:     # not when Ctrl-C is ignored (nohup, &)
-        signal.signal(signal.SIGINT, _interrupted)
-    sys.unraisablehook = _unraisable
+    # SIGTERM (a service stopping, `kill`) ends the command like an exception (status 143); every stop is recorded
+    interrupts.handle_stops()
     try:
         main(**options)
     except SystemExit as exc:
@@ -170,34 +125,18 @@ def run(**options) -> None:
             pass
     except BaseException as exc:
         _status[0] = 1
-        # Ctrl-C or SIGTERM while a command imported its modules: Python raised it inside an import's machinery,
-        # which wraps it (dataclasses: «RuntimeError: Error calling __set_name__»; pydantic-core keeps only its
-        # text), so neither click nor the clause above saw a stop and the user got a traceback; ended as a stop
-        # seen there ends
-        stop = _stop_in(exc)
+        # a stop raised inside a library's machinery comes out as another error (interrupts.stop_of): the user got
+        # a traceback; ended as a stop seen by click or by the clauses above ends
+        stop = interrupts.stop_of(exc)
         if stop is None:
             raise
-        if isinstance(stop, _Terminated):
+        if isinstance(stop, interrupts.Terminated):
             _status[0] = stop.code
             return
         try:
             print("\n" + _("Aborted!"), file=sys.stderr)
         except OSError:
             pass
-
-
-def _stop_in(exc: BaseException) -> BaseException | None:
-    """The Ctrl-C (``KeyboardInterrupt``) or SIGTERM (:class:`_Terminated`) that ``exc`` comes from: among its
-    causes and contexts, else the first stop this command received (:data:`_stops`), if any."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, (KeyboardInterrupt, _Terminated)):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    if _stops:
-        return KeyboardInterrupt() if _stops[0] == signal.SIGINT else _Terminated(128 + _stops[0])
-    return None
 
 
 def register(name: str, target: str) -> None:
