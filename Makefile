@@ -2,7 +2,10 @@
 # make test: set up and run the whole test suite
 # make serve: the intake portal on 127.0.0.1:8000 with the default data (demo accounts printed once)
 # make lock: refresh requirements.lock (exact versions with hashes) from the ranges in setup.cfg
-PYTHON ?= python3
+# The interpreter the environment is made from: the fastest CPython of python3's version found on the machine
+# (tools/fastest_python.py says why: the same version builds the package 13 % faster when built with PGO and LTO);
+# `make PYTHON=/path/to/python3.X` chooses one.
+PYTHON ?= $(shell python3 tools/fastest_python.py 2>/dev/null || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

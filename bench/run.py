@@ -200,7 +200,11 @@ def machine() -> dict:
                                "weasyprint.__version__, openpyxl.__version__]))"],
                               capture_output=True, text=True, cwd=ROOT).stdout.split()
     names = ["gosprog", "typst", "weasyprint", "openpyxl"]
+    import sysconfig
     return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            # which build of that version (tools/fastest_python.py): its path, and whether libpython is shared
+            "python_executable": os.path.realpath(sys.executable),
+            "python_shared_library": bool(sysconfig.get_config_var("Py_ENABLE_SHARED")),
             "platform": platform.platform(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
                                                                  / 2**30, 1),
             "versions": dict(zip(names, versions)), "date": time.strftime("%Y-%m-%d %H:%M")}
@@ -556,7 +560,8 @@ def _spread(values: list[float]) -> str:
 def print_report(results: dict) -> None:
     m = results["machine"]
     print()
-    print(f"gosprog bench - {m['date']} - {m['nproc']} cores, {m['cpu']}, Python {m['python']}, "
+    print(f"gosprog bench - {m['date']} - {m['nproc']} cores, {m['cpu']}, Python {m['python']} "
+          f"({m.get('python_executable', '?')}{', shared libpython' if m.get('python_shared_library') else ''}), "
           f"runs={results['settings']['runs']}, {LARGE_ROWS:,}-row table: {results['settings'].get('table_runs', {}).get(f'{LARGE_ROWS:,} rows', '-')} (median)")
     if results.get("load_average"):
         print("load average (1 min) as each section started: "
