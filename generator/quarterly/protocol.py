@@ -30,10 +30,18 @@ def resolution(registry, submission: Submission) -> Submission | None:
     ``submission`` (it resolves the refusal: "устранено <date>"); None if there is none (or it was accepted)."""
     if submission.status == "accepted" or not submission.municipality or submission.year is None:
         return None
-    later = [s for s in registry.history(submission.subsidy, submission.year, submission.quarter,
-                                         submission.municipality)
-             if s.status == "accepted" and s.id > submission.id]
-    return later[0] if later else None
+    return resolved_in(registry.history(submission.subsidy, submission.year, submission.quarter,
+                                        submission.municipality), submission)
+
+
+def resolved_in(history: list[Submission], submission: Submission) -> Submission | None:
+    """:func:`resolution` from ``history``: the submissions of the refused one's subsidy and period (all of them, or
+    its municipality's), in the order they were recorded."""
+    if submission.status == "accepted" or not submission.municipality or submission.year is None:
+        return None
+    return next((s for s in history if s.status == "accepted" and s.id > submission.id
+                 and s.municipality == submission.municipality and s.subsidy == submission.subsidy
+                 and s.year == submission.year and s.quarter == submission.quarter), None)
 
 
 def _period(submission: Submission) -> str:

@@ -115,18 +115,24 @@ def _private_dir(folder: Path) -> None:
     _fsync_dir(folder.parent)
 
 
+def current(submissions) -> dict[str, Submission]:
+    """Of ``submissions`` (one period's, as ``history`` gives them), the highest accepted version of each
+    municipality, by its code."""
+    out: dict[str, Submission] = {}
+    for s in submissions:
+        if s.status == "accepted" and s.municipality and (
+                s.municipality not in out or s.version > out[s.municipality].version):
+            out[s.municipality] = s
+    return out
+
+
 class PeriodQueries:
     """What every registry answers from its own ``history(subsidy, year, quarter, municipality)``: the file
     registry below and the portal's database (``generator.portal.quarterly.SqlRegistry``)."""
 
     def latest(self, subsidy: str, year: int, quarter: int, municipality: str | None = None) -> dict[str, Submission]:
         """The current (highest version) accepted submission of each municipality (or of one) for a period."""
-        out: dict[str, Submission] = {}
-        for s in self.history(subsidy, year, quarter, municipality):
-            if s.status == "accepted" and s.municipality and (
-                    s.municipality not in out or s.version > out[s.municipality].version):
-                out[s.municipality] = s
-        return out
+        return current(self.history(subsidy, year, quarter, municipality))
 
     def same_file(self, subsidy: str, municipality: str, sha256: str) -> Submission | None:
         """The submission of exactly these bytes (by sha256) for this subsidy and municipality, whatever

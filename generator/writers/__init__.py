@@ -55,10 +55,17 @@ FORMATS = tuple(WRITERS)
 
 
 def write(document: Document, path: str | Path, fmt: str | None = None, **options) -> Path:
-    """Render ``document`` to ``path`` in ``fmt`` (default: the path's suffix)."""
+    """Render ``document`` to ``path`` in ``fmt`` (default: the path's suffix).
+
+    The cyclic garbage collector is paused while the file is written (:func:`generator.collector.paused`): a
+    writer makes a great many objects (a cell, its format and its XML) and no garbage cycle, and in a process
+    that holds much data already (the subsidy data of 20,000 municipalities) each full collection walked all
+    of it: the consolidated report's XLSX grew x10.4 for x10 rows, x9.8 with the collector paused."""
+    from ..collector import paused
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in WRITERS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    WRITERS[fmt](document, path, **options)
+    with paused():
+        WRITERS[fmt](document, path, **options)
     return path
