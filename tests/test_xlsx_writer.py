@@ -368,3 +368,24 @@ def test_every_font_is_times_new_roman(sp1_xlsx):
     assert {f.name for f in wb._fonts} == {"Times New Roman"}
     styles = zipfile.ZipFile(io.BytesIO(sp1_xlsx)).read("xl/styles.xml").decode()
     assert "Calibri" not in styles and "<scheme" not in styles
+
+
+@pytest.mark.parametrize("orientation, limit_mm", [("portrait", 210 - 2 * 17.78), ("landscape", 297 - 2 * 17.78)])
+def test_a_text_sheet_is_no_wider_than_its_printed_page(orientation, limit_mm):
+    """A section without a table (an absent table's title and note) is one column of text. LibreOffice fits a sheet
+    to the page width only by moving columns to further pages: one column wider than the page was printed cut at
+    the right edge (120 characters, portrait: the title and the note cut mid-word). The column is at most the page
+    between XlsxWriter's 0.7-inch margins at 2.2 mm a character (the widest LibreOffice draws one), and each
+    row is as tall as its text at its own size and weight takes (a bold title of 86 characters, counted as one
+    line, was set on two by LibreOffice, the second over the note)."""
+    title = "Сведения о целевых показателях (индикаторах) подпрограммы 1 государственной программы"
+    note = ("Таблица в тексте постановления не приведена (в опубликованном тексте на её месте помещено изображение). "
+            "Значения не выводятся и не заменяются нулями.")
+    doc = model.Document("Подпрограмма 1")
+    doc.section(orientation).add(model.Heading(title), model.Paragraph.of(note, align="justify"))
+    ws = load(xlsx_writer.render(doc)).worksheets[0]
+    width = ws.column_dimensions["A"].width
+    assert width * 2.2 <= limit_mm and width * 2.2 >= limit_mm - 15
+    rows = {ws.cell(r, 1).value: ws.row_dimensions[r].height or 15.0 for r in range(1, ws.max_row + 1)}
+    assert rows[title] >= 30 if orientation == "portrait" else rows[title] >= 15
+    assert rows[note] >= 30

@@ -60,6 +60,12 @@ from ._files import write_atomic, zip_time
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 TOTAL_WIDTH_CHARS = {"portrait": 110.0, "landscape": 170.0}
+#: A text sheet's one column (a section with no table: an absent table's title and note), in characters: no wider
+#: than the printed page (A4 less XlsxWriter's 0.7-inch side margins) at 2.2 mm a character, the widest LibreOffice
+#: draws one (where the workbook's font is missing it measures in a wider one). LibreOffice fits a sheet to the
+#: page width only by moving columns to further pages: a single column wider than the page is printed cut at the
+#: right edge, not scaled (seen: 120 characters, portrait, the title and note cut mid-word).
+TEXT_WIDTH_CHARS = {"portrait": 78.0, "landscape": 117.0}      # as set: XlsxWriter stores 0.71 more
 MAX_ROW_PT = 409.0            # Excel's highest row
 MAX_CELL_CHARS = 32767        # Excel's longest cell text
 MAX_SHEET_NAME = 31
@@ -135,7 +141,11 @@ class _Sheet:
                 if width > 1:
                     self.ws.merge_range(r, 0, r, width - 1, "", fmt)
                 self.ws.write_string(r, 0, piece, fmt)
-                chars = max(40, int(sum(self.widths) * 1.1)) if self.widths else 110
+                # the characters a line holds, as a table cell's height counts them (_heights): the text's own
+                # size and weight, not the workbook's default font (a heading counted at 1.1 per width unit held
+                # one line where LibreOffice set two, the second over the next row)
+                chars = max(20, int(sum(self.widths) * 0.75 * 11 / size / (1.06 if bold else 1.0))) \
+                    if self.widths else 110
                 lines_needed = sum(max(1, -(-len(part) // chars)) for part in piece.split("\n"))
                 self.ws.set_row(r, min(MAX_ROW_PT, 15.0 * lines_needed))
                 r += 1
@@ -148,8 +158,8 @@ class _Sheet:
         titles = ([(self.document.notice, True, "right")] if self.document.notice else []) + self.lead
         self._page_setup()
         if table is None:                     # a text sheet
-            self.widths = [120.0]
-            ws.set_column(0, 0, 120)
+            self.widths = [TEXT_WIDTH_CHARS[self.section.orientation]]
+            ws.set_column(0, 0, self.widths[0])
             self._text_rows(titles, 0, 1)
             return
         self.widths = self._column_widths()
