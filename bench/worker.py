@@ -9,6 +9,7 @@
     worker.py docxtpl    --rows R.json --template T.docx --out FILE
     worker.py scale-setup   --folder DIR --n N --files K
     worker.py scale-measure --folder DIR --n N
+    worker.py scale-report  --folder DIR      (the report and its XLSX again, from the registry scale-measure filled)
 
 ``render`` and ``docxtpl`` are the two routes of the baseline comparison: both start from the same
 JSON rows, so both pay for reading their input, building and writing; nothing is shared or cached.
@@ -294,6 +295,27 @@ def cmd_scale_measure(args) -> None:
                       "peak_worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 
 
+def cmd_scale_report(args) -> None:
+    """Timed: the consolidated report of the quarter and its XLSX from a registry ``scale-measure`` filled (the
+    report-growth target's paired runs, ``run.py: bench_scale``). Its modules are imported before the clock, as the
+    import before the report in ``scale-measure`` had imported them."""
+    from generator import writers
+    from generator.quarterly.load import load_subsidies
+    from generator.quarterly.registry import Registry
+    from generator.quarterly.reports import consolidated_report
+    import generator.writers.xlsx  # noqa: F401
+    import generator.wording  # noqa: F401
+    folder = Path(args.folder)
+    data = load_subsidies(folder / "program")
+    with Registry(folder / "registry") as registry:
+        t0 = time.perf_counter()
+        doc = consolidated_report(data, registry, workloads.SUBSIDY, workloads.YEAR, workloads.QUARTER)
+        t1 = time.perf_counter()
+        writers.write(doc, folder / "consolidated-paired.xlsx", "xlsx")
+        t2 = time.perf_counter()
+    print(json.dumps({"report_s": t1 - t0, "xlsx_s": t2 - t1}))
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="worker.py")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -333,6 +355,8 @@ def main(argv=None) -> None:
     p.add_argument("--n", type=int, required=True)
     p.add_argument("--files", type=int, required=True)
     p.add_argument("--previous", action="store_true")
+    p = sub.add_parser("scale-report")
+    p.add_argument("--folder", required=True)
     p = sub.add_parser("scale-measure")
     p.add_argument("--folder", required=True)
     p.add_argument("--n", type=int, required=True)
@@ -341,7 +365,8 @@ def main(argv=None) -> None:
     {"render": cmd_render, "timed-render": cmd_timed_render, "docxtpl": cmd_docxtpl,
      "long-word": cmd_long_word, "xlsxwriter": cmd_xlsxwriter,
      "raw-typst-setup": cmd_raw_typst_setup, "raw-typst": cmd_raw_typst,
-     "scale-setup": cmd_scale_setup, "scale-measure": cmd_scale_measure}[args.command](args)
+     "scale-setup": cmd_scale_setup, "scale-measure": cmd_scale_measure,
+     "scale-report": cmd_scale_report}[args.command](args)
 
 
 if __name__ == "__main__":
