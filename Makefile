@@ -2,10 +2,11 @@
 # make test: set up and run the whole test suite
 # make serve: the intake portal on 127.0.0.1:8000 with the default data (demo accounts printed once)
 # make lock: refresh requirements.lock (exact versions with hashes) from the ranges in setup.cfg
-# The interpreter the environment is made from: the fastest CPython of python3's version found on the machine
-# (tools/fastest_python.py says why: the same version builds the package 13 % faster when built with PGO and LTO);
-# `make PYTHON=/path/to/python3.X` chooses one.
-PYTHON ?= $(shell python3 tools/fastest_python.py 2>/dev/null || echo python3)
+# The interpreter .venv is made from (only when it is made): PYTHON when given (`make PYTHON=/usr/bin/python3.11`),
+# else the fastest CPython of python3's version on PATH (tools/fastest_python.py says why: the same version builds
+# the package 13 % faster when built with PGO and LTO), else python3.
+PYTHON ?=
+PICK_PYTHON := $$(python3 tools/fastest_python.py 2>/dev/null || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -25,7 +26,7 @@ catalogs: $(CATALOGS)
 
 # The environment is exactly requirements.lock (hash-checked), then gosprog itself without resolving anything.
 $(STAMP): requirements.lock setup.cfg setup.py pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(or $(PYTHON),$(PICK_PYTHON)) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)

@@ -141,11 +141,13 @@ class _Sheet:
                 if width > 1:
                     self.ws.merge_range(r, 0, r, width - 1, "", fmt)
                 self.ws.write_string(r, 0, piece, fmt)
-                # the characters a line holds, as a table cell's height counts them (_heights): the text's own
-                # size and weight, not the workbook's default font (a heading counted at 1.1 per width unit held
-                # one line where LibreOffice set two, the second over the next row)
-                chars = max(20, int(sum(self.widths) * 0.75 * 11 / size / (1.06 if bold else 1.0))) \
-                    if self.widths else 110
+                # the characters a line holds: 1.1 per unit of width (what LibreOffice fits of Liberation Serif
+                # over a table's columns: the rows above and below tables fit their text exactly); on a text sheet's
+                # one narrower column fewer in a text larger than 11 points (a bold title of 86 characters in its
+                # 78 units, counted as one line, was set on two, the second over the note; counted as a table
+                # cell's text, every title row came out a third too tall, and pages were added)
+                scale = min(1.0, 11 / size) if self.table is None else 1.0
+                chars = max(40, int(sum(self.widths) * 1.1 * scale)) if self.widths else 110
                 lines_needed = sum(max(1, -(-len(part) // chars)) for part in piece.split("\n"))
                 self.ws.set_row(r, min(MAX_ROW_PT, 15.0 * lines_needed))
                 r += 1
