@@ -202,11 +202,9 @@ def machine() -> dict:
                                "weasyprint.__version__, openpyxl.__version__]))"],
                               capture_output=True, text=True, cwd=ROOT).stdout.split()
     names = ["gosprog", "typst", "weasyprint", "openpyxl"]
-    import sysconfig
     return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            # which build of that version (tools/fastest_python.py): its path, and whether libpython is shared
+            # which build of that version (tools/fastest_python.py): builds of one version differ in speed
             "python_executable": os.path.realpath(sys.executable),
-            "python_shared_library": bool(sysconfig.get_config_var("Py_ENABLE_SHARED")),
             "platform": platform.platform(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
                                                                  / 2**30, 1),
             "versions": dict(zip(names, versions)), "date": time.strftime("%Y-%m-%d %H:%M")}
@@ -490,7 +488,7 @@ def bench_scale(work: Path, sizes: list[int], sample: int, previous_at: int | No
 
 #: The sizes whose consolidated report (report + XLSX) is timed again in pairs for the growth target.
 REPORT_PAIR = (2000, 20000)
-REPORT_PAIR_TRIALS = 3
+REPORT_PAIR_TRIALS = 5
 
 
 def bench_report_pairs(work: Path, trials: int = REPORT_PAIR_TRIALS) -> dict | None:
@@ -616,7 +614,7 @@ def print_report(results: dict) -> None:
     m = results["machine"]
     print()
     print(f"gosprog bench - {m['date']} - {m['nproc']} cores, {m['cpu']}, Python {m['python']} "
-          f"({m.get('python_executable', '?')}{', shared libpython' if m.get('python_shared_library') else ''}), "
+          f"({m.get('python_executable', '?')}), "
           f"runs={results['settings']['runs']}, {LARGE_ROWS:,}-row table: {results['settings'].get('table_runs', {}).get(f'{LARGE_ROWS:,} rows', '-')} (median)")
     if results.get("load_average"):
         print("load average (1 min) as each section started: "
