@@ -112,10 +112,13 @@ def test_make_uses_it_only_when_making_the_environment_and_unless_python_is_give
     """``make -n`` prints the recipe without running it: the picker is a command substitution of the shell, run only
     when ``.venv`` is made (before, make ran it whenever it read the recipe: seconds, or minutes with a hanging
     candidate, on every refresh of the environment); ``PYTHON=`` replaces it."""
-    picked = subprocess.run(["make", "-n", "-B", ".venv/.installed"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60).stdout.splitlines()
-    assert picked[0] == ("test -x .venv/bin/python || $(python3 tools/fastest_python.py 2>/dev/null || echo python3) "
-                         "-m venv .venv")
-    given = subprocess.run(["make", "-n", "-B", ".venv/.installed", "PYTHON=/opt/python3.11"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=60).stdout.splitlines()
-    assert given[0] == "test -x .venv/bin/python || /opt/python3.11 -m venv .venv"
+    # run as make runs it under `make test` too: without the outer make's level and flags in the environment
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "PYTHON")}
+
+    def venv_step(*args: str) -> str:
+        lines = subprocess.run(["make", "--no-print-directory", "-n", "-B", ".venv/.installed", *args], cwd=ROOT,
+                               env=env, capture_output=True, text=True, timeout=60).stdout.splitlines()
+        return next(line for line in lines if line.startswith("test -x"))
+    assert venv_step() == ("test -x .venv/bin/python || $(python3 tools/fastest_python.py 2>/dev/null || echo "
+                           "python3) -m venv .venv")
+    assert venv_step("PYTHON=/opt/python3.11") == "test -x .venv/bin/python || /opt/python3.11 -m venv .venv"
