@@ -223,14 +223,31 @@ def test_ctrl_c_while_the_package_is_replaced_keeps_a_package_in_place(tmp_path,
     assert _nothing_left(tmp_path)
 
 
-def _stopped(script: str, *args: str, status: int, said: str):
-    """Run ``script`` (a gosprog command registered and run through ``cli.run``) as a terminal would; it must end with
-    ``status`` and print ``said`` alone on standard error, with no traceback. Returns the finished process."""
+#: What every command script of :func:`_stopped` starts with (what its code may use) and ends with (its command
+#: ``stops`` registered and the command line run through ``cli.run``, as ``gosprog`` runs).
+_SCRIPT_HEAD = """import os
+import signal
+import sys
+import time
+import click
+from generator import cli
+"""
+_SCRIPT_TAIL = """
+sys.modules["stopping_command"] = type(sys)("stopping_command")
+sys.modules["stopping_command"].stops = stops
+cli.register("stops", "stopping_command:stops")
+cli.run(prog_name="gosprog")
+"""
+
+
+def _stopped(command: str, *args: str, status: int, said: str):
+    """Run ``command`` (code defining the click command ``stops``) as a gosprog command, as a terminal would; it must
+    end with ``status`` and print ``said`` alone on standard error, with no traceback. Returns the finished process."""
     import subprocess
     import sys
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-c", script, *args], cwd=root, capture_output=True, text=True, timeout=60,
-                          preexec_fn=_as_from_a_terminal)
+    done = subprocess.run([sys.executable, "-c", _SCRIPT_HEAD + command + _SCRIPT_TAIL, *args], cwd=root,
+                          capture_output=True, text=True, timeout=60, preexec_fn=_as_from_a_terminal)
     assert done.returncode == status, done.stderr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
     assert done.stderr.strip() == said
@@ -238,12 +255,6 @@ def _stopped(script: str, *args: str, status: int, said: str):
 
 
 _WRAPPED_CTRL_C = '''
-import os
-import signal
-import sys
-import time
-import click
-from generator import cli
 
 class Stops:
     def __set_name__(self, owner, name):
@@ -254,11 +265,6 @@ class Stops:
 def stops():
     class Finding:                   # Python 3.11 wraps it: RuntimeError: Error calling __set_name__ ...
         figures = Stops()
-
-sys.modules["stopping_command"] = type(sys)("stopping_command")
-sys.modules["stopping_command"].stops = stops
-cli.register("stops", "stopping_command:stops")
-cli.run(prog_name="gosprog")
 '''
 
 
@@ -302,12 +308,6 @@ def test_ctrl_c_while_the_render_processes_start_still_closes_them(tmp_path, mon
 
 
 _IGNORED_STOP = '''
-import os
-import signal
-import sys
-import time
-import click
-from generator import cli
 
 class Dropped:
     def __del__(self):              # where Python runs a signal's handler but cannot raise what it raises
@@ -319,11 +319,6 @@ def stops():
     Dropped()
     time.sleep(0.2)
     click.echo("went on")
-
-sys.modules["stopping_command"] = type(sys)("stopping_command")
-sys.modules["stopping_command"].stops = stops
-cli.register("stops", "stopping_command:stops")
-cli.run(prog_name="gosprog")
 '''
 
 
@@ -338,12 +333,6 @@ def test_a_stop_python_could_not_raise_inside_a_callback_still_stops_the_command
 
 
 _STOP_KEPT_AS_TEXT = """
-import os
-import signal
-import sys
-import time
-import click
-from generator import cli
 
 @click.command("stops")
 def stops():
@@ -353,11 +342,6 @@ def stops():
     except BaseException as exc:               # a library building its schema keeps only the text of what it met
         said = f"Error building validator: {type(exc).__name__}"
     raise ValueError(said)
-
-sys.modules["stopping_command"] = type(sys)("stopping_command")
-sys.modules["stopping_command"].stops = stops
-cli.register("stops", "stopping_command:stops")
-cli.run(prog_name="gosprog")
 """
 
 
