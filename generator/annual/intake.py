@@ -73,7 +73,9 @@ def read_workbook(wb, raw: dict, subsidies) -> Reading:
                                     cell.coordinate, expected,
                                     str(cell.value)[:60] if cell.value is not None else _("an empty cell")))
     problems.extend(_changed_prefill(ws, results, filled))
-    problems.extend(filter(None, [recipient_problem(ws, municipality)]))
+    recipient = recipient_problem(ws, municipality)
+    if recipient is not None:
+        problems.append(recipient)
     if problems:
         raise FormRejected(problems)
     reading.values = {"money": dict(filled.money)}

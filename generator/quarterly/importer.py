@@ -228,7 +228,9 @@ def _read_workbook(wb, subsidies: SubsidyData) -> Reading:
                                     sheet=SHEET)])
     layout = FormLayout(spec)
     _check_structure(ws, layout, reading, year)
-    reading.problems.extend(filter(None, [recipient_problem(ws, municipality)]))
+    recipient = recipient_problem(ws, municipality)
+    if recipient is not None:
+        reading.problems.append(recipient)
     if reading.problems:
         raise FormRejected(reading.problems)
     _read_values(ws, layout, reading, prefilled)
@@ -416,7 +418,6 @@ def _read_values(ws, layout: FormLayout, reading: Reading, prefilled: dict) -> N
     for row_key, cols in prefilled.items():
         for col_key, value in cols.items():
             reading.values.setdefault(row_key, {})[col_key] = value
-
 
 
 def _ru(number: Decimal) -> str:
