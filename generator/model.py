@@ -26,11 +26,12 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import functools
+import operator
 import re
 import threading
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Iterator, Literal, Sequence, Union
+from typing import Iterator, Literal, NamedTuple, Sequence, Union
 
 from . import numbers
 
@@ -115,7 +116,7 @@ class Column:
     summable: bool = True        # False for shares and ratios: a total row does not add them up
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """A table cell. ``value`` is text, a number (``Decimal``/``int``), a marker or None."""
 
@@ -135,7 +136,7 @@ class Cell:
         return isinstance(self.value, (Decimal, int)) and not isinstance(self.value, bool)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A table row: the cells that start in it, a style and an indent level.
 
@@ -204,13 +205,16 @@ def _once(method):
     return wrapper
 
 
-@dataclass
+@dataclass(slots=True)
 class Placement:
-    """Where a cell sits once spans are resolved (0-based, within header or body)."""
+    """Where a cell sits once spans are resolved (0-based, within header or body), with its printed text
+    (:func:`format_cell` in its column), formatted once here for every question asked of the cell
+    (its words' widths, its lines, its look)."""
 
     row: int
     col: int
     cell: Cell
+    text: str = field(default="", compare=False)
 
 
 @dataclass
@@ -246,18 +250,24 @@ class Table:
 
     @_once
     def placements(self, rows: Sequence[Row]) -> list[list[Placement]]:
-        """Resolve spans: for each row, the cells that start in it with their grid column.
+        """Resolve spans: for each row, the cells that start in it with their grid column and printed text.
 
         Raises ``ValueError`` when spans overlap or overflow the table width.
         """
-        width = self.width
+        width, columns = self.width, self.columns
         covered: dict[int, int] = {}     # column -> rows still covered from above
         result: list[list[Placement]] = []
         for r, row in enumerate(rows):
+            cells = row.cells
+            if not covered and len(cells) <= width and all(c.colspan == 1 and c.rowspan == 1 for c in cells):
+                # the common row: one-cell spans, nothing from above; its cells stand in columns 0, 1, ...
+                result.append([Placement(r, col, cell, format_cell(cell, columns[col]))
+                               for col, cell in enumerate(cells)])
+                continue
             taken = {c for c, left in covered.items() if left > 0}
             placed: list[Placement] = []
             col = 0
-            for cell in row.cells:
+            for cell in cells:
                 while col in taken:
                     col += 1
                 if col + cell.colspan > width:
@@ -265,7 +275,7 @@ class Table:
                 for c in range(col, col + cell.colspan):
                     if c in taken:
                         raise ValueError(f"row {r}: cell {cell.value!r} overlaps a row span")
-                placed.append(Placement(r, col, cell))
+                placed.append(Placement(r, col, cell, format_cell(cell, columns[col])))
                 for c in range(col, col + cell.colspan):
                     taken.add(c)
                     if cell.rowspan > 1:
@@ -283,17 +293,27 @@ class Table:
         """Each row walked left to right: ``("cell", p)`` where a cell starts, and
         ``("continue", p)`` where the cell ``p`` from a row above spans down into this row."""
         placements = self.placements(rows)
+        width = self.width
         below: list[dict[int, Placement]] = [{} for _ in rows]
         for r, placed in enumerate(placements):
             for p in placed:
-                for rr in range(r + 1, min(r + p.cell.rowspan, len(rows))):
-                    below[rr][p.col] = p
+                if p.cell.rowspan > 1:
+                    for rr in range(r + 1, min(r + p.cell.rowspan, len(rows))):
+                        below[rr][p.col] = p
         out = []
         for r, placed in enumerate(placements):
+            if not below[r]:
+                # nothing spans down into the row: its cells stand side by side from column 0
+                # (:meth:`placements`), a short row padded to the table's width
+                row_slots = [("cell", p) for p in placed]
+                col = placed[-1].col + placed[-1].cell.colspan if placed else 0
+                row_slots += [("cell", Placement(r, c, Cell())) for c in range(col, width)]
+                out.append(row_slots)
+                continue
             starts = {p.col: p for p in placed}
             row_slots = []
             col = 0
-            while col < self.width:
+            while col < width:
                 if col in starts:
                     row_slots.append(("cell", starts[col]))
                     col += starts[col].cell.colspan
@@ -369,7 +389,7 @@ class Table:
         for placed in self.placements(rows):
             for p in placed:
                 width = sum(widths_mm[p.col:p.col + p.cell.colspan]) - 1.5
-                n = text_lines(self.cell_text(p.cell, p.col), width, size)
+                n = text_lines(p.text, width, size)
                 if p.cell.rowspan > 1:
                     spans.append((p.row, p.row + p.cell.rowspan, n))
                 else:
@@ -384,16 +404,21 @@ class Table:
         hard = [0.0] * self.width           # the words that cannot hyphenate fit (numbers, dates, short words)
         for rows, is_head in ((self.head_rows(), True), (self.body, False)):
             for r, placed in zip(rows, self.placements(rows)):
-                for p in placed:
-                    if p.cell.colspan != 1 or p.col >= self.width:
+                row_bold = not is_head and r.style in ("total", "group")
+                indent = (r.indent * 2.8 if not is_head else 0.0) + CELL_PADDING_MM
+                for p in placed:               # (placements keep every cell within the table's width)
+                    if p.cell.colspan != 1:
                         continue
-                    bold = p.cell.bold or (not is_head and r.style in ("total", "group"))
-                    widest_em, rigid_em = _word_ems(self.cell_text(p.cell, p.col))
-                    indent = (r.indent * 2.8 if not is_head else 0.0) + CELL_PADDING_MM
-                    widest = _em_width_mm(widest_em, size, bold)
-                    need[p.col] = max(need[p.col], widest + indent)
-                    rigid = _em_width_mm(rigid_em, size, bold) if rigid_em is not None else 0.0
-                    hard[p.col] = max(hard[p.col], rigid + indent)
+                    col = p.col
+                    widest_em, rigid_em = _word_ems(p.text)
+                    bold = p.cell.bold or row_bold
+                    # the widths of _em_width_mm, written out: this loop meets every cell of the table
+                    widest = widest_em * size * 0.3528 * (1.06 if bold else 1.0) + indent
+                    if widest > need[col]:
+                        need[col] = widest
+                    rigid = rigid_em * size * 0.3528 * (1.06 if bold else 1.0) + indent
+                    if rigid > hard[col]:
+                        hard[col] = rigid
         return need, hard
 
     @_once
@@ -508,7 +533,7 @@ class Table:
         else the document's ``table_size`` (points)."""
         cell = p.cell
         return CellLook(
-            text=self.cell_text(cell, p.col),
+            text=p.text,
             align="center" if is_head and cell.align is None else self.cell_align(cell, p.col),
             bold=bool(cell.bold or (not is_head and row.style in ("total", "group"))),
             italic=cell.italic,
@@ -521,9 +546,38 @@ class Table:
     @_once
     def looks(self, rows: Sequence[Row], is_head: bool, table_size: float) -> list[list["CellLook | None"]]:
         """:meth:`look` of every slot of :meth:`slots` of ``rows`` (``None`` where a cell from above spans down),
-        row by row: inside :func:`layout_once` the writers of a document share them."""
-        return [[self.look(row, p, is_head, table_size) if kind == "cell" else None for kind, p in row_slots]
-                for row, row_slots in zip(rows, self.slots(rows))]
+        row by row: inside :func:`layout_once` the writers of a document share them. (The same decisions as
+        :meth:`look`, taken per row and per column where they can be: a table's every cell passes here.)"""
+        size = self.font_size or table_size
+        vertical = "center" if is_head else "top"
+        # a cell's own alignment, else by its column (cell_align): numbers and markers, then other values
+        by_column = [(c.align if c.kind != "text" else "right", "left" if c.kind != "text" else c.align)
+                     for c in self.columns]
+        marker = numbers.MARKERS
+        make = tuple.__new__        # CellLook(...) without the Python-level __new__ a named tuple has
+        out = []
+        for row, row_slots in zip(rows, self.slots(rows)):
+            row_bold = not is_head and row.style in ("total", "group")
+            indent_col = self.indent_column if not is_head and row.indent else None
+            row_looks: list[CellLook | None] = []
+            for kind, p in row_slots:
+                if kind != "cell":
+                    row_looks.append(None)
+                    continue
+                cell = p.cell
+                value = cell.value
+                is_number = isinstance(value, _NUMBER_TYPES) and value.__class__ is not bool   # Cell.is_number
+                if is_head and cell.align is None:
+                    align = "center"
+                elif cell.align:
+                    align = cell.align
+                else:                   # (slots stand within the table's width)
+                    number_align, other_align = by_column[p.col]
+                    align = number_align if is_number or (isinstance(value, str) and value in marker) else other_align
+                row_looks.append(make(CellLook, (p.text, align, bool(cell.bold or row_bold), cell.italic,
+                                                 row.indent if p.col == indent_col else 0, size, vertical, is_number)))
+            out.append(row_looks)
+        return out
 
     def cell_align(self, cell: Cell, col: int) -> Align:
         if cell.align:
@@ -534,9 +588,9 @@ class Table:
         return "left" if column.kind != "text" else column.align
 
 
-@dataclass(frozen=True)
-class CellLook:
-    """A table cell's presentation as :meth:`Table.look` decides it (writers only render it)."""
+class CellLook(NamedTuple):
+    """A table cell's presentation as :meth:`Table.look` decides it (writers only render it). A named tuple:
+    immutable, and one is made for every cell of every table (a frozen dataclass took three times as long)."""
 
     text: str
     align: Align
@@ -600,19 +654,54 @@ def _em_width_mm(ems: float, size: float, bold: bool) -> float:
     return ems * size * 0.3528 * (1.06 if bold else 1.0)
 
 
-_WORD_BREAKS = re.compile(r"[ \n\t\u00ad]+|(?<=-)")
+def _words(text: str) -> list[str]:
+    """The words of ``text`` as a line may break between them: split at spaces, tabs, line ends and soft
+    hyphens, and after each hyphen (which stays with the part before it: "Вологда-" | "Москва"). Where two
+    breaks meet, an empty word comes out (it measures nothing). String methods, not a regular expression:
+    an expression that may split after any hyphen is tried at every character, four times as slow."""
+    words = text.replace("\n", " ").replace("\t", " ").replace("\u00ad", " ").split(" ")
+    if "-" not in text:
+        return words
+    out = []
+    for word in words:
+        if "-" in word:
+            *heads, tail = word.split("-")
+            out.extend(head + "-" for head in heads)
+            out.append(tail)
+        else:
+            out.append(word)
+    return out
 
 
 @functools.lru_cache(maxsize=65536)      # a 20,000-row table's distinct cell texts fit
-def _word_ems(text: str) -> tuple[float, float | None]:
+def _word_ems(text: str) -> tuple[float, float]:
     """``(widest, rigid)``: the largest em sum of the words of a cell's ``text`` and of those of its
-    words that cannot hyphenate (``None`` when it has none). Widths at a size are these scaled
+    words that cannot hyphenate (0.0 when it has none). Widths at a size are these scaled
     (:func:`_em_width_mm`, monotonic, so the widest word stays the widest), which lets a table be
     tried at several font sizes without measuring its words again."""
-    words = _WORD_BREAKS.split(text)
-    widest = max((_em_sum(w) for w in words), default=0.0)
-    rigid = max((_em_sum(w) for w in words if _unhyphenable(w)), default=None)
-    return widest, rigid
+    measures = list(map(_WORD_MEASURES.__getitem__, _words(text)))
+    return max(map(_FIRST, measures)), max(map(_SECOND, measures))
+
+
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
+
+
+class _WordMeasures(dict):
+    """``word -> (em sum, em sum if it cannot hyphenate else 0.0)`` (:func:`_em_sum`, :func:`_unhyphenable`) of
+    each word met, looked up without a Python call (words recur across cells far more than whole texts do);
+    emptied when it holds :data:`_WORDS_KEPT` words, so a long-running process does not grow with it."""
+
+    def __missing__(self, word: str) -> tuple[float, float]:
+        if len(self) >= _WORDS_KEPT:
+            self.clear()
+        em = _em_sum(word)
+        # a word of up to six characters has up to six letters: it cannot hyphenate, without counting them
+        self[word] = measure = (em, em if len(word) <= 6 or _unhyphenable(word) else 0.0)
+        return measure
+
+
+_WORDS_KEPT = 1 << 17
+_WORD_MEASURES = _WordMeasures()
 
 
 def text_width_mm(text: str, size: float, bold: bool = False) -> float:
@@ -639,6 +728,7 @@ def format_cell(cell: Cell, column: Column) -> str:
 
 
 _EXACT = (Decimal, int)
+_NUMBER_TYPES = (Decimal, int)     # with bool excluded: Cell.is_number
 
 
 @functools.lru_cache(maxsize=65536)

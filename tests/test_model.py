@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from conftest import (COL_EXECUTOR, COL_NAME, COL_NO, COL_SOURCE, COL_STATUS, EXPENSES, FIRST_YEAR_COL,
                       HEADER_TEXTS, SOURCES, TOTAL_COL, TOTAL_YEARS, WIDTH, make_document, make_table)
@@ -307,3 +310,82 @@ def test_format_cell_prints_each_number_as_written_with_the_column_rules():
     for bad in (1.5, True):
         with pytest.raises(TypeError):
             format_cell(Cell(bad), one)
+
+
+# --- the layout's single passes over a table's cells (issue 23): each agrees with the plain rule ------------------
+
+_SPAN_CELLS = st.lists(st.tuples(st.sampled_from(["a", "б в", D("1234.5"), None, "-", "х", 7]),
+                                 st.integers(1, 3), st.integers(1, 3)), min_size=0, max_size=5)
+
+
+def _random_table(rows_spec, width: int) -> Table | None:
+    """A table of ``width`` columns from (value, colspan, rowspan) cells, or None where the spans do not fit."""
+    body = [Row([Cell(v, colspan=c, rowspan=r) for v, c, r in cells], style=style, indent=indent)
+            for cells, style, indent in rows_spec]
+    columns = [Column(kind=("number" if i % 3 == 2 else "percent" if i % 3 == 1 else "text"),
+                      align=("right" if i % 2 else "left")) for i in range(width)]
+    table = Table(columns, [], body, numbering=False, indent_column=1)
+    try:
+        table.placements(table.body)
+    except ValueError:
+        return None
+    return table
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_SPAN_CELLS, st.sampled_from(["normal", "total", "group"]), st.integers(0, 2)),
+                max_size=6), st.integers(1, 5))
+def test_slots_cover_every_column_once_and_looks_are_each_cells_look(rows_spec, width):
+    """Rows without spans from above take a short cut in :meth:`Table.placements` and :meth:`Table.slots`, and
+    :meth:`Table.looks` decides per row and column: on any table of spans that fit, each row's slots still cover
+    every column once (a cell where it starts, "continue" under a row span, a pad after a short row), each
+    placement carries its cell's printed text, and each look is :meth:`Table.look` of its cell."""
+    table = _random_table(rows_spec, width)
+    assume(table is not None)
+    rows = table.body
+    covered = [set() for _ in rows]
+    for placed in table.placements(rows):
+        for p in placed:
+            assert p.text == model.format_cell(p.cell, table.columns[p.col])
+            for rr in range(p.row + 1, min(p.row + p.cell.rowspan, len(rows))):
+                covered[rr].update(range(p.col, p.col + p.cell.colspan))
+    for r, (row, row_slots, row_looks) in enumerate(zip(rows, table.slots(rows), table.looks(rows, False, 11.0))):
+        columns = []
+        for (kind, p), look in zip(row_slots, row_looks):
+            span = range(p.col, p.col + p.cell.colspan)
+            columns.extend(span)
+            assert (kind == "continue") == (p.row != r) == (look is None)
+            assert kind == "cell" or set(span) <= covered[r]
+            if look is not None:
+                assert look == table.look(row, p, False, 11.0)
+        assert columns == list(range(width))
+    for row, row_slots, row_looks in zip(rows, table.slots(rows), table.looks(rows, True, 11.0)):
+        assert [look for look in row_looks if look is not None] == \
+            [table.look(row, p, True, 11.0) for kind, p in row_slots if kind == "cell"]
+
+
+def _words_by_expression(text: str) -> tuple[float, float]:
+    """The widest word and the widest word that cannot hyphenate (0.0 if none) by a regular expression: split at
+    spaces, tabs, line ends and soft hyphens, and after each hyphen."""
+    words = re.split(r"[ \n\t\u00ad]+|(?<=-)", text)
+    rigid = [model._em_sum(w) for w in words if model._unhyphenable(w)]
+    return max(model._em_sum(w) for w in words), max(rigid, default=0.0)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["a", "б", "Ш", "1", "-", "--", " ", "  ", "\n", "\t", "\u00ad", "\u00a0", "Вологда",
+                                 "12345", "муниципальных", "-x", "x-", "социально-экономическое"]),
+                max_size=10).map("".join))
+def test_word_measures_by_string_methods_equal_the_expression(text):
+    """:func:`model._word_ems` splits words with string methods (an expression that may split after any hyphen is
+    tried at every character, four times as slow): the widths it finds are the expression's."""
+    assert model._word_ems.__wrapped__(text) == _words_by_expression(text)
+
+
+def test_word_measures_are_kept_within_bounds(monkeypatch):
+    """The words measured are remembered, up to a bound: a process meeting ever new words does not grow."""
+    monkeypatch.setattr(model, "_WORDS_KEPT", 3)
+    monkeypatch.setattr(model, "_WORD_MEASURES", model._WordMeasures())
+    for word in ("один", "два", "три", "четыре", "пять"):
+        assert model._WORD_MEASURES[word] == (model._em_sum(word), model._em_sum(word))
+        assert len(model._WORD_MEASURES) <= 3

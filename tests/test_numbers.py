@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -42,6 +44,40 @@ def test_tie_binds_numbers_and_units_in_running_text():
     assert text == ("2022\u00a0год - 19\u00a0373\u00a0980,2\u00a0тыс.\u00a0рублей; от 22.04.2019 N\u00a0395; "
                     "79,2\u00a0% и 15 рабочих дней")
     assert numbers.tie(text) == text
+
+
+def _tie_by_the_rules(text: str) -> str:
+    """The four rules of :func:`numbers.tie`, one after the other, as its docstring states them."""
+    nbsp = "\u00a0"
+    text = re.sub(r"(?<=\d) (?=\d{3}(?:\D|$))", nbsp, text)                    # inside a number
+    text = re.sub(r"(?<=\d) (?=(?:" + numbers._UNITS + "))", nbsp, text)         # a number and its unit
+    text = re.sub(r"\b(тыс|млн|млрд)\. (?=руб|чел|ед)", r"\1." + nbsp, text)    # "тыс. рублей"
+    return re.sub(r"(?<=\bN) (?=\d)", nbsp, text)                              # "N 395"
+
+
+_TIE_PIECES = st.sampled_from(["1", "23", "456", "7 890", " ", "  ", "N", "N ", "тыс.", "тыс. ", "руб", "рублей",
+                               "млн. чел", "год", "году", "г.", "%", "процент", "ед.", "а", "Б", ".", ",", "\u00a0",
+                               "-", "\n", "2022 год", "15 736 027,0", "x"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_TIE_PIECES, max_size=12).map("".join))
+def test_tie_in_one_pass_equals_the_rules_one_after_the_other(text):
+    """``tie`` applies its digit rules in one expression that starts at the space (twice to five times as fast):
+    on any text built of numbers, units, "N", spaces and letters it gives what the rules applied in turn give."""
+    assert numbers.tie.__wrapped__(text) == _tie_by_the_rules(text)
+
+
+def test_tie_equals_the_rules_on_every_line_of_the_act():
+    act = (Path(__file__).resolve().parent.parent / "data" / "social-support-vologda" / "source" / "act.txt")
+    lines = act.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 1000
+    changed = 0
+    for line in lines:
+        tied = numbers.tie.__wrapped__(line)
+        assert tied == _tie_by_the_rules(line), line
+        changed += tied != line
+    assert changed > 100          # the act's figures and units are tied, not left alone
 
 
 @pytest.mark.parametrize("value, decimals, expected", [

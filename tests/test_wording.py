@@ -3,6 +3,7 @@ joiners for any list of sources, the fallback subprogram passport's executors.""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -39,9 +40,9 @@ def _texts(document) -> str:
         elif isinstance(value, (list, tuple)):
             for v in value:
                 walk(v)
-        elif hasattr(value, "__dict__"):
-            for v in vars(value).values():
-                walk(v)
+        elif dataclasses.is_dataclass(value):           # model nodes (cells and rows have slots, no __dict__)
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name))
     walk(document)
     return "\n".join(out).replace("\u00a0", " ").replace("\u202f", " ")
 

@@ -390,3 +390,22 @@ def test_a_text_sheet_is_no_wider_than_its_printed_page(orientation, limit_mm):
     # at least the lines LibreOffice sets them on (portrait: two each), and no blank line under them
     assert (30 if orientation == "portrait" else 15) <= rows[title] <= 30
     assert 30 <= rows[note] <= 45
+
+
+def test_a_number_never_makes_its_row_taller_a_text_as_long_does():
+    """Row heights count the lines of wrapped texts; a number is never wrapped (Excel and LibreOffice show «###»
+    where it cannot fit), so in columns squeezed narrower than their figures the row of numbers keeps one line,
+    while a text as long in the same columns takes several."""
+    number = D("123456789012.5")
+    text = "ю" * len(model.format_cell(model.Cell(number), model.Column(kind="number")))
+    columns = [model.Column(kind="number") for _ in range(20)]
+    doc = model.Document("Узкие столбцы")
+    doc.section("portrait").add(model.Table(columns, [], [model.Row([model.Cell(number) for _ in columns]),
+                                                          model.Row([model.Cell(text) for _ in columns])],
+                                            numbering=False))
+    ws = load(xlsx_writer.render(doc)).worksheets[0]
+    numbers_row, texts_row = (ws.row_dimensions[r].height for r in (1, 2))
+    size = doc.style.table_size                              # the sheet's font (fitted to the page when printed)
+    assert numbers_row <= size * 1.25 + 2 + 1                # one line (XlsxWriter keeps heights in whole pixels)
+    assert texts_row >= 2 * size * 1.25 + 2                  # the same length of text wraps
+    assert ws["A1"].value == 123456789012.5 and ws["A2"].value == text

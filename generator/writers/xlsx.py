@@ -69,6 +69,7 @@ TEXT_WIDTH_CHARS = {"portrait": 78.0, "landscape": 117.0}      # as set: XlsxWri
 MAX_ROW_PT = 409.0            # Excel's highest row
 MAX_CELL_CHARS = 32767        # Excel's longest cell text
 MAX_SHEET_NAME = 31
+_NUMBER = (Decimal, int)
 _CAPTION = re.compile(r"^(Таблица|Приложение|Форма)\b", re.IGNORECASE)
 
 
@@ -129,6 +130,9 @@ class _Sheet:
         self.table, self.section, self.lead, self.tail = table, section, lead, tail
         self.widths: list[float] = []
         self._cell_formats: dict[tuple, object] = {}     # a cell look (and number format) -> its format
+        self._number_formats: dict[tuple, str] = {}      # (column, cell decimals, mark) -> number format
+        self.index: dict[int, int] = {}                  # id of a body row -> its position (for row sums)
+        self.values: dict[tuple[int, int], object] = {}  # (body row, column) -> value of the cell starting there
 
     # --- text rows ----------------------------------------------------------
 
@@ -213,18 +217,34 @@ class _Sheet:
     def _heights(self, rows: list[model.Row], size: float, looks: list[list[model.CellLook | None]]) -> list[float]:
         """The height each model row needs (points) for its wrapped texts (``looks``: :meth:`model.Table.looks` of
         ``rows``, whose texts are the printed ones)."""
-        table = self.table
+        table, widths = self.table, self.widths
         lines_needed = [1.0] * len(rows)
+        line_chars: dict[tuple[int, int], int] = {}       # (column, colspan) -> characters a line holds
         for offset, (row_slots, row_looks) in enumerate(zip(table.slots(rows), looks)):
             for (kind, p), look in zip(row_slots, row_looks):
-                if kind == "continue":
-                    continue
+                if look is None or look.nowrap:           # a cell from above spans down here; a number
+                    continue                              # (never wrapped: Excel shows ### where it cannot fit)
                 text = look.text
-                if text:
-                    chars = sum(self.widths[p.col:p.col + p.cell.colspan]) * 0.75 * 11 / size
-                    need = sum(max(1, -(-len(part) // max(1, int(chars)))) for part in text.split("\n"))
-                    for rr in range(offset, min(offset + p.cell.rowspan, len(rows))):
-                        lines_needed[rr] = max(lines_needed[rr], need / p.cell.rowspan)
+                if not text:
+                    continue
+                colspan = p.cell.colspan
+                chars = line_chars.get((p.col, colspan))
+                if chars is None:
+                    chars = line_chars[p.col, colspan] = \
+                        max(1, int(sum(widths[p.col:p.col + colspan]) * 0.75 * 11 / size))
+                if "\n" in text:
+                    need = sum(max(1, -(-len(part) // chars)) for part in text.split("\n"))
+                elif len(text) > chars:
+                    need = -(-len(text) // chars)
+                else:
+                    continue                              # one line: every row has room for one
+                rowspan = p.cell.rowspan
+                if rowspan == 1:
+                    if need > lines_needed[offset]:
+                        lines_needed[offset] = need
+                    continue
+                for rr in range(offset, min(offset + rowspan, len(rows))):
+                    lines_needed[rr] = max(lines_needed[rr], need / rowspan)
         return [round(max(1.0, need) * size * 1.25 + 2, 1) for need in lines_needed]
 
     def _rows(self, rows: list[model.Row], start: int, is_head: bool) -> int:
@@ -244,68 +264,92 @@ class _Sheet:
                 ws.set_row(r + i, round(h / k, 1))
             r += k
         end = r
-        index = {id(row): i for i, row in enumerate(rows)}
         slots = table.slots(rows)
-        self.values = {(offset, p.col): p.cell.value
-                       for offset, row_slots in enumerate(slots) for kind, p in row_slots if kind == "cell"}
+        # the sums the model declares (none in a header): live formulas, checked against the printed figures
+        sums = not is_head and (any(row.sum_of for row in rows) or any(c.sum_of for c in table.columns))
+        if sums:
+            self.index = {id(row): i for i, row in enumerate(rows)}
+            self.values = {(offset, p.col): p.cell.value
+                           for offset, row_slots in enumerate(slots) for kind, p in row_slots if kind == "cell"}
+        number_formats, cell_formats = self._number_formats, self._cell_formats
+        # the loop meets every cell of the table: XlsxWriter's methods bound once
+        write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
         for offset, (row, row_slots, row_looks) in enumerate(zip(rows, slots, looks)):
+            top, tall = first[offset], spans[offset] > 1
             for (kind, p), look in zip(row_slots, row_looks):
-                if kind == "continue":
+                if look is None:              # a cell from above spans down here
                     continue
-                self._cell(row, p, look, offset, first, spans, is_head, index, rows)
+                cell = p.cell
+                value = cell.value
+                is_number = isinstance(value, _NUMBER) and value.__class__ is not bool     # model.Cell.is_number
+                num_format = None
+                if is_number:
+                    num_format = number_formats.get((p.col, cell.decimals, cell.mark)) or \
+                        self._number_format(cell, p.col)
+                key = (look.align, look.bold, look.italic, look.indent, look.size, look.vertical, num_format)
+                fmt = cell_formats.get(key)
+                if fmt is None:
+                    fmt = cell_formats[key] = self._format(look, num_format)
+                left = p.col
+                if tall or cell.rowspan > 1 or cell.colspan > 1:
+                    last_model = min(offset + cell.rowspan, len(rows)) - 1
+                    bottom = first[last_model] + spans[last_model] - 1
+                    right = left + cell.colspan - 1
+                    if bottom > top or right > left:
+                        ws.merge_range(top, left, bottom, right, "", fmt)
+                formula = self._formula(row, p, first, rows) if sums and is_number else None
+                if formula is not None:
+                    ws.write_formula(top, left, formula, fmt, value)
+                elif is_number:
+                    write_number(top, left, value, fmt)
+                elif value is None:
+                    write_blank(top, left, None, fmt)
+                else:
+                    text = look.text
+                    if len(text) > MAX_CELL_CHARS or _ILLEGAL.search(text):
+                        text = self._text(text, top, left)
+                    write_string(top, left, text, fmt)
+                if cell.note and formula is None:
+                    ws.write_comment(top, left, cell.note, {"author": self.document.author, "x_scale": 3,
+                                                            "y_scale": 2})
         return end
 
-    def _cell(self, row: model.Row, p: model.Placement, look: model.CellLook, offset: int, first: list[int],
-              spans: list[int], is_head: bool, index: dict, rows: list[model.Row]) -> None:
-        ws, table, cell = self.ws, self.table, p.cell
-        column = table.columns[p.col]
-        is_number = cell.is_number
-        formula = None if is_head else self._formula(row, p, first, index, rows)
-        num_format = None
-        if is_number:
-            decimals = column.decimals if cell.decimals == "column" else cell.decimals
-            num_format = number_format(cell.value, decimals, column.kind, cell.mark)
-        key = (look.bold, look.italic, look.size, look.align, look.vertical, look.indent, num_format)
-        fmt = self._cell_formats.get(key)
-        if fmt is None:
-            props = dict(bold=look.bold, italic=look.italic, font_size=look.size, border=1, text_wrap=True,
-                         align=look.align if look.align != "justify" else "left",
-                         valign="vcenter" if look.vertical == "center" else "top")
-            if look.indent:
-                props["indent"] = look.indent
-            if num_format is not None:
-                props["num_format"] = num_format
-            fmt = self._cell_formats[key] = self.formats.get(**props)
-        top, left = first[offset], p.col
-        last_model = min(offset + cell.rowspan, len(rows)) - 1
-        bottom = first[last_model] + spans[last_model] - 1
-        right = p.col + cell.colspan - 1
-        if bottom > top or right > left:
-            ws.merge_range(top, left, bottom, right, "", fmt)
-        if formula is not None:
-            ws.write_formula(top, left, formula, fmt, cell.value)
-        elif is_number:
-            ws.write_number(top, left, cell.value, fmt)
-        elif cell.value is None:
-            ws.write_blank(top, left, None, fmt)
-        else:
-            text = _ILLEGAL.sub("", look.text)
-            if len(text) > MAX_CELL_CHARS:
-                raise CellTooLong(
-                    f"лист «{self.name}», ячейка {xl_rowcol_to_cell(top, left)}: текст длиной {len(text)} знаков "
-                    f"больше предела Excel ({MAX_CELL_CHARS} знаков) и был бы обрезан; сократите текст в данных "
-                    f"(начало: «{text[:60]}…»)")
-            ws.write_string(top, left, text, fmt)
-        if cell.note and formula is None:
-            ws.write_comment(top, left, cell.note, {"author": self.document.author, "x_scale": 3, "y_scale": 2})
+    def _format(self, look: model.CellLook, num_format: str | None):
+        """The XlsxWriter format of a table cell's ``look`` (its text aside) with ``num_format``."""
+        props = dict(bold=look.bold, italic=look.italic, font_size=look.size, border=1, text_wrap=True,
+                     align=look.align if look.align != "justify" else "left",
+                     valign="vcenter" if look.vertical == "center" else "top")
+        if look.indent:
+            props["indent"] = look.indent
+        if num_format is not None:
+            props["num_format"] = num_format
+        return self.formats.get(**props)
 
-    def _formula(self, row: model.Row, p: model.Placement, first: list[int], index: dict,
-                 rows: list[model.Row]) -> str | None:
-        """A live SUM where the model declares this cell a sum of rows or of columns; raises
+    def _text(self, text: str, top: int, left: int) -> str:
+        """A text cell's text as stored: without the control characters XML cannot hold; raises
+        :class:`CellTooLong` over Excel's 32 767 characters."""
+        text = _ILLEGAL.sub("", text)
+        if len(text) > MAX_CELL_CHARS:
+            raise CellTooLong(
+                f"лист «{self.name}», ячейка {xl_rowcol_to_cell(top, left)}: текст длиной {len(text)} знаков "
+                f"больше предела Excel ({MAX_CELL_CHARS} знаков) и был бы обрезан; сократите текст в данных "
+                f"(начало: «{text[:60]}…»)")
+        return text
+
+    def _number_format(self, cell: model.Cell, col: int) -> str:
+        """:func:`number_format` of a number cell in column ``col``, kept per column, the cell's decimals and mark
+        (not where no decimals are set: the value's own precision decides then)."""
+        column = self.table.columns[col]
+        decimals = column.decimals if cell.decimals == "column" else cell.decimals
+        fmt = number_format(cell.value, decimals, column.kind, cell.mark)
+        if decimals is not None:
+            self._number_formats[col, cell.decimals, cell.mark] = fmt
+        return fmt
+
+    def _formula(self, row: model.Row, p: model.Placement, first: list[int], rows: list[model.Row]) -> str | None:
+        """A live SUM where the model declares this number cell a sum of rows or of columns; raises
         ``ValueError`` when the declared sum does not give the printed figure."""
-        cell, table = p.cell, self.table
-        if not cell.is_number:
-            return None
+        cell, table, index = p.cell, self.table, self.index
         column = table.columns[p.col]
         if row.sum_of and column.summable:
             parts = []
