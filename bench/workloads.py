@@ -314,12 +314,17 @@ def clone_form(template: bytes, g: int, i: int, data) -> bytes:
 
     swaps = [(TOKEN_CODE.format(g), TOKEN_CODE.format(i)), (TOKEN_NAME.format(g), TOKEN_NAME.format(i)),
              (TOKEN_NUMBER.format(g), TOKEN_NUMBER.format(i)), (checksum(g), checksum(i))]
+    # the sheets may hold a text's letters as XML character references (the name's Cyrillic: "&#1052;...")
+    swaps += [(old.encode("ascii", "xmlcharrefreplace").decode(), new.encode("ascii", "xmlcharrefreplace").decode())
+              for old, new in swaps if not old.isascii()]
     source = zipfile.ZipFile(io.BytesIO(template))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = source.read(info.filename)
-            if info.filename.endswith(".xml") and (b"m0000" in content or b"SYN-" in content):
+            # every part that holds one of the identity's texts (a part with the name, written as character
+            # references, and no code was once left alone: every cloned form was refused, unseen, for a day)
+            if info.filename.endswith(".xml") and any(old.encode("utf-8") in content for old, _ in swaps):
                 text = content.decode("utf-8")
                 for old, new in swaps:
                     text = text.replace(old, new)
