@@ -602,6 +602,11 @@ class CellLook(NamedTuple):
     nowrap: bool
 
 
+#: The fields of a :class:`CellLook` that set how its text looks, all but the text and ``nowrap`` (``look[LOOK_STYLE]``
+#: is ``(align, bold, italic, indent, size, vertical)``): the key of a writer's cell style, taken in one step.
+LOOK_STYLE = slice(1, 7)
+
+
 LEGIBLE_PT = 8.0           # the smallest font size a table is printed at (issue 22)
 TEXT_COLUMN_MM = 16.0      # the least width a column of words keeps before a table counts as too wide
 CELL_PADDING_MM = 2.5      # left and right inner margins of a table cell, with a little to spare

@@ -389,3 +389,10 @@ def test_word_measures_are_kept_within_bounds(monkeypatch):
     for word in ("один", "два", "три", "четыре", "пять"):
         assert model._WORD_MEASURES[word] == (model._em_sum(word), model._em_sum(word))
         assert len(model._WORD_MEASURES) <= 3
+
+
+def test_look_style_is_every_field_that_sets_the_text_but_the_text():
+    """Writers key their cell styles by ``look[LOOK_STYLE]``: it must name every field of the look that changes how
+    the text is set (a field added to CellLook would otherwise share a style it should not)."""
+    assert model.CellLook._fields[model.LOOK_STYLE] == ("align", "bold", "italic", "indent", "size", "vertical")
+    assert set(model.CellLook._fields) - set(model.CellLook._fields[model.LOOK_STYLE]) == {"text", "nowrap"}

@@ -286,7 +286,7 @@ class _Sheet:
                 if is_number:
                     num_format = number_formats.get((p.col, cell.decimals, cell.mark)) or \
                         self._number_format(cell, p.col)
-                key = (look.align, look.bold, look.italic, look.indent, look.size, look.vertical, num_format)
+                key = (look[model.LOOK_STYLE], num_format)
                 fmt = cell_formats.get(key)
                 if fmt is None:
                     fmt = cell_formats[key] = self._format(look, num_format)
