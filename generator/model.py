@@ -252,7 +252,7 @@ class Table:
     def placements(self, rows: Sequence[Row]) -> list[list[Placement]]:
         """Resolve spans: for each row, the cells that start in it with their grid column and printed text.
 
-        Raises ``ValueError`` when spans overlap or overflow the table width.
+        Raises ``ValueError`` when spans overlap or overflow the table width, or a span is less than one.
         """
         width, columns = self.width, self.columns
         covered: dict[int, int] = {}     # column -> rows still covered from above
@@ -268,6 +268,9 @@ class Table:
             placed: list[Placement] = []
             col = 0
             for cell in cells:
+                if cell.colspan < 1 or cell.rowspan < 1:
+                    raise ValueError(f"row {r}: cell {cell.value!r} spans {cell.colspan} columns and {cell.rowspan} "
+                                     "rows; a cell takes at least one of each")
                 while col in taken:
                     col += 1
                 if col + cell.colspan > width:
@@ -533,7 +536,7 @@ class Table:
         else the document's ``table_size`` (points)."""
         cell = p.cell
         return CellLook(
-            text=p.text,
+            text=self.cell_text(cell, p.col),
             align="center" if is_head and cell.align is None else self.cell_align(cell, p.col),
             bold=bool(cell.bold or (not is_head and row.style in ("total", "group"))),
             italic=cell.italic,

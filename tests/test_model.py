@@ -396,3 +396,23 @@ def test_look_style_is_every_field_that_sets_the_text_but_the_text():
     the text is set (a field added to CellLook would otherwise share a style it should not)."""
     assert model.CellLook._fields[model.LOOK_STYLE] == ("align", "bold", "italic", "indent", "size", "vertical")
     assert set(model.CellLook._fields) - set(model.CellLook._fields[model.LOOK_STYLE]) == {"text", "nowrap"}
+
+
+@pytest.mark.parametrize("colspan, rowspan, at", [(0, 1, 0), (0, 1, 1), (1, 0, 0), (-1, 1, 1), (2, -3, 0)])
+def test_a_span_less_than_one_is_refused(colspan, rowspan, at):
+    """A cell spans at least one column and one row: less is refused where spans are resolved (a zero colspan as the
+    last cell once made the walk of slots loop forever; a zero rowspan made a wrong merge)."""
+    cells = [Cell("a"), Cell("b")]
+    cells[at] = Cell("x", colspan=colspan, rowspan=rowspan)
+    table = Table([Column() for _ in range(3)], [], [Row(cells)], numbering=False)
+    with pytest.raises(ValueError, match=rf"row 0: cell 'x' spans {colspan} columns and {rowspan} rows; "
+                                         r"a cell takes at least one of each"):
+        table.slots(table.body)
+
+
+def test_look_of_a_placement_made_by_hand_formats_its_cell():
+    """``Table.look`` is the per-cell rule (``looks`` takes the placed text): a placement made by hand, without the
+    text ``placements`` gives it, still looks as its cell prints."""
+    table = Table([Column()], [], [Row([Cell("Вологда 1 000 руб.")])], numbering=False)
+    look = table.look(table.body[0], model.Placement(0, 0, table.body[0].cells[0]), False, 10.0)
+    assert look.text == "Вологда 1\u00a0000\u00a0руб."
