@@ -40,6 +40,7 @@ Orientation = Literal["portrait", "landscape"]
 RowStyle = Literal["normal", "group", "total", "subtotal"]
 
 Value = Union[str, Decimal, int, None]
+NUMBER_TYPES = (Decimal, int)       # the numbers a cell holds (a bool, an int to Python, is not one: Cell.is_number)
 
 
 # --- inline content -------------------------------------------------------
@@ -133,7 +134,7 @@ class Cell:
 
     @property
     def is_number(self) -> bool:
-        return isinstance(self.value, (Decimal, int)) and not isinstance(self.value, bool)
+        return isinstance(self.value, NUMBER_TYPES) and not isinstance(self.value, bool)
 
 
 @dataclass(slots=True)
@@ -569,7 +570,7 @@ class Table:
                     continue
                 cell = p.cell
                 value = cell.value
-                is_number = isinstance(value, _NUMBER_TYPES) and value.__class__ is not bool   # Cell.is_number
+                is_number = isinstance(value, NUMBER_TYPES) and value.__class__ is not bool    # Cell.is_number
                 if is_head and cell.align is None:
                     align = "center"
                 elif cell.align:
@@ -727,7 +728,7 @@ def format_cell(cell: Cell, column: Column) -> str:
     if isinstance(value, str):
         return numbers.tie(value)
     decimals = column.decimals if cell.decimals == "column" else cell.decimals
-    if type(value) in _EXACT:
+    if type(value) in NUMBER_TYPES:
         # by its text: Decimal("1.0") and Decimal("1.00") are equal (and hash alike) but print differently
         return _number_text(str(value), decimals, column.kind == "percent") + cell.mark
     if column.kind == "percent":
@@ -735,8 +736,6 @@ def format_cell(cell: Cell, column: Column) -> str:
     return numbers.format_number(value, decimals) + cell.mark
 
 
-_EXACT = (Decimal, int)
-_NUMBER_TYPES = (Decimal, int)     # with bool excluded: Cell.is_number
 
 
 @functools.lru_cache(maxsize=65536)

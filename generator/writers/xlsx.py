@@ -69,7 +69,6 @@ TEXT_WIDTH_CHARS = {"portrait": 78.0, "landscape": 117.0}      # as set: XlsxWri
 MAX_ROW_PT = 409.0            # Excel's highest row
 MAX_CELL_CHARS = 32767        # Excel's longest cell text
 MAX_SHEET_NAME = 31
-_NUMBER = (Decimal, int)
 _CAPTION = re.compile(r"^(Таблица|Приложение|Форма)\b", re.IGNORECASE)
 
 
@@ -219,7 +218,9 @@ class _Sheet:
         ``rows``, whose texts are the printed ones)."""
         table, widths = self.table, self.widths
         lines_needed = [1.0] * len(rows)
-        line_chars: dict[tuple[int, int], int] = {}       # (column, colspan) -> characters a line holds
+        # the characters a line holds: of each column, and of (column, colspan) for wider cells
+        chars_of = [max(1, int(w * 0.75 * 11 / size)) for w in widths]
+        line_chars: dict[tuple[int, int], int] = {}
         for offset, (row_slots, row_looks) in enumerate(zip(table.slots(rows), looks)):
             for (kind, p), look in zip(row_slots, row_looks):
                 if look is None or look.nowrap:           # a cell from above spans down here; a number
@@ -228,10 +229,13 @@ class _Sheet:
                 if not text:
                     continue
                 colspan = p.cell.colspan
-                chars = line_chars.get((p.col, colspan))
-                if chars is None:
-                    chars = line_chars[p.col, colspan] = \
-                        max(1, int(sum(widths[p.col:p.col + colspan]) * 0.75 * 11 / size))
+                if colspan == 1:
+                    chars = chars_of[p.col]
+                else:
+                    chars = line_chars.get((p.col, colspan))
+                    if chars is None:
+                        chars = line_chars[p.col, colspan] = \
+                            max(1, int(sum(widths[p.col:p.col + colspan]) * 0.75 * 11 / size))
                 if "\n" in text:
                     need = sum(max(1, -(-len(part) // chars)) for part in text.split("\n"))
                 elif len(text) > chars:
@@ -281,7 +285,7 @@ class _Sheet:
                     continue
                 cell = p.cell
                 value = cell.value
-                is_number = isinstance(value, _NUMBER) and value.__class__ is not bool     # model.Cell.is_number
+                is_number = isinstance(value, model.NUMBER_TYPES) and value.__class__ is not bool  # Cell.is_number
                 num_format = None
                 if is_number:
                     num_format = number_formats.get((p.col, cell.decimals, cell.mark)) or \
