@@ -161,6 +161,12 @@ def measure(cmd: list[str], *, cwd: Path | None = None, sample_tree: bool = Fals
     return result
 
 
+def in_turn(routes: tuple, trial: int) -> tuple:
+    """``routes`` in the order of trial number ``trial`` (0-based): as given on even trials, reversed on odd ones (A B,
+    B A, ...), so that neither route always runs first on a VM whose speed drifts."""
+    return routes if trial % 2 == 0 else routes[::-1]
+
+
 def median(values):
     return statistics.median(values) if values else None
 
@@ -336,7 +342,7 @@ def bench_baseline(work: Path, tables: dict[str, Path], runs: dict[str, int]) ->
         # conversion and a DOCX apart while this VM changes speed
         pairs: dict[str, list[float]] = {"xlsxwriter": [], "gosprog_xlsx": []}
         for i in range(XLSX_PAIRS):
-            for key in (("xlsxwriter", "gosprog_xlsx") if i % 2 == 0 else ("gosprog_xlsx", "xlsxwriter")):
+            for key in in_turn(("xlsxwriter", "gosprog_xlsx"), i):
                 cmd = ([PY, str(BENCH / "worker.py"), "xlsxwriter", "--rows", str(rows), "--out",
                         str(work / f"baseline-{stem}.xlsx")] if key == "xlsxwriter" else
                        [PY, str(BENCH / "worker.py"), "render", "--plain", "--rows", str(rows), "--fmt", "xlsx",
@@ -380,7 +386,7 @@ def bench_parallel(work: Path, runs: int, jobs: int) -> dict:
                                 str(raw)])["stdout"])
     times: dict[str, list[float]] = {"package": [], "package_pdf": [], "raw_typst": []}
     for i in range(runs):
-        for key in (("package", "raw_typst", "package_pdf") if i % 2 == 0 else ("package_pdf", "raw_typst", "package")):
+        for key in in_turn(("package", "raw_typst", "package_pdf"), i):
             if key == "raw_typst":
                 cmd = [PY, str(BENCH / "worker.py"), "raw-typst", "--data", str(DATA), "--dir", str(raw),
                        "--fonts", setup["fonts"], "--jobs", str(jobs)]
@@ -510,7 +516,7 @@ def bench_report_pairs(work: Path, trials: int = REPORT_PAIR_TRIALS) -> dict | N
         return None
     times: dict[int, list[float]] = {n: [] for n in REPORT_PAIR}
     for i in range(trials):
-        for n in (REPORT_PAIR if i % 2 == 0 else REPORT_PAIR[::-1]):
+        for n in in_turn(REPORT_PAIR, i):
             r = json.loads(measure([PY, str(BENCH / "worker.py"), "scale-report", "--folder",
                                     str(work / f"scale-{n}")])["stdout"])
             times[n].append(r["report_s"] + r["xlsx_s"])
@@ -801,7 +807,7 @@ def compare(rev: str, runs: int, jobs: int, out: Path) -> int:
         times: dict[str, dict[str, list[float]]] = {name: {"A": [], "B": []} for name, _, _ in COMPARED}
         for i in range(runs):
             for name, args, folder in COMPARED:
-                for side in ("A", "B") if i % 2 == 0 else ("B", "A"):
+                for side in in_turn(("A", "B"), i):
                     dest = work / f"out-{side}"
                     if folder == "fresh":
                         shutil.rmtree(dest, ignore_errors=True)
