@@ -146,7 +146,7 @@ def _head_heights(table: model.Table, rows: list, widths: list[int], size: float
             if p.cell.rowspan < 2:
                 continue
             width_mm = sum(widths[p.col:p.col + p.cell.colspan]) / TWIPS_PER_MM - 2.0
-            lines = model.text_lines(table.cell_text(p.cell, p.col), width_mm, size)
+            lines = model.text_lines(p.text, width_mm, size)
             out[r] = max(out.get(r, 0), round(lines * line + 60))
     return out
 
