@@ -534,10 +534,10 @@ class Table:
         """How a cell is printed, decided here once for every writer: header cells centred (unless the
         cell says otherwise) and vertically centred, body cells on top; total and group rows bold;
         an indented row indents only :attr:`indent_column`; numbers never wrap; the table's font size,
-        else the document's ``table_size`` (points)."""
+        else the document's ``table_size`` (points). The text printed is the placement's
+        (:attr:`Placement.text`, :meth:`cell_text`)."""
         cell = p.cell
         return CellLook(
-            text=self.cell_text(cell, p.col),
             align="center" if is_head and cell.align is None else self.cell_align(cell, p.col),
             bold=bool(cell.bold or (not is_head and row.style in ("total", "group"))),
             italic=cell.italic,
@@ -550,8 +550,12 @@ class Table:
     @_once
     def looks(self, rows: Sequence[Row], is_head: bool, table_size: float) -> list[list["CellLook | None"]]:
         """:meth:`look` of every slot of :meth:`slots` of ``rows`` (``None`` where a cell from above spans down),
-        row by row: inside :func:`layout_once` the writers of a document share them. (The same decisions as
-        :meth:`look`, taken per row and per column where they can be: a table's every cell passes here.)"""
+        row by row: inside :func:`layout_once` the writers of a document share them.
+
+        The same decisions as :meth:`look`, taken per row and column where they can be (a table's every cell
+        passes here): a cell that sets no alignment, bold or italic of its own looks as its column does in a
+        row of its kind, so it gets that look, one object shared by all such cells (a writer can key its cell
+        styles by the look's identity while it holds the list)."""
         size = self.font_size or table_size
         vertical = "center" if is_head else "top"
         # a cell's own alignment, else by its column (cell_align): numbers and markers, then other values
@@ -559,10 +563,20 @@ class Table:
                      for c in self.columns]
         marker = numbers.MARKERS
         make = tuple.__new__        # CellLook(...) without the Python-level __new__ a named tuple has
+        # a row kind (bold, indent) -> per column, the looks of a cell of its own: (other value, marker, number)
+        kinds: dict[tuple[bool, int], list[tuple[CellLook, CellLook, CellLook]]] = {}
         out = []
         for row, row_slots in zip(rows, self.slots(rows)):
             row_bold = not is_head and row.style in ("total", "group")
             indent_col = self.indent_column if not is_head and row.indent else None
+            kind_key = (row_bold, row.indent if indent_col is not None else 0)
+            column_looks = kinds.get(kind_key)
+            if column_looks is None:
+                column_looks = kinds[kind_key] = [
+                    tuple(make(CellLook, ("center" if is_head else align, row_bold, False,
+                                          row.indent if col == indent_col else 0, size, vertical, nowrap))
+                          for align, nowrap in ((other_align, False), (number_align, False), (number_align, True)))
+                    for col, (number_align, other_align) in enumerate(by_column)]
             row_looks: list[CellLook | None] = []
             for kind, p in row_slots:
                 if kind != "cell":
@@ -571,14 +585,19 @@ class Table:
                 cell = p.cell
                 value = cell.value
                 is_number = isinstance(value, NUMBER_TYPES) and value.__class__ is not bool    # Cell.is_number
+                if cell.align is None and cell.bold is False and cell.italic is False:
+                    # (slots stand within the table's width)
+                    row_looks.append(column_looks[p.col][2 if is_number else 1 if (isinstance(value, str)
+                                                                                  and value in marker) else 0])
+                    continue
                 if is_head and cell.align is None:
                     align = "center"
                 elif cell.align:
                     align = cell.align
-                else:                   # (slots stand within the table's width)
+                else:
                     number_align, other_align = by_column[p.col]
                     align = number_align if is_number or (isinstance(value, str) and value in marker) else other_align
-                row_looks.append(make(CellLook, (p.text, align, bool(cell.bold or row_bold), cell.italic,
+                row_looks.append(make(CellLook, (align, bool(cell.bold or row_bold), cell.italic,
                                                  row.indent if p.col == indent_col else 0, size, vertical, is_number)))
             out.append(row_looks)
         return out
@@ -593,10 +612,10 @@ class Table:
 
 
 class CellLook(NamedTuple):
-    """A table cell's presentation as :meth:`Table.look` decides it (writers only render it). A named tuple:
-    immutable, and one is made for every cell of every table (a frozen dataclass took three times as long)."""
+    """How a table cell's text is set, as :meth:`Table.look` decides it (writers only render it); the text itself is
+    the cell's :attr:`Placement.text`. A named tuple: immutable, hashable (a writer's style key), and cheap to make
+    (a frozen dataclass took three times as long)."""
 
-    text: str
     align: Align
     bold: bool
     italic: bool
@@ -606,9 +625,6 @@ class CellLook(NamedTuple):
     nowrap: bool
 
 
-#: The fields of a :class:`CellLook` that set how its text looks, all but the text and ``nowrap`` (``look[LOOK_STYLE]``
-#: is ``(align, bold, italic, indent, size, vertical)``): the key of a writer's cell style, taken in one step.
-LOOK_STYLE = slice(1, 7)
 
 
 LEGIBLE_PT = 8.0           # the smallest font size a table is printed at (issue 22)

@@ -315,12 +315,16 @@ def test_format_cell_prints_each_number_as_written_with_the_column_rules():
 # --- the layout's single passes over a table's cells (issue 23): each agrees with the plain rule ------------------
 
 _SPAN_CELLS = st.lists(st.tuples(st.sampled_from(["a", "б в", D("1234.5"), None, "-", "х", 7]),
-                                 st.integers(1, 3), st.integers(1, 3)), min_size=0, max_size=5)
+                                 st.integers(1, 3), st.integers(1, 3),
+                                 st.sampled_from([{}, {}, {"bold": True}, {"italic": True}, {"align": "center"},
+                                                  {"align": "right", "bold": True}])),
+                       min_size=0, max_size=5)
 
 
 def _random_table(rows_spec, width: int) -> Table | None:
-    """A table of ``width`` columns from (value, colspan, rowspan) cells, or None where the spans do not fit."""
-    body = [Row([Cell(v, colspan=c, rowspan=r) for v, c, r in cells], style=style, indent=indent)
+    """A table of ``width`` columns from (value, colspan, rowspan, own look) cells, or None where the spans do not
+    fit."""
+    body = [Row([Cell(v, colspan=c, rowspan=r, **own) for v, c, r, own in cells], style=style, indent=indent)
             for cells, style, indent in rows_spec]
     columns = [Column(kind=("number" if i % 3 == 2 else "percent" if i % 3 == 1 else "text"),
                       align=("right" if i % 2 else "left")) for i in range(width)]
@@ -391,11 +395,19 @@ def test_word_measures_are_kept_within_bounds(monkeypatch):
         assert len(model._WORD_MEASURES) <= 3
 
 
-def test_look_style_is_every_field_that_sets_the_text_but_the_text():
-    """Writers key their cell styles by ``look[LOOK_STYLE]``: it must name every field of the look that changes how
-    the text is set (a field added to CellLook would otherwise share a style it should not)."""
-    assert model.CellLook._fields[model.LOOK_STYLE] == ("align", "bold", "italic", "indent", "size", "vertical")
-    assert set(model.CellLook._fields) - set(model.CellLook._fields[model.LOOK_STYLE]) == {"text", "nowrap"}
+def test_cells_that_set_nothing_share_their_columns_look():
+    """``looks`` gives the cells of a row kind that set no alignment, bold or italic of their own one shared look per
+    column and kind of value (the XLSX writer keys its styles by the look's identity); a cell with a look of its own
+    gets its own."""
+    table = Table([Column(), Column(kind="number", align="right")], [],
+                  [Row([Cell("a"), Cell(D("1.5"))]), Row([Cell("b"), Cell(D("2.5"))]), Row([Cell("c"), Cell("-")]),
+                   Row([Cell("d", bold=True), Cell(D("3.5"))]), Row([Cell("e"), Cell(D("4.5"))], style="total")],
+                  numbering=False)
+    looks = table.looks(table.body, False, 11.0)
+    assert looks[0][0] is looks[1][0] is looks[2][0] and looks[0][1] is looks[1][1] is looks[3][1]
+    assert looks[2][1] is not looks[0][1] and looks[2][1].align == "right" and not looks[2][1].nowrap
+    assert looks[3][0] is not looks[0][0] and looks[3][0].bold
+    assert looks[4][0] is not looks[3][0] and looks[4][0] == looks[3][0] and looks[4][1].bold
 
 
 @pytest.mark.parametrize("colspan, rowspan, at", [(0, 1, 0), (0, 1, 1), (1, 0, 0), (-1, 1, 1), (2, -3, 0)])
@@ -410,9 +422,12 @@ def test_a_span_less_than_one_is_refused(colspan, rowspan, at):
         table.slots(table.body)
 
 
-def test_look_of_a_placement_made_by_hand_formats_its_cell():
-    """``Table.look`` is the per-cell rule (``looks`` takes the placed text): a placement made by hand, without the
-    text ``placements`` gives it, still looks as its cell prints."""
+def test_look_of_a_placement_made_by_hand():
+    """``Table.look`` is the per-cell rule and reads only the cell: a placement made by hand, without the text
+    ``placements`` gives it, looks as the placed one does; its text is ``cell_text``."""
     table = Table([Column()], [], [Row([Cell("Вологда 1 000 руб.")])], numbering=False)
-    look = table.look(table.body[0], model.Placement(0, 0, table.body[0].cells[0]), False, 10.0)
-    assert look.text == "Вологда 1\u00a0000\u00a0руб."
+    by_hand = table.look(table.body[0], model.Placement(0, 0, table.body[0].cells[0]), False, 10.0)
+    assert by_hand == table.looks(table.body, False, 10.0)[0][0] == model.CellLook("left", False, False, 0, 10.0,
+                                                                                  "top", False)
+    assert table.cell_text(table.body[0].cells[0], 0) == table.placements(table.body)[0][0].text == \
+        "Вологда 1\u00a0000\u00a0руб."

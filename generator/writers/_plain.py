@@ -41,7 +41,7 @@ def _table(table: model.Table, section: model.Section | None = None, table_size:
                     continue          # covered by a cell spanning down from above
                 cell = p.cell
                 cells.append({
-                    "text": look.text,
+                    "text": p.text,
                     "colspan": cell.colspan, "rowspan": cell.rowspan, "col": p.col,
                     "align": look.align, "bold": look.bold, "italic": look.italic,
                     "nowrap": look.nowrap, "indent": look.indent,

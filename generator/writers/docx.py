@@ -130,7 +130,7 @@ def table_xml(table: model.Table, usable_mm: float, size: float, section: model.
                     props.append('<w:vMerge w:val="restart"/>')
                 props.append(f'<w:vAlign w:val="{look.vertical}"/>')
                 parts.append(f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>"
-                             f"{_cell_paragraph(look.text, look.align, look.size, look.bold, look.italic, look.indent, keep_next)}"
+                             f"{_cell_paragraph(p.text, look.align, look.size, look.bold, look.italic, look.indent, keep_next)}"
                              "</w:tc>")
             parts.append("</w:tr>")
     parts.append("</w:tbl>")

@@ -215,7 +215,7 @@ class _Sheet:
 
     def _heights(self, rows: list[model.Row], size: float, looks: list[list[model.CellLook | None]]) -> list[float]:
         """The height each model row needs (points) for its wrapped texts (``looks``: :meth:`model.Table.looks` of
-        ``rows``, whose texts are the printed ones)."""
+        ``rows``; the texts are the placements' printed ones)."""
         table, widths = self.table, self.widths
         lines_needed = [1.0] * len(rows)
         # the characters a line holds: of each column, and of (column, colspan) for wider cells
@@ -225,7 +225,7 @@ class _Sheet:
             for (kind, p), look in zip(row_slots, row_looks):
                 if look is None or look.nowrap:           # a cell from above spans down here; a number
                     continue                              # (never wrapped: Excel shows ### where it cannot fit)
-                text = look.text
+                text = p.text
                 if not text:
                     continue
                 colspan = p.cell.colspan
@@ -276,6 +276,9 @@ class _Sheet:
             self.values = {(offset, p.col): p.cell.value
                            for offset, row_slots in enumerate(slots) for kind, p in row_slots if kind == "cell"}
         number_formats, cell_formats = self._number_formats, self._cell_formats
+        # a look's format by the look's identity (cells that set nothing of their own share their column's look,
+        # :meth:`model.Table.looks`; ``looks`` holds them while this runs), with its number format for numbers
+        by_look: dict = {}
         # the loop meets every cell of the table: XlsxWriter's methods bound once
         write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
         for offset, (row, row_slots, row_looks) in enumerate(zip(rows, slots, looks)):
@@ -286,14 +289,18 @@ class _Sheet:
                 cell = p.cell
                 value = cell.value
                 is_number = isinstance(value, model.NUMBER_TYPES) and value.__class__ is not bool  # Cell.is_number
-                num_format = None
                 if is_number:
                     num_format = number_formats.get((p.col, cell.decimals, cell.mark)) or \
                         self._number_format(cell, p.col)
-                key = (look[model.LOOK_STYLE], num_format)
-                fmt = cell_formats.get(key)
+                    key = (id(look), num_format)
+                else:
+                    num_format, key = None, id(look)
+                fmt = by_look.get(key)
                 if fmt is None:
-                    fmt = cell_formats[key] = self._format(look, num_format)
+                    fmt = cell_formats.get((look, num_format))
+                    if fmt is None:
+                        fmt = cell_formats[look, num_format] = self._format(look, num_format)
+                    by_look[key] = fmt
                 left = p.col
                 if tall or cell.rowspan > 1 or cell.colspan > 1:
                     last_model = min(offset + cell.rowspan, len(rows)) - 1
@@ -309,7 +316,7 @@ class _Sheet:
                 elif value is None:
                     write_blank(top, left, None, fmt)
                 else:
-                    text = look.text
+                    text = p.text
                     if len(text) > MAX_CELL_CHARS or _ILLEGAL.search(text):
                         text = self._text(text, top, left)
                     write_string(top, left, text, fmt)
@@ -319,7 +326,7 @@ class _Sheet:
         return end
 
     def _format(self, look: model.CellLook, num_format: str | None):
-        """The XlsxWriter format of a table cell's ``look`` (its text aside) with ``num_format``."""
+        """The XlsxWriter format of a table cell's ``look`` with ``num_format``."""
         props = dict(bold=look.bold, italic=look.italic, font_size=look.size, border=1, text_wrap=True,
                      align=look.align if look.align != "justify" else "left",
                      valign="vcenter" if look.vertical == "center" else "top")
