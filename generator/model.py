@@ -684,18 +684,7 @@ def _words(text: str) -> list[str]:
     hyphens, and after each hyphen (which stays with the part before it: "Вологда-" | "Москва"). Where two
     breaks meet, an empty word comes out (it measures nothing). String methods, not a regular expression:
     an expression that may split after any hyphen is tried at every character, four times as slow."""
-    words = text.replace("\n", " ").replace("\t", " ").replace("\u00ad", " ").split(" ")
-    if "-" not in text:
-        return words
-    out = []
-    for word in words:
-        if "-" in word:
-            *heads, tail = word.split("-")
-            out.extend(head + "-" for head in heads)
-            out.append(tail)
-        else:
-            out.append(word)
-    return out
+    return text.replace("\n", " ").replace("\t", " ").replace("\u00ad", " ").replace("-", "- ").split(" ")
 
 
 @functools.lru_cache(maxsize=65536)      # a 20,000-row table's distinct cell texts fit
