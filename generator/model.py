@@ -26,12 +26,13 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import functools
+import itertools
 import operator
 import re
 import threading
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Iterator, Literal, NamedTuple, Sequence, Union
+from typing import Iterable, Iterator, Literal, NamedTuple, Sequence, Union
 
 from . import numbers
 
@@ -401,28 +402,43 @@ class Table:
         return lines, spans
 
     @_once
-    def column_needs(self, size: float) -> tuple[list[float], list[float]]:
-        """Per column, the mm its one-column cells need at ``size`` points: for every word to fit, and
-        for the words that cannot hyphenate (numbers, dates, short words) to fit, padding included."""
-        need = [0.0] * self.width           # every word fits
-        hard = [0.0] * self.width           # the words that cannot hyphenate fit (numbers, dates, short words)
+    def word_ems(self) -> list[tuple[int, bool, float, float, float]]:
+        """What :meth:`column_needs` scales to a font size, measured once for every size tried: per column, boldness
+        and left indent (mm, padding included) of its one-column cells, ``(column, bold, indent, widest, rigid)``, the
+        widest word of their texts and the widest that cannot hyphenate (0.0 if none), in em (:func:`_words_ems`).
+
+        A column's need is its widest word, so its words are gathered first and each distinct word measured once
+        (a table's names share most of their words); each text is split once per group however often it recurs."""
+        texts_of: dict[tuple[int, bool, float], set[str]] = {}
         for rows, is_head in ((self.head_rows(), True), (self.body, False)):
             for r, placed in zip(rows, self.placements(rows)):
                 row_bold = not is_head and r.style in ("total", "group")
                 indent = (r.indent * 2.8 if not is_head else 0.0) + CELL_PADDING_MM
                 for p in placed:               # (placements keep every cell within the table's width)
-                    if p.cell.colspan != 1:
-                        continue
-                    col = p.col
-                    widest_em, rigid_em = _word_ems(p.text)
-                    bold = p.cell.bold or row_bold
-                    # the widths of _em_width_mm, written out: this loop meets every cell of the table
-                    widest = widest_em * size * 0.3528 * (1.06 if bold else 1.0) + indent
-                    if widest > need[col]:
-                        need[col] = widest
-                    rigid = rigid_em * size * 0.3528 * (1.06 if bold else 1.0) + indent
-                    if rigid > hard[col]:
-                        hard[col] = rigid
+                    cell = p.cell
+                    if cell.colspan == 1:
+                        key = (p.col, bool(cell.bold or row_bold), indent)
+                        texts = texts_of.get(key)
+                        if texts is None:
+                            texts = texts_of[key] = set()
+                        texts.add(p.text)
+        return [(col, bold, indent, *_words_ems(set(itertools.chain.from_iterable(map(_words, texts)))))
+                for (col, bold, indent), texts in texts_of.items()]
+
+    @_once
+    def column_needs(self, size: float) -> tuple[list[float], list[float]]:
+        """Per column, the mm its one-column cells need at ``size`` points: for every word to fit, and
+        for the words that cannot hyphenate (numbers, dates, short words) to fit, padding included
+        (:meth:`word_ems` scaled: the width is monotonic in em, so the widest word stays the widest)."""
+        need = [0.0] * self.width           # every word fits
+        hard = [0.0] * self.width           # the words that cannot hyphenate fit (numbers, dates, short words)
+        for col, bold, indent, widest_em, rigid_em in self.word_ems():
+            widest = _em_width_mm(widest_em, size, bold) + indent
+            if widest > need[col]:
+                need[col] = widest
+            rigid = _em_width_mm(rigid_em, size, bold) + indent
+            if rigid > hard[col]:
+                hard[col] = rigid
         return need, hard
 
     @_once
@@ -687,13 +703,10 @@ def _words(text: str) -> list[str]:
     return text.replace("\n", " ").replace("\t", " ").replace("\u00ad", " ").replace("-", "- ").split(" ")
 
 
-@functools.lru_cache(maxsize=65536)      # a 20,000-row table's distinct cell texts fit
-def _word_ems(text: str) -> tuple[float, float]:
-    """``(widest, rigid)``: the largest em sum of the words of a cell's ``text`` and of those of its
-    words that cannot hyphenate (0.0 when it has none). Widths at a size are these scaled
-    (:func:`_em_width_mm`, monotonic, so the widest word stays the widest), which lets a table be
-    tried at several font sizes without measuring its words again."""
-    measures = list(map(_WORD_MEASURES.__getitem__, _words(text)))
+def _words_ems(words: Iterable[str]) -> tuple[float, float]:
+    """``(widest, rigid)``: the largest em sum of ``words`` (at least one) and of those that cannot hyphenate (0.0
+    when none). Widths at a size are these scaled (:func:`_em_width_mm`)."""
+    measures = list(map(_WORD_MEASURES.__getitem__, words))
     return max(map(_FIRST, measures)), max(map(_SECOND, measures))
 
 

@@ -314,7 +314,8 @@ def test_format_cell_prints_each_number_as_written_with_the_column_rules():
 
 # --- the layout's single passes over a table's cells (issue 23): each agrees with the plain rule ------------------
 
-_SPAN_CELLS = st.lists(st.tuples(st.sampled_from(["a", "б в", D("1234.5"), None, "-", "х", 7]),
+_SPAN_CELLS = st.lists(st.tuples(st.sampled_from(["a", "б в", D("1234.5"), None, "-", "х", 7, "муниципальных районов",
+                                                  "социально-экономическое", D("-15736027.0")]),
                                  st.integers(1, 3), st.integers(1, 3),
                                  st.sampled_from([{}, {}, {"bold": True}, {"italic": True}, {"align": "center"},
                                                   {"align": "right", "bold": True}])),
@@ -368,6 +369,28 @@ def test_slots_cover_every_column_once_and_looks_are_each_cells_look(rows_spec, 
             [table.look(row, p, True, 11.0) for kind, p in row_slots if kind == "cell"]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_SPAN_CELLS, st.sampled_from(["normal", "total", "group"]), st.integers(0, 2)),
+                max_size=6), st.integers(1, 5), st.sampled_from([8.0, 9.5, 12.0]))
+def test_column_needs_are_each_cells_widest_word(rows_spec, width, size):
+    """:meth:`Table.column_needs` measures a column's distinct words once (:meth:`Table.word_ems`) and scales them to
+    the size: each column's needs are still the widest over its one-column cells of the cell's widest word (and
+    widest word that cannot hyphenate) at that size, bold where printed bold, plus the row's indent and padding."""
+    table = _random_table(rows_spec, width)
+    assume(table is not None)
+    need, hard = [0.0] * width, [0.0] * width
+    for rows, is_head in ((table.head_rows(), True), (table.body, False)):
+        for row, placed in zip(rows, table.placements(rows)):
+            for p in placed:
+                if p.cell.colspan == 1:
+                    bold = bool(p.cell.bold or (not is_head and row.style in ("total", "group")))
+                    indent = (row.indent * 2.8 if not is_head else 0.0) + model.CELL_PADDING_MM
+                    widest, rigid = _words_by_expression(p.text)
+                    need[p.col] = max(need[p.col], model._em_width_mm(widest, size, bold) + indent)
+                    hard[p.col] = max(hard[p.col], model._em_width_mm(rigid, size, bold) + indent)
+    assert table.column_needs(size) == (need, hard)
+
+
 def _words_by_expression(text: str) -> tuple[float, float]:
     """The widest word and the widest word that cannot hyphenate (0.0 if none) by a regular expression: split at
     spaces, tabs, line ends and soft hyphens, and after each hyphen."""
@@ -381,9 +404,9 @@ def _words_by_expression(text: str) -> tuple[float, float]:
                                  "12345", "муниципальных", "-x", "x-", "социально-экономическое"]),
                 max_size=10).map("".join))
 def test_word_measures_by_string_methods_equal_the_expression(text):
-    """:func:`model._word_ems` splits words with string methods (an expression that may split after any hyphen is
-    tried at every character, four times as slow): the widths it finds are the expression's."""
-    assert model._word_ems.__wrapped__(text) == _words_by_expression(text)
+    """:func:`model._words` splits words with string methods (an expression that may split after any hyphen is
+    tried at every character, four times as slow): the widths found of its words are the expression's."""
+    assert model._words_ems(model._words(text)) == _words_by_expression(text)
 
 
 def test_word_measures_are_kept_within_bounds(monkeypatch):
