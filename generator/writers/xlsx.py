@@ -128,8 +128,9 @@ class _Sheet:
         self.ws, self.name, self.formats, self.document = ws, name, formats, document
         self.table, self.section, self.lead, self.tail = table, section, lead, tail
         self.widths: list[float] = []
-        self._cell_formats: dict[tuple, object] = {}     # a cell look (and number format) -> its format
-        self._number_formats: dict[tuple, str] = {}      # (column, cell decimals, mark) -> number format
+        self._cell_formats: dict[tuple, object] = {}     # (cell look, number format) -> its format
+        self._by_look: dict = {}                         # look identity (number: with column, decimals, mark) -> format
+        self._checked: set[str] = set()                  # texts a cell holds as they are (:meth:`_text`)
         self.index: dict[int, int] = {}                  # id of a body row -> its position (for row sums)
         self.values: dict[tuple[int, int], object] = {}  # (body row, column) -> value of the cell starting there
 
@@ -275,10 +276,12 @@ class _Sheet:
             self.index = {id(row): i for i, row in enumerate(rows)}
             self.values = {(offset, p.col): p.cell.value
                            for offset, row_slots in enumerate(slots) for kind, p in row_slots if kind == "cell"}
-        number_formats, cell_formats = self._number_formats, self._cell_formats
-        # a look's format by the look's identity (cells that set nothing of their own share their column's look,
-        # :meth:`model.Table.looks`; ``looks`` holds them while this runs), with its number format for numbers
-        by_look: dict = {}
+        # a cell's format by its look's identity (cells that set nothing of their own share their column's look,
+        # :meth:`model.Table.looks`; ``looks`` holds them while this runs), a number's with its column, decimals and
+        # mark (its number format); the texts already checked for what a cell cannot hold
+        by_look, checked = self._by_look, self._checked
+        by_look.clear()
+        number_types = model.NUMBER_TYPES
         # the loop meets every cell of the table: XlsxWriter's methods bound once
         write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
         for offset, (row, row_slots, row_looks) in enumerate(zip(rows, slots, looks)):
@@ -288,39 +291,34 @@ class _Sheet:
                     continue
                 cell = p.cell
                 value = cell.value
-                is_number = isinstance(value, model.NUMBER_TYPES) and value.__class__ is not bool  # Cell.is_number
-                if is_number:
-                    num_format = number_formats.get((p.col, cell.decimals, cell.mark)) or \
-                        self._number_format(cell, p.col)
-                    key = (id(look), num_format)
-                else:
-                    num_format, key = None, id(look)
-                fmt = by_look.get(key)
-                if fmt is None:
-                    fmt = cell_formats.get((look, num_format))
-                    if fmt is None:
-                        fmt = cell_formats[look, num_format] = self._format(look, num_format)
-                    by_look[key] = fmt
                 left = p.col
+                is_number = isinstance(value, number_types) and value.__class__ is not bool  # Cell.is_number
+                if is_number:
+                    key = (id(look), left, cell.decimals, cell.mark)
+                    fmt = by_look.get(key) or self._cell_format(look, cell, left, key)
+                else:
+                    fmt = by_look.get(id(look)) or self._cell_format(look, cell, left, id(look))
                 if tall or cell.rowspan > 1 or cell.colspan > 1:
                     last_model = min(offset + cell.rowspan, len(rows)) - 1
                     bottom = first[last_model] + spans[last_model] - 1
                     right = left + cell.colspan - 1
                     if bottom > top or right > left:
                         ws.merge_range(top, left, bottom, right, "", fmt)
-                formula = self._formula(row, p, first, rows) if sums and is_number else None
-                if formula is not None:
-                    ws.write_formula(top, left, formula, fmt, value)
-                elif is_number:
-                    write_number(top, left, value, fmt)
+                if is_number:
+                    formula = self._formula(row, p, first, rows) if sums else None
+                    if formula is None:
+                        write_number(top, left, value, fmt)
+                    else:
+                        ws.write_formula(top, left, formula, fmt, value)
+                        continue              # (a formula's cell keeps no note: the sum is checked instead)
                 elif value is None:
                     write_blank(top, left, None, fmt)
                 else:
                     text = p.text
-                    if len(text) > MAX_CELL_CHARS or _ILLEGAL.search(text):
+                    if text not in checked:
                         text = self._text(text, top, left)
                     write_string(top, left, text, fmt)
-                if cell.note and formula is None:
+                if cell.note:
                     ws.write_comment(top, left, cell.note, {"author": self.document.author, "x_scale": 3,
                                                             "y_scale": 2})
         return end
@@ -336,9 +334,28 @@ class _Sheet:
             props["num_format"] = num_format
         return self.formats.get(**props)
 
+    def _cell_format(self, look: model.CellLook, cell: model.Cell, col: int, key):
+        """The format of a cell of ``look`` in column ``col``, with its number format (:func:`number_format`) where it
+        is a number; kept for the cells of the same ``key`` (:meth:`_rows`) unless the number's own precision sets
+        its decimals (no decimals given)."""
+        num_format, kept = None, True
+        if cell.is_number:
+            column = self.table.columns[col]
+            decimals = column.decimals if cell.decimals == "column" else cell.decimals
+            num_format, kept = number_format(cell.value, decimals, column.kind, cell.mark), decimals is not None
+        fmt = self._cell_formats.get((look, num_format))
+        if fmt is None:
+            fmt = self._cell_formats[look, num_format] = self._format(look, num_format)
+        if kept:
+            self._by_look[key] = fmt
+        return fmt
+
     def _text(self, text: str, top: int, left: int) -> str:
         """A text cell's text as stored: without the control characters XML cannot hold; raises
-        :class:`CellTooLong` over Excel's 32 767 characters."""
+        :class:`CellTooLong` over Excel's 32 767 characters. A text that needs neither is kept as checked."""
+        if len(text) <= MAX_CELL_CHARS and not _ILLEGAL.search(text):
+            self._checked.add(text)
+            return text
         text = _ILLEGAL.sub("", text)
         if len(text) > MAX_CELL_CHARS:
             raise CellTooLong(
@@ -346,16 +363,6 @@ class _Sheet:
                 f"больше предела Excel ({MAX_CELL_CHARS} знаков) и был бы обрезан; сократите текст в данных "
                 f"(начало: «{text[:60]}…»)")
         return text
-
-    def _number_format(self, cell: model.Cell, col: int) -> str:
-        """:func:`number_format` of a number cell in column ``col``, kept per column, the cell's decimals and mark
-        (not where no decimals are set: the value's own precision decides then)."""
-        column = self.table.columns[col]
-        decimals = column.decimals if cell.decimals == "column" else cell.decimals
-        fmt = number_format(cell.value, decimals, column.kind, cell.mark)
-        if decimals is not None:
-            self._number_formats[col, cell.decimals, cell.mark] = fmt
-        return fmt
 
     def _formula(self, row: model.Row, p: model.Placement, first: list[int], rows: list[model.Row]) -> str | None:
         """A live SUM where the model declares this number cell a sum of rows or of columns; raises
