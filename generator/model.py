@@ -409,21 +409,27 @@ class Table:
 
         A column's need is its widest word, so its words are gathered first and each distinct word measured once
         (a table's names share most of their words); each text is split once per group however often it recurs."""
-        texts_of: dict[tuple[int, bool, float], set[str]] = {}
+        # (bold, indent) -> per column, the texts of its one-column cells printed so
+        texts_of: dict[tuple[bool, float], list[set[str]]] = {}
         for rows, is_head in ((self.head_rows(), True), (self.body, False)):
             for r, placed in zip(rows, self.placements(rows)):
                 row_bold = not is_head and r.style in ("total", "group")
                 indent = (r.indent * 2.8 if not is_head else 0.0) + CELL_PADDING_MM
+                columns = texts_of.get((row_bold, indent))
+                if columns is None:
+                    columns = texts_of[row_bold, indent] = [set() for _ in range(self.width)]
                 for p in placed:               # (placements keep every cell within the table's width)
                     cell = p.cell
                     if cell.colspan == 1:
-                        key = (p.col, bool(cell.bold or row_bold), indent)
-                        texts = texts_of.get(key)
-                        if texts is None:
-                            texts = texts_of[key] = set()
-                        texts.add(p.text)
+                        if cell.bold and not row_bold:      # a bold cell of its own in a row of plain ones
+                            bold = texts_of.get((True, indent))
+                            if bold is None:
+                                bold = texts_of[True, indent] = [set() for _ in range(self.width)]
+                            bold[p.col].add(p.text)
+                        else:
+                            columns[p.col].add(p.text)
         return [(col, bold, indent, *_words_ems(set(itertools.chain.from_iterable(map(_words, texts)))))
-                for (col, bold, indent), texts in texts_of.items()]
+                for (bold, indent), columns in texts_of.items() for col, texts in enumerate(columns) if texts]
 
     @_once
     def column_needs(self, size: float) -> tuple[list[float], list[float]]:
