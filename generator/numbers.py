@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 NO_VALUE = "-"          # hyphen-minus: no value / no financing
 NOT_APPLICABLE = "х"    # Cyrillic х (U+0445): not applicable
@@ -26,8 +26,16 @@ MONTHS_GENITIVE = (
 
 
 def quantize(value: Decimal, decimals: int) -> Decimal:
-    """Round half up to ``decimals`` places (kopecks: 2, program tables: 1)."""
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    """Round half up to ``decimals`` places (kopecks: 2, program tables: 1), exactly however many digits the result
+    has (``Decimal.quantize`` raises ``InvalidOperation`` past the context's 28 digits: then it is done again in a
+    context as precise as the result; the readers refuse such figures, the Python API may still pass one)."""
+    exponent = Decimal(1).scaleb(-decimals)
+    try:
+        return value.quantize(exponent, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        if not value.is_finite():
+            raise
+        return value.quantize(exponent, rounding=ROUND_HALF_UP, context=Context(prec=value.adjusted() + decimals + 2))
 
 
 def format_number(value, decimals: int | None = 1, group: bool = True) -> str:

@@ -247,3 +247,14 @@ def test_money_or_dash_is_the_one_money_in_prose_helper():
     assert money_or_dash(None) == money_or_dash("х") == money_or_dash("-") == "-"
     for value in (Decimal("1234.56"), None, "х"):
         assert editions.money(value) == cli_diff._money(value) == money_or_dash(value)
+
+
+@pytest.mark.parametrize("value, decimals, expected", [
+    (D("1" * 30), 1, " ".join(["111"] * 10) + ",0"),
+    (D("-" + "9" * 30 + ".96"), 1, "-1" + " 000" * 10 + ",0"),
+    (D("1e40"), 2, "10" + " 000" * 13 + ",00"),
+])
+def test_numbers_past_the_decimal_context_are_formatted_exactly(value, decimals, expected):
+    """``Decimal.quantize`` raises past the context's 28 digits; a figure that long (the readers refuse one, the Python
+    API may pass it) is still rounded half up and printed, not a bare ``decimal.InvalidOperation``."""
+    assert numbers.format_number(value, decimals) == expected.replace(" ", "\u00a0")
