@@ -422,10 +422,10 @@ class Table:
                     cell = p.cell
                     if cell.colspan == 1:
                         if cell.bold and not row_bold:      # a bold cell of its own in a row of plain ones
-                            bold = texts_of.get((True, indent))
-                            if bold is None:
-                                bold = texts_of[True, indent] = [set() for _ in range(self.width)]
-                            bold[p.col].add(p.text)
+                            bold_columns = texts_of.get((True, indent))
+                            if bold_columns is None:
+                                bold_columns = texts_of[True, indent] = [set() for _ in range(self.width)]
+                            bold_columns[p.col].add(p.text)
                         else:
                             columns[p.col].add(p.text)
         return [(col, bold, indent, *_words_ems(set(itertools.chain.from_iterable(map(_words, texts)))))
@@ -645,8 +645,6 @@ class CellLook(NamedTuple):
     size: float                          # points
     vertical: Literal["top", "center"]
     nowrap: bool
-
-
 
 
 LEGIBLE_PT = 8.0           # the smallest font size a table is printed at (issue 22)
