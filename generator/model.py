@@ -103,7 +103,8 @@ class Paragraph:
 
 @dataclass
 class Column:
-    """One table column: its relative width, alignment and the kind of value it holds.
+    """One table column: its relative width, alignment (unless given: figures to the right, text to the left, as
+    the act prints them) and the kind of value it holds.
 
     ``decimals`` is the printed precision for numbers (None keeps the value's own).
     ``sum_of`` lists column indexes this column is the sum of, row by row
@@ -111,11 +112,15 @@ class Column:
     """
 
     width: float = 1.0
-    align: Align = "left"
+    align: Align | None = None   # None: by its kind, figures to the right ("number", "percent"), text to the left
     kind: Literal["text", "number", "percent"] = "text"
     decimals: int | None = 1
     sum_of: list[int] | None = None
     summable: bool = True        # False for shares and ratios: a total row does not add them up
+
+    def __post_init__(self):
+        if self.align is None:
+            self.align = "left" if self.kind == "text" else "right"
 
 
 @dataclass(slots=True)

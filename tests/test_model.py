@@ -454,3 +454,13 @@ def test_look_of_a_placement_made_by_hand():
                                                                                   "top", False)
     assert table.cell_text(table.body[0].cells[0], 0) == table.placements(table.body)[0][0].text == \
         "Вологда 1\u00a0000\u00a0руб."
+
+
+def test_a_column_aligns_by_its_kind_unless_told():
+    """A figure column a builder (or a program of another shape) declares without an alignment prints its figures to
+    the right, as the act does; a text column to the left; a given alignment stays."""
+    assert [Column(kind=k).align for k in ("text", "number", "percent")] == ["left", "right", "right"]
+    assert Column(kind="number", align="center").align == "center" and Column(align="justify").align == "justify"
+    table = Table([Column(), Column(kind="number")], [], [Row([Cell("Итого"), Cell(D("15736027.0"))])],
+                  numbering=False)
+    assert [look.align for look in table.looks(table.body, False, 11.0)[0]] == ["left", "right"]
