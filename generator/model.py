@@ -304,20 +304,23 @@ class Table:
         ``("continue", p)`` where the cell ``p`` from a row above spans down into this row."""
         placements = self.placements(rows)
         width = self.width
-        below: list[dict[int, Placement]] = [{} for _ in rows]
+        below: dict[int, dict[int, Placement]] = {}     # row -> column -> the cell spanning down into it
         for r, placed in enumerate(placements):
             for p in placed:
                 if p.cell.rowspan > 1:
                     for rr in range(r + 1, min(r + p.cell.rowspan, len(rows))):
-                        below[rr][p.col] = p
+                        below.setdefault(rr, {})[p.col] = p
         out = []
+        cell_kind = itertools.repeat("cell")     # the kind of every slot of a row nothing spans into
         for r, placed in enumerate(placements):
-            if not below[r]:
+            from_above = below.get(r)
+            if from_above is None:
                 # nothing spans down into the row: its cells stand side by side from column 0
                 # (:meth:`placements`), a short row padded to the table's width
-                row_slots = [("cell", p) for p in placed]
+                row_slots = list(zip(cell_kind, placed))
                 col = placed[-1].col + placed[-1].cell.colspan if placed else 0
-                row_slots += [("cell", Placement(r, c, Cell())) for c in range(col, width)]
+                if col < width:
+                    row_slots += [("cell", Placement(r, c, Cell())) for c in range(col, width)]
                 out.append(row_slots)
                 continue
             starts = {p.col: p for p in placed}
@@ -327,9 +330,9 @@ class Table:
                 if col in starts:
                     row_slots.append(("cell", starts[col]))
                     col += starts[col].cell.colspan
-                elif col in below[r]:
-                    row_slots.append(("continue", below[r][col]))
-                    col += below[r][col].cell.colspan
+                elif col in from_above:
+                    row_slots.append(("continue", from_above[col]))
+                    col += from_above[col].cell.colspan
                 else:
                     row_slots.append(("cell", Placement(r, col, Cell())))   # short row: pad
                     col += 1
