@@ -589,8 +589,7 @@ class Table:
         size = self.font_size or table_size
         vertical = "center" if is_head else "top"
         # a cell's own alignment, else by its column (cell_align): numbers and markers, then other values
-        by_column = [(c.align if c.kind != "text" else "right", "left" if c.kind != "text" else c.align)
-                     for c in self.columns]
+        by_column = [_aligns(c) for c in self.columns]
         marker = numbers.MARKERS
         make = tuple.__new__        # CellLook(...) without the Python-level __new__ a named tuple has
         # a row kind (bold, indent) -> per column, the looks of a cell of its own: (other value, marker, number)
@@ -635,10 +634,16 @@ class Table:
     def cell_align(self, cell: Cell, col: int) -> Align:
         if cell.align:
             return cell.align
-        column = self.columns[col] if col < self.width else Column()
-        if cell.is_number or (isinstance(cell.value, str) and cell.value in numbers.MARKERS):
-            return column.align if column.kind != "text" else "right"
-        return "left" if column.kind != "text" else column.align
+        figure_align, other_align = _aligns(self.columns[col] if col < self.width else Column())
+        return figure_align if cell.is_number or (isinstance(cell.value, str) and cell.value in numbers.MARKERS) \
+            else other_align
+
+
+def _aligns(column: Column) -> tuple[Align, Align]:
+    """``(figures, other values)``: how a column aligns a cell that sets no alignment of its own, a number or a
+    marker ("-", "х") first, any other value second. A figure column aligns its figures as it says and the rest to
+    the left; a text column its texts as it says and a figure that strays into it to the right."""
+    return (column.align, "left") if column.kind != "text" else ("right", column.align)
 
 
 class CellLook(NamedTuple):

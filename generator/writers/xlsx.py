@@ -110,6 +110,11 @@ def _refs(col: int, rows: list[int]) -> str:
     return ",".join(f"{letter}{r + 1}" for r in rows)
 
 
+def _lines(text: str, chars: int) -> int:
+    """The lines ``text`` takes at ``chars`` characters a line: each of its own lines, at least one, wrapped."""
+    return sum(max(1, -(-len(part) // chars)) for part in text.split("\n"))
+
+
 def _split_text(text: str, limit: int = MAX_CELL_CHARS) -> list[str]:
     """``text`` in pieces of at most ``limit`` characters, cut at a space or line end where possible."""
     parts = []
@@ -152,7 +157,7 @@ class _Sheet:
                 # cell's text, every title row came out a third too tall, and pages were added)
                 scale = min(1.0, 11 / size) if self.table is None else 1.0
                 chars = max(40, int(sum(self.widths) * 1.1 * scale)) if self.widths else 110
-                lines_needed = sum(max(1, -(-len(part) // chars)) for part in piece.split("\n"))
+                lines_needed = _lines(piece, chars)
                 self.ws.set_row(r, min(MAX_ROW_PT, 15.0 * lines_needed))
                 r += 1
         return r
@@ -238,7 +243,7 @@ class _Sheet:
                         chars = line_chars[p.col, colspan] = \
                             max(1, int(sum(widths[p.col:p.col + colspan]) * 0.75 * 11 / size))
                 if "\n" in text:
-                    need = sum(max(1, -(-len(part) // chars)) for part in text.split("\n"))
+                    need = _lines(text, chars)
                 elif len(text) > chars:
                     need = -(-len(text) // chars)
                 else:
